@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libtce: the POWER sPAPR TCE IOMMU in userspace C. This is the one public
+ * header; PAPR numbers live in <tce/abi.h>, which it includes.
+ *
+ * Conventions (as in libuv):
+ * - Every call that can fail returns 0 or a negative errno and writes its
+ *   results through out-parameters. A call that fails changes nothing the
+ *   caller can observe. tce_strerror() and tce_err_name() describe codes.
+ * - Objects are created by the caller through tce_*_create() and released by
+ *   the matching destroy/put call; the library never frees what it did not
+ *   allocate.
+ * - "Context:" says whether a call may block and which locks it takes.
+ *
+ * Glossary:
+ *   IOBA   I/O bus address: what a device puts on the bus (also IOVA).
+ *   TCE    translation control entry: one 64-bit entry mapping one IOMMU page
+ *          of bus address to a real page with READ/WRITE permission.
+ *   RPN    real page number: real address >> page_shift.
+ *   LIOBN  logical I/O bus number: the hypervisor's name for one table.
+ *   PE     partitionable endpoint: the unit of isolation; it has up to two
+ *          DMA windows.
+ *   window a range of bus addresses with one IOMMU page size, translated by
+ *          one table.
+ *   level  one tier of a multi-level table; non-leaf levels hold the address
+ *          of the next level, leaves hold TCEs.
+ *   entry  (idx) an absolute TCE number: bus address >> page_shift. A window
+ *          starting at bus address B has entries [B >> shift, ...).
+ *
+ * Ranges: [start, end) is half-open; "last" is inclusive. Suffixes: _shift is
+ * a log2, _pages a count of IOMMU pages, _bytes a byte count, _idx an entry.
+ */
+#ifndef TCE_H
+#define TCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tce/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TCE_API __attribute__((visibility("default")))
+#else
+#define TCE_API
+#endif
+
+/*
+ * Host page shift of the emulated POWER kernel: 64 KiB, as ppc64 Linux uses.
+ * Table levels are at least one host page (spec kernel.md §3.1).
+ */
+#define TCE_HOST_PAGE_SHIFT 16
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * tce_strerror() - a one-line English description of a negative errno.
+ * Returns a static string; unknown codes give "unknown error".
+ * Context: any; never blocks.
+ */
+TCE_API const char *tce_strerror(int err);
+
+/*
+ * tce_err_name() - the symbolic name of a negative errno ("EINVAL").
+ * Returns a static string; unknown codes give "UNKNOWN".
+ * Context: any; never blocks.
+ */
+TCE_API const char *tce_err_name(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Context: logging, allocation accounting, fault injection                 */
+/* ------------------------------------------------------------------------ */
+
+struct tce_ctx;
+
+/* Log levels, numbered as syslog's. */
+enum tce_log_level {
+	TCE_LOG_ERR = 3,
+	TCE_LOG_WARN = 4,
+	TCE_LOG_INFO = 6,
+	TCE_LOG_DEBUG = 7,
+};
+
+/*
+ * A log callback receives one formatted message without a trailing newline.
+ * It may be called from any thread that uses the context and must not call
+ * back into libtce.
+ */
+typedef void (*tce_log_fn)(void *arg, enum tce_log_level level, const char *msg);
+
+/*
+ * tce_ctx_create() - create a context: the home of every other object.
+ * @out: receives the context.
+ * Return: 0, or -ENOMEM.
+ * Context: may block (allocates). The caller owns the context and destroys it
+ * with tce_ctx_destroy() after every object created from it is released.
+ */
+TCE_API int tce_ctx_create(struct tce_ctx **out);
+
+/*
+ * tce_ctx_destroy() - release a context. NULL is accepted.
+ * Context: the context must no longer be in use by any thread.
+ */
+TCE_API void tce_ctx_destroy(struct tce_ctx *ctx);
+
+/*
+ * tce_ctx_set_log() - route messages at @max_level or more severe to @fn.
+ * A NULL @fn silences the context (the default).
+ * Context: not safe against concurrent logging; set it before sharing @ctx.
+ */
+TCE_API void tce_ctx_set_log(struct tce_ctx *ctx, tce_log_fn fn, void *arg,
+			     enum tce_log_level max_level);
+
+/*
+ * tce_ctx_set_fail_nth() - make the @n-th fault point reached from now on
+ * fail, once. Fault points are every memory allocation the library makes and
+ * every backend call; a failing allocation reports -ENOMEM. @n == 0 disarms.
+ * Context: any thread; the countdown is atomic.
+ */
+TCE_API void tce_ctx_set_fail_nth(struct tce_ctx *ctx, uint64_t n);
+
+/*
+ * tce_ctx_fail_nth_armed() - true while a countdown set by
+ * tce_ctx_set_fail_nth() has not fired yet. A fail-Nth sweep stops at the
+ * first @n for which the operation completes with the countdown still armed.
+ */
+TCE_API bool tce_ctx_fail_nth_armed(const struct tce_ctx *ctx);
+
+/* Memory the library holds on behalf of one context. */
+struct tce_mem_stats {
+	uint64_t live_allocs;  /* allocations not yet freed */
+	uint64_t live_bytes;   /* their bytes */
+	uint64_t total_allocs; /* allocations since the context was created */
+	uint64_t failed_allocs; /* allocations refused (fault injection or OOM) */
+};
+
+/*
+ * tce_ctx_mem_stats() - what the context's allocations currently hold.
+ * Context: any thread; the counters are read without a common snapshot.
+ */
+TCE_API void tce_ctx_mem_stats(const struct tce_ctx *ctx, struct tce_mem_stats *out);
+
+/* ------------------------------------------------------------------------ */
+/* Entries and directions                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* DMA direction, numbered as Linux's enum dma_data_direction. */
+enum tce_dir {
+	TCE_DIR_BIDIRECTIONAL = 0, /* READ | WRITE */
+	TCE_DIR_TO_DEVICE = 1,     /* READ: the device reads memory */
+	TCE_DIR_FROM_DEVICE = 2,   /* WRITE: the device writes memory */
+	TCE_DIR_NONE = 3,          /* no access */
+};
+
+/*
+ * tce_dir_to_perm() - permission bits of a direction: BIDIRECTIONAL → R|W,
+ * TO_DEVICE → R, FROM_DEVICE → W, anything else (NONE, out of range) → 0.
+ */
+TCE_API uint64_t tce_dir_to_perm(enum tce_dir dir);
+
+/*
+ * tce_perm_to_dir() - direction of a TCE from its low bits: R&W →
+ * BIDIRECTIONAL, R → TO_DEVICE, W → FROM_DEVICE, neither → NONE.
+ */
+TCE_API enum tce_dir tce_perm_to_dir(uint64_t tce);
+
+/* ------------------------------------------------------------------------ */
+/* TCE tables                                                               */
+/* ------------------------------------------------------------------------ */
+
+struct tce_table;
+
+/*
+ * An accounting hook: charge (@delta_bytes > 0) or refund (< 0) memory
+ * against a limit. A charge may fail with a negative errno (typically
+ * -ENOMEM); a refund must succeed and its return value is ignored.
+ */
+typedef int (*tce_account_fn)(void *arg, int64_t delta_bytes);
+
+/*
+ * What a table is asked for, and what it was granted. Fields marked "in" are
+ * read by tce_table_create(); fields marked "out" are written back on
+ * success.
+ */
+struct tce_table_config {
+	uint64_t bus_offset;  /* in: first bus address; page aligned */
+	uint64_t window_size; /* in: bytes; a power of two, at least one page */
+	uint32_t page_shift;  /* in: 12..34 */
+	uint32_t levels;      /* in: 1..5 */
+	bool mirror;          /* in: also keep a userspace-address mirror */
+	tce_account_fn account; /* in: optional; charged before allocation */
+	void *account_arg;      /* in: passed to @account */
+
+	uint64_t first_idx;     /* out: bus_offset >> page_shift */
+	uint64_t entries;       /* out: window_size >> page_shift */
+	uint32_t level_shift;   /* out: log2 bytes of one level block */
+	uint64_t level_entries; /* out: entries per level block */
+	uint64_t charged_bytes; /* out: what @account was charged */
+};
+
+/*
+ * tce_table_size_bytes() - the worst-case bytes a table of this geometry
+ * and its mirror can allocate (spec kernel.md §3.4, with 64 KiB host pages).
+ * Return: the byte count, or 0 for invalid parameters (levels outside 1..5,
+ * a window that is not a power of two or smaller than one page, a page shift
+ * outside 12..34, or a size that does not fit in 64 bits). The 55-bit rule of
+ * tce_table_create() is not applied here.
+ */
+TCE_API uint64_t tce_table_size_bytes(uint32_t page_shift, uint64_t window_size,
+				      uint32_t levels);
+
+/*
+ * tce_table_create() - create a table with only its top level allocated.
+ * @ctx: the context that owns the table's memory.
+ * @cfg: the request; its "out" fields are written on success.
+ * @out: receives the table, holding one reference.
+ * Return: 0; -EINVAL for a geometry outside the rules (page shift, levels,
+ * window size, alignment of the bus offset, a window that overflows the bus,
+ * or (level_shift - 3) * levels + page_shift >= 55); the charge's error if
+ * the accounting hook refuses; -ENOMEM if memory runs out (the charge is then
+ * refunded).
+ * Context: may block. Release with tce_table_put().
+ */
+TCE_API int tce_table_create(struct tce_ctx *ctx, struct tce_table_config *cfg,
+			     struct tce_table **out);
+
+/*
+ * tce_table_hold() - take one more reference on @t; returns @t.
+ * tce_table_put() - drop a reference; the last one frees the table, walking
+ * its populated levels only, and refunds the charge. NULL is accepted.
+ * Context: any thread; the count is atomic. The last put must not race with
+ * other calls on the table.
+ */
+TCE_API struct tce_table *tce_table_hold(struct tce_table *t);
+TCE_API void tce_table_put(struct tce_table *t);
+
+/*
+ * tce_table_config() - the granted geometry of @t (all fields of @out,
+ * including the "out" ones; the accounting hook is reported as given).
+ */
+TCE_API void tce_table_config(const struct tce_table *t, struct tce_table_config *out);
+
+/*
+ * tce_table_get() - read the TCE of entry @idx (host byte order).
+ * Return: 0 with *@tce set (0 when the entry or its level is absent);
+ * -EINVAL if @idx is outside the window.
+ * Context: lock-free; never allocates.
+ */
+TCE_API int tce_table_get(const struct tce_table *t, uint64_t idx, uint64_t *tce);
+
+/*
+ * tce_table_set() - map @npages entries from @idx to consecutive real pages
+ * from @real_addr with the permission of @dir. TCE_DIR_NONE clears instead.
+ * Levels are allocated on demand before any entry is written.
+ * Return: 0; -EINVAL if @npages is 0, the range leaves the window,
+ * @real_addr is not aligned to the page or the real range wraps, or @dir is
+ * not a direction; -ENOMEM if a level cannot be allocated, in which case no
+ * entry was written (empty levels installed on the way stay allocated).
+ * Context: lock-free; may allocate.
+ */
+TCE_API int tce_table_set(struct tce_table *t, uint64_t idx, uint64_t npages,
+			  uint64_t real_addr, enum tce_dir dir);
+
+/*
+ * tce_table_clear() - zero @npages entries from @idx. Absent levels are
+ * skipped whole, so the cost follows the populated leaves.
+ * Return: 0; -EINVAL if @npages is 0 or the range leaves the window.
+ * Context: lock-free; never allocates.
+ */
+TCE_API int tce_table_clear(struct tce_table *t, uint64_t idx, uint64_t npages);
+
+/*
+ * tce_table_xchg() - atomically replace entry @idx.
+ * @real_addr: in, the new real address (page aligned); out, the old one.
+ * @dir: in, the new direction; out, the old one.
+ * A TCE_DIR_NONE exchange on an absent level allocates nothing and returns
+ * the old entry as address 0, TCE_DIR_NONE.
+ * Return: 0; -EINVAL for an index outside the window, a misaligned address
+ * or an invalid direction; -ENOMEM if a level cannot be allocated. On error
+ * the outputs are untouched.
+ * Context: lock-free; may allocate. Does not invalidate any TCE cache.
+ */
+TCE_API int tce_table_xchg(struct tce_table *t, uint64_t idx, uint64_t *real_addr,
+			   enum tce_dir *dir);
+
+/*
+ * tce_table_translate() - the real address behind bus address @bus_addr
+ * for a device access in direction @access (TO_DEVICE: the device reads
+ * memory; FROM_DEVICE: it writes; BIDIRECTIONAL: both).
+ * Return: 0 with *@real_addr set (page address plus the offset in the page);
+ * -EINVAL if @bus_addr is outside the window or @access is not a direction;
+ * -ENOENT if the entry is empty; -EACCES if it lacks the permission.
+ * Context: lock-free; never allocates.
+ */
+TCE_API int tce_table_translate(const struct tce_table *t, uint64_t bus_addr,
+				enum tce_dir access, uint64_t *real_addr);
+
+/*
+ * tce_table_mirror_slot() - the mirror slot of entry @idx, which holds a
+ * big-endian userspace address. With @alloc, absent mirror levels are
+ * allocated. Access the slot with atomic 64-bit loads and stores.
+ * Return: 0 with *@slot set; -EINVAL if @idx is outside the window;
+ * -EOPNOTSUPP if the table has no mirror; -ENOENT if the level is absent and
+ * @alloc is false; -ENOMEM if a level cannot be allocated.
+ * Context: lock-free. The slot lives as long as the table.
+ */
+TCE_API int tce_table_mirror_slot(struct tce_table *t, uint64_t idx, bool alloc,
+				  uint64_t **slot);
+
+/*
+ * tce_table_next() - find the first populated entry at or after *@idx.
+ * Return: 0 with *@idx and *@tce set; -ENOENT if there is none (the outputs
+ * are untouched); -EINVAL if *@idx is outside the window.
+ * Iterate with: for (i = first; !tce_table_next(t, &i, &v); i++) ...
+ * Context: lock-free; skips absent levels whole.
+ */
+TCE_API int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce);
+
+/* What a table holds. */
+struct tce_table_stats {
+	uint64_t populated;     /* non-zero leaf entries */
+	uint64_t levels_allocated; /* level blocks of the TCE tree, top included */
+	uint64_t mirror_levels_allocated; /* level blocks of the mirror */
+	uint64_t bytes_allocated; /* bytes of both trees */
+};
+
+/*
+ * tce_table_stats() - count what @t holds; walks the populated levels.
+ * Context: lock-free; counts taken while others write are approximate.
+ */
+TCE_API void tce_table_stats(const struct tce_table *t, struct tce_table_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TCE_H */

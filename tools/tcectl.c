@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tcectl: the command-line front end. Today it has one job, `demo`, which
+ * shows what the library can do so far: TCE tables of several geometries,
+ * mapping, translating, exchanging and clearing entries. Machines, platforms
+ * and VFIO join it as they land. Layer: front end; uses only <tce.h>.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <tce.h>
+
+struct demo_geometry {
+	const char *what;
+	uint64_t bus_offset;
+	uint64_t window_size;
+	uint32_t page_shift;
+	uint32_t levels;
+};
+
+static const struct demo_geometry geometries[] = {
+	{ "default 32-bit window", 0, 2ULL << 30, 12, 1 },
+	{ "64 GiB window, 64 KiB pages", 1ULL << 59, 64ULL << 30, 16, 2 },
+	{ "1 TiB window, 4 KiB pages", 1ULL << 59, 1ULL << 40, 12, 3 },
+	{ "16 PiB window (largest), 16 MiB pages", 1ULL << 59, 1ULL << 54, 24, 2 },
+	{ "1 TiB window, 16 GiB pages", 0, 1ULL << 40, 34, 1 },
+};
+
+static const char *dir_name(enum tce_dir dir)
+{
+	static const char *const names[] = { "BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE", "NONE" };
+
+	return (unsigned)dir <= TCE_DIR_NONE ? names[dir] : "?";
+}
+
+static int fail(const char *step, int rc)
+{
+	fprintf(stderr, "tcectl: %s: %s (%s)\n", step, tce_strerror(rc), tce_err_name(rc));
+	return 1;
+}
+
+static void show_stats(struct tce_table *t)
+{
+	struct tce_table_stats st;
+
+	tce_table_stats(t, &st);
+	printf("    populated %" PRIu64 " entries, %" PRIu64 " TCE levels + %" PRIu64
+	       " mirror levels, %" PRIu64 " KiB allocated\n",
+	       st.populated, st.levels_allocated, st.mirror_levels_allocated,
+	       st.bytes_allocated >> 10);
+}
+
+/* Map 4 pages in the middle of the window, translate, exchange, clear. */
+static int exercise(struct tce_table *t, const struct tce_table_config *cfg)
+{
+	uint64_t page = 1ULL << cfg->page_shift, idx = cfg->first_idx + cfg->entries / 2;
+	uint64_t bus = idx << cfg->page_shift, real = 0x40000000ULL & ~(page - 1), out;
+	enum tce_dir dir = TCE_DIR_NONE;
+	int rc;
+
+	if (!real)
+		real = page;
+	rc = tce_table_set(t, idx, 4, real, TCE_DIR_TO_DEVICE);
+	if (rc)
+		return fail("set", rc);
+	printf("    mapped 4 pages at bus 0x%" PRIx64 " -> real 0x%" PRIx64 " (TO_DEVICE)\n", bus,
+	       real);
+	rc = tce_table_translate(t, bus + page + 0x10, TCE_DIR_TO_DEVICE, &out);
+	printf("    device read  at bus 0x%" PRIx64 ": %s, real 0x%" PRIx64 "\n", bus + page + 0x10,
+	       rc ? tce_err_name(rc) : "ok", rc ? 0 : out);
+	rc = tce_table_translate(t, bus + page + 0x10, TCE_DIR_FROM_DEVICE, &out);
+	printf("    device write at bus 0x%" PRIx64 ": %s (the TCE has no WRITE)\n", bus + page + 0x10,
+	       tce_err_name(rc));
+	out = 0;
+	rc = tce_table_xchg(t, idx + 1, &out, &dir);
+	if (rc)
+		return fail("xchg", rc);
+	printf("    exchange entry 0x%" PRIx64 " with NONE: old real 0x%" PRIx64 " %s\n", idx + 1, out,
+	       dir_name(dir));
+	show_stats(t);
+	rc = tce_table_clear(t, cfg->first_idx, cfg->entries);
+	if (rc)
+		return fail("clear", rc);
+	printf("    cleared the whole window (%" PRIu64 " entries)\n", cfg->entries);
+	show_stats(t);
+	return 0;
+}
+
+static int demo_one(struct tce_ctx *ctx, const struct demo_geometry *g)
+{
+	struct tce_table_config cfg = {
+		.bus_offset = g->bus_offset,
+		.window_size = g->window_size,
+		.page_shift = g->page_shift,
+		.levels = g->levels,
+		.mirror = true,
+	};
+	struct tce_table *t;
+	int rc;
+
+	printf("%s: bus 0x%" PRIx64 " size 0x%" PRIx64 ", %u KiB pages, %u level(s)\n", g->what,
+	       g->bus_offset, g->window_size, 1u << (g->page_shift - 10), g->levels);
+	rc = tce_table_create(ctx, &cfg, &t);
+	if (rc)
+		return fail("create", rc);
+	printf("    granted: %" PRIu64 " entries from 0x%" PRIx64 ", level block %" PRIu64
+	       " entries, %" PRIu64 " KiB charged\n",
+	       cfg.entries, cfg.first_idx, cfg.level_entries, cfg.charged_bytes >> 10);
+	rc = exercise(t, &cfg);
+	tce_table_put(t);
+	return rc;
+}
+
+static int demo(void)
+{
+	struct tce_table_config bad = { .window_size = 1ULL << 55, .page_shift = 24, .levels = 2 };
+	struct tce_table *t;
+	struct tce_ctx *ctx;
+	size_t i;
+	int rc = 0;
+
+	if (tce_ctx_create(&ctx))
+		return fail("context", -12);
+	printf("libtce demo: TCE tables (the machine, platforms and VFIO come later)\n\n");
+	for (i = 0; i < sizeof(geometries) / sizeof(geometries[0]) && !rc; i++) {
+		rc = demo_one(ctx, &geometries[i]);
+		printf("\n");
+	}
+	if (!rc) {
+		rc = tce_table_create(ctx, &bad, &t);
+		printf("a 2^55-byte window is refused (55-bit rule): %s\n",
+		       tce_err_name(rc));
+		rc = rc == 0;
+		if (rc)
+			tce_table_put(t);
+	}
+	tce_ctx_destroy(ctx);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tcectl demo\n"
+		   "  demo   create TCE tables of several geometries, map, translate,\n"
+		   "         exchange and clear entries, and print what happened\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "demo"))
+		return demo();
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
