@@ -374,6 +374,11 @@ static void clear_skips_and_is_exact(void)
 	CHECK_EQ(v, 0);
 	CHECK_RC(tce_table_get(t, 3 * le, &v), 0);
 	CHECK_EQ(v, 0x2000 | 1);
+	/* Skipping the absent leaf at le + 17 must stop at 2 * le, not 2 * le + 17. */
+	CHECK_RC(tce_table_set(t, 2 * le + 5, 1, 0x5000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_table_clear(t, le + 17, le), 0);
+	CHECK_RC(tce_table_get(t, 2 * le + 5, &v), 0);
+	CHECK_EQ(v, 0);
 	CHECK_RC(tce_table_clear(t, 0, cfg.entries), 0);
 	tce_table_stats(t, &st);
 	CHECK_EQ(st.populated, 0);

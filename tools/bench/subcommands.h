@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Entry points of the tce-bench subcommands, one per benchmark family of
+ * spec performance.md §6.4. Each runs its variants with the shared harness,
+ * prints its rows and returns 0, or a negative errno after printing what
+ * failed. Layer: tools.
+ */
+#ifndef TCE_BENCH_SUBCOMMANDS_H
+#define TCE_BENCH_SUBCOMMANDS_H
+
+#include "harness.h"
+
+/* table: lookup per level count, create/destroy per window, clear (B6, B8). */
+int bench_table(const struct bench_opts *o);
+
+#endif /* TCE_BENCH_SUBCOMMANDS_H */
