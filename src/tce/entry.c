@@ -45,13 +45,13 @@ static bool dir_valid(enum tce_dir dir)
 
 int tce_table_get(const struct tce_table *t, uint64_t idx, uint64_t *tce)
 {
-	struct tce__walk w;
-	uint64_t rel;
+	uint64_t rel = idx - t->first_idx; /* wraps for idx < first_idx */
+	const uint64_t *leaf;
 
-	if (!tce__table_rel(t, idx, 1, &rel))
+	if (rel >= t->entries)
 		return -EINVAL;
-	w = tce__table_walk((struct tce_table *)t, TCE_TREE_HW, rel, false);
-	*tce = w.leaf ? tce__load_be(w.leaf) : 0;
+	leaf = tce__leaf_lookup(t, rel);
+	*tce = leaf ? tce__load_be(leaf) : 0;
 	return 0;
 }
 

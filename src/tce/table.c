@@ -15,11 +15,6 @@ static uint64_t encode_level(const uint64_t *block)
 	return (uint64_t)(uintptr_t)block | TCE_PCI_READ | TCE_PCI_WRITE;
 }
 
-static uint64_t *decode_level(uint64_t entry)
-{
-	return (uint64_t *)(uintptr_t)(entry & ~TCE_PERM_MASK);
-}
-
 static atomic_uint_fast64_t *level_counter(struct tce_table *t, enum tce__tree tree)
 {
 	return tree == TCE_TREE_HW ? &t->levels_allocated : &t->mirror_levels_allocated;
@@ -67,7 +62,7 @@ struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint6
 			w.err = alloc ? -ENOMEM : 0;
 			return w;
 		}
-		block = decode_level(e);
+		block = tce__level_block(e);
 	}
 	w.leaf = &block[rel & mask];
 	return w;
@@ -82,7 +77,7 @@ static void free_tree(struct tce_table *t, uint64_t *block, uint32_t depth)
 		for (i = 0; i < t->level_entries; i++) {
 			e = be64toh(block[i]);
 			if (e & TCE_PERM_MASK)
-				free_tree(t, decode_level(e), depth - 1);
+				free_tree(t, tce__level_block(e), depth - 1);
 		}
 	}
 	tce__pages_free(t->ctx, block, t->block_bytes);
@@ -206,7 +201,7 @@ static uint64_t count_populated(const struct tce_table *t, const uint64_t *block
 		e = be64toh(__atomic_load_n(&block[i], __ATOMIC_ACQUIRE));
 		if (!e)
 			continue;
-		n += depth ? count_populated(t, decode_level(e), depth - 1, first_rel + i * span)
+		n += depth ? count_populated(t, tce__level_block(e), depth - 1, first_rel + i * span)
 			   : 1;
 	}
 	return n;

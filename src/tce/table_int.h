@@ -68,6 +68,31 @@ struct tce__walk {
 struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint64_t rel,
 				 bool alloc);
 
+/* The block a non-leaf entry (host order) points at. */
+static inline uint64_t *tce__level_block(uint64_t entry)
+{
+	return (uint64_t *)(uintptr_t)(entry & ~TCE_PERM_MASK);
+}
+
+/*
+ * Read-only walk of the TCE tree: the leaf slot of @rel, or NULL when a
+ * level is absent. Inline because it is the whole cost of a lookup.
+ */
+static inline const uint64_t *tce__leaf_lookup(const struct tce_table *t, uint64_t rel)
+{
+	const uint64_t *block = t->root;
+	uint64_t mask = t->level_entries - 1, e;
+	uint32_t shift = (t->levels - 1) * t->level_bits;
+
+	for (; shift; shift -= t->level_bits) {
+		e = be64toh(__atomic_load_n(&block[(rel >> shift) & mask], __ATOMIC_ACQUIRE));
+		if (!e)
+			return NULL;
+		block = tce__level_block(e);
+	}
+	return &block[rel & mask];
+}
+
 /* Entries from @rel to the end of its leaf block. */
 static inline uint64_t tce__leaf_span(const struct tce_table *t, uint64_t rel)
 {

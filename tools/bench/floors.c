@@ -2,13 +2,16 @@
 /*
  * The run-wide floors: a sequential load over a 4 KiB array that stays in
  * L1, memset of a pre-faulted buffer larger than L2 (in ns per 8-byte entry
- * and GB/s, the unit of a TCE clear) and one clock_gettime() call. They are
+ * and GB/s, the unit of a TCE clear), one clock_gettime() call and the
+ * smallest call into the shared library. They are
  * timed interleaved like any variant. Layer: tools.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <tce.h>
 
 #include "floors.h"
 #include "report.h"
@@ -55,6 +58,27 @@ static int run_memset(void *arg, double *ns_per_op)
 	return 0;
 }
 
+/*
+ * The smallest call into libtce.so (through the PLT, as every API call is):
+ * the part of a lookup that no table layout can remove.
+ */
+static int run_libcall(void *arg, double *ns_per_op)
+{
+	struct floor_load *a = arg;
+	uint64_t i, sum = 0, t0, t1, dir = TCE_DIR_TO_DEVICE;
+
+	BENCH_OPAQUE(dir);
+	t0 = bench_now_ns();
+	for (i = 0; i < a->ops; i++) {
+		sum += tce_dir_to_perm((enum tce_dir)dir);
+		BENCH_OPAQUE(sum);
+	}
+	t1 = bench_now_ns();
+	bench_sink += sum;
+	*ns_per_op = (double)(t1 - t0) / (double)a->ops;
+	return 0;
+}
+
 static int run_clock(void *arg, double *ns_per_op)
 {
 	uint64_t n = *(uint64_t *)arg, i, t0, t1, sum = 0;
@@ -93,6 +117,7 @@ int bench_floors(const struct bench_opts *o, const char *when)
 		{ .name = "load-hot", .run = run_load_hot, .arg = &load },
 		{ .name = "memset", .run = run_memset, .arg = &ms },
 		{ .name = "clock_gettime", .run = run_clock, .arg = &clock_ops },
+		{ .name = "libtce-call", .run = run_libcall, .arg = &load },
 	};
 	char title[64];
 	int rc = -ENOMEM;
@@ -102,12 +127,13 @@ int bench_floors(const struct bench_opts *o, const char *when)
 	if (load.arr && ms.buf) {
 		snprintf(title, sizeof(title), "floors (%s of run)", when);
 		bench_section(o, title, "ns/op");
-		rc = bench_run_interleaved(v, 3, o->reps);
+		rc = bench_run_interleaved(v, 4, o->reps);
 	}
 	if (!rc) {
 		emit_floor(o, &v[0], when, 0);
 		emit_floor(o, &v[1], when, (double)ms.bytes);
 		emit_floor(o, &v[2], when, 0);
+		emit_floor(o, &v[3], when, 0);
 	}
 	free(load.arr);
 	free(ms.buf);

@@ -13,7 +13,7 @@
 /*
  * Measure and print the floors, labelled @when ("start", "end"): a hot
  * (L1) array load, memset bandwidth over a warm buffer, and the cost of one
- * clock_gettime(). Returns 0 or -ENOMEM.
+ * clock_gettime(), and one call into libtce.so. Returns 0 or -ENOMEM.
  */
 int bench_floors(const struct bench_opts *o, const char *when);
 
