@@ -79,6 +79,26 @@ static void fill_leaf(uint64_t *leaf, uint64_t n, uint64_t value, uint64_t step)
 		tce__store_be(&leaf[i], value);
 }
 
+/*
+ * Zero @n entries with 8-byte atomic stores (never torn for a concurrent
+ * reader), four a round. tce-bench table, 2-level 16 Mi-entry window: 1 %
+ * populated (cache-resident leaves) 1.3-1.6x memset, down from 3-3.9x with
+ * one store a round; 100 % populated 0.95-1.04x, down from 1.08-1.33x.
+ */
+static void zero_leaf(uint64_t *leaf, uint64_t n)
+{
+	uint64_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		__atomic_store_n(&leaf[i], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&leaf[i + 1], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&leaf[i + 2], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&leaf[i + 3], 0, __ATOMIC_RELAXED);
+	}
+	for (; i < n; i++)
+		__atomic_store_n(&leaf[i], 0, __ATOMIC_RELAXED);
+}
+
 static int set_range(struct tce_table *t, uint64_t rel, uint64_t n, uint64_t tce)
 {
 	uint64_t step = 1ULL << t->page_shift, chunk;
@@ -104,22 +124,36 @@ static int set_range(struct tce_table *t, uint64_t rel, uint64_t n, uint64_t tce
 	return 0;
 }
 
+/*
+ * Zero the entries of [lo, hi) under @block, which covers window-relative
+ * entries from @base at @depth levels above the leaves. Absent slots are
+ * skipped with one load each, so the cost follows the populated leaves and
+ * the slots of the non-leaf blocks in range, not the window.
+ */
+static void clear_tree(uint64_t *block, const struct tce_table *t, uint32_t depth,
+		       uint64_t base, uint64_t lo, uint64_t hi)
+{
+	uint32_t shift = depth * t->level_bits;
+	uint64_t i, last, child, e;
+
+	if (depth == 0) {
+		zero_leaf(&block[lo - base], hi - lo);
+		return;
+	}
+	last = (hi - 1 - base) >> shift;
+	for (i = (lo - base) >> shift; i <= last; i++) {
+		e = be64toh(__atomic_load_n(&block[i], __ATOMIC_ACQUIRE));
+		if (!e)
+			continue;
+		child = base + (i << shift);
+		clear_tree(tce__level_block(e), t, depth - 1, child, lo > child ? lo : child,
+			   tce__min_u64(hi, child + (1ULL << shift)));
+	}
+}
+
 static void clear_range(struct tce_table *t, uint64_t rel, uint64_t n)
 {
-	uint64_t end = rel + n, chunk;
-	struct tce__walk w;
-
-	while (rel < end) {
-		w = tce__table_walk(t, TCE_TREE_HW, rel, false);
-		if (!w.leaf) {
-			/* Skip to the end of what the absent slot covers. */
-			rel = (rel | tce__low_mask(w.absent_shift)) + 1;
-			continue;
-		}
-		chunk = tce__min_u64(end - rel, tce__leaf_span(t, rel));
-		fill_leaf(w.leaf, chunk, 0, 0);
-		rel += chunk;
-	}
+	clear_tree(t->root, t, t->levels - 1, 0, rel, rel + n);
 }
 
 int tce_table_clear(struct tce_table *t, uint64_t idx, uint64_t npages)
