@@ -241,10 +241,10 @@ TCE_API struct tce_table *tce_table_hold(struct tce_table *t);
 TCE_API void tce_table_put(struct tce_table *t);
 
 /*
- * tce_table_config() - the granted geometry of @t (all fields of @out,
+ * tce_table_get_config() - the granted geometry of @t (all fields of @out,
  * including the "out" ones; the accounting hook is reported as given).
  */
-TCE_API void tce_table_config(const struct tce_table *t, struct tce_table_config *out);
+TCE_API void tce_table_get_config(const struct tce_table *t, struct tce_table_config *out);
 
 /*
  * tce_table_get() - read the TCE of entry @idx (host byte order).

@@ -186,7 +186,7 @@ void tce_table_put(struct tce_table *t)
 		table_free(t);
 }
 
-void tce_table_config(const struct tce_table *t, struct tce_table_config *out)
+void tce_table_get_config(const struct tce_table *t, struct tce_table_config *out)
 {
 	*out = t->cfg;
 }

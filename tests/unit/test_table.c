@@ -228,7 +228,7 @@ static void granted_config(void)
 	CHECK_EQ(cfg.entries, 1ULL << 20);
 	CHECK_EQ(cfg.level_shift, 16);
 	CHECK_EQ(cfg.level_entries, 8192);
-	tce_table_config(t, &back);
+	tce_table_get_config(t, &back);
 	CHECK(!memcmp(&cfg, &back, sizeof(cfg)));
 	tce_table_put(t);
 	end_ctx(ctx);
