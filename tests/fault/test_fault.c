@@ -12,26 +12,9 @@
 
 #define MAX_POINTS 64
 
-static struct tce_ctx *new_ctx(void)
-{
-	struct tce_ctx *ctx = NULL;
-
-	tce_ctx_create(&ctx);
-	return ctx;
-}
-
-static void no_leak(struct tce_ctx *ctx)
-{
-	struct tce_mem_stats ms;
-
-	tce_ctx_mem_stats(ctx, &ms);
-	CHECK_EQ(ms.live_allocs, 0);
-	CHECK_EQ(ms.live_bytes, 0);
-}
-
 static void sweep_create(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tt_account acct = { 0 };
 	struct tce_table_config cfg;
 	struct tce_table *t = NULL;
@@ -51,13 +34,13 @@ static void sweep_create(void)
 		CHECK_RC(rc, -ENOMEM);
 		CHECK_EQ(cfg.entries, 0);
 		CHECK_EQ(acct.balance, 0);
-		no_leak(ctx);
+		tt_no_leak(ctx);
 	}
 	CHECK(n == 4); /* the struct, the TCE top level, the mirror top level */
 	tce_ctx_set_fail_nth(ctx, 0);
 	tce_table_put(t);
 	CHECK_EQ(acct.balance, 0);
-	no_leak(ctx);
+	tt_no_leak(ctx);
 	tce_ctx_destroy(ctx);
 }
 
@@ -107,7 +90,7 @@ static void finish(struct tce_ctx *ctx, struct tt_account *acct, struct tce_tabl
 	tce_ctx_set_fail_nth(ctx, 0);
 	tce_table_put(t);
 	CHECK_EQ(acct->balance, 0);
-	no_leak(ctx);
+	tt_no_leak(ctx);
 }
 
 /* The operation under test; returns its result and the entries it adds. */
@@ -153,7 +136,7 @@ static int op_mirror(struct tce_table *t, uint64_t *added)
 /* Fail each fault point of @op in turn; returns the first n that succeeded. */
 static uint64_t sweep(fault_op op)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tt_account acct = { 0 };
 	struct tce_table *t;
 	uint64_t n, added;

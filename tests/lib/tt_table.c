@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "harness.h"
+
 int ref_init(struct ref_table *r, const struct tce_table_config *g)
 {
 	r->first_idx = g->first_idx;
@@ -162,4 +164,28 @@ int tt_table(struct tce_ctx *ctx, uint64_t bus, uint64_t window, uint32_t shift,
 	};
 
 	return tce_table_create(ctx, &cfg, out);
+}
+
+struct tce_ctx *tt_ctx(void)
+{
+	struct tce_ctx *ctx = NULL;
+
+	if (tce_ctx_create(&ctx))
+		tt_fail(__FILE__, __LINE__, "tce_ctx_create failed");
+	return ctx;
+}
+
+void tt_no_leak(struct tce_ctx *ctx)
+{
+	struct tce_mem_stats ms;
+
+	tce_ctx_mem_stats(ctx, &ms);
+	CHECK_EQ(ms.live_allocs, 0);
+	CHECK_EQ(ms.live_bytes, 0);
+}
+
+void tt_ctx_done(struct tce_ctx *ctx)
+{
+	tt_no_leak(ctx);
+	tce_ctx_destroy(ctx);
 }

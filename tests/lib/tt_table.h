@@ -42,6 +42,15 @@ struct tt_account {
 
 int tt_account_fn(void *arg, int64_t delta);
 
+/* A new context (NULL on failure, recorded as a test failure). */
+struct tce_ctx *tt_ctx(void);
+
+/* Check that @ctx holds no allocation, then destroy it. */
+void tt_ctx_done(struct tce_ctx *ctx);
+
+/* Record a failure unless @ctx holds no allocation. */
+void tt_no_leak(struct tce_ctx *ctx);
+
 /* Create a table; returns the error code. */
 int tt_table(struct tce_ctx *ctx, uint64_t bus, uint64_t window, uint32_t shift, uint32_t levels,
 	     bool mirror, struct tce_table **out);

@@ -15,25 +15,6 @@
 #define GiB (1ULL << 30)
 #define TiB (1ULL << 40)
 
-static struct tce_ctx *new_ctx(void)
-{
-	struct tce_ctx *ctx = NULL;
-
-	tce_ctx_create(&ctx);
-	return ctx;
-}
-
-/* Destroy a context after checking that nothing it allocated is left. */
-static void end_ctx(struct tce_ctx *ctx)
-{
-	struct tce_mem_stats ms;
-
-	tce_ctx_mem_stats(ctx, &ms);
-	CHECK_EQ(ms.live_allocs, 0);
-	CHECK_EQ(ms.live_bytes, 0);
-	tce_ctx_destroy(ctx);
-}
-
 static void dir_perm_mapping(void)
 {
 	CHECK_EQ(tce_dir_to_perm(TCE_DIR_BIDIRECTIONAL), TCE_PCI_READ | TCE_PCI_WRITE);
@@ -84,7 +65,7 @@ static int expect_create(uint32_t ps, uint32_t window_shift, uint32_t levels,
  */
 static void every_shift_and_level(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	uint32_t ps, ws, lv, block_shift = 0;
 	struct tce_table *t;
 	int rc, want;
@@ -102,13 +83,13 @@ static void every_shift_and_level(void)
 			}
 		}
 	}
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 /* With 64 KiB host pages, 4 and 5 levels never pass the 55-bit rule. */
 static void four_and_five_levels_refused(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	uint32_t ps, ws, lv;
 	struct tce_table *t;
 
@@ -116,12 +97,12 @@ static void four_and_five_levels_refused(void)
 		for (ps = 12; ps <= 34; ps++)
 			for (ws = ps; ws < 64; ws++)
 				CHECK_RC(tt_table(ctx, 0, 1ULL << ws, ps, lv, false, &t), -EINVAL);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void edge_of_55_bits(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table *t;
 
 	/* 2 levels, 4 KiB pages: 2^54 covers 2 * 21 + 12 = 54 bits, 2^55 needs 56. */
@@ -137,12 +118,12 @@ static void edge_of_55_bits(void)
 	CHECK_RC(tt_table(ctx, 0, 1ULL << 54, 34, 1, false, &t), 0);
 	tce_table_put(t);
 	CHECK_RC(tt_table(ctx, 0, 1ULL << 55, 34, 1, false, &t), -EINVAL);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void bad_windows(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table *t;
 
 	CHECK_RC(tt_table(ctx, 0, 3 * GiB, 12, 1, false, &t), -EINVAL);
@@ -156,7 +137,7 @@ static void bad_windows(void)
 	/* The last window of the 64-bit bus is fine. */
 	CHECK_RC(tt_table(ctx, ~0ULL - GiB + 1, GiB, 12, 1, false, &t), 0);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void size_formula(void)
@@ -182,7 +163,7 @@ static void size_formula(void)
 
 static void accounting(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tt_account acct = { 0 };
 	struct tce_table_config cfg = {
 		.window_size = 2 * GiB, .page_shift = 12, .levels = 2, .mirror = true,
@@ -212,12 +193,12 @@ static void accounting(void)
 	cfg.levels = 5;
 	CHECK_RC(tce_table_create(ctx, &cfg, &t), -EINVAL);
 	CHECK_EQ(acct.charges, 1);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void granted_config(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table_config cfg = {
 		.bus_offset = 1ULL << 59, .window_size = 64 * GiB, .page_shift = 16, .levels = 2,
 	}, back;
@@ -231,12 +212,12 @@ static void granted_config(void)
 	tce_table_get_config(t, &back);
 	CHECK(!memcmp(&cfg, &back, sizeof(cfg)));
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void out_of_window(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	uint64_t first = (1ULL << 59) >> 12, n = 1ULL << 18, v = 0x5a5a, *slot;
 	struct tce_table_stats st;
 	enum tce_dir d = TCE_DIR_BIDIRECTIONAL;
@@ -270,12 +251,12 @@ static void out_of_window(void)
 	CHECK_RC(tce_table_get(t, first, &v), 0);
 	CHECK_EQ(v, 0x1000 | TCE_PCI_READ);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void set_rejects_bad_input(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table_stats st;
 	struct tce_table *t;
 
@@ -288,13 +269,13 @@ static void set_rejects_bad_input(void)
 	tce_table_stats(t, &st);
 	CHECK_EQ(st.populated, 1);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 /* 16 GiB pages: addresses above 32 bits and offsets inside the page. */
 static void sixteen_gib_pages(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	uint64_t page = 1ULL << 34, real = 5 * page, v, out;
 	enum tce_dir d = TCE_DIR_BIDIRECTIONAL;
 	struct tce_table *t;
@@ -312,12 +293,12 @@ static void sixteen_gib_pages(void)
 	CHECK_EQ(out, real);
 	CHECK_EQ(d, TCE_DIR_FROM_DEVICE);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void levels_on_demand(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	uint64_t le, v;
 	struct tce_table_stats st;
 	struct tce_table_config cfg = { .window_size = TiB, .page_shift = 12, .levels = 3 };
@@ -348,12 +329,12 @@ static void levels_on_demand(void)
 	CHECK_RC(tce_table_get(t, le + 1, &v), 0);
 	CHECK_EQ(v, 0x13000 | TCE_PCI_READ);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void clear_skips_and_is_exact(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table_config cfg = { .window_size = TiB, .page_shift = 12, .levels = 3 };
 	struct tce_table_stats st;
 	struct tce_table *t;
@@ -383,12 +364,12 @@ static void clear_skips_and_is_exact(void)
 	tce_table_stats(t, &st);
 	CHECK_EQ(st.populated, 0);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void exchange(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table_stats st;
 	struct tce_table *t;
 	enum tce_dir d;
@@ -427,12 +408,12 @@ static void exchange(void)
 	CHECK_RC(tce_table_xchg(t, 77, &a, &d), -EINVAL);
 	CHECK_EQ(d, 9);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void mirror_slots(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table_stats st;
 	uint64_t *slot, *again;
 	struct tce_table *t;
@@ -452,12 +433,12 @@ static void mirror_slots(void)
 	CHECK_EQ(st.mirror_levels_allocated, 3);
 	CHECK_EQ(st.levels_allocated, 1); /* the TCE tree is independent */
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void iteration(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	static const uint64_t at[] = { 0, 1, 8191, 8192, 9000, 1ULL << 26, (1ULL << 28) - 1 };
 	struct tce_table *t;
 	uint64_t i, v, k = 0;
@@ -472,12 +453,12 @@ static void iteration(void)
 	}
 	CHECK_EQ(k, sizeof(at) / sizeof(at[0]));
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void translate(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table *t;
 	uint64_t r;
 
@@ -490,12 +471,12 @@ static void translate(void)
 	CHECK_RC(tce_table_translate(t, (1ULL << 59) + 0x30000, TCE_DIR_TO_DEVICE, &r), -ENOENT);
 	CHECK_RC(tce_table_translate(t, (1ULL << 59) + 0x20000, TCE_DIR_NONE, &r), -EINVAL);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void references(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tt_account acct = { 0 };
 	struct tce_table_config cfg = { .window_size = GiB, .page_shift = 12, .levels = 2,
 					.account = tt_account_fn, .account_arg = &acct };
@@ -511,12 +492,12 @@ static void references(void)
 	tce_table_put(t);
 	CHECK_EQ(acct.balance, 0);
 	tce_table_put(NULL);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void huge_sparse_windows_are_cheap(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_mem_stats ms;
 	struct tce_table *t;
 
@@ -528,12 +509,12 @@ static void huge_sparse_windows_are_cheap(void)
 			       TCE_DIR_TO_DEVICE), 0);
 	CHECK_RC(tce_table_clear(t, (1ULL << 59) >> 24, 1ULL << 30), 0);
 	tce_table_put(t);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static void fail_nth_counts_points(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table *t;
 
 	tce_ctx_set_fail_nth(ctx, 2);
@@ -544,7 +525,7 @@ static void fail_nth_counts_points(void)
 	tce_table_put(t);
 	tce_ctx_set_fail_nth(ctx, 0);
 	CHECK(!tce_ctx_fail_nth_armed(ctx));
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 struct log_record {
@@ -564,7 +545,7 @@ static void record_log(void *arg, enum tce_log_level level, const char *msg)
 
 static void log_callback(void)
 {
-	struct tce_ctx *ctx = new_ctx();
+	struct tce_ctx *ctx = tt_ctx();
 	struct log_record rec = { 0 };
 	struct tce_table *t;
 
@@ -577,7 +558,7 @@ static void log_callback(void)
 	CHECK_EQ(rec.calls, 1);
 	CHECK_EQ(rec.level, TCE_LOG_DEBUG);
 	CHECK(strstr(rec.msg, "window 0xc0000000") != NULL);
-	end_ctx(ctx);
+	tt_ctx_done(ctx);
 }
 
 static const struct tt_case cases[] = {
