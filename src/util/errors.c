@@ -34,7 +34,7 @@ static const struct err_entry err_table[] = {
 	{ ENOSPC, "ENOSPC", "no space left" },
 	{ ENOTTY, "ENOTTY", "inappropriate ioctl for device" },
 	{ ERANGE, "ERANGE", "result out of range" },
-	{ ENOSYS, "ENOSYS", "function not implemented" },
+	{ ENOSYS, "ENOSYS", "function not available" },
 	{ EOVERFLOW, "EOVERFLOW", "value too large" },
 	{ EOPNOTSUPP, "EOPNOTSUPP", "operation not supported" },
 	{ ETIMEDOUT, "ETIMEDOUT", "timed out" },
