@@ -336,6 +336,123 @@ struct tce_table_stats {
  */
 TCE_API void tce_table_stats(const struct tce_table *t, struct tce_table_stats *out);
 
+/* ------------------------------------------------------------------------ */
+/* The pooled DMA-address allocator                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One bitmap over a window, one bit per entry, split into pools that each
+ * have their own lock and hint (spec kernel.md §2): N small pools over the
+ * first three quarters and a large pool over the rest for requests above a
+ * threshold. Optional per-thread caches of freed ranges sit in front.
+ * Entries handed out are absolute (bus address >> page_shift).
+ */
+struct tce_pool;
+
+/* Called before freed space is reused; see tce_pool_config.lazy_flush. */
+typedef void (*tce_flush_fn)(void *arg);
+
+struct tce_pool_config {
+	uint64_t first_idx;   /* in: absolute entry of the window's first page */
+	uint64_t entries;     /* in: entries in the window, at least 1 */
+	uint32_t page_shift;  /* in: IOMMU page shift 12..34 (for masks and the 1 GiB rule) */
+	uint32_t nr_pools;    /* in: 1..16; 0 = 4 if the window is >= 1 GiB, else 1 */
+	uint64_t large_threshold; /* in: requests above it use the large pool; 0 = 15 */
+	uint32_t block_pages; /* in: small-request hint rounding, a power of two; 0 = 16 */
+	bool no_large_pool;   /* in: no large pool; the small pools cover everything */
+	bool spinlocks;       /* in: pool locks are spinlocks instead of mutexes */
+	bool cache;           /* in: per-thread caches of freed ranges of 1..32 pages */
+	/*
+	 * in: optional. With a callback, freed ranges are not reused until a
+	 * flush that follows their free: frees are parked, and when an
+	 * allocation wraps or fails a pass in a pool with parked frees the
+	 * callback runs (with that pool's lock held, or a cache slot's lock for
+	 * cached ranges) and the parked ranges become free. Without one, freed
+	 * space is reusable at once (the backend invalidates on every clear).
+	 */
+	tce_flush_fn lazy_flush;
+	void *flush_arg;
+
+	uint64_t pool_entries;  /* out: entries in each small pool */
+	uint64_t large_start;   /* out: first entry of the large pool (absolute) */
+	uint64_t cache_limit;   /* out: most entries the caches may hold (entries / 8) */
+};
+
+/* A request for bus space. */
+struct tce_alloc_req {
+	uint64_t npages;     /* entries wanted, at least 1 */
+	uint64_t dma_mask;   /* highest bus address the device can reach; 0 = no limit */
+	uint64_t boundary;   /* bytes; a power of two no allocation may span; 0 = none */
+	uint32_t align_order; /* the first entry is a multiple of 2^align_order */
+	int32_t cpu;         /* logical CPU whose pool to start in; -1 = hash the thread */
+	uint64_t handle;     /* in/out: 0, or where the previous allocation ended (scatter lists) */
+};
+
+/*
+ * tce_pool_create() - an allocator over @cfg->entries entries.
+ * When the window starts at bus address 0, entry 0 is reserved so that bus
+ * address 0 is never handed out. Return: 0 and the "out" fields; -EINVAL for
+ * a bad configuration; -ENOMEM.
+ * Context: may block. Destroy with tce_pool_destroy().
+ */
+TCE_API int tce_pool_create(struct tce_ctx *ctx, struct tce_pool_config *cfg,
+			    struct tce_pool **out);
+
+/* tce_pool_destroy() - release the allocator. NULL is accepted. */
+TCE_API void tce_pool_destroy(struct tce_pool *p);
+
+/*
+ * tce_pool_reserve() - mark [idx, idx + npages) busy for good (an MMIO hole).
+ * Return: 0; -EINVAL if the range leaves the window; -EBUSY if part of it is
+ * allocated. Context: takes the pool locks of the range.
+ */
+TCE_API int tce_pool_reserve(struct tce_pool *p, uint64_t idx, uint64_t npages);
+
+/*
+ * tce_pool_alloc() - allocate @req->npages consecutive entries that satisfy
+ * every constraint of @req. Return: 0 with *@idx the first absolute entry
+ * (and req->handle set to the end); -EINVAL for an impossible request (0
+ * pages, more pages than the boundary or the window, a mask below the
+ * window, a boundary that is not a power of two or smaller than a page, an
+ * alignment order above 63); -ENOSPC if no space is left after every pool
+ * was searched and every cache drained.
+ * Context: takes pool locks one at a time; may call the lazy flush.
+ */
+TCE_API int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx);
+
+/*
+ * tce_pool_free() - free a range returned by tce_pool_alloc().
+ * Return: 0; -EINVAL if the range leaves the window, spans two pools,
+ * touches a reserved range or holds entries that are not allocated; the
+ * error is logged and nothing is changed.
+ * Context: takes one pool lock (or a cache slot's lock).
+ */
+TCE_API int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages);
+
+/* What the allocator holds. */
+struct tce_pool_stats {
+	uint64_t allocated;  /* entries handed out and not freed (reserved excluded) */
+	uint64_t reserved;   /* entries reserved */
+	uint64_t parked;     /* freed entries waiting for a flush */
+	uint64_t cached;     /* freed entries held in caches */
+	uint64_t flushes;    /* lazy flush calls */
+	uint64_t cache_hits; /* allocations served by a cache */
+	uint64_t drains;     /* times the caches were drained to satisfy a request */
+};
+
+/* tce_pool_stats() - counters; takes every lock in turn. */
+TCE_API void tce_pool_stats(struct tce_pool *p, struct tce_pool_stats *out);
+
+/*
+ * tce_pool_check() - recompute the allocator's derived state: each pool's
+ * free count is the number of zero bits in its range, hints are in bounds,
+ * parked and cached ranges are allocated in the bitmap, and, when @t is not
+ * NULL, no parked or cached entry is mapped in @t.
+ * Return: 0, or -EIO after logging the first inconsistency.
+ * Context: takes every lock in turn; for tests and debugging.
+ */
+TCE_API int tce_pool_check(struct tce_pool *p, const struct tce_table *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,9 @@
  * Bitmap primitives over 64-bit words: range set and clear, population
  * counts and searches for set bits, zero bits and aligned zero runs. They
  * work a word at a time so their cost follows the range in words, not bits.
- * Layer: util.
+ * Words are read and written with relaxed atomic accesses, so a reader that
+ * holds no lock never races a writer that holds the word's lock; the _atomic
+ * functions also make the read-modify-write itself atomic. Layer: util.
  */
 #include "util/bitmap.h"
 
@@ -29,22 +31,55 @@ static uint64_t word_mask(uint32_t lo, uint32_t hi)
 		}                                                                         \
 	} while (0)
 
+static inline uint64_t word_get(const uint64_t *map, uint64_t w)
+{
+	return __atomic_load_n(&map[w], __ATOMIC_RELAXED);
+}
+
+static inline void word_put(uint64_t *map, uint64_t w, uint64_t v)
+{
+	__atomic_store_n(&map[w], v, __ATOMIC_RELAXED);
+}
+
 void tce__bitmap_set(uint64_t *map, uint64_t start, uint64_t n)
 {
-	FOR_EACH_WORD(start, n, w, mask, map[w] |= mask);
+	FOR_EACH_WORD(start, n, w, mask, word_put(map, w, word_get(map, w) | mask));
 }
 
 void tce__bitmap_clear(uint64_t *map, uint64_t start, uint64_t n)
 {
-	FOR_EACH_WORD(start, n, w, mask, map[w] &= ~mask);
+	FOR_EACH_WORD(start, n, w, mask, word_put(map, w, word_get(map, w) & ~mask));
 }
 
 uint64_t tce__bitmap_weight(const uint64_t *map, uint64_t start, uint64_t n)
 {
 	uint64_t count = 0;
 
-	FOR_EACH_WORD(start, n, w, mask, count += (uint64_t)__builtin_popcountll(map[w] & mask));
+	FOR_EACH_WORD(start, n, w, mask,
+		      count += (uint64_t)__builtin_popcountll(word_get(map, w) & mask));
 	return count;
+}
+
+bool tce__bitmap_claim_atomic(uint64_t *map, uint64_t start, uint64_t n)
+{
+	uint64_t old;
+
+	FOR_EACH_WORD(start, n, w, mask, {
+		old = __atomic_fetch_or(&map[w], mask, __ATOMIC_ACQ_REL);
+		if (old & mask) {
+			/* Undo the bits this call set, this word included. */
+			__atomic_fetch_and(&map[w], ~(mask & ~old), __ATOMIC_RELEASE);
+			if (w * 64 > start)
+				tce__bitmap_release_atomic(map, start, w * 64 - start);
+			return false;
+		}
+	});
+	return true;
+}
+
+void tce__bitmap_release_atomic(uint64_t *map, uint64_t start, uint64_t n)
+{
+	FOR_EACH_WORD(start, n, w, mask, __atomic_fetch_and(&map[w], ~mask, __ATOMIC_RELEASE));
 }
 
 bool tce__bitmap_range_zero(const uint64_t *map, uint64_t start, uint64_t n)
@@ -60,11 +95,11 @@ static uint64_t find_next(const uint64_t *map, uint64_t start, uint64_t end, uin
 	if (start >= end)
 		return TCE_BITMAP_NONE;
 	w = start / 64;
-	word = (map[w] ^ invert) & ~tce__low_mask((uint32_t)(start % 64));
+	word = (word_get(map, w) ^ invert) & ~tce__low_mask((uint32_t)(start % 64));
 	while (word == 0) {
 		if (++w * 64 >= end)
 			return TCE_BITMAP_NONE;
-		word = map[w] ^ invert;
+		word = word_get(map, w) ^ invert;
 	}
 	start = w * 64 + (uint64_t)__builtin_ctzll(word);
 	return start < end ? start : TCE_BITMAP_NONE;

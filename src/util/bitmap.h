@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Bitmaps of 64-bit words, bit i at word i / 64, bit i % 64. Ranges are
- * [start, start + n). No function locks; callers own the serialisation.
+ * [start, start + n). Words are accessed with relaxed atomics; only the
+ * _atomic functions are safe against concurrent writers of the same word,
+ * the others need the caller's lock.
  * Layer: util. Includes only the C library.
  */
 #ifndef TCE_UTIL_BITMAP_H
@@ -20,11 +22,19 @@ static inline size_t tce__bitmap_words(uint64_t nbits)
 
 static inline bool tce__bitmap_test(const uint64_t *map, uint64_t bit)
 {
-	return (map[bit / 64] >> (bit % 64)) & 1;
+	return (__atomic_load_n(&map[bit / 64], __ATOMIC_RELAXED) >> (bit % 64)) & 1;
 }
 
 void tce__bitmap_set(uint64_t *map, uint64_t start, uint64_t n);
 void tce__bitmap_clear(uint64_t *map, uint64_t start, uint64_t n);
+
+/*
+ * Set every bit of [start, start + n) if none was set, atomically per word;
+ * otherwise change nothing and return false.
+ */
+bool tce__bitmap_claim_atomic(uint64_t *map, uint64_t start, uint64_t n);
+/* Clear [start, start + n) with atomic read-modify-writes. */
+void tce__bitmap_release_atomic(uint64_t *map, uint64_t start, uint64_t n);
 
 /* Number of set bits in [start, start + n). */
 uint64_t tce__bitmap_weight(const uint64_t *map, uint64_t start, uint64_t n);

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pooled allocator's private state, shared by its files: the bitmap and
+ * its pools, parked frees waiting for a lazy flush, and the per-thread cache
+ * layer. Layer: alloc. Includes util and the public header only.
+ *
+ * Layout of a window of E entries with N small pools (P = pool_entries, a
+ * multiple of 64 so that no bitmap word is shared by two locks):
+ *
+ *  | range (window-relative)  | owner                          |
+ *  |--------------------------|--------------------------------|
+ *  | [i * P, (i + 1) * P)      | small pool i, 0 <= i < N        |
+ *  | [N * P, E)                | the large pool (about E / 4)    |
+ *
+ * Bitmaps, one bit per entry:
+ *
+ *  | bitmap   | bit set when the entry is                  | written under          |
+ *  |----------|--------------------------------------------|------------------------|
+ *  | map      | allocated, reserved, parked or cached      | the owning pool's lock |
+ *  | rsv      | reserved for good                          | every pool lock        |
+ *  | parked   | freed, waiting for a lazy flush            | the owning pool's lock |
+ *  | cached   | freed into a per-thread cache              | atomic RMW, no lock    |
+ *
+ * Readers that hold no lock (the cache's free validation) read words with
+ * relaxed atomics, as every bitmap function does.
+ */
+#ifndef TCE_ALLOC_POOL_INT_H
+#define TCE_ALLOC_POOL_INT_H
+
+#include <stdatomic.h>
+
+#include "util/lock.h"
+#include "util/util.h"
+
+#define TCE_POOLS_MAX 16
+#define TCE_CACHE_CLASSES 6 /* 1, 2, 4, 8, 16, 32 pages */
+#define TCE_CACHE_MAX_PAGES 32
+
+struct tce__pool_range {
+	struct tce__lock lock;
+	uint64_t start, end;  /* relative; immutable */
+	uint64_t hint;        /* guarded by lock */
+	uint64_t free;        /* guarded by lock: zero bits of map in [start, end) */
+	uint64_t parked;      /* guarded by lock: set bits of parked in [start, end) */
+	uint64_t parked_gen;  /* guarded by lock: flush generation of the latest park */
+} __attribute__((aligned(64)));
+
+struct tce__cache; /* cache.c */
+
+struct tce_pool {
+	struct tce_ctx *ctx;
+	struct tce_pool_config cfg; /* granted; immutable */
+	uint64_t entries;
+	uint64_t *map;
+	uint64_t *rsv;
+	uint64_t *parked; /* NULL without a lazy flush */
+	uint64_t *cached; /* NULL without caches */
+	unsigned nr_pools;
+	bool has_large;
+	struct tce__pool_range pools[TCE_POOLS_MAX];
+	struct tce__pool_range large;
+
+	atomic_uint_fast64_t flush_gen; /* lazy flushes so far */
+	struct tce__cache *cache;       /* NULL when caching is off */
+};
+
+/* Constraints of one request, in window-relative entries. */
+struct tce__constraints {
+	uint64_t npages;
+	uint64_t limit;      /* entries at or above are out of the mask */
+	uint64_t boundary;   /* pages; 0 = none */
+	uint64_t align_mask; /* on the absolute entry */
+	uint64_t first_idx;
+};
+
+/* The pool that owns window-relative entry @rel. */
+struct tce__pool_range *tce__pool_of(struct tce_pool *p, uint64_t rel);
+
+/*
+ * Allocate from the pools alone, in the pass order of spec kernel.md §2.3.
+ * Returns 0 and *rel, or -ENOSPC. Context: takes pool locks one at a time.
+ */
+int tce__pools_alloc(struct tce_pool *p, const struct tce__constraints *c,
+		     struct tce_alloc_req *req, uint64_t *rel);
+
+/*
+ * Validate a free of [rel, rel + n): inside one pool, not reserved, every
+ * entry allocated and neither parked nor held by a cache.
+ * Returns 0 or -EINVAL. Context: the lock of the owning pool.
+ */
+int tce__free_check(struct tce_pool *p, uint64_t rel, uint64_t n);
+
+/* Return [rel, rel + n) to its pool (parked when there is a lazy flush). */
+void tce__pools_release(struct tce_pool *p, uint64_t rel, uint64_t n);
+
+/* Call the lazy flush and advance the generation. */
+void tce__pool_flush(struct tce_pool *p);
+
+/* True if [rel, rel + n) satisfies @c. */
+bool tce__fits(const struct tce__constraints *c, uint64_t rel);
+
+/* Cache layer (cache.c). */
+int tce__cache_create(struct tce_pool *p);
+void tce__cache_destroy(struct tce_pool *p);
+/* Pop a cached range for @c; 0 and *rel, or -ENOENT. */
+int tce__cache_alloc(struct tce_pool *p, const struct tce__constraints *c, uint64_t *rel);
+/*
+ * Push a freed range: 0 when cached; -EINVAL for a bad free; -EAGAIN when
+ * the range must go back to the pools instead (too big, cache full).
+ */
+int tce__cache_free(struct tce_pool *p, uint64_t rel, uint64_t n);
+/* Return every cached range to the pools. */
+void tce__cache_drain(struct tce_pool *p);
+/* Counters and checks under the cache locks. */
+void tce__cache_stats(struct tce_pool *p, struct tce_pool_stats *out);
+int tce__cache_check(struct tce_pool *p, const struct tce_table *t);
+/* Round a request size for the cache: a power of two up to 32, else unchanged. */
+uint64_t tce__cache_round(const struct tce_pool *p, uint64_t npages);
+
+#endif /* TCE_ALLOC_POOL_INT_H */

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests of the pooled allocator through <tce.h>: layout and defaults,
+ * bus address 0, every entry usable, masks, boundaries, alignment, the
+ * large pool, pass order and exhaustion, reservations, validated frees,
+ * lazy flush and parked frees, and the cache layer's rounding, bound and
+ * drain.
+ */
+#include <errno.h>
+
+#include "harness.h"
+#include "tt_table.h"
+
+static struct tce_pool *pool(struct tce_ctx *ctx, struct tce_pool_config *cfg)
+{
+	struct tce_pool *p = NULL;
+
+	CHECK_RC(tce_pool_create(ctx, cfg, &p), 0);
+	return p;
+}
+
+static int alloc1(struct tce_pool *p, uint64_t npages, uint64_t *idx)
+{
+	struct tce_alloc_req req = { .npages = npages, .cpu = 0 };
+
+	return tce_pool_alloc(p, &req, idx);
+}
+
+static void layout_and_defaults(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 1 << 19, .page_shift = 12 };
+	struct tce_pool *p = pool(ctx, &cfg);
+
+	CHECK_EQ(cfg.nr_pools, 4); /* 2 GiB window */
+	CHECK_EQ(cfg.pool_entries, (1 << 19) * 3 / 4 / 4);
+	CHECK_EQ(cfg.large_start, 4 * cfg.pool_entries);
+	CHECK_EQ(cfg.large_threshold, 15);
+	CHECK_EQ(cfg.block_pages, 16);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = 1 << 17, .page_shift = 12 };
+	p = pool(ctx, &cfg);
+	CHECK_EQ(cfg.nr_pools, 1); /* 512 MiB */
+	tce_pool_destroy(p);
+	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = 100, .page_shift = 12,
+					.nr_pools = 16 };
+	p = pool(ctx, &cfg);
+	CHECK_EQ(cfg.nr_pools, 1);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void bad_configs(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool *p;
+	struct tce_pool_config cfg = { .entries = 0, .page_shift = 12 };
+
+	CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+	cfg = (struct tce_pool_config){ .entries = 64, .page_shift = 11 };
+	CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+	cfg = (struct tce_pool_config){ .entries = 64, .page_shift = 12, .nr_pools = 17 };
+	CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+	cfg = (struct tce_pool_config){ .entries = 64, .page_shift = 12, .block_pages = 3 };
+	CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+	cfg = (struct tce_pool_config){ .first_idx = ~0ULL, .entries = 2, .page_shift = 12 };
+	CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+	tt_ctx_done(ctx);
+}
+
+/* A window at bus 0 never hands out entry 0; every other entry is usable. */
+static void every_entry_usable(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 4096, .page_shift = 12,
+				       .nr_pools = 4 };
+	struct tce_pool *p = pool(ctx, &cfg);
+	static uint8_t seen[4096];
+	struct tce_pool_stats st;
+	uint64_t idx, n = 0;
+
+	while (alloc1(p, 1, &idx) == 0) {
+		REQUIRE(idx < 4096 && !seen[idx]);
+		seen[idx] = 1;
+		n++;
+	}
+	CHECK_EQ(n, 4095);
+	CHECK_EQ(seen[0], 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.allocated, 4095);
+	CHECK_EQ(st.reserved, 1);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	/* At 2^59 entry "0" of the window is usable. */
+	cfg = (struct tce_pool_config){ .first_idx = 1ULL << 47, .entries = 64, .page_shift = 12 };
+	p = pool(ctx, &cfg);
+	for (n = 0; alloc1(p, 1, &idx) == 0; n++)
+		;
+	CHECK_EQ(n, 64);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void constraints(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 1 << 20, .page_shift = 12 };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_alloc_req req;
+	uint64_t idx, i;
+
+	/* A 16 MiB mask: every allocation below 4096 entries, in any pool. */
+	for (i = 0; i < 200; i++) {
+		req = (struct tce_alloc_req){ .npages = 1 + i % 20, .dma_mask = (16 << 20) - 1,
+					      .cpu = (int32_t)i };
+		REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+		CHECK(idx + 1 + i % 20 <= 4096);
+	}
+	/* Boundary: 64 KiB (16 pages); 5 pages never span one. */
+	for (i = 0; i < 200; i++) {
+		req = (struct tce_alloc_req){ .npages = 5, .boundary = 1 << 16, .cpu = 1 };
+		REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+		CHECK_EQ(idx / 16, (idx + 4) / 16);
+	}
+	/* Alignment. */
+	for (i = 0; i < 100; i++) {
+		req = (struct tce_alloc_req){ .npages = 3, .align_order = 5, .cpu = 2 };
+		REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+		CHECK_EQ(idx % 32, 0);
+	}
+	/* Impossible requests. */
+	req = (struct tce_alloc_req){ .npages = 0 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL);
+	req = (struct tce_alloc_req){ .npages = 17, .boundary = 1 << 16 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL);
+	req = (struct tce_alloc_req){ .npages = 1, .boundary = 3 << 12 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL);
+	req = (struct tce_alloc_req){ .npages = 1, .boundary = 1 << 11 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL);
+	req = (struct tce_alloc_req){ .npages = 1, .align_order = 64 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL);
+	req = (struct tce_alloc_req){ .npages = (1 << 20) + 1 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	cfg = (struct tce_pool_config){ .first_idx = 1ULL << 47, .entries = 1 << 10, .page_shift = 12 };
+	p = pool(ctx, &cfg);
+	req = (struct tce_alloc_req){ .npages = 1, .dma_mask = 0xffffffff };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL); /* mask below the window */
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void large_pool_and_fallback(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 1 << 20, .page_shift = 12 };
+	struct tce_pool *p = pool(ctx, &cfg);
+	uint64_t idx, small_end = cfg.large_start, n;
+
+	CHECK_RC(alloc1(p, 16, &idx), 0);
+	CHECK(idx >= cfg.large_start);
+	CHECK_RC(alloc1(p, 15, &idx), 0);
+	CHECK(idx < cfg.large_start);
+	/* Fill the large pool; large requests then fall back to small pools. */
+	for (n = 0; alloc1(p, 1024, &idx) == 0 && idx >= small_end; n++)
+		;
+	CHECK(idx < small_end);
+	CHECK_EQ(n, (cfg.entries - cfg.large_start) / 1024 - 1); /* 16 pages taken above */
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void frees_are_validated(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 1 << 12, .page_shift = 12,
+				       .nr_pools = 2, .no_large_pool = true };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_pool_stats st;
+	uint64_t a, b;
+
+	CHECK_RC(alloc1(p, 8, &a), 0);
+	CHECK_RC(tce_pool_free(p, a, 9), -EINVAL);       /* one more than allocated */
+	CHECK_RC(tce_pool_free(p, 0, 1), -EINVAL);       /* reserved entry 0 */
+	CHECK_RC(tce_pool_free(p, 4096, 1), -EINVAL);    /* outside */
+	CHECK_RC(tce_pool_free(p, 4095, 2), -EINVAL);    /* runs out */
+	CHECK_RC(tce_pool_free(p, ~0ULL, 2), -EINVAL);   /* wraps */
+	CHECK_RC(tce_pool_free(p, 2047, 2), -EINVAL);    /* spans two pools */
+	CHECK_RC(tce_pool_free(p, a, 8), 0);
+	CHECK_RC(tce_pool_free(p, a, 8), -EINVAL);       /* double free */
+	CHECK_RC(tce_pool_reserve(p, 100, 10), 0);
+	CHECK_RC(tce_pool_reserve(p, 105, 10), -EBUSY);
+	CHECK_RC(tce_pool_reserve(p, 4090, 10), -EINVAL);
+	CHECK_RC(tce_pool_free(p, 100, 10), -EINVAL);
+	CHECK_RC(alloc1(p, 1, &b), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.allocated, 1);
+	CHECK_EQ(st.reserved, 11);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void count_flush(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* With a lazy flush, freed entries wait for a flush before reuse. */
+static void lazy_flush_parks_frees(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	int flushes = 0;
+	struct tce_pool_config cfg = { .first_idx = 64, .entries = 256, .page_shift = 12,
+				       .lazy_flush = count_flush, .flush_arg = &flushes };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_pool_stats st;
+	uint64_t idx[256], n = 0, i, again;
+
+	while (alloc1(p, 1, &idx[n]) == 0)
+		n++;
+	CHECK_EQ(n, 256);
+	CHECK_EQ(flushes, 0);
+	for (i = 0; i < n; i += 2)
+		CHECK_RC(tce_pool_free(p, idx[i], 1), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.parked, 128);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	/*
+	 * The next allocation fails a pass in its pool, flushes once and frees
+	 * that pool's parked entries; the large pool's (entries 192..255) wait
+	 * until a pass fails there, and need no second flush.
+	 */
+	CHECK_RC(alloc1(p, 1, &again), 0);
+	CHECK_EQ(flushes, 1);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(cfg.large_start, 64 + 192);
+	CHECK_EQ(st.parked, 32);
+	CHECK_EQ(st.flushes, 1);
+	for (i = 1; i < 128; i++)
+		CHECK_RC(alloc1(p, 1, &again), 0);
+	CHECK_EQ(flushes, 1);
+	CHECK_RC(alloc1(p, 1, &again), -ENOSPC);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void cache_rounds_bounds_and_drains(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 1 << 20, .entries = 1024, .page_shift = 12,
+				       .cache = true };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_pool_stats st;
+	uint64_t a, b, all[1024], n = 0, i;
+
+	CHECK_EQ(cfg.cache_limit, 128);
+	CHECK_RC(alloc1(p, 3, &a), 0); /* rounded to 4 */
+	CHECK_RC(tce_pool_free(p, a, 3), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 4);
+	CHECK_RC(tce_pool_free(p, a, 3), -EINVAL); /* double free into the cache */
+	CHECK_RC(alloc1(p, 4, &b), 0);
+	CHECK_EQ(b, a);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cache_hits, 1);
+	CHECK_EQ(st.cached, 0);
+	CHECK_RC(tce_pool_free(p, b, 4), 0);
+	/* Fill everything, free it all: the caches keep at most 128 entries. */
+	while (alloc1(p, 1, &all[n]) == 0)
+		n++;
+	CHECK_EQ(n, 1024); /* the cached 4-page range was drained */
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.drains, 2); /* when the pools ran out, and at the final failure */
+	for (i = 0; i < n; i++)
+		CHECK_RC(tce_pool_free(p, all[i], 1), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 128);
+	CHECK_EQ(st.allocated, 0);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	CHECK_EQ(cfg.large_start, (1 << 20) + 768);
+	CHECK_RC(alloc1(p, 768, &a), 0); /* the whole small pool: only after a drain */
+	CHECK_EQ(a, 1 << 20);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(layout_and_defaults),
+	TT_CASE(bad_configs),
+	TT_CASE(every_entry_usable),
+	TT_CASE(constraints),
+	TT_CASE(large_pool_and_fallback),
+	TT_CASE(frees_are_validated),
+	TT_CASE(lazy_flush_parks_frees),
+	TT_CASE(cache_rounds_bounds_and_drains),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
