@@ -453,6 +453,115 @@ TCE_API void tce_pool_stats(struct tce_pool *p, struct tce_pool_stats *out);
  */
 TCE_API int tce_pool_check(struct tce_pool *p, const struct tce_table *t);
 
+/* ------------------------------------------------------------------------ */
+/* The DMA API                                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The OS DMA API over one window (spec kernel.md §2.6): a table, the pooled
+ * allocator over it, and a backend that writes the TCEs. Addresses given to
+ * map calls are real addresses; bus addresses come back.
+ */
+struct tce_dma;
+
+/*
+ * How TCEs are written. The in-memory backend (used when no ops are given)
+ * writes the table directly; the pseries and powernv platforms bring their
+ * own. Every call is a fault point.
+ */
+struct tce_dma_ops {
+	/*
+	 * Map @npages entries from absolute @idx to consecutive real pages from
+	 * @real with the permission of @dir. Return 0 or a negative errno, in
+	 * which case no entry of the range may be left mapped.
+	 */
+	int (*set)(void *arg, uint64_t idx, uint64_t npages, uint64_t real, enum tce_dir dir);
+	/* Clear @npages entries from @idx; the range was set earlier. */
+	void (*clear)(void *arg, uint64_t idx, uint64_t npages);
+	/* Optional: invalidate cached translations of cleared entries. */
+	void (*flush)(void *arg);
+	/* Optional: read one TCE (lets coherent frees check their buffer). */
+	int (*get)(void *arg, uint64_t idx, uint64_t *tce);
+};
+
+struct tce_dma_config {
+	struct tce_table *table;        /* in: the window (the DMA object holds a reference) */
+	const struct tce_dma_ops *ops;  /* in: NULL = the in-memory backend over @table */
+	void *ops_arg;
+	uint64_t dma_mask;     /* in: the device's DMA mask; 0 = all 64 bits */
+	uint64_t seg_boundary; /* in: bytes, a power of two no segment spans; 0 = 4 GiB */
+	uint64_t max_seg_size; /* in: largest merged scatter-list segment; 0 = 64 KiB */
+	bool no_merge;         /* in: never merge scatter-list segments */
+	bool strict;           /* in: flush after every unmap instead of before reuse */
+	struct tce_pool_config pool; /* in/out: allocator settings; the window comes from @table */
+};
+
+/* One scatter-list element, as Linux's struct scatterlist sees it. */
+struct tce_sg {
+	uint64_t real;        /* in: real address of the buffer */
+	uint64_t length;      /* in: bytes; 0 is skipped */
+	uint64_t dma_address; /* out: bus address of output segment i */
+	uint64_t dma_length;  /* out: its length; 0 terminates the output */
+};
+
+/*
+ * tce_dma_create() - DMA API over @cfg->table.
+ * Return: 0; -EINVAL for a bad configuration; -ENOMEM.
+ * Context: may block. Destroy with tce_dma_destroy() once nothing is mapped.
+ */
+TCE_API int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_dma **out);
+TCE_API void tce_dma_destroy(struct tce_dma *d);
+
+/* The allocator behind @d, for statistics and checks. */
+TCE_API struct tce_pool *tce_dma_pool(struct tce_dma *d);
+
+/*
+ * tce_dma_map_page() - map @size bytes at @real for @dir.
+ * The bus address keeps the offset of @real within its IOMMU page. When the
+ * IOMMU page is smaller than the host page and a page-aligned buffer of at
+ * least one host page is mapped, the TCEs form an aligned group of a host
+ * page. Return: 0 and *@bus; -EINVAL (size 0, TCE_DIR_NONE or an invalid
+ * direction, a wrapping range); -ENOSPC; the backend's error.
+ * Context: takes pool locks; calls the backend.
+ */
+TCE_API int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_dir dir,
+			     uint64_t *bus);
+
+/*
+ * tce_dma_unmap_page() - undo tce_dma_map_page() of the same @bus and @size.
+ * Return: 0; -EINVAL if the range is not a live mapping (nothing is cleared).
+ */
+TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
+
+/*
+ * tce_dma_map_sg() - map each element of @sg (zero-length ones skipped),
+ * merging an element into the previous output segment when their bus
+ * addresses are contiguous and the merged segment fits the maximum segment
+ * size and does not span the segment boundary (nor two pools). Output
+ * segment i is written to sg[i].dma_*; if fewer than @nents come out, the
+ * next has dma_length 0.
+ * Return: 0 and *@mapped output segments; -EINVAL (no non-empty element,
+ * bad direction); -ENOSPC, -ENOMEM or the backend's error, in which case
+ * everything this call mapped is unmapped again.
+ */
+TCE_API int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents,
+			   enum tce_dir dir, unsigned *mapped);
+
+/* tce_dma_unmap_sg() - unmap the output of tce_dma_map_sg(). Return 0 or -EINVAL. */
+TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents);
+
+/*
+ * tce_dma_alloc_coherent() - a zeroed buffer mapped BIDIRECTIONAL, its bus
+ * address naturally aligned to its size rounded to a power of two. The real
+ * address of the buffer is its host address (the identity memory model).
+ * Return: 0, *@cpu and *@bus; -EINVAL for size 0 or above the kernel's limit
+ * (an allocation order of 13 host pages or more); -ENOMEM; -ENOSPC.
+ */
+TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus);
+
+/* tce_dma_free_coherent() - unmap and free; the same @size, @cpu and @bus. */
+TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus);
+
 #ifdef __cplusplus
 }
 #endif

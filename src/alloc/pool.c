@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/alloc.h"
 #include "alloc/pool_int.h"
 #include "util/arith.h"
 #include "util/bitmap.h"
@@ -292,4 +293,34 @@ out:
 	if (rc)
 		tce__err(p->ctx, "pool: bad free of [0x%" PRIx64 ", +%" PRIu64 ")", idx, npages);
 	return rc;
+}
+
+int tce__pool_check_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
+{
+	struct tce__pool_range *r;
+	uint64_t rel = idx - p->cfg.first_idx;
+	int rc;
+
+	if (idx < p->cfg.first_idx || !tce__range_inside(rel, npages, 0, p->entries))
+		return -EINVAL;
+	npages = tce__cache_round(p, npages);
+	if (rel + npages > p->entries)
+		return -EINVAL;
+	r = tce__pool_of(p, rel);
+	tce__lock(&r->lock);
+	rc = tce__free_check(p, rel, npages);
+	tce__unlock(&r->lock);
+	return rc;
+}
+
+bool tce__pool_same(const struct tce_pool *p, uint64_t a, uint64_t b)
+{
+	struct tce_pool *w = (struct tce_pool *)p;
+
+	return tce__pool_of(w, a - p->cfg.first_idx) == tce__pool_of(w, b - p->cfg.first_idx);
+}
+
+bool tce__pool_rounds(const struct tce_pool *p)
+{
+	return p->cache != NULL;
 }

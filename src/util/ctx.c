@@ -147,6 +147,22 @@ void *tce__pages_alloc(struct tce_ctx *ctx, size_t size)
 	return alloc_done(ctx, pages_get(size), size);
 }
 
+void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
+{
+	void *p;
+
+	if (!alloc_begin(ctx))
+		return NULL;
+	if (align < sizeof(void *) || posix_memalign(&p, align, size))
+		p = NULL;
+	return alloc_done(ctx, p ? memset(p, 0, size) : NULL, size);
+}
+
+void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size)
+{
+	tce__free(ctx, p, size);
+}
+
 void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size)
 {
 	if (!p)

@@ -51,6 +51,10 @@ void tce__free(struct tce_ctx *ctx, void *p, size_t size);
 void *tce__pages_alloc(struct tce_ctx *ctx, size_t size);
 void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size);
 
+/* Zeroed heap memory aligned to @align (a power of two); NULL on failure. */
+void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align);
+void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size);
+
 /* Log a printf-style message through the context's callback. */
 void tce__log(struct tce_ctx *ctx, enum tce_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

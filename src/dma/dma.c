@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The DMA API on one window (spec kernel.md §2.6): creation over a table
+ * with the in-memory backend or a platform's, single-page map and unmap,
+ * and coherent buffers. A backend failure frees the range it was given; an
+ * unmap is validated before any TCE is cleared. Scatter lists are in sg.c.
+ * Layer: dma.
+ */
+#include <errno.h>
+
+#include "dma/dma_int.h"
+#include "util/arith.h"
+
+#define DEFAULT_SEG_BOUNDARY (1ULL << 32) /* PCI devices: 4 GiB */
+#define DEFAULT_MAX_SEG (64ULL << 10)   /* Linux's dma_get_max_seg_size() default */
+#define COHERENT_MAX_ORDER 13           /* IOMAP_MAX_ORDER: order >= 13 is refused */
+
+static int mem_set(void *arg, uint64_t idx, uint64_t npages, uint64_t real, enum tce_dir dir)
+{
+	return tce_table_set(arg, idx, npages, real, dir);
+}
+
+static void mem_clear(void *arg, uint64_t idx, uint64_t npages)
+{
+	tce_table_clear(arg, idx, npages);
+}
+
+static int mem_get(void *arg, uint64_t idx, uint64_t *tce)
+{
+	return tce_table_get(arg, idx, tce);
+}
+
+/* The in-memory backend: TCEs written straight into the table. */
+static const struct tce_dma_ops mem_ops = { .set = mem_set, .clear = mem_clear, .get = mem_get };
+
+static int config_grant(struct tce_dma_config *cfg, struct tce_table_config *tc)
+{
+	if (!cfg->table || (cfg->ops && (!cfg->ops->set || !cfg->ops->clear)))
+		return -EINVAL;
+	if (cfg->seg_boundary && !tce__is_pow2(cfg->seg_boundary))
+		return -EINVAL;
+	tce_table_get_config(cfg->table, tc);
+	if (!cfg->seg_boundary)
+		cfg->seg_boundary = DEFAULT_SEG_BOUNDARY;
+	if (!cfg->max_seg_size)
+		cfg->max_seg_size = DEFAULT_MAX_SEG;
+	if (cfg->seg_boundary >> tc->page_shift == 0)
+		return -EINVAL;
+	cfg->pool.first_idx = tc->first_idx;
+	cfg->pool.entries = tc->entries;
+	cfg->pool.page_shift = tc->page_shift;
+	return 0;
+}
+
+int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_dma **out)
+{
+	struct tce_dma_config granted = *cfg;
+	struct tce_table_config tc;
+	struct tce_dma *d;
+	int rc = config_grant(&granted, &tc);
+
+	if (rc)
+		return rc;
+	d = tce__calloc(ctx, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->ops = granted.ops ? granted.ops : &mem_ops;
+	d->ops_arg = granted.ops ? granted.ops_arg : granted.table;
+	if (!granted.strict && d->ops->flush) {
+		granted.pool.lazy_flush = d->ops->flush;
+		granted.pool.flush_arg = d->ops_arg;
+	}
+	rc = tce_pool_create(ctx, &granted.pool, &d->pool);
+	if (rc) {
+		tce__free(ctx, d, sizeof(*d));
+		return rc;
+	}
+	d->ctx = ctx;
+	d->table = tce_table_hold(granted.table);
+	d->cfg = granted;
+	d->page_shift = tc.page_shift;
+	d->host_shift = TCE_HOST_PAGE_SHIFT;
+	*cfg = granted;
+	*out = d;
+	return 0;
+}
+
+void tce_dma_destroy(struct tce_dma *d)
+{
+	if (!d)
+		return;
+	tce_pool_destroy(d->pool);
+	tce_table_put(d->table);
+	tce__free(d->ctx, d, sizeof(*d));
+}
+
+struct tce_pool *tce_dma_pool(struct tce_dma *d)
+{
+	return d->pool;
+}
+
+/* A backend call, and a fault point standing for a transient backend error. */
+static int backend_set(struct tce_dma *d, uint64_t idx, uint64_t npages, uint64_t real,
+		       enum tce_dir dir)
+{
+	if (tce__fault(d->ctx))
+		return -EIO;
+	return d->ops->set(d->ops_arg, idx, npages, real, dir);
+}
+
+int tce__dma_map_range(struct tce_dma *d, uint64_t real, uint64_t npages, uint32_t align_order,
+		       enum tce_dir dir, uint64_t *handle, uint64_t *idx)
+{
+	struct tce_alloc_req req = { .npages = npages, .dma_mask = d->cfg.dma_mask,
+				     .boundary = d->cfg.seg_boundary, .align_order = align_order,
+				     .cpu = -1, .handle = *handle };
+	uint64_t page_mask = tce__low_mask(d->page_shift);
+	int rc = tce_pool_alloc(d->pool, &req, idx);
+
+	if (rc)
+		return rc;
+	rc = backend_set(d, *idx, npages, real & ~page_mask, dir);
+	if (rc) {
+		tce_pool_free(d->pool, *idx, npages);
+		tce__dbg(d->ctx, "dma: backend refused %llu entries: %d", (unsigned long long)npages,
+			 rc);
+		return rc;
+	}
+	*handle = req.handle;
+	return 0;
+}
+
+void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages)
+{
+	d->ops->clear(d->ops_arg, idx, npages);
+	tce_pool_free(d->pool, idx, npages);
+	if (d->cfg.strict && d->ops->flush)
+		d->ops->flush(d->ops_arg);
+}
+
+int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size)
+{
+	uint64_t npages, end;
+
+	if (!size || tce__add_overflows(bus, size, &end))
+		return -EINVAL;
+	npages = tce__dma_pages(bus, size, d->page_shift);
+	if (tce__pool_check_free(d->pool, bus >> d->page_shift, npages))
+		return -EINVAL;
+	tce__dma_unmap_range(d, bus >> d->page_shift, npages);
+	return 0;
+}
+
+uint32_t tce__dma_host_align(const struct tce_dma *d, uint64_t real, uint64_t size)
+{
+	uint64_t host_page = 1ULL << d->host_shift;
+
+	if (d->page_shift < d->host_shift && size >= host_page && !(real & (host_page - 1)))
+		return d->host_shift - d->page_shift;
+	return 0;
+}
+
+static bool map_dir_valid(enum tce_dir dir)
+{
+	return dir == TCE_DIR_BIDIRECTIONAL || dir == TCE_DIR_TO_DEVICE ||
+	       dir == TCE_DIR_FROM_DEVICE;
+}
+
+int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_dir dir,
+		     uint64_t *bus)
+{
+	uint64_t end, idx, handle = 0, npages;
+	int rc;
+
+	if (!size || !map_dir_valid(dir) || tce__add_overflows(real, size, &end))
+		return -EINVAL;
+	npages = tce__dma_pages(real, size, d->page_shift);
+	rc = tce__dma_map_range(d, real, npages, tce__dma_host_align(d, real, size), dir, &handle,
+				&idx);
+	if (rc)
+		return rc;
+	*bus = (idx << d->page_shift) | (real & tce__low_mask(d->page_shift));
+	return 0;
+}
+
+int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size)
+{
+	return tce__dma_unmap_bus(d, bus, size);
+}
+
+/* Host pages of a coherent buffer, as a power of two: get_order(). */
+static int coherent_order(const struct tce_dma *d, uint64_t size, uint32_t *order)
+{
+	uint64_t pages = tce__div_round_up(size, 1ULL << d->host_shift);
+
+	*order = pages <= 1 ? 0 : tce__ilog2(pages - 1) + 1;
+	return size && *order < COHERENT_MAX_ORDER ? 0 : -EINVAL;
+}
+
+/* get_iommu_order(): the buffer's bus alignment, naturally to its size. */
+static uint32_t iommu_order(const struct tce_dma *d, uint64_t size)
+{
+	uint64_t pages = (size - 1) >> d->page_shift;
+
+	return pages ? tce__ilog2(pages) + 1 : 0;
+}
+
+static size_t coherent_bytes(const struct tce_dma *d, uint32_t order)
+{
+	return (size_t)1 << (order + d->host_shift);
+}
+
+int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus)
+{
+	uint32_t order;
+	uint64_t handle = 0, idx, align;
+	void *buf;
+	int rc = coherent_order(d, size, &order);
+
+	if (rc)
+		return rc;
+	align = 1ULL << (d->page_shift > d->host_shift ? d->page_shift : d->host_shift);
+	buf = tce__aligned_zalloc(d->ctx, coherent_bytes(d, order), align);
+	if (!buf)
+		return -ENOMEM;
+	rc = tce__dma_map_range(d, (uint64_t)(uintptr_t)buf,
+				tce__dma_pages(0, size, d->page_shift), iommu_order(d, size),
+				TCE_DIR_BIDIRECTIONAL, &handle, &idx);
+	if (rc) {
+		tce__aligned_free(d->ctx, buf, coherent_bytes(d, order));
+		return rc;
+	}
+	*cpu = buf;
+	*bus = idx << d->page_shift;
+	return 0;
+}
+
+int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus)
+{
+	uint64_t tce;
+	uint32_t order;
+	int rc = coherent_order(d, size, &order);
+
+	if (rc || !cpu || (bus & tce__low_mask(d->page_shift)))
+		return -EINVAL;
+	/* The mapping must be this buffer's, not a neighbour's. */
+	if (d->ops->get && (d->ops->get(d->ops_arg, bus >> d->page_shift, &tce) ||
+			    (tce & ~tce__low_mask(d->page_shift)) != (uint64_t)(uintptr_t)cpu))
+		return -EINVAL;
+	rc = tce__dma_unmap_bus(d, bus, size);
+	if (!rc)
+		tce__aligned_free(d->ctx, cpu, coherent_bytes(d, order));
+	return rc;
+}

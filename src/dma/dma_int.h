@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The DMA API's private state and the helpers its two files share: the
+ * window geometry, the backend wrapper that makes each backend call a fault
+ * point, and range allocation and release. Layer: dma. Includes alloc, util
+ * and the public header.
+ */
+#ifndef TCE_DMA_DMA_INT_H
+#define TCE_DMA_DMA_INT_H
+
+#include "alloc/alloc.h"
+#include "util/util.h"
+
+struct tce_dma {
+	struct tce_ctx *ctx;
+	struct tce_table *table;
+	struct tce_pool *pool;
+	const struct tce_dma_ops *ops;
+	void *ops_arg;
+	struct tce_dma_config cfg; /* granted; immutable */
+	uint32_t page_shift;
+	uint32_t host_shift;
+};
+
+/* IOMMU pages touched by [addr, addr + len): iommu_num_pages(). */
+static inline uint64_t tce__dma_pages(uint64_t addr, uint64_t len, uint32_t shift)
+{
+	uint64_t off = addr & ((1ULL << shift) - 1);
+
+	return (off + len + (1ULL << shift) - 1) >> shift;
+}
+
+/*
+ * Allocate @npages entries (aligned to 2^@align_order, continuing from
+ * *@handle) and map them to @real's pages for @dir. On any failure nothing
+ * stays allocated or mapped. Returns 0 and *@idx, or a negative errno.
+ */
+int tce__dma_map_range(struct tce_dma *d, uint64_t real, uint64_t npages, uint32_t align_order,
+		       enum tce_dir dir, uint64_t *handle, uint64_t *idx);
+
+/* Clear and free a live range, flushing when strict. */
+void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages);
+
+/* Validate, then unmap [bus, bus + size). Returns 0 or -EINVAL. */
+int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size);
+
+/* The alignment order that maps a host page to an aligned TCE group, or 0. */
+uint32_t tce__dma_host_align(const struct tce_dma *d, uint64_t real, uint64_t size);
+
+#endif /* TCE_DMA_DMA_INT_H */
