@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tcectl: the command-line front end. Today it has one job, `demo`, which
- * shows what the library can do so far: TCE tables of several geometries,
- * mapping, translating, exchanging and clearing entries. Machines, platforms
- * and VFIO join it as they land. Layer: front end; uses only <tce.h>.
+ * shows what the library can do so far: TCE tables of several geometries
+ * (mapping, translating, exchanging and clearing entries) and the kernel's
+ * DMA API on the default window (pages, a scatter list, a coherent buffer).
+ * Machines, platforms and VFIO join it as they land. Layer: front end; uses
+ * only <tce.h>.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -112,6 +114,77 @@ static int demo_one(struct tce_ctx *ctx, const struct demo_geometry *g)
 	return rc;
 }
 
+static void show_pool(struct tce_dma *d)
+{
+	struct tce_pool_stats st;
+
+	tce_pool_stats(tce_dma_pool(d), &st);
+	printf("    allocator: %" PRIu64 " entries allocated, %" PRIu64 " reserved\n", st.allocated,
+	       st.reserved);
+}
+
+/* A driver's view: map a page and a scatter list, allocate a coherent buffer. */
+static int dma_steps(struct tce_dma *d, struct tce_table *t)
+{
+	struct tce_sg sg[8];
+	uint64_t bus, real, cbus;
+	unsigned i, out;
+	void *cpu;
+	int rc;
+
+	rc = tce_dma_map_page(d, 0x12345678, 6000, TCE_DIR_FROM_DEVICE, &bus);
+	if (rc)
+		return fail("map page", rc);
+	tce_table_translate(t, bus + 100, TCE_DIR_FROM_DEVICE, &real);
+	printf("    map_page(real 0x12345678, 6000 bytes, FROM_DEVICE) -> bus 0x%" PRIx64
+	       "; the device writes bus+100 at real 0x%" PRIx64 "\n", bus, real);
+	for (i = 0; i < 8; i++)
+		sg[i] = (struct tce_sg){ .real = 0x80000000ULL + i * 4096, .length = 4096 };
+	rc = tce_dma_map_sg(d, sg, 8, TCE_DIR_TO_DEVICE, &out);
+	if (rc)
+		return fail("map sg", rc);
+	printf("    map_sg(8 pages) -> %u segment(s):", out);
+	for (i = 0; i < out; i++)
+		printf(" [0x%" PRIx64 ", +0x%" PRIx64 ")", sg[i].dma_address, sg[i].dma_length);
+	printf("\n");
+	rc = tce_dma_alloc_coherent(d, 40000, &cpu, &cbus);
+	if (rc)
+		return fail("alloc coherent", rc);
+	printf("    alloc_coherent(40000 bytes) -> bus 0x%" PRIx64 " (aligned to 64 KiB)\n", cbus);
+	show_pool(d);
+	tce_dma_unmap_page(d, bus, 6000);
+	tce_dma_unmap_sg(d, sg, 8);
+	tce_dma_free_coherent(d, 40000, cpu, cbus);
+	show_pool(d);
+	return 0;
+}
+
+static int demo_dma(struct tce_ctx *ctx)
+{
+	struct tce_table_config tc = { .window_size = 2ULL << 30, .page_shift = 12, .levels = 1 };
+	struct tce_dma_config dc = { 0 };
+	struct tce_table *t;
+	struct tce_dma *d;
+	int rc;
+
+	printf("DMA API on a 2 GiB window at bus 0 with 4 KiB pages (in-memory backend)\n");
+	rc = tce_table_create(ctx, &tc, &t);
+	if (rc)
+		return fail("create", rc);
+	dc.table = t;
+	rc = tce_dma_create(ctx, &dc, &d);
+	if (rc) {
+		tce_table_put(t);
+		return fail("dma create", rc);
+	}
+	printf("    %u pools of %" PRIu64 " entries, large pool from entry 0x%" PRIx64 "\n",
+	       dc.pool.nr_pools, dc.pool.pool_entries, dc.pool.large_start);
+	rc = dma_steps(d, t);
+	tce_dma_destroy(d);
+	tce_table_put(t);
+	return rc;
+}
+
 static int demo(void)
 {
 	struct tce_table_config bad = { .window_size = 1ULL << 55, .page_shift = 24, .levels = 2 };
@@ -122,7 +195,8 @@ static int demo(void)
 
 	if (tce_ctx_create(&ctx))
 		return fail("context", -12);
-	printf("libtce demo: TCE tables (the machine, platforms and VFIO come later)\n\n");
+	printf("libtce demo: TCE tables and the DMA API (the machine, platforms and VFIO come "
+	       "later)\n\n");
 	for (i = 0; i < sizeof(geometries) / sizeof(geometries[0]) && !rc; i++) {
 		rc = demo_one(ctx, &geometries[i]);
 		printf("\n");
@@ -135,6 +209,10 @@ static int demo(void)
 		if (rc)
 			tce_table_put(t);
 	}
+	if (!rc) {
+		printf("\n");
+		rc = demo_dma(ctx);
+	}
 	tce_ctx_destroy(ctx);
 	return rc;
 }
@@ -143,7 +221,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tcectl demo\n"
 		   "  demo   create TCE tables of several geometries, map, translate,\n"
-		   "         exchange and clear entries, and print what happened\n");
+		   "         exchange and clear entries; map pages, a scatter list and a\n"
+		   "         coherent buffer through the DMA API; print what happened\n");
 }
 
 int main(int argc, char **argv)
