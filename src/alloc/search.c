@@ -151,7 +151,7 @@ int tce__pools_alloc(struct tce_pool *p, const struct tce__constraints *c,
 		start = r->start;
 		if (i == 0) {
 			start = r->hint;
-			if (req->handle > p->cfg.first_idx + r->start &&
+			if (req->handle >= p->cfg.first_idx + r->start &&
 			    req->handle < p->cfg.first_idx + r->end)
 				start = req->handle - p->cfg.first_idx;
 		}

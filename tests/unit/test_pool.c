@@ -152,6 +152,28 @@ static void constraints(void)
 	tt_ctx_done(ctx);
 }
 
+/* Logical CPUs 0..255 spread over the pools (a distribution check). */
+static void cpu_hash_spreads(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 1ULL << 40, .entries = 1 << 20,
+				       .page_shift = 12, .nr_pools = 4 };
+	struct tce_pool *p = pool(ctx, &cfg);
+	unsigned count[4] = { 0 }, k;
+	uint64_t idx;
+
+	for (k = 0; k < 256; k++) {
+		struct tce_alloc_req req = { .npages = 1, .cpu = (int32_t)k };
+
+		REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+		count[(idx - cfg.first_idx) / cfg.pool_entries]++;
+	}
+	for (k = 0; k < 4; k++)
+		CHECK(count[k] >= 40 && count[k] <= 90);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static void large_pool_and_fallback(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -295,6 +317,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(bad_configs),
 	TT_CASE(every_entry_usable),
 	TT_CASE(constraints),
+	TT_CASE(cpu_hash_spreads),
 	TT_CASE(large_pool_and_fallback),
 	TT_CASE(frees_are_validated),
 	TT_CASE(lazy_flush_parks_frees),
