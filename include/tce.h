@@ -562,6 +562,191 @@ TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu,
 /* tce_dma_free_coherent() - unmap and free; the same @size, @cpu and @bus. */
 TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus);
 
+/* ------------------------------------------------------------------------ */
+/* The emulated machine                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A POWER machine below the OS, described by a flattened device tree: RAM,
+ * PHBs whose PEs have one or two DMA window slots, a TCE cache per PHB,
+ * PCI functions (emulated devices) and, on pseries, a hypervisor that owns
+ * the TCE tables. Bindings: docs/machine.md.
+ */
+struct tce_machine;
+struct tce_pci_dev;
+
+enum tce_platform {
+	TCE_PLATFORM_PSERIES = 1, /* an LPAR: hcalls and RTAS DDW */
+	TCE_PLATFORM_POWERNV = 2, /* bare metal: OS-owned tables, firmware calls */
+};
+
+/*
+ * A memory model: the host memory behind [real, real + len), or NULL when
+ * the range is not memory. The default model is the machine's own RAM.
+ */
+typedef void *(*tce_mem_fn)(void *arg, uint64_t real, size_t len);
+
+struct tce_machine_config {
+	struct tce_ctx *ctx;  /* in: NULL = the machine creates and owns one */
+	const void *dtb;      /* in: the flattened device tree */
+	size_t dtb_size;      /* in: its size in bytes */
+	tce_mem_fn mem;       /* in: NULL = the machine's RAM from the tree */
+	void *mem_arg;
+};
+
+/*
+ * tce_machine_create() - a machine from a device tree blob (copied).
+ * Return: 0; -EINVAL for a malformed or hostile tree (logged with the node
+ * and property); -ENOMEM.
+ * Context: may block; reserves (does not touch) the RAM the tree describes.
+ */
+TCE_API int tce_machine_create(const struct tce_machine_config *cfg, struct tce_machine **out);
+
+/* The built-in machine of a platform, with its own context. */
+TCE_API int tce_machine_create_default(enum tce_platform platform, struct tce_machine **out);
+
+/* A machine from a DTB blob, with its own context. */
+TCE_API int tce_machine_create_dtb(const void *dtb, size_t size, struct tce_machine **out);
+
+/* A machine from a .dtb file, or from a .dts file compiled with dtc (-ENOENT if dtc is missing). */
+TCE_API int tce_machine_create_dtb_file(const char *path, struct tce_machine **out);
+TCE_API int tce_machine_create_dts_file(const char *path, struct tce_machine **out);
+
+/* tce_machine_destroy() - release the machine (and its context if it owns it). NULL is accepted. */
+TCE_API void tce_machine_destroy(struct tce_machine *m);
+
+/* The tree a guest would read, and its size. */
+TCE_API const void *tce_machine_fdt(const struct tce_machine *m);
+TCE_API size_t tce_machine_fdt_size(const struct tce_machine *m);
+
+/* The machine's context (logging, fault injection) and platform. */
+TCE_API struct tce_ctx *tce_machine_ctx(struct tce_machine *m);
+TCE_API enum tce_platform tce_machine_platform(const struct tce_machine *m);
+
+/*
+ * tce_machine_find_device() - the PCI function at "DDDD:BB:DD.F" (the domain
+ * is the PHB index). Return: 0; -EINVAL for a malformed address; -ENODEV.
+ */
+TCE_API int tce_machine_find_device(struct tce_machine *m, const char *pci_addr,
+				    struct tce_pci_dev **out);
+
+/*
+ * tce_machine_ram_ptr() - the host memory behind [real, real + len), or NULL
+ * when the memory model refuses the range.
+ */
+TCE_API void *tce_machine_ram_ptr(struct tce_machine *m, uint64_t real_addr, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Device DMA, faults and EEH                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Why a DMA was refused. */
+enum tce_fault_reason {
+	TCE_FAULT_NONE = 0,
+	TCE_FAULT_NO_WINDOW = 1,  /* no enabled window contains the bus address */
+	TCE_FAULT_NO_TCE = 2,     /* the TCE is empty */
+	TCE_FAULT_PERMISSION = 3, /* the TCE lacks READ (device read) or WRITE */
+	TCE_FAULT_BAD_REAL = 4,   /* the TCE points outside memory */
+	TCE_FAULT_FROZEN = 5,     /* the PE was frozen by an earlier fault */
+};
+
+/* The first fault that froze a PE. */
+struct tce_fault {
+	enum tce_fault_reason reason;
+	uint64_t bus_addr;
+	bool write;         /* the access was a device write to memory */
+	char device[16];    /* "DDDD:BB:DD.F" */
+};
+
+/*
+ * tce_dev_dma_read() / tce_dev_dma_write() - a device's DMA of @len bytes at
+ * @bus_addr, through translation, split at IOMMU page boundaries, all or
+ * nothing. A device read needs READ in every TCE, a write needs WRITE.
+ * Return: 0; -EINVAL for len 0 or a wrapping range; -EFAULT when the access
+ * faults (the fault is recorded and the device's PE frozen); -EIO when the
+ * PE is frozen.
+ * Context: takes the PHB's TCE cache lock and the PE's lock.
+ */
+TCE_API int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t len);
+TCE_API int tce_dev_dma_write(struct tce_pci_dev *d, uint64_t bus_addr, const void *buf,
+			      size_t len);
+
+/* The device's "DDDD:BB:DD.F", its PE number and the number of window slots of that PE. */
+TCE_API const char *tce_dev_name(const struct tce_pci_dev *d);
+TCE_API uint32_t tce_dev_pe(const struct tce_pci_dev *d);
+
+/*
+ * EEH: tce_dev_eeh_frozen() says whether the device's PE is frozen and, if
+ * @fault is not NULL, copies the fault that froze it; tce_dev_eeh_thaw()
+ * unfreezes the PE (its DMA works again).
+ */
+TCE_API bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault);
+TCE_API void tce_dev_eeh_thaw(struct tce_pci_dev *d);
+
+/* A PHB's TCE cache counters. */
+struct tce_cache_stats {
+	uint64_t hits, misses, kills;
+};
+
+/* tce_dev_cache_stats() - the counters of the cache of @d's PHB. */
+TCE_API void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out);
+
+/*
+ * Config space and BAR access of an emulated function. Sizes are 1, 2, 4
+ * (and 8 for BARs). Return 0, or -EINVAL for a bad offset or size.
+ * The DMA-test device: docs/machine.md.
+ */
+TCE_API int tce_dev_config_read(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t *val);
+TCE_API int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t val);
+TCE_API int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
+			     uint64_t *val);
+TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
+			      uint64_t val);
+
+/* ------------------------------------------------------------------------ */
+/* The hypervisor (pseries machines)                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * tce_hv_hcall() - one TCE hcall. @args holds r4..r12 (at least 9 values),
+ * in and out. Returns the H_* status (<tce/abi.h>): H_FUNCTION for an opcode
+ * that is not a TCE hcall or on a powernv machine.
+ * Context: takes the table's lock; may touch the memory model.
+ */
+TCE_API long tce_hv_hcall(struct tce_machine *m, uint64_t opcode, uint64_t *args);
+
+/*
+ * tce_hv_rtas() - one RTAS call. Writes the RTAS status to @rets[0] (-3,
+ * a parameter error, for an unknown token, as QEMU) and returns 0, or
+ * returns -EINVAL when it cannot write a status (@rets NULL or @nret 0, or
+ * @args NULL with @nargs > 0) and -EOPNOTSUPP on a powernv machine.
+ */
+TCE_API int tce_hv_rtas(struct tce_machine *m, uint32_t token, uint32_t nargs,
+			const uint32_t *args, uint32_t nret, uint32_t *rets);
+
+/* ------------------------------------------------------------------------ */
+/* Firmware calls (powernv machines)                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * tce_fw_map_window() - program window slot @slot of PE @pe of PHB @phb with
+ * the OS-owned table @t (slot 0 decodes bus addresses from the table's bus
+ * offset, slot 1 from 2^59); @t == NULL disables the slot. The slot holds a
+ * reference on the table. The whole PE's TCE cache entries are killed.
+ * Return: 0; -EINVAL (bad PHB, PE or slot, a table whose levels, page size
+ * or bus placement the PHB does not support); -EOPNOTSUPP on pseries.
+ */
+TCE_API int tce_fw_map_window(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t slot,
+			      struct tce_table *t);
+
+/*
+ * tce_fw_tce_kill() - invalidate the PHB's cached translations of PE @pe
+ * for @npages IOMMU pages of @page_shift from @bus_addr, or, with @npages 0,
+ * every entry of the PE. Return 0 or -EINVAL.
+ */
+TCE_API int tce_fw_tce_kill(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t page_shift,
+			    uint64_t bus_addr, uint64_t npages);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pseries hypervisor's TCE hcalls, validated as KVM intends and with
+ * DECISIONS.md's choices: unknown or disabled LIOBN, misaligned IOBA, a range
+ * that leaves the window or wraps, a TCE whose real page the memory model
+ * refuses, all give H_PARAMETER and change nothing; multi-entry calls
+ * validate every entry before applying any. The hypervisor invalidates the
+ * PHB's TCE cache for every entry it changes. Reserved TCE bits (0xffc) are
+ * not stored: a TCE is kept as its page address and permission. Layer: fw.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "hw/hw_int.h"
+#include "util/arith.h"
+
+/* The window an hcall names, with a reference on its table. */
+struct hv_win {
+	struct tce__pe *pe;
+	struct tce_table *t;
+	uint64_t first_idx, entries;
+	uint32_t shift;
+};
+
+static long hv_window(struct tce_machine *m, uint64_t liobn, struct hv_win *w)
+{
+	struct tce__slot *s;
+	unsigned i;
+
+	if (liobn >> 32)
+		return TCE_H_PARAMETER;
+	w->pe = tce__find_liobn(m, (uint32_t)liobn, &i);
+	if (!w->pe)
+		return TCE_H_PARAMETER;
+	tce__lock(&w->pe->lock);
+	s = &w->pe->slot[i];
+	w->t = s->enabled ? tce_table_hold(s->table) : NULL;
+	w->shift = s->page_shift;
+	w->first_idx = s->bus_start >> s->page_shift;
+	w->entries = s->size >> s->page_shift;
+	tce__unlock(&w->pe->lock);
+	return w->t ? TCE_H_SUCCESS : TCE_H_PARAMETER;
+}
+
+/* IOBA aligned, [ioba, +npages) inside the window, no wrap: the first entry. */
+static long hv_range(const struct hv_win *w, uint64_t ioba, uint64_t npages, uint64_t *idx)
+{
+	uint64_t end;
+
+	if (ioba & tce__low_mask(w->shift))
+		return TCE_H_PARAMETER;
+	*idx = ioba >> w->shift;
+	if (!npages || *idx < w->first_idx || tce__add_overflows(*idx, npages, &end) ||
+	    end - w->first_idx > w->entries)
+		return TCE_H_PARAMETER;
+	return TCE_H_SUCCESS;
+}
+
+/* A TCE the guest may store: no permission (a clear), or an aligned page of memory. */
+static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tce)
+{
+	uint64_t page = 1ULL << w->shift, addr = tce & ~tce__low_mask(w->shift);
+
+	if (!(tce & TCE_PERM_MASK))
+		return true;
+	if (tce & (tce__low_mask(w->shift) & ~0xfffULL))
+		return false;
+	return m->mem(m->mem_arg, addr, (size_t)page) != NULL;
+}
+
+/* Store one validated TCE; its old value goes to *@old. */
+static long store(const struct hv_win *w, uint64_t idx, uint64_t tce, uint64_t *old)
+{
+	enum tce_dir dir = tce_perm_to_dir(tce);
+	uint64_t addr = dir == TCE_DIR_NONE ? 0 : tce & ~tce__low_mask(w->shift);
+
+	if (tce_table_xchg(w->t, idx, &addr, &dir))
+		return TCE_H_NOT_ENOUGH_RESOURCES; /* a level of the table could not be allocated */
+	*old = addr | tce_dir_to_perm(dir);
+	return TCE_H_SUCCESS;
+}
+
+/* Put back the first @n old values after a failed multi-entry store. */
+static void restore(const struct hv_win *w, uint64_t idx, const uint64_t *old, uint64_t n)
+{
+	uint64_t i, ignored;
+
+	for (i = 0; i < n; i++)
+		store(w, idx + i, old[i], &ignored);
+}
+
+static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
+{
+	tce__lock(&w->pe->lock);
+	tce__cache_kill(w->pe->phb, w->pe->num, w->shift, idx << w->shift, npages);
+	tce__unlock(&w->pe->lock);
+}
+
+static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
+{
+	uint64_t idx, old;
+	long rc = hv_range(w, args[1], 1, &idx);
+
+	if (rc)
+		return rc;
+	if (!tce_valid(m, w, args[2]))
+		return TCE_H_PARAMETER;
+	rc = store(w, idx, args[2], &old);
+	if (!rc)
+		kill(w, idx, 1);
+	return rc;
+}
+
+static long h_get_tce(const struct hv_win *w, uint64_t *args)
+{
+	uint64_t idx, tce;
+	long rc = hv_range(w, args[1], 1, &idx);
+
+	if (rc)
+		return rc;
+	tce_table_get(w->t, idx, &tce);
+	args[0] = tce;
+	return TCE_H_SUCCESS;
+}
+
+/* H_STUFF_TCE: only clearing values (no READ or WRITE), any count inside the window. */
+static long h_stuff_tce(const struct hv_win *w, uint64_t *args)
+{
+	uint64_t idx;
+	long rc = hv_range(w, args[1], args[3], &idx);
+
+	if (rc)
+		return rc;
+	if (args[2] & TCE_PERM_MASK)
+		return TCE_H_PARAMETER;
+	tce_table_clear(w->t, idx, args[3]);
+	kill(w, idx, args[3]);
+	return TCE_H_SUCCESS;
+}
+
+/* H_PUT_TCE_INDIRECT: copy the list, validate all of it, then apply. */
+static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
+{
+	uint64_t list[TCE_INDIRECT_MAX], old[TCE_INDIRECT_MAX], idx, count = args[3], i;
+	const uint64_t *src;
+	long rc;
+
+	if (!count || count > TCE_INDIRECT_MAX || (args[2] & (TCE_INDIRECT_ALIGN - 1)))
+		return TCE_H_PARAMETER;
+	rc = hv_range(w, args[1], count, &idx);
+	if (rc)
+		return rc;
+	src = m->mem(m->mem_arg, args[2], (size_t)count * 8);
+	if (!src)
+		return TCE_H_PARAMETER;
+	for (i = 0; i < count; i++) {
+		list[i] = be64toh(__atomic_load_n(&src[i], __ATOMIC_RELAXED));
+		if (!tce_valid(m, w, list[i]))
+			return TCE_H_PARAMETER;
+	}
+	for (i = 0; i < count && !rc; i++)
+		rc = store(w, idx + i, list[i], &old[i]);
+	if (rc)
+		restore(w, idx, old, i - 1);
+	kill(w, idx, count);
+	return rc;
+}
+
+long tce_hv_hcall(struct tce_machine *m, uint64_t opcode, uint64_t *args)
+{
+	struct hv_win w;
+	long rc;
+
+	if (m->platform != TCE_PLATFORM_PSERIES || !args ||
+	    (opcode != TCE_H_GET_TCE && opcode != TCE_H_PUT_TCE && opcode != TCE_H_STUFF_TCE &&
+	     opcode != TCE_H_PUT_TCE_INDIRECT))
+		return TCE_H_FUNCTION;
+	if (tce__fault(m->ctx))
+		return TCE_H_HARDWARE;
+	rc = hv_window(m, args[0], &w);
+	if (rc)
+		return rc;
+	switch (opcode) {
+	case TCE_H_GET_TCE:
+		rc = h_get_tce(&w, args);
+		break;
+	case TCE_H_PUT_TCE:
+		rc = h_put_tce(m, &w, args);
+		break;
+	case TCE_H_STUFF_TCE:
+		rc = h_stuff_tce(&w, args);
+		break;
+	default:
+		rc = h_put_tce_indirect(m, &w, args);
+		break;
+	}
+	tce_table_put(w.t);
+	return rc;
+}

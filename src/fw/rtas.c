@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The RTAS dynamic-DMA-window calls of a pseries hypervisor (spec
+ * hypervisor.md §3). A PE is named as pseries Linux names it: the config
+ * address of one of its functions and the PHB's BUID. Where QEMU is lax,
+ * libtce refuses with a parameter error (-3): a window whose TCE count does
+ * not fit 32 bits or exceeds the largest block, page shifts outside the
+ * PHB's mask. Placement (DECISIONS.md 13): a new window goes to bus 0 when
+ * no enabled window starts there, else to 2^59. Removing the last window
+ * that is not the default restores the default; reset restores it and drops
+ * every other window and every TCE. Layer: fw.
+ */
+#include <errno.h>
+
+#include "hw/hw_int.h"
+#include "util/arith.h"
+
+enum { Q_TOK, C_TOK, R_TOK, X_TOK };
+
+/* LoPAR query mask bits, by page shift. */
+static const struct {
+	uint32_t shift, bit;
+} ddw_pages[] = {
+	{ 12, TCE_DDW_PGSIZE_4K },    { 16, TCE_DDW_PGSIZE_64K },  { 24, TCE_DDW_PGSIZE_16M },
+	{ 25, TCE_DDW_PGSIZE_32M },   { 26, TCE_DDW_PGSIZE_64M },  { 27, TCE_DDW_PGSIZE_128M },
+	{ 28, TCE_DDW_PGSIZE_256M },  { 34, TCE_DDW_PGSIZE_16G },  { 21, TCE_DDW_PGSIZE_2M },
+};
+
+static uint32_t query_mask(uint64_t page_mask)
+{
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(ddw_pages) / sizeof(ddw_pages[0]); i++)
+		if (page_mask & (1ULL << ddw_pages[i].shift))
+			mask |= ddw_pages[i].bit;
+	return mask;
+}
+
+/* The PE of the function at @cfg_addr under the PHB of BUID @hi:@lo with DDW. */
+static struct tce__pe *find_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_t hi,
+			       uint32_t lo)
+{
+	uint64_t buid = (uint64_t)hi << 32 | lo;
+	uint32_t i;
+
+	if (cfg_addr & 0xff0000ffu)
+		return NULL;
+	for (i = 0; i < m->ndevs; i++) {
+		struct tce_pci_dev *d = &m->devs[i];
+
+		if (d->phb->buid == buid && d->phb->ddw && d->bus == (uint8_t)(cfg_addr >> 16) &&
+		    d->devfn == (uint8_t)(cfg_addr >> 8))
+			return d->pe;
+	}
+	return NULL;
+}
+
+static unsigned active(const struct tce__pe *pe)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < pe->nslots; i++)
+		n += pe->slot[i].enabled;
+	return n;
+}
+
+static int query(struct tce__pe *pe, uint32_t nret, uint32_t *rets)
+{
+	const struct tce__phb *phb = pe->phb;
+	uint64_t block = phb->largest_block;
+
+	tce__lock(&pe->lock);
+	rets[1] = pe->nslots - active(pe);
+	tce__unlock(&pe->lock);
+	if (nret == 5) {
+		rets[2] = block > UINT32_MAX ? UINT32_MAX : (uint32_t)block;
+		rets[3] = query_mask(phb->page_mask);
+		rets[4] = 0;
+	} else {
+		rets[2] = (uint32_t)(block >> 32);
+		rets[3] = (uint32_t)block;
+		rets[4] = query_mask(phb->page_mask);
+		rets[5] = 0;
+	}
+	return TCE_RTAS_SUCCESS;
+}
+
+/* Bus 0 unless an enabled window starts there; then 2^59. Context: PE lock. */
+static uint64_t placement(const struct tce__pe *pe)
+{
+	unsigned i;
+
+	for (i = 0; i < pe->nslots; i++)
+		if (pe->slot[i].enabled && pe->slot[i].bus_start == 0)
+			return TCE_PNV_WINDOW1_BASE;
+	return 0;
+}
+
+static int create_checks(const struct tce__pe *pe, uint32_t shift, uint32_t wshift)
+{
+	if (shift < TCE_PAGE_SHIFT_MIN || shift > TCE_PAGE_SHIFT_MAX ||
+	    !(pe->phb->page_mask & (1ULL << shift)) || wshift < shift || wshift > 63)
+		return TCE_RTAS_PARAM_ERROR;
+	if (wshift - shift >= 32 || (1ULL << (wshift - shift)) > pe->phb->largest_block)
+		return TCE_RTAS_PARAM_ERROR;
+	return TCE_RTAS_SUCCESS;
+}
+
+static int create(struct tce__pe *pe, uint32_t shift, uint32_t wshift, uint32_t *rets)
+{
+	uint64_t bus, size = 1ULL << (wshift < 64 ? wshift : 0);
+	unsigned i;
+	int rc = create_checks(pe, shift, wshift);
+
+	if (rc)
+		return rc;
+	tce__lock(&pe->lock);
+	for (i = 0; i < pe->nslots && pe->slot[i].enabled; i++)
+		;
+	bus = placement(pe);
+	if (i == pe->nslots)
+		rc = TCE_RTAS_HW_ERROR; /* no free slot, as QEMU */
+	else if (bus == 0 && size > TCE_PNV_WINDOW1_BASE)
+		rc = TCE_RTAS_PARAM_ERROR;
+	else if ((rc = tce__slot_enable_hv(pe, i, bus, size, shift)))
+		rc = rc == -ENOMEM ? TCE_RTAS_HW_ERROR : TCE_RTAS_PARAM_ERROR;
+	if (!rc) {
+		tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+		rets[1] = pe->slot[i].liobn;
+		rets[2] = (uint32_t)(bus >> 32);
+		rets[3] = (uint32_t)bus;
+	}
+	tce__unlock(&pe->lock);
+	return rc;
+}
+
+static int remove_window(struct tce_machine *m, uint32_t liobn)
+{
+	unsigned i;
+	bool was_default, none_left;
+	struct tce__pe *pe = tce__find_liobn(m, liobn, &i);
+
+	if (!pe || !pe->phb->ddw)
+		return TCE_RTAS_PARAM_ERROR;
+	tce__lock(&pe->lock);
+	if (!pe->slot[i].enabled) {
+		tce__unlock(&pe->lock);
+		return TCE_RTAS_PARAM_ERROR;
+	}
+	was_default = pe->slot[i].is_default;
+	tce__slot_disable(pe, i);
+	tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+	none_left = active(pe) == 0;
+	tce__unlock(&pe->lock);
+	if (none_left && !was_default)
+		return tce__pe_reset(pe) ? TCE_RTAS_HW_ERROR : TCE_RTAS_SUCCESS;
+	return TCE_RTAS_SUCCESS;
+}
+
+/* Which call a token is, or -1; and the argument and result counts it takes. */
+static int call_of(const struct tce_machine *m, uint32_t token)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (m->rtas_token[i] && m->rtas_token[i] == token)
+			return i;
+	return -1;
+}
+
+static int dispatch(struct tce_machine *m, int call, uint32_t nargs, const uint32_t *args,
+		    uint32_t nret, uint32_t *rets)
+{
+	struct tce__pe *pe = NULL;
+
+	if (call == R_TOK)
+		return nargs == 1 && nret == 1 ? remove_window(m, args[0]) : TCE_RTAS_PARAM_ERROR;
+	if (nargs != (call == C_TOK ? 5u : 3u))
+		return TCE_RTAS_PARAM_ERROR;
+	if ((call == Q_TOK && nret != 5 && nret != 6) || (call == C_TOK && nret != 4) ||
+	    (call == X_TOK && nret != 1))
+		return TCE_RTAS_PARAM_ERROR;
+	pe = find_pe(m, args[0], args[1], args[2]);
+	if (!pe)
+		return TCE_RTAS_PARAM_ERROR;
+	if (call == Q_TOK)
+		return query(pe, nret, rets);
+	if (call == C_TOK)
+		return create(pe, args[3], args[4], rets);
+	return tce__pe_reset(pe) ? TCE_RTAS_HW_ERROR : TCE_RTAS_SUCCESS;
+}
+
+int tce_hv_rtas(struct tce_machine *m, uint32_t token, uint32_t nargs, const uint32_t *args,
+		uint32_t nret, uint32_t *rets)
+{
+	int call;
+
+	if (m->platform != TCE_PLATFORM_PSERIES)
+		return -EOPNOTSUPP;
+	if (!rets || !nret || (nargs && !args))
+		return -EINVAL;
+	call = call_of(m, token);
+	if (call < 0 || tce__fault(m->ctx)) {
+		rets[0] = (uint32_t)(call < 0 ? TCE_RTAS_PARAM_ERROR : TCE_RTAS_HW_ERROR);
+		return 0;
+	}
+	rets[0] = (uint32_t)dispatch(m, call, nargs, args, nret, rets);
+	return 0;
+}

@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading a machine from its flattened device tree with libfdt: the
+ * platform, RAM, PHBs with their PAPR (pseries) or OPAL-style (powernv)
+ * DMA properties, and PCI functions with libtce's bindings (docs/machine.md).
+ * Every malformed or hostile tree is refused with -EINVAL and a log line
+ * naming the node and property; the blob is checked in full before any
+ * property is read. Layer: hw.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hw/hw_int.h"
+#include "util/arith.h"
+
+#define MAX_RAM (1ULL << 46)    /* 64 TiB: anything larger is absurd here */
+#define MAX_PHBS 16
+#define MAX_DEVS 256
+#define MAX_PE 255
+
+/* Log why the tree is refused; always returns -EINVAL. */
+static int dt_err(struct tce_machine *m, int node, const char *prop, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int dt_err(struct tce_machine *m, int node, const char *prop, const char *fmt, ...)
+{
+	char path[256] = "?", msg[256];
+	va_list ap;
+
+	if (node >= 0 && fdt_get_path(m->fdt, node, path, sizeof(path)))
+		snprintf(path, sizeof(path), "(node at offset %d)", node);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tce__err(m->ctx, "device tree: %s: %s: %s", path, prop, msg);
+	return -EINVAL;
+}
+
+/* A property made of 32-bit cells; NULL (and *n = 0) when absent. -EINVAL if ragged. */
+static int cells(struct tce_machine *m, int node, const char *name, const fdt32_t **p,
+		 unsigned *n)
+{
+	int len;
+
+	*p = fdt_getprop(m->fdt, node, name, &len);
+	*n = 0;
+	if (!*p)
+		return len == -FDT_ERR_NOTFOUND ? 0 : dt_err(m, node, name, "unreadable");
+	if (len % 4)
+		return dt_err(m, node, name, "length %d is not a whole number of cells", len);
+	*n = (unsigned)len / 4;
+	return 0;
+}
+
+/* A number of @ncells (1 or 2) cells. */
+static uint64_t num(const fdt32_t *p, unsigned ncells)
+{
+	return ncells == 2 ? (uint64_t)fdt32_to_cpu(p[0]) << 32 | fdt32_to_cpu(p[1])
+			   : fdt32_to_cpu(p[0]);
+}
+
+/* A property of exactly @want cells (@must: required). */
+static int exact(struct tce_machine *m, int node, const char *name, unsigned want, bool must,
+		 const fdt32_t **p)
+{
+	unsigned n;
+	int rc = cells(m, node, name, p, &n);
+
+	if (rc)
+		return rc;
+	if (!*p)
+		return must ? dt_err(m, node, name, "missing") : 0;
+	if (n != want)
+		return dt_err(m, node, name, "has %u cells, expected %u", n, want);
+	return 0;
+}
+
+/* A one-cell property with a default, checked against [lo, hi]. */
+static int u32_prop(struct tce_machine *m, int node, const char *name, uint32_t def,
+		    uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	const fdt32_t *p;
+	int rc = exact(m, node, name, 1, false, &p);
+
+	if (rc)
+		return rc;
+	*out = p ? fdt32_to_cpu(p[0]) : def;
+	if (*out < lo || *out > hi)
+		return dt_err(m, node, name, "%u is outside [%u, %u]", *out, lo, hi);
+	return 0;
+}
+
+/* A two-cell (64-bit) property with a default. */
+static int u64_prop(struct tce_machine *m, int node, const char *name, uint64_t def,
+		    uint64_t *out)
+{
+	const fdt32_t *p;
+	int rc = exact(m, node, name, 2, false, &p);
+
+	if (!rc)
+		*out = p ? num(p, 2) : def;
+	return rc;
+}
+
+static int platform_of(struct tce_machine *m)
+{
+	if (!fdt_node_check_compatible(m->fdt, 0, "libtce,pseries"))
+		m->platform = TCE_PLATFORM_PSERIES;
+	else if (!fdt_node_check_compatible(m->fdt, 0, "libtce,powernv"))
+		m->platform = TCE_PLATFORM_POWERNV;
+	else
+		return dt_err(m, 0, "compatible", "neither libtce,pseries nor libtce,powernv");
+	return 0;
+}
+
+/* The one RAM range: from real address 0, of a sane size. */
+static int parse_memory(struct tce_machine *m)
+{
+	int node = fdt_node_offset_by_prop_value(m->fdt, -1, "device_type", "memory", 7);
+	const fdt32_t *reg;
+	int rc;
+
+	if (node < 0)
+		return dt_err(m, 0, "memory", "no node with device_type \"memory\"");
+	rc = exact(m, node, "reg", 4, true, &reg);
+	if (rc)
+		return rc;
+	if (num(reg, 2) != 0)
+		return dt_err(m, node, "reg", "RAM must start at real address 0");
+	m->ram_size = num(reg + 2, 2);
+	if (!m->ram_size || m->ram_size > MAX_RAM || (m->ram_size & 0xfff))
+		return dt_err(m, node, "reg", "RAM size 0x%llx is 0, unaligned or above 64 TiB",
+			      (unsigned long long)m->ram_size);
+	if (fdt_node_offset_by_prop_value(m->fdt, node, "device_type", "memory", 7) >= 0)
+		return dt_err(m, node, "reg", "more than one memory node");
+	return 0;
+}
+
+static bool is_phb(struct tce_machine *m, int node)
+{
+	const char *type = fdt_getprop(m->fdt, node, "device_type", NULL);
+	const char *want = m->platform == TCE_PLATFORM_PSERIES ? "pci" : "pciex";
+	int len;
+
+	type = fdt_getprop(m->fdt, node, "device_type", &len);
+	return type && len == (int)strlen(want) + 1 && !memcmp(type, want, (size_t)len);
+}
+
+/* A pseries ibm,dma-window: LIOBN, bus address, size (cell counts from the PHB). */
+static int dma_window(struct tce_machine *m, int phb_node, int node, uint32_t *liobn,
+		      uint64_t *bus, uint64_t *size)
+{
+	uint32_t ac, sc;
+	const fdt32_t *p;
+	uint64_t end;
+	int rc = u32_prop(m, phb_node, "ibm,#dma-address-cells", 2, 1, 2, &ac);
+
+	if (!rc)
+		rc = u32_prop(m, phb_node, "ibm,#dma-size-cells", 2, 1, 2, &sc);
+	if (!rc)
+		rc = exact(m, node, "ibm,dma-window", 1 + ac + sc, true, &p);
+	if (rc)
+		return rc;
+	*liobn = fdt32_to_cpu(p[0]);
+	*bus = num(p + 1, ac);
+	*size = num(p + 1 + ac, sc);
+	if (!tce__is_pow2(*size) || *size < 4096 || (*bus & (*size - 1)) ||
+	    tce__add_overflows(*bus, *size, &end) || end > TCE_PNV_WINDOW1_BASE ||
+	    (*size >> 12) > UINT32_MAX)
+		return dt_err(m, node, "ibm,dma-window",
+			      "window 0x%llx+0x%llx is not a size-aligned power of two of at least 4 KiB below 2^59 with fewer than 2^32 TCEs",
+			      (unsigned long long)*bus, (unsigned long long)*size);
+	return 0;
+}
+
+/* What a function node says, before PEs are assembled. */
+struct dt_fn {
+	int node;
+	uint8_t bus, devfn;
+	uint32_t pe;
+	bool vf;
+	enum tce__dev_type type;
+	bool own_window;          /* pseries: its own ibm,dma-window; powernv: own dma32 size */
+	uint32_t liobn;
+	uint64_t win_bus, win_size;
+};
+
+static int root_cells(struct tce_machine *m, uint32_t *ac, uint32_t *sc)
+{
+	int rc = u32_prop(m, 0, "#address-cells", 2, 1, 2, ac);
+
+	return rc ? rc : u32_prop(m, 0, "#size-cells", 2, 1, 2, sc);
+}
+
+/* PCI binding: 3 address cells, 2 size cells. */
+static int pci_cells(struct tce_machine *m, int node)
+{
+	uint32_t ac, sc;
+	int rc = u32_prop(m, node, "#address-cells", 3, 3, 3, &ac);
+
+	return rc ? rc : u32_prop(m, node, "#size-cells", 2, 2, 2, &sc);
+}
+
+/* ibm,ddw-applicable (query, create, remove) and ibm,ddw-extensions (reset). */
+static int ddw_tokens(struct tce_machine *m, int node, struct tce__phb *phb, uint32_t tok[4])
+{
+	const fdt32_t *p;
+	unsigned n, i;
+	int rc = exact(m, node, "ibm,ddw-applicable", 3, false, &p);
+
+	if (rc || !p)
+		return rc;
+	phb->ddw = true;
+	for (i = 0; i < 3; i++)
+		tok[i] = fdt32_to_cpu(p[i]);
+	rc = cells(m, node, "ibm,ddw-extensions", &p, &n);
+	if (rc || !p)
+		return rc;
+	if (n == 0 || fdt32_to_cpu(p[0]) > n - 1)
+		return dt_err(m, node, "ibm,ddw-extensions", "count %u but %u cells follow",
+			      n ? fdt32_to_cpu(p[0]) : 0, n ? n - 1 : 0);
+	if (fdt32_to_cpu(p[0]) >= 1)
+		tok[3] = phb->reset_token = fdt32_to_cpu(p[1]);
+	return 0;
+}
+
+/* The page sizes a PHB allows: bit n for 2^n bytes, only 12..34. */
+static int check_page_mask(struct tce_machine *m, int node, const char *prop, uint64_t mask)
+{
+	uint64_t legal = tce__low_mask(TCE_PAGE_SHIFT_MAX + 1) & ~tce__low_mask(TCE_PAGE_SHIFT_MIN);
+
+	if (!(mask & (1ULL << 12)) || (mask & ~legal))
+		return dt_err(m, node, prop, "page sizes 0x%llx lack 4 KiB or go beyond 12..34",
+			      (unsigned long long)mask);
+	return 0;
+}
+
+static int pseries_phb(struct tce_machine *m, int node, struct tce__phb *phb, uint32_t tok[4])
+{
+	uint32_t ac, sc;
+	const fdt32_t *reg;
+	int rc = root_cells(m, &ac, &sc);
+
+	if (!rc)
+		rc = exact(m, node, "reg", ac + sc, true, &reg);
+	if (rc)
+		return rc;
+	phb->buid = num(reg, ac);
+	rc = ddw_tokens(m, node, phb, tok);
+	if (!rc)
+		rc = u64_prop(m, node, "libtce,dma-page-sizes", 0x1211000ULL, &phb->page_mask);
+	if (!rc)
+		rc = check_page_mask(m, node, "libtce,dma-page-sizes", phb->page_mask);
+	if (!rc)
+		rc = u64_prop(m, node, "libtce,largest-block", 1ULL << 31, &phb->largest_block);
+	if (!rc && (!phb->largest_block || phb->largest_block > (1ULL << 32)))
+		rc = dt_err(m, node, "libtce,largest-block", "must be 1..2^32 TCEs");
+	phb->max_levels = 1;
+	return rc;
+}
+
+static int powernv_phb(struct tce_machine *m, int node, struct tce__phb *phb)
+{
+	const fdt32_t *p;
+	unsigned n, i;
+	int rc = exact(m, node, "ibm,opal-phbid", 2, true, &p);
+
+	if (rc)
+		return rc;
+	phb->buid = num(p, 2);
+	rc = cells(m, node, "ibm,supported-tce-sizes", &p, &n);
+	if (rc)
+		return rc;
+	phb->page_mask = p ? 0 : (1ULL << 12 | 1ULL << 16);
+	for (i = 0; i < n; i++) {
+		if (fdt32_to_cpu(p[i]) < 12 || fdt32_to_cpu(p[i]) > 34)
+			return dt_err(m, node, "ibm,supported-tce-sizes", "shift %u", fdt32_to_cpu(p[i]));
+		phb->page_mask |= 1ULL << fdt32_to_cpu(p[i]);
+	}
+	rc = check_page_mask(m, node, "ibm,supported-tce-sizes", phb->page_mask);
+	return rc ? rc : u32_prop(m, node, "libtce,max-levels", 5, 1, 5, &phb->max_levels);
+}
+
+/* powernv: a 32-bit window size, a power of two of 4 KiB to 4 GiB. */
+static int dma32_size(struct tce_machine *m, int node, uint64_t def, bool *own, uint64_t *size)
+{
+	int rc = u64_prop(m, node, "libtce,dma32-size", def, size);
+
+	*own = fdt_getprop(m->fdt, node, "libtce,dma32-size", NULL) != NULL;
+	if (!rc && (!tce__is_pow2(*size) || *size < 4096 || *size > (1ULL << 32)))
+		rc = dt_err(m, node, "libtce,dma32-size", "0x%llx is not a power of two in 4 KiB..4 GiB",
+			    (unsigned long long)*size);
+	return rc;
+}
+
+static int fn_type(struct tce_machine *m, int node, enum tce__dev_type *type)
+{
+	int len;
+	const char *s = fdt_getprop(m->fdt, node, "libtce,device", &len);
+
+	*type = TCE_DEV_NONE;
+	if (!s)
+		return 0;
+	if (len == (int)sizeof("dma-test") && !memcmp(s, "dma-test", sizeof("dma-test")))
+		*type = TCE_DEV_DMA_TEST;
+	else
+		return dt_err(m, node, "libtce,device", "unknown emulated device");
+	return 0;
+}
+
+static int parse_fn(struct tce_machine *m, int phb_node, int node, struct dt_fn *f)
+{
+	const fdt32_t *reg;
+	unsigned n;
+	uint32_t hi;
+	int rc = cells(m, node, "reg", &reg, &n);
+
+	if (rc)
+		return rc;
+	if (!reg || n < 5 || n % 5)
+		return dt_err(m, node, "reg", "a PCI function needs 5-cell config addresses");
+	hi = fdt32_to_cpu(reg[0]);
+	if ((hi & 0xff) || (hi >> 24))
+		return dt_err(m, node, "reg", "phys.hi 0x%08x is not a config-space address", hi);
+	*f = (struct dt_fn){ .node = node, .bus = (uint8_t)(hi >> 16), .devfn = (uint8_t)(hi >> 8),
+			     .vf = fdt_getprop(m->fdt, node, "libtce,sriov-vf", NULL) != NULL };
+	rc = u32_prop(m, node, "libtce,pe", 0, 0, MAX_PE, &f->pe);
+	if (!rc)
+		rc = fn_type(m, node, &f->type);
+	if (rc)
+		return rc;
+	if (m->platform == TCE_PLATFORM_POWERNV)
+		return dma32_size(m, node, 0x80000000ULL, &f->own_window, &f->win_size);
+	f->own_window = fdt_getprop(m->fdt, node, "ibm,dma-window", NULL) != NULL;
+	return f->own_window ? dma_window(m, phb_node, node, &f->liobn, &f->win_bus, &f->win_size) : 0;
+}
+
+struct phb_scan {
+	struct dt_fn fn[MAX_DEVS];
+	unsigned nfn;
+	bool has_window;        /* the PHB node's own default window */
+	uint32_t liobn;
+	uint64_t win_bus, win_size;
+};
+
+static int scan_fns(struct tce_machine *m, int phb_node, struct phb_scan *s)
+{
+	unsigned i;
+	int node, rc;
+
+	fdt_for_each_subnode(node, m->fdt, phb_node) {
+		if (s->nfn == MAX_DEVS)
+			return dt_err(m, node, "reg", "more than %d functions", MAX_DEVS);
+		rc = parse_fn(m, phb_node, node, &s->fn[s->nfn]);
+		if (rc)
+			return rc;
+		for (i = 0; i < s->nfn; i++)
+			if (s->fn[i].bus == s->fn[s->nfn].bus && s->fn[i].devfn == s->fn[s->nfn].devfn)
+				return dt_err(m, node, "reg", "two functions at the same address");
+		s->nfn++;
+	}
+	if (node != -FDT_ERR_NOTFOUND)
+		return dt_err(m, phb_node, "(children)", "unreadable: %s", fdt_strerror(node));
+	return 0;
+}
+
+/* The default window of PE @pe: its functions' own, else the PHB's. */
+static int pe_window(struct tce_machine *m, int phb_node, const struct phb_scan *s,
+		     struct tce__pe *pe)
+{
+	const struct dt_fn *own = NULL;
+	unsigned i;
+
+	for (i = 0; i < s->nfn; i++) {
+		const struct dt_fn *f = &s->fn[i];
+
+		if (f->pe != pe->num || !f->own_window)
+			continue;
+		if (own && (own->liobn != f->liobn || own->win_bus != f->win_bus ||
+			    own->win_size != f->win_size))
+			return dt_err(m, f->node, "ibm,dma-window", "differs within PE %u", pe->num);
+		own = f;
+	}
+	if (own) {
+		pe->def_liobn = own->liobn, pe->def_bus = own->win_bus, pe->def_size = own->win_size;
+		return 0;
+	}
+	if (!s->has_window)
+		return dt_err(m, phb_node, m->platform == TCE_PLATFORM_PSERIES ? "ibm,dma-window"
+										 : "libtce,dma32-size",
+			      "PE %u has no default window", pe->num);
+	pe->def_liobn = s->liobn, pe->def_bus = s->win_bus, pe->def_size = s->win_size;
+	return 0;
+}
+
+/* Slots of PE @pe: one for a virtual function, two otherwise; all functions agree. */
+static int pe_slots(struct tce_machine *m, const struct phb_scan *s, struct tce__pe *pe)
+{
+	int vf = -1;
+	unsigned i;
+
+	for (i = 0; i < s->nfn; i++) {
+		if (s->fn[i].pe != pe->num)
+			continue;
+		if (vf >= 0 && vf != s->fn[i].vf)
+			return dt_err(m, s->fn[i].node, "libtce,sriov-vf", "mixed within PE %u", pe->num);
+		vf = s->fn[i].vf;
+	}
+	pe->nslots = vf == 1 ? 1 : TCE_MAX_WINDOWS;
+	return 0;
+}
+
+static int build_pes(struct tce_machine *m, int phb_node, struct tce__phb *phb,
+		     const struct phb_scan *s)
+{
+	uint8_t seen[MAX_PE + 1] = { 0 };
+	uint32_t n = 0, pe;
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < s->nfn; i++)
+		n += !seen[s->fn[i].pe]++;
+	phb->pes = tce__calloc(m->ctx, (size_t)n * sizeof(*phb->pes));
+	if (n && !phb->pes)
+		return -ENOMEM;
+	phb->npes_alloc = n;
+	for (pe = 0; pe <= MAX_PE && !rc; pe++) {
+		struct tce__pe *p = &phb->pes[phb->npes];
+
+		if (!seen[pe])
+			continue;
+		*p = (struct tce__pe){ .phb = phb, .num = pe };
+		rc = pe_slots(m, s, p);
+		if (!rc)
+			rc = pe_window(m, phb_node, s, p);
+		if (!rc)
+			rc = tce__lock_init(&p->lock, false);
+		if (!rc)
+			phb->npes++;
+	}
+	return rc;
+}
+
+static int phb_default(struct tce_machine *m, int node, struct phb_scan *s)
+{
+	bool own;
+
+	if (m->platform == TCE_PLATFORM_POWERNV) {
+		s->has_window = true;
+		return dma32_size(m, node, 0x80000000ULL, &own, &s->win_size);
+	}
+	s->has_window = fdt_getprop(m->fdt, node, "ibm,dma-window", NULL) != NULL;
+	return s->has_window ? dma_window(m, node, node, &s->liobn, &s->win_bus, &s->win_size) : 0;
+}
+
+static int parse_phb(struct tce_machine *m, int node, struct tce__phb *phb, struct phb_scan *s,
+		     uint32_t tok[4])
+{
+	int rc = pci_cells(m, node);
+
+	if (rc)
+		return rc;
+	rc = m->platform == TCE_PLATFORM_PSERIES ? pseries_phb(m, node, phb, tok)
+						 : powernv_phb(m, node, phb);
+	if (!rc)
+		rc = phb_default(m, node, s);
+	if (!rc)
+		rc = scan_fns(m, node, s);
+	if (!rc && !s->nfn)
+		rc = dt_err(m, node, "(children)", "a PHB without functions");
+	return rc ? rc : build_pes(m, node, phb, s);
+}
+
+/* Every LIOBN (slot 0: the default; slot 1: the default + 1) is unique. */
+static int check_liobns(struct tce_machine *m)
+{
+	uint32_t i, j, k, l, a, b;
+
+	for (i = 0; i < m->nphbs; i++)
+		for (j = 0; j < m->phbs[i].npes; j++)
+			for (k = i; k < m->nphbs; k++)
+				for (l = k == i ? j + 1 : 0; l < m->phbs[k].npes; l++) {
+					a = m->phbs[i].pes[j].def_liobn;
+					b = m->phbs[k].pes[l].def_liobn;
+					if (a == b || (m->phbs[i].pes[j].nslots > 1 && a + 1 == b) ||
+					    (m->phbs[k].pes[l].nslots > 1 && b + 1 == a))
+						return dt_err(m, 0, "ibm,dma-window",
+							      "LIOBN 0x%x is used twice", a == b ? a : a > b ? a : b);
+				}
+	return 0;
+}
+
+/* Every PHB with DDW names the same RTAS tokens. */
+static int merge_tokens(struct tce_machine *m, int node, const uint32_t tok[4])
+{
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		if (!tok[i])
+			continue;
+		if (m->rtas_token[i] && m->rtas_token[i] != tok[i])
+			return dt_err(m, node, "ibm,ddw-applicable", "tokens differ between PHBs");
+		m->rtas_token[i] = tok[i];
+	}
+	return 0;
+}
+
+static int count_phbs(struct tce_machine *m, uint32_t *n)
+{
+	int node;
+
+	*n = 0;
+	fdt_for_each_subnode(node, m->fdt, 0)
+		*n += is_phb(m, node);
+	if (node != -FDT_ERR_NOTFOUND)
+		return dt_err(m, 0, "(children)", "unreadable: %s", fdt_strerror(node));
+	if (*n == 0 || *n > MAX_PHBS)
+		return dt_err(m, 0, "(children)", "%u PHBs; 1..%d are supported", *n, MAX_PHBS);
+	return 0;
+}
+
+static void name_dev(struct tce_pci_dev *d, uint32_t domain)
+{
+	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%x", domain, d->bus, d->devfn >> 3,
+		 d->devfn & 7);
+}
+
+/* Functions of one PHB become devices. */
+static int add_devs(struct tce_machine *m, struct tce__phb *phb, const struct phb_scan *s)
+{
+	struct tce_pci_dev *d;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < s->nfn; i++) {
+		d = &m->devs[m->ndevs];
+		*d = (struct tce_pci_dev){ .m = m, .phb = phb, .pe = tce__phb_pe(phb, s->fn[i].pe),
+					   .bus = s->fn[i].bus, .devfn = s->fn[i].devfn,
+					   .type = s->fn[i].type };
+		rc = tce__lock_init(&d->lock, false);
+		if (rc)
+			return rc;
+		name_dev(d, phb->index);
+		tce__dev_init(d);
+		m->ndevs++;
+	}
+	return 0;
+}
+
+static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
+{
+	uint32_t tok[4];
+	int node, rc;
+
+	fdt_for_each_subnode(node, m->fdt, 0) {
+		struct tce__phb *phb = &m->phbs[m->nphbs];
+
+		if (!is_phb(m, node))
+			continue;
+		memset(s, 0, sizeof(*s));
+		memset(tok, 0, sizeof(tok));
+		*phb = (struct tce__phb){ .m = m, .index = m->nphbs };
+		rc = tce__lock_init(&phb->cache.lock, false);
+		if (rc)
+			return rc;
+		m->nphbs++;
+		rc = parse_phb(m, node, phb, s, tok);
+		if (!rc)
+			rc = merge_tokens(m, node, tok);
+		if (!rc)
+			rc = add_devs(m, phb, s);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int tce__dt_parse(struct tce_machine *m)
+{
+	struct phb_scan *s;
+	uint32_t n;
+	int rc;
+
+	if (m->fdt_size < sizeof(struct fdt_header) || fdt_check_full(m->fdt, m->fdt_size))
+		return dt_err(m, -1, "(blob)", "not a valid flattened device tree");
+	rc = platform_of(m);
+	if (!rc)
+		rc = parse_memory(m);
+	if (!rc)
+		rc = count_phbs(m, &n);
+	if (rc)
+		return rc;
+	m->phbs = tce__calloc(m->ctx, n * sizeof(*m->phbs));
+	m->nphbs_alloc = m->phbs ? n : 0;
+	m->devs = tce__calloc(m->ctx, (size_t)n * MAX_DEVS * sizeof(*m->devs));
+	m->ndevs_alloc = m->devs ? n * MAX_DEVS : 0;
+	s = tce__malloc(m->ctx, sizeof(*s));
+	rc = m->phbs && m->devs && s ? parse_phbs(m, s) : -ENOMEM;
+	tce__free(m->ctx, s, sizeof(*s));
+	if (!rc && m->platform == TCE_PLATFORM_PSERIES)
+		rc = check_liobns(m);
+	return rc;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The machine as the hw and fw layers see it: PHBs, PEs and their window
+ * slots, the PHB's TCE cache, PCI functions and the memory model.
+ * Layer: hw. Includes table, util and the public header.
+ *
+ *  machine ─┬─ RAM (or a caller's memory model)
+ *           ├─ phb[i] ─┬─ TCE cache (sets × ways, killed by range or PE)
+ *           │          └─ pe[j] ─── slot[0..1]: enabled, bus range, page shift,
+ *           │                       LIOBN (pseries), table, EEH state
+ *           └─ dev[k] ── PHB, PE, config space, emulated device state
+ */
+#ifndef TCE_HW_HW_INT_H
+#define TCE_HW_HW_INT_H
+
+#include "util/lock.h"
+#include "util/util.h"
+
+#define TCE_CACHE_SETS 64
+#define TCE_CACHE_WAYS 4
+
+/* One window slot (a TVE). Guarded by the PE's lock. */
+struct tce__slot {
+	bool enabled;
+	bool is_default;       /* pseries: the window reset creates */
+	uint64_t bus_start;    /* bytes */
+	uint64_t size;         /* bytes */
+	uint32_t page_shift;
+	uint32_t liobn;        /* pseries: the LIOBN of this slot */
+	struct tce_table *table; /* holds a reference while enabled */
+};
+
+struct tce__phb;
+
+struct tce__pe {
+	struct tce__phb *phb;
+	uint32_t num;
+	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
+	struct tce__lock lock;     /* guards slots, frozen and fault */
+	struct tce__slot slot[TCE_MAX_WINDOWS];
+	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
+	uint32_t def_liobn;
+	uint64_t def_bus, def_size;
+	bool frozen;
+	struct tce_fault fault;
+	uint64_t faults;
+};
+
+struct tce__cache_entry {
+	bool valid;
+	uint32_t pe;
+	uint32_t page_shift;
+	uint64_t page;   /* bus address >> page_shift */
+	uint64_t tce;
+	uint64_t stamp;  /* for LRU replacement within a set */
+};
+
+struct tce__tce_cache {
+	struct tce__lock lock; /* guards everything below */
+	struct tce__cache_entry e[TCE_CACHE_SETS][TCE_CACHE_WAYS];
+	uint64_t clock;
+	struct tce_cache_stats st;
+};
+
+struct tce__phb {
+	struct tce_machine *m;
+	uint32_t index;
+	uint64_t buid;              /* pseries: reg; powernv: the opal PHB id */
+	uint64_t page_mask;         /* bit n: pages of 2^n bytes may be used */
+	uint64_t largest_block;     /* pseries: TCEs the largest DDW may have */
+	uint32_t max_levels;        /* powernv: table levels the PHB walks */
+	bool ddw;                   /* pseries: ibm,ddw-applicable present */
+	uint32_t reset_token;       /* pseries: from ibm,ddw-extensions, 0 if none */
+	struct tce__pe *pes;
+	uint32_t npes;        /* initialised */
+	uint32_t npes_alloc;  /* allocated */
+	struct tce__tce_cache cache;
+};
+
+enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST };
+
+/* The DMA-test device's BAR0 registers (docs/machine.md). */
+struct tce__dmatest {
+	uint64_t src, dst, len, fault_addr;
+	uint32_t status;
+};
+
+struct tce_pci_dev {
+	struct tce_machine *m;
+	struct tce__phb *phb;
+	struct tce__pe *pe;
+	uint8_t bus, devfn;
+	enum tce__dev_type type;
+	char name[16];
+	struct tce__lock lock; /* guards config and the device state */
+	uint8_t config[4096];
+	struct tce__dmatest dt;
+};
+
+struct tce_machine {
+	struct tce_ctx *ctx;
+	bool own_ctx;
+	enum tce_platform platform;
+	void *fdt;
+	size_t fdt_size;
+	uint8_t *ram;
+	uint64_t ram_size;
+	tce_mem_fn mem;
+	void *mem_arg;
+	struct tce__phb *phbs;
+	uint32_t nphbs, nphbs_alloc;
+	struct tce_pci_dev *devs;
+	uint32_t ndevs, ndevs_alloc;
+	uint32_t rtas_token[4]; /* query, create, remove, reset */
+};
+
+/* Parse the tree into @m (dt.c). Returns 0 or -EINVAL/-ENOMEM; logs why. */
+int tce__dt_parse(struct tce_machine *m);
+
+/* PE @num of @phb, or NULL. */
+struct tce__pe *tce__phb_pe(struct tce__phb *phb, uint32_t num);
+
+/*
+ * Translate one access of a device of @pe at @bus: the real address and the
+ * bytes left in its IOMMU page. Records a fault and freezes the PE on
+ * failure. Returns 0 or the fault reason. Context: the PE's lock.
+ */
+enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
+					bool write, uint64_t *real, uint64_t *avail);
+
+/* Kill cached translations of a PE: @npages pages from @bus, or all when 0. */
+void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
+		     uint64_t npages);
+
+/* Reset a PE's slots to their state after machine reset (the default window on pseries). */
+int tce__pe_reset(struct tce__pe *pe);
+
+/* Disable slot @i of @pe, dropping its table. Context: the PE's lock. */
+void tce__slot_disable(struct tce__pe *pe, unsigned i);
+
+/* Find the PE and slot owning a pseries LIOBN. Context: none; returns with nothing locked. */
+struct tce__pe *tce__find_liobn(struct tce_machine *m, uint32_t liobn, unsigned *slot);
+
+/* Record a fault of @dev at @bus; the first one freezes the PE. Context: PE lock. */
+void tce__pe_fault(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
+		   enum tce_fault_reason why);
+
+/* A sparse hypervisor-owned table for a window. */
+int tce__hv_table(struct tce_ctx *ctx, uint64_t bus, uint64_t size, uint32_t shift,
+		  struct tce_table **out);
+
+/* Enable slot @i of @pe over a window with a fresh hypervisor table. Context: PE lock. */
+int tce__slot_enable_hv(struct tce__pe *pe, unsigned i, uint64_t bus, uint64_t size,
+			uint32_t shift);
+
+/* Set up an emulated device's config space (dev.c). */
+void tce__dev_init(struct tce_pci_dev *d);
+
+#endif /* TCE_HW_HW_INT_H */

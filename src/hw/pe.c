@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * PEs and the PHB below them: window slots, the reset that restores the
+ * default window, the device-side translate path with READ/WRITE
+ * enforcement, the PHB's TCE cache that only a kill refreshes, and EEH
+ * freezing on a fault. Lock order: a PE's lock, then its PHB's cache lock.
+ * Layer: hw.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hw/hw_int.h"
+#include "util/arith.h"
+
+void tce__slot_disable(struct tce__pe *pe, unsigned i)
+{
+	struct tce__slot *s = &pe->slot[i];
+
+	if (s->table)
+		tce_table_put(s->table);
+	*s = (struct tce__slot){ 0 };
+}
+
+/* A hypervisor-owned table: sparse, as few levels as the geometry allows. */
+int tce__hv_table(struct tce_ctx *ctx, uint64_t bus, uint64_t size, uint32_t shift,
+		  struct tce_table **out)
+{
+	uint32_t levels = tce__ilog2(size) - shift > 20 ? 2 : 1;
+	struct tce_table_config cfg;
+	int rc = -EINVAL;
+
+	for (; levels <= 3 && rc == -EINVAL; levels++) {
+		cfg = (struct tce_table_config){ .bus_offset = bus, .window_size = size,
+						 .page_shift = shift, .levels = levels };
+		rc = tce_table_create(ctx, &cfg, out);
+	}
+	return rc;
+}
+
+/* Enable slot @i over [bus, bus + size) with a fresh hypervisor table. Context: PE lock. */
+int tce__slot_enable_hv(struct tce__pe *pe, unsigned i, uint64_t bus, uint64_t size,
+			uint32_t shift)
+{
+	struct tce__slot *s = &pe->slot[i];
+	struct tce_table *t;
+	int rc = tce__hv_table(pe->phb->m->ctx, bus, size, shift, &t);
+
+	if (rc)
+		return rc;
+	*s = (struct tce__slot){ .enabled = true, .bus_start = bus, .size = size,
+				 .page_shift = shift, .liobn = pe->def_liobn + i, .table = t };
+	return 0;
+}
+
+int tce__pe_reset(struct tce__pe *pe)
+{
+	unsigned i;
+	int rc = 0;
+
+	tce__lock(&pe->lock);
+	for (i = 0; i < TCE_MAX_WINDOWS; i++)
+		tce__slot_disable(pe, i);
+	if (pe->phb->m->platform == TCE_PLATFORM_PSERIES) {
+		rc = tce__slot_enable_hv(pe, 0, pe->def_bus, pe->def_size, 12);
+		pe->slot[0].is_default = !rc;
+	}
+	tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+	tce__unlock(&pe->lock);
+	return rc;
+}
+
+/* The enabled slot whose window holds @bus, or NULL. Context: PE lock. */
+static struct tce__slot *slot_of(struct tce__pe *pe, uint64_t bus)
+{
+	unsigned i;
+
+	if (pe->phb->m->platform == TCE_PLATFORM_POWERNV) {
+		i = (bus & TCE_PNV_WINDOW1_BASE) ? 1 : 0;
+		if (i >= pe->nslots)
+			return NULL;
+		return pe->slot[i].enabled && bus - pe->slot[i].bus_start < pe->slot[i].size
+			       ? &pe->slot[i]
+			       : NULL;
+	}
+	for (i = 0; i < pe->nslots; i++)
+		if (pe->slot[i].enabled && bus >= pe->slot[i].bus_start &&
+		    bus - pe->slot[i].bus_start < pe->slot[i].size)
+			return &pe->slot[i];
+	return NULL;
+}
+
+/* ---- the TCE cache ---- */
+
+static unsigned cache_set(uint32_t pe, uint64_t page)
+{
+	return (unsigned)(((page ^ ((uint64_t)pe << 40)) * 0x9e3779b97f4a7c15ULL) >> 58) %
+	       TCE_CACHE_SETS;
+}
+
+/* A cached TCE, or a fresh one read from @t and cached. Context: PE lock. */
+static uint64_t cache_tce(struct tce__phb *phb, uint32_t pe, const struct tce__slot *s,
+			  uint64_t page)
+{
+	struct tce__tce_cache *c = &phb->cache;
+	struct tce__cache_entry *set = c->e[cache_set(pe, page)], *victim = &set[0];
+	uint64_t tce = 0;
+	unsigned w;
+
+	tce__lock(&c->lock);
+	for (w = 0; w < TCE_CACHE_WAYS; w++) {
+		struct tce__cache_entry *e = &set[w];
+
+		if (e->valid && e->pe == pe && e->page_shift == s->page_shift && e->page == page) {
+			e->stamp = ++c->clock;
+			c->st.hits++;
+			tce = e->tce;
+			tce__unlock(&c->lock);
+			return tce;
+		}
+		if (!e->valid || e->stamp < victim->stamp)
+			victim = e;
+	}
+	c->st.misses++;
+	tce_table_get(s->table, page, &tce);
+	*victim = (struct tce__cache_entry){ .valid = true, .pe = pe, .page_shift = s->page_shift,
+					     .page = page, .tce = tce, .stamp = ++c->clock };
+	tce__unlock(&c->lock);
+	return tce;
+}
+
+void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
+		     uint64_t npages)
+{
+	struct tce__tce_cache *c = &phb->cache;
+	uint64_t lo = bus >> page_shift, hi;
+	unsigned i, w;
+
+	hi = npages > (UINT64_MAX >> page_shift) - lo ? UINT64_MAX >> page_shift : lo + npages;
+	tce__lock(&c->lock);
+	c->st.kills++;
+	for (i = 0; i < TCE_CACHE_SETS; i++) {
+		for (w = 0; w < TCE_CACHE_WAYS; w++) {
+			struct tce__cache_entry *e = &c->e[i][w];
+			uint64_t first, last;
+
+			if (!e->valid || e->pe != pe)
+				continue;
+			/* The cached page's bytes, in units of the kill's page size. */
+			first = (e->page << e->page_shift) >> page_shift;
+			last = (((e->page + 1) << e->page_shift) - 1) >> page_shift;
+			if (!npages || (first < hi && last >= lo))
+				e->valid = false;
+		}
+	}
+	tce__unlock(&c->lock);
+}
+
+void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out)
+{
+	tce__lock(&d->phb->cache.lock);
+	*out = d->phb->cache.st;
+	tce__unlock(&d->phb->cache.lock);
+}
+
+/* ---- faults, EEH and translation ---- */
+
+void tce__pe_fault(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
+		   enum tce_fault_reason why)
+{
+	pe->faults++;
+	if (pe->frozen)
+		return;
+	pe->frozen = true;
+	pe->fault = (struct tce_fault){ .reason = why, .bus_addr = bus, .write = write };
+	snprintf(pe->fault.device, sizeof(pe->fault.device), "%s", dev);
+	tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at bus 0x%llx by %s", pe->num,
+		  write ? "write" : "read", (unsigned long long)bus, dev);
+}
+
+enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
+					bool write, uint64_t *real, uint64_t *avail)
+{
+	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, tce;
+	struct tce__slot *s;
+	enum tce_fault_reason why = TCE_FAULT_NONE;
+
+	if (pe->frozen)
+		return TCE_FAULT_FROZEN;
+	s = slot_of(pe, bus);
+	if (!s) {
+		why = TCE_FAULT_NO_WINDOW;
+	} else {
+		mask = tce__low_mask(s->page_shift);
+		tce = cache_tce(pe->phb, pe->num, s, bus >> s->page_shift);
+		why = !tce ? TCE_FAULT_NO_TCE : (tce & need) != need ? TCE_FAULT_PERMISSION
+								      : TCE_FAULT_NONE;
+		*real = (tce & ~mask) | (bus & mask);
+		*avail = mask + 1 - (bus & mask);
+	}
+	if (why)
+		tce__pe_fault(pe, dev, bus, write, why);
+	return why;
+}
+
+bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault)
+{
+	bool frozen;
+
+	tce__lock(&d->pe->lock);
+	frozen = d->pe->frozen;
+	if (fault)
+		*fault = d->pe->fault;
+	tce__unlock(&d->pe->lock);
+	return frozen;
+}
+
+void tce_dev_eeh_thaw(struct tce_pci_dev *d)
+{
+	tce__lock(&d->pe->lock);
+	d->pe->frozen = false;
+	d->pe->fault = (struct tce_fault){ 0 };
+	tce__unlock(&d->pe->lock);
+}
