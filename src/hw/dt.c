@@ -386,6 +386,7 @@ static int pe_window(struct tce_machine *m, int phb_node, const struct phb_scan 
 	}
 	if (own) {
 		pe->def_liobn = own->liobn, pe->def_bus = own->win_bus, pe->def_size = own->win_size;
+		pe->dt_node = own->node;
 		return 0;
 	}
 	if (!s->has_window)
@@ -393,6 +394,7 @@ static int pe_window(struct tce_machine *m, int phb_node, const struct phb_scan 
 										 : "libtce,dma32-size",
 			      "PE %u has no default window", pe->num);
 	pe->def_liobn = s->liobn, pe->def_bus = s->win_bus, pe->def_size = s->win_size;
+	pe->dt_node = phb_node;
 	return 0;
 }
 
@@ -474,22 +476,32 @@ static int parse_phb(struct tce_machine *m, int node, struct tce__phb *phb, stru
 	return rc ? rc : build_pes(m, node, phb, s);
 }
 
-/* Every LIOBN (slot 0: the default; slot 1: the default + 1) is unique. */
+/* Do PEs @a and @b share a LIOBN (slot 0: the default; slot 1: the default + 1)? */
+static bool liobns_clash(const struct tce__pe *a, const struct tce__pe *b)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < a->nslots; i++)
+		for (j = 0; j < b->nslots; j++)
+			if (a->def_liobn + i == b->def_liobn + j)
+				return true;
+	return false;
+}
+
+/* Every LIOBN of the machine is unique; the later PE's node is named. */
 static int check_liobns(struct tce_machine *m)
 {
-	uint32_t i, j, k, l, a, b;
+	struct tce__pe *all[MAX_PHBS * (MAX_PE + 1)];
+	uint32_t i, j, n = 0;
 
 	for (i = 0; i < m->nphbs; i++)
 		for (j = 0; j < m->phbs[i].npes; j++)
-			for (k = i; k < m->nphbs; k++)
-				for (l = k == i ? j + 1 : 0; l < m->phbs[k].npes; l++) {
-					a = m->phbs[i].pes[j].def_liobn;
-					b = m->phbs[k].pes[l].def_liobn;
-					if (a == b || (m->phbs[i].pes[j].nslots > 1 && a + 1 == b) ||
-					    (m->phbs[k].pes[l].nslots > 1 && b + 1 == a))
-						return dt_err(m, 0, "ibm,dma-window",
-							      "LIOBN 0x%x is used twice", a == b ? a : a > b ? a : b);
-				}
+			all[n++] = &m->phbs[i].pes[j];
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (liobns_clash(all[j], all[i]))
+				return dt_err(m, all[i]->dt_node, "ibm,dma-window",
+					      "LIOBN 0x%x clashes with another PE's", all[i]->def_liobn);
 	return 0;
 }
 

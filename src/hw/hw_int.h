@@ -41,6 +41,7 @@ struct tce__pe {
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
 	uint32_t def_liobn;
 	uint64_t def_bus, def_size;
+	int dt_node;               /* the node that describes the default window */
 	bool frozen;
 	struct tce_fault fault;
 	uint64_t faults;

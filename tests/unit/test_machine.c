@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Machines from device trees: the built-in pseries and powernv machines,
+ * creation from blobs, .dtb and .dts files, device lookup, the memory model,
+ * and a long list of malformed or hostile trees, each refused with -EINVAL
+ * and a log line naming the node and property.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tce.h>
+
+#include "harness.h"
+
+#ifndef TCE_SOURCE_DIR
+#error "TCE_SOURCE_DIR must name the source tree"
+#endif
+
+static struct tce_machine *builtin(enum tce_platform p)
+{
+	struct tce_machine *m = NULL;
+
+	CHECK_RC(tce_machine_create_default(p, &m), 0);
+	return m;
+}
+
+static void builtin_pseries(void)
+{
+	struct tce_machine *m = builtin(TCE_PLATFORM_PSERIES);
+	struct tce_pci_dev *a, *b, *x;
+	const void *fdt;
+
+	REQUIRE(m);
+	CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_PSERIES);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:01.0", &a), 0);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:02.0", &b), 0);
+	CHECK(!strcmp(tce_dev_name(a), "0000:00:01.0"));
+	CHECK_EQ(tce_dev_pe(a), 0);
+	CHECK_EQ(tce_dev_pe(b), 1);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:03.0", &x), -ENODEV);
+	CHECK_RC(tce_machine_find_device(m, "0001:00:01.0", &x), -ENODEV);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:01", &x), -EINVAL);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:20.0", &x), -EINVAL);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:01.8", &x), -EINVAL);
+	CHECK_RC(tce_machine_find_device(m, "zzzz:00:01.0", &x), -EINVAL);
+	CHECK_RC(tce_machine_find_device(m, NULL, &x), -EINVAL);
+	fdt = tce_machine_fdt(m);
+	CHECK_EQ(fdt_check_full(fdt, tce_machine_fdt_size(m)), 0);
+	CHECK(fdt_path_offset(fdt, "/pci@800000020000000") >= 0);
+	/* 4 GiB of RAM: the last byte is memory, the next is not. */
+	CHECK(tce_machine_ram_ptr(m, (4ULL << 30) - 1, 1) != NULL);
+	CHECK(tce_machine_ram_ptr(m, (4ULL << 30) - 1, 2) == NULL);
+	CHECK(tce_machine_ram_ptr(m, ~0ULL, 2) == NULL);
+	CHECK(tce_machine_ram_ptr(m, 0, 0) == NULL);
+	tce_machine_destroy(m);
+}
+
+static void builtin_powernv(void)
+{
+	struct tce_machine *m = builtin(TCE_PLATFORM_POWERNV);
+	struct tce_pci_dev *b;
+
+	REQUIRE(m);
+	CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_POWERNV);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:02.0", &b), 0);
+	CHECK_EQ(tce_dev_pe(b), 1);
+	tce_machine_destroy(m);
+	CHECK_RC(tce_machine_create_default((enum tce_platform)7, &m), -EINVAL);
+}
+
+static void from_files(void)
+{
+	struct tce_machine *m = NULL, *src = builtin(TCE_PLATFORM_POWERNV);
+	char path[] = "/tmp/libtce-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	REQUIRE(src && fd >= 0);
+	CHECK((size_t)write(fd, tce_machine_fdt(src), tce_machine_fdt_size(src)) ==
+	      tce_machine_fdt_size(src));
+	close(fd);
+	CHECK_RC(tce_machine_create_dtb_file(path, &m), 0);
+	if (m)
+		CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_POWERNV);
+	tce_machine_destroy(m);
+	unlink(path);
+	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", &m), -ENOENT);
+	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/src/hw/machines/pseries.dts", &m), 0);
+	if (m)
+		CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_PSERIES);
+	tce_machine_destroy(m);
+	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/meson.build", &m), -EINVAL);
+	tce_machine_destroy(src);
+}
+
+/* ---- hostile trees ---- */
+
+struct log_capture {
+	char last[512];
+	int n;
+};
+
+static void capture(void *arg, enum tce_log_level level, const char *msg)
+{
+	struct log_capture *c = arg;
+
+	(void)level;
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s", msg);
+}
+
+static char blob[1 << 16];
+
+/* A copy of a built-in tree with room to edit it. */
+static void *base_tree(enum tce_platform p)
+{
+	struct tce_machine *m = builtin(p);
+
+	if (!m || fdt_open_into(tce_machine_fdt(m), blob, sizeof(blob)))
+		tt_fail(__FILE__, __LINE__, "cannot copy the built-in tree");
+	tce_machine_destroy(m);
+	return blob;
+}
+
+/* Create from @fdt; expect -EINVAL and a message that names @node and @prop. */
+static void expect_refused(const void *fdt, size_t size, const char *node, const char *prop)
+{
+	struct log_capture c = { 0 };
+	struct tce_machine_config cfg = { .dtb = fdt, .dtb_size = size };
+	struct tce_machine *m = NULL;
+	struct tce_ctx *ctx;
+	struct tce_mem_stats ms;
+
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	tce_ctx_set_log(ctx, capture, &c, TCE_LOG_ERR);
+	cfg.ctx = ctx;
+	CHECK_RC(tce_machine_create(&cfg, &m), -EINVAL);
+	if (node && !strstr(c.last, node))
+		tt_fail(__FILE__, __LINE__, "log \"%s\" does not name %s", c.last, node);
+	if (prop && !strstr(c.last, prop))
+		tt_fail(__FILE__, __LINE__, "log \"%s\" does not name %s", c.last, prop);
+	tce_ctx_mem_stats(ctx, &ms);
+	CHECK_EQ(ms.live_allocs, 0);
+	tce_ctx_destroy(ctx);
+}
+
+#define PHB "/pci@800000020000000"
+#define FN1 PHB "/dma-test@1"
+#define VF PHB "/vf@2"
+
+static void set_cells(void *fdt, const char *path, const char *prop, const uint32_t *v,
+		      unsigned n)
+{
+	fdt32_t be[16];
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		be[i] = cpu_to_fdt32(v[i]);
+	if (fdt_setprop(fdt, fdt_path_offset(fdt, path), prop, be, (int)(n * 4)))
+		tt_fail(__FILE__, __LINE__, "cannot set %s", prop);
+}
+
+static void refuse_cells(const char *path, const char *prop, const uint32_t *v, unsigned n)
+{
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+
+	set_cells(fdt, path, prop, v, n);
+	expect_refused(fdt, fdt_totalsize(fdt), path, prop);
+}
+
+static void malformed_blobs(void)
+{
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+	static uint8_t junk[256];
+
+	expect_refused(fdt, fdt_totalsize(fdt) - 8, NULL, "(blob)");
+	memset(junk, 0xd0, sizeof(junk));
+	expect_refused(junk, sizeof(junk), NULL, "(blob)");
+	expect_refused(junk, 3, NULL, NULL);
+	fdt_setprop_string(fdt, 0, "compatible", "ibm,pseries");
+	expect_refused(fdt, fdt_totalsize(fdt), "/", "compatible");
+}
+
+static void bad_memory(void)
+{
+	static const uint32_t at1g[] = { 0, 0x40000000, 1, 0 }, huge[] = { 0, 0, 0x10000, 0 },
+			      zero[] = { 0, 0, 0, 0 }, three[] = { 0, 0, 1 };
+
+	refuse_cells("/memory@0", "reg", at1g, 4);
+	refuse_cells("/memory@0", "reg", huge, 4);
+	refuse_cells("/memory@0", "reg", zero, 4);
+	refuse_cells("/memory@0", "reg", three, 3);
+}
+
+static void bad_dma_windows(void)
+{
+	static const uint32_t short_win[] = { 0x80000000, 0, 0, 0 },
+			      not_pow2[] = { 0x80000000, 0, 0, 0, 0x30000000 },
+			      above[] = { 0x80000000, 0x08000000, 0, 0, 0x10000000 },
+			      unaligned[] = { 0x80000000, 0, 0x1000, 0, 0x10000000 },
+			      dup_liobn[] = { 0x80000001, 0, 0, 0, 0x10000000 },
+			      same_liobn[] = { 0x80000000, 0, 0, 0, 0x10000000 };
+
+	refuse_cells(PHB, "ibm,dma-window", short_win, 4);
+	refuse_cells(PHB, "ibm,dma-window", not_pow2, 5);
+	refuse_cells(PHB, "ibm,dma-window", above, 5);
+	refuse_cells(PHB, "ibm,dma-window", unaligned, 5);
+	refuse_cells(VF, "ibm,dma-window", dup_liobn, 5);
+	refuse_cells(VF, "ibm,dma-window", same_liobn, 5);
+}
+
+static void bad_phb_properties(void)
+{
+	static const uint32_t ext[] = { 3, 0x2029 }, pages[] = { 0, 0x10000 },
+			      pages_big[] = { 0x8, 0x1000 }, zero_block[] = { 0, 0 },
+			      cells1[] = { 3 }, ac[] = { 2 }, ddw2[] = { 0x2026, 0x2027 };
+
+	refuse_cells(PHB, "ibm,ddw-extensions", ext, 2);
+	refuse_cells(PHB, "ibm,ddw-applicable", ddw2, 2);
+	refuse_cells(PHB, "libtce,dma-page-sizes", pages, 2);
+	refuse_cells(PHB, "libtce,dma-page-sizes", pages_big, 2);
+	refuse_cells(PHB, "libtce,largest-block", zero_block, 2);
+	refuse_cells(PHB, "ibm,#dma-size-cells", cells1, 1);
+	refuse_cells(PHB, "#address-cells", ac, 1);
+}
+
+static void bad_functions(void)
+{
+	static const uint32_t reg4[] = { 0x800, 0, 0, 0 }, reg_bar[] = { 0x02000810, 0, 0, 0, 0 },
+			      same[] = { 0x1000, 0, 0, 0, 0 }, pe_big[] = { 256 };
+	void *fdt;
+
+	refuse_cells(FN1, "reg", reg4, 4);
+	refuse_cells(FN1, "reg", reg_bar, 5);
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* the later of the two is named */
+	set_cells(fdt, FN1, "reg", same, 5);
+	expect_refused(fdt, fdt_totalsize(fdt), VF, "reg");
+	refuse_cells(FN1, "libtce,pe", pe_big, 1);
+	fdt = base_tree(TCE_PLATFORM_PSERIES);
+	fdt_setprop_string(fdt, fdt_path_offset(fdt, FN1), "libtce,device", "nic");
+	expect_refused(fdt, fdt_totalsize(fdt), FN1, "libtce,device");
+	/* A VF and a normal function in one PE. */
+	fdt = base_tree(TCE_PLATFORM_PSERIES);
+	fdt_setprop_u32(fdt, fdt_path_offset(fdt, VF), "libtce,pe", 0);
+	expect_refused(fdt, fdt_totalsize(fdt), NULL, "libtce,sriov-vf");
+	/* A PHB without functions. */
+	fdt = base_tree(TCE_PLATFORM_PSERIES);
+	fdt_del_node(fdt, fdt_path_offset(fdt, VF));
+	fdt_del_node(fdt, fdt_path_offset(fdt, FN1));
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "(children)");
+	/* A PE without a default window. */
+	fdt = base_tree(TCE_PLATFORM_PSERIES);
+	fdt_delprop(fdt, fdt_path_offset(fdt, PHB), "ibm,dma-window");
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "ibm,dma-window");
+}
+
+static void bad_powernv(void)
+{
+	static const uint32_t sizes[] = { 12, 40 }, levels[] = { 6 }, d32[] = { 0, 0x30000000 };
+	const char *phb = "/pciex@3fffe40000000";
+	void *fdt = base_tree(TCE_PLATFORM_POWERNV);
+
+	set_cells(fdt, phb, "ibm,supported-tce-sizes", sizes, 2);
+	expect_refused(fdt, fdt_totalsize(fdt), phb, "ibm,supported-tce-sizes");
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	set_cells(fdt, phb, "libtce,max-levels", levels, 1);
+	expect_refused(fdt, fdt_totalsize(fdt), phb, "libtce,max-levels");
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	set_cells(fdt, phb, "libtce,dma32-size", d32, 2);
+	expect_refused(fdt, fdt_totalsize(fdt), phb, "libtce,dma32-size");
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	fdt_delprop(fdt, fdt_path_offset(fdt, phb), "ibm,opal-phbid");
+	expect_refused(fdt, fdt_totalsize(fdt), phb, "ibm,opal-phbid");
+}
+
+/* The largest block a tree sets is enforced by create. */
+static void largest_block_from_tree(void)
+{
+	static const uint32_t block[] = { 0, 1 << 20 };
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+	uint32_t a[5] = { 0x800, 0x08000000, 0x20000000, 16, 37 }, r[4];
+	struct tce_machine *m = NULL;
+
+	set_cells(fdt, PHB, "libtce,largest-block", block, 2);
+	REQUIRE(tce_machine_create_dtb(fdt, fdt_totalsize(fdt), &m) == 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, r), 0);
+	CHECK_EQ((int32_t)r[0], TCE_RTAS_PARAM_ERROR); /* 2^21 TCEs */
+	a[4] = 36;
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, r), 0);
+	CHECK_EQ(r[0], 0);
+	tce_machine_destroy(m);
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(builtin_pseries),
+	TT_CASE(builtin_powernv),
+	TT_CASE(from_files),
+	TT_CASE(malformed_blobs),
+	TT_CASE(bad_memory),
+	TT_CASE(bad_dma_windows),
+	TT_CASE(bad_phb_properties),
+	TT_CASE(bad_functions),
+	TT_CASE(bad_powernv),
+	TT_CASE(largest_block_from_tree),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
