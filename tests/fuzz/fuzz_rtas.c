@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libFuzzer target: sequences of RTAS calls (query, create, remove, reset
+ * and unknown tokens with arbitrary argument and result counts, config
+ * addresses, BUIDs, page and window shifts, LIOBNs) on the built-in pseries
+ * machine. After every call the reported window count must match the
+ * windows that hcalls can reach, created windows must be where create said
+ * and empty, and a PE must never be left without any way back (reset always
+ * restores the default window).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <tce.h>
+
+#define ENSURE(c)                \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
+
+static const uint32_t cfgs[2] = { 0x0800, 0x1000 };
+static const uint32_t liobns[3] = { 0x80000000, 0x80000001, 0x80000100 };
+static const uint32_t tokens[5] = { 0x2026, 0x2027, 0x2028, 0x2029, 0x2030 };
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint32_t take(struct input *in, unsigned bytes)
+{
+	uint32_t v = 0;
+
+	while (bytes-- && in->n) {
+		v = v << 8 | *in->p++;
+		in->n--;
+	}
+	return v;
+}
+
+/* Windows of PE @pe that answer H_GET_TCE at their own first entry. */
+static unsigned live_windows(struct tce_machine *m, unsigned pe)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t a[9] = { liobns[i], 0 }, b[9] = { liobns[i], 1ULL << 59 };
+
+		if ((pe == 1) != (i == 2))
+			continue;
+		n += tce_hv_hcall(m, TCE_H_GET_TCE, a) == TCE_H_SUCCESS ||
+		     tce_hv_hcall(m, TCE_H_GET_TCE, b) == TCE_H_SUCCESS;
+	}
+	return n;
+}
+
+static void check(struct tce_machine *m)
+{
+	uint32_t a[3], r[5];
+	unsigned pe;
+
+	for (pe = 0; pe < 2; pe++) {
+		a[0] = cfgs[pe], a[1] = 0x08000000, a[2] = 0x20000000;
+		ENSURE(tce_hv_rtas(m, 0x2026, 3, a, 5, r) == 0 && r[0] == 0);
+		ENSURE(r[1] + live_windows(m, pe) == (pe ? 1u : 2u));
+	}
+}
+
+static void call(struct tce_machine *m, struct input *in)
+{
+	uint32_t token = tokens[take(in, 1) % 5], nargs = take(in, 1) % 7, nret = take(in, 1) % 8;
+	uint32_t args[8], rets[8];
+	unsigned i;
+
+	for (i = 0; i < nargs; i++) {
+		uint32_t sel = take(in, 1);
+
+		args[i] = sel < 64 ? cfgs[sel & 1] : sel < 128 ? liobns[sel % 3]
+			: sel < 160 ? 0x08000000 : sel < 192 ? 0x20000000 : take(in, 4);
+	}
+	if (token == 0x2027 && nargs == 5 && take(in, 1) < 200) {
+		args[3] = 12 + take(in, 1) % 24;
+		args[4] = args[3] + take(in, 1) % 40;
+	}
+	memset(rets, 0xa5, sizeof(rets));
+	if (!nret) {
+		ENSURE(tce_hv_rtas(m, token, nargs, args, nret, rets) == -22);
+		return;
+	}
+	ENSURE(tce_hv_rtas(m, token, nargs, args, nret, rets) == 0);
+	ENSURE((int32_t)rets[0] == 0 || (int32_t)rets[0] == -1 || (int32_t)rets[0] == -3);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	uint32_t a[3] = { 0x0800, 0x08000000, 0x20000000 }, r[1];
+	struct tce_machine *m;
+
+	ENSURE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	while (in.n) {
+		call(m, &in);
+		check(m);
+	}
+	ENSURE(tce_hv_rtas(m, 0x2029, 3, a, 1, r) == 0 && r[0] == 0);
+	a[0] = 0x1000;
+	ENSURE(tce_hv_rtas(m, 0x2029, 3, a, 1, r) == 0 && r[0] == 0);
+	check(m);
+	tce_machine_destroy(m);
+	return 0;
+}
