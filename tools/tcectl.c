@@ -2,16 +2,16 @@
 /*
  * tcectl: the command-line front end. Today it has one job, `demo`, which
  * shows what the library can do so far: TCE tables of several geometries
- * (mapping, translating, exchanging and clearing entries) and the kernel's
- * DMA API on the default window (pages, a scatter list, a coherent buffer).
- * Machines, platforms and VFIO join it as they land. Layer: front end; uses
- * only <tce.h>.
+ * (mapping, translating, exchanging and clearing entries), the kernel's DMA
+ * API on the default window (pages, a scatter list, a coherent buffer) and
+ * the emulated machines (tcectl-machine.c). The OS platforms and VFIO join
+ * it as they land. Layer: front end; uses only <tce.h>.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <tce.h>
+#include "tcectl.h"
 
 struct demo_geometry {
 	const char *what;
@@ -36,7 +36,7 @@ static const char *dir_name(enum tce_dir dir)
 	return (unsigned)dir <= TCE_DIR_NONE ? names[dir] : "?";
 }
 
-static int fail(const char *step, int rc)
+int tcectl_fail(const char *step, int rc)
 {
 	fprintf(stderr, "tcectl: %s: %s (%s)\n", step, tce_strerror(rc), tce_err_name(rc));
 	return 1;
@@ -65,7 +65,7 @@ static int exercise(struct tce_table *t, const struct tce_table_config *cfg)
 		real = page;
 	rc = tce_table_set(t, idx, 4, real, TCE_DIR_TO_DEVICE);
 	if (rc)
-		return fail("set", rc);
+		return tcectl_fail("set", rc);
 	printf("    mapped 4 pages at bus 0x%" PRIx64 " -> real 0x%" PRIx64 " (TO_DEVICE)\n", bus,
 	       real);
 	rc = tce_table_translate(t, bus + page + 0x10, TCE_DIR_TO_DEVICE, &out);
@@ -77,13 +77,13 @@ static int exercise(struct tce_table *t, const struct tce_table_config *cfg)
 	out = 0;
 	rc = tce_table_xchg(t, idx + 1, &out, &dir);
 	if (rc)
-		return fail("xchg", rc);
+		return tcectl_fail("xchg", rc);
 	printf("    exchange entry 0x%" PRIx64 " with NONE: old real 0x%" PRIx64 " %s\n", idx + 1, out,
 	       dir_name(dir));
 	show_stats(t);
 	rc = tce_table_clear(t, cfg->first_idx, cfg->entries);
 	if (rc)
-		return fail("clear", rc);
+		return tcectl_fail("clear", rc);
 	printf("    cleared the whole window (%" PRIu64 " entries)\n", cfg->entries);
 	show_stats(t);
 	return 0;
@@ -105,7 +105,7 @@ static int demo_one(struct tce_ctx *ctx, const struct demo_geometry *g)
 	       g->bus_offset, g->window_size, 1u << (g->page_shift - 10), g->levels);
 	rc = tce_table_create(ctx, &cfg, &t);
 	if (rc)
-		return fail("create", rc);
+		return tcectl_fail("create", rc);
 	printf("    granted: %" PRIu64 " entries from 0x%" PRIx64 ", level block %" PRIu64
 	       " entries, %" PRIu64 " KiB charged\n",
 	       cfg.entries, cfg.first_idx, cfg.level_entries, cfg.charged_bytes >> 10);
@@ -134,7 +134,7 @@ static int dma_steps(struct tce_dma *d, struct tce_table *t)
 
 	rc = tce_dma_map_page(d, 0x12345678, 6000, TCE_DIR_FROM_DEVICE, &bus);
 	if (rc)
-		return fail("map page", rc);
+		return tcectl_fail("map page", rc);
 	tce_table_translate(t, bus + 100, TCE_DIR_FROM_DEVICE, &real);
 	printf("    map_page(real 0x12345678, 6000 bytes, FROM_DEVICE) -> bus 0x%" PRIx64
 	       "; the device writes bus+100 at real 0x%" PRIx64 "\n", bus, real);
@@ -142,14 +142,14 @@ static int dma_steps(struct tce_dma *d, struct tce_table *t)
 		sg[i] = (struct tce_sg){ .real = 0x80000000ULL + i * 4096, .length = 4096 };
 	rc = tce_dma_map_sg(d, sg, 8, TCE_DIR_TO_DEVICE, &out);
 	if (rc)
-		return fail("map sg", rc);
+		return tcectl_fail("map sg", rc);
 	printf("    map_sg(8 pages) -> %u segment(s):", out);
 	for (i = 0; i < out; i++)
 		printf(" [0x%" PRIx64 ", +0x%" PRIx64 ")", sg[i].dma_address, sg[i].dma_length);
 	printf("\n");
 	rc = tce_dma_alloc_coherent(d, 40000, &cpu, &cbus);
 	if (rc)
-		return fail("alloc coherent", rc);
+		return tcectl_fail("alloc coherent", rc);
 	printf("    alloc_coherent(40000 bytes) -> bus 0x%" PRIx64 " (aligned to 64 KiB)\n", cbus);
 	show_pool(d);
 	tce_dma_unmap_page(d, bus, 6000);
@@ -170,12 +170,12 @@ static int demo_dma(struct tce_ctx *ctx)
 	printf("DMA API on a 2 GiB window at bus 0 with 4 KiB pages (in-memory backend)\n");
 	rc = tce_table_create(ctx, &tc, &t);
 	if (rc)
-		return fail("create", rc);
+		return tcectl_fail("create", rc);
 	dc.table = t;
 	rc = tce_dma_create(ctx, &dc, &d);
 	if (rc) {
 		tce_table_put(t);
-		return fail("dma create", rc);
+		return tcectl_fail("dma create", rc);
 	}
 	printf("    %u pools of %" PRIu64 " entries, large pool from entry 0x%" PRIx64 "\n",
 	       dc.pool.nr_pools, dc.pool.pool_entries, dc.pool.large_start);
@@ -194,9 +194,9 @@ static int demo(void)
 	int rc = 0;
 
 	if (tce_ctx_create(&ctx))
-		return fail("context", -12);
-	printf("libtce demo: TCE tables and the DMA API (the machine, platforms and VFIO come "
-	       "later)\n\n");
+		return tcectl_fail("context", -12);
+	printf("libtce demo: TCE tables, the DMA API and the emulated machines (the OS platforms "
+	       "and VFIO come later)\n\n");
 	for (i = 0; i < sizeof(geometries) / sizeof(geometries[0]) && !rc; i++) {
 		rc = demo_one(ctx, &geometries[i]);
 		printf("\n");
@@ -213,6 +213,10 @@ static int demo(void)
 		printf("\n");
 		rc = demo_dma(ctx);
 	}
+	if (!rc) {
+		printf("\n");
+		rc = tcectl_demo_machine();
+	}
 	tce_ctx_destroy(ctx);
 	return rc;
 }
@@ -222,7 +226,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tcectl demo\n"
 		   "  demo   create TCE tables of several geometries, map, translate,\n"
 		   "         exchange and clear entries; map pages, a scatter list and a\n"
-		   "         coherent buffer through the DMA API; print what happened\n");
+		   "         coherent buffer through the DMA API; drive the pseries\n"
+		   "         hypervisor and the powernv firmware of the built-in machines;\n"
+		   "         print what happened\n");
 }
 
 int main(int argc, char **argv)
