@@ -10,30 +10,9 @@
 #include <stdlib.h>
 
 #include "tt_alloc.h"
-
-#define ENSURE(c)                \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_input.h"
 
 #define MAX_LIVE 512
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	while (bytes-- && in->n) {
-		v = v << 8 | *in->p++;
-		in->n--;
-	}
-	return v;
-}
 
 struct state {
 	struct tce_pool *p;

@@ -7,12 +7,7 @@
 #include <stdlib.h>
 
 #include <tce.h>
-
-#define ENSURE(c)                \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_input.h"
 
 /* Exercise a machine that the tree described. */
 static void poke(struct tce_machine *m)

@@ -11,12 +11,7 @@
 #include <string.h>
 
 #include <tce.h>
-
-#define ENSURE(c)                \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_input.h"
 
 #define LIOBN 0x80000000ULL
 #define ENTRIES (1ULL << 19) /* 2 GiB of 4 KiB pages */
@@ -24,22 +19,6 @@
 #define LIST 0x7000ULL
 
 static uint64_t model[ENTRIES];
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	while (bytes-- && in->n) {
-		v = v << 8 | *in->p++;
-		in->n--;
-	}
-	return v;
-}
 
 /* An IOBA: mostly in the window, sometimes misaligned or outside. */
 static uint64_t take_ioba(struct input *in)

@@ -12,32 +12,11 @@
 #include <string.h>
 
 #include <tce.h>
-
-#define ENSURE(c)                \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_input.h"
 
 static const uint32_t cfgs[2] = { 0x0800, 0x1000 };
 static const uint32_t liobns[3] = { 0x80000000, 0x80000001, 0x80000100 };
 static const uint32_t tokens[5] = { 0x2026, 0x2027, 0x2028, 0x2029, 0x2030 };
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint32_t take(struct input *in, unsigned bytes)
-{
-	uint32_t v = 0;
-
-	while (bytes-- && in->n) {
-		v = v << 8 | *in->p++;
-		in->n--;
-	}
-	return v;
-}
 
 /* Windows of PE @pe that answer H_GET_TCE at their own first entry. */
 static unsigned live_windows(struct tce_machine *m, unsigned pe)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tt_table.h"
+#include "fuzz_input.h"
 
 struct geometry {
 	uint64_t bus, window;
@@ -22,28 +23,6 @@ static const struct geometry geometries[] = {
 	{ 1ULL << 59, 1ULL << 30, 12, 3 }, { 1ULL << 59, 1ULL << 33, 16, 2 },
 	{ 0, 1ULL << 44, 34, 1 },        { 1ULL << 40, 1ULL << 30, 21, 2 },
 };
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	while (bytes-- && in->n) {
-		v = v << 8 | *in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-#define ENSURE(c)                  \
-	do {                       \
-		if (!(c))          \
-			abort();   \
-	} while (0)
 
 struct state {
 	struct tce_ctx *ctx;
