@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hw/hw_int.h"
+#include "tce/table_raw.h"
 #include "util/arith.h"
 
 /* The window an hcall names, with a reference on its table. */
@@ -60,53 +61,53 @@ static long hv_range(const struct hv_win *w, uint64_t ioba, uint64_t npages, uin
 /* A TCE the guest may store: no permission (a clear), or an aligned page of memory. */
 static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tce)
 {
-	uint64_t page = 1ULL << w->shift, addr = tce & ~tce__low_mask(w->shift);
+	uint64_t addr = tce & ~tce__low_mask(w->shift);
 
 	if (!(tce & TCE_PERM_MASK))
 		return true;
 	if (tce & (tce__low_mask(w->shift) & ~0xfffULL))
 		return false;
-	return m->mem(m->mem_arg, addr, (size_t)page) != NULL;
+	return tce__real_ok(m, addr, 1ULL << w->shift);
 }
 
-/* Store one validated TCE; its old value goes to *@old. */
-static long store(const struct hv_win *w, uint64_t idx, uint64_t tce, uint64_t *old)
+/* What the table keeps of a valid TCE: page address and permission, or 0. */
+static uint64_t stored(const struct hv_win *w, uint64_t tce)
 {
-	enum tce_dir dir = tce_perm_to_dir(tce);
-	uint64_t addr = dir == TCE_DIR_NONE ? 0 : tce & ~tce__low_mask(w->shift);
-
-	if (tce_table_xchg(w->t, idx, &addr, &dir))
-		return TCE_H_NOT_ENOUGH_RESOURCES; /* a level of the table could not be allocated */
-	*old = addr | tce_dir_to_perm(dir);
-	return TCE_H_SUCCESS;
+	return tce & TCE_PERM_MASK ? (tce & ~tce__low_mask(w->shift)) | (tce & TCE_PERM_MASK) : 0;
 }
 
-/* Put back the first @n old values after a failed multi-entry store. */
-static void restore(const struct hv_win *w, uint64_t idx, const uint64_t *old, uint64_t n)
+/*
+ * Store @n kept TCEs from @idx, old values to @old; when a level of the
+ * table cannot be allocated, put back what was stored and report
+ * H_NOT_ENOUGH_RESOURCES.
+ */
+static long store(const struct hv_win *w, uint64_t idx, uint64_t n, uint64_t *tces,
+		  uint64_t *old)
 {
-	uint64_t i, ignored;
+	uint64_t done, undone;
 
-	for (i = 0; i < n; i++)
-		store(w, idx + i, old[i], &ignored);
+	if (!tce__table_xchg_raw(w->t, idx, n, tces, old, &done))
+		return TCE_H_SUCCESS;
+	tce__table_xchg_raw(w->t, idx, done, old, tces, &undone);
+	return TCE_H_NOT_ENOUGH_RESOURCES;
 }
 
 static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
 {
-	tce__lock(&w->pe->lock);
-	tce__cache_kill(w->pe->phb, w->pe->num, w->shift, idx << w->shift, npages);
-	tce__unlock(&w->pe->lock);
+	tce__cache_kill_pages(w->pe->phb, w->pe->num, w->shift, idx, npages);
 }
 
 static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
 {
-	uint64_t idx, old;
+	uint64_t idx, old, tce;
 	long rc = hv_range(w, args[1], 1, &idx);
 
 	if (rc)
 		return rc;
 	if (!tce_valid(m, w, args[2]))
 		return TCE_H_PARAMETER;
-	rc = store(w, idx, args[2], &old);
+	tce = stored(w, args[2]);
+	rc = store(w, idx, 1, &tce, &old);
 	if (!rc)
 		kill(w, idx, 1);
 	return rc;
@@ -158,12 +159,11 @@ static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, ui
 		list[i] = be64toh(__atomic_load_n(&src[i], __ATOMIC_RELAXED));
 		if (!tce_valid(m, w, list[i]))
 			return TCE_H_PARAMETER;
+		list[i] = stored(w, list[i]);
 	}
-	for (i = 0; i < count && !rc; i++)
-		rc = store(w, idx + i, list[i], &old[i]);
-	if (rc)
-		restore(w, idx, old, i - 1);
-	kill(w, idx, count);
+	rc = store(w, idx, count, list, old);
+	if (!rc)
+		kill(w, idx, count);
 	return rc;
 }
 

@@ -70,10 +70,13 @@ static size_t max_chunks(uint64_t bus, size_t len)
 	return (size_t)(((bus & 0xfff) + len + 0xfff) >> 12);
 }
 
+/* DMAs of up to this many pages plan on the stack instead of the heap. */
+#define STACK_CHUNKS 16
+
 static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, bool write)
 {
-	size_t i, n, bytes;
-	struct chunk *c;
+	struct chunk stack[STACK_CHUNKS] = { { 0 } }, *c = stack;
+	size_t i, n, bytes = 0;
 	uint64_t end;
 	uint8_t *p = buf;
 	int rc;
@@ -81,10 +84,12 @@ static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, b
 	if (!len || len > DMA_MAX_LEN || tce__add_overflows(bus, len, &end))
 		return -EINVAL;
 	n = max_chunks(bus, len);
-	bytes = n * sizeof(*c);
-	c = tce__calloc(d->m->ctx, bytes);
-	if (!c)
-		return -ENOMEM;
+	if (n > STACK_CHUNKS) {
+		bytes = n * sizeof(*c);
+		c = tce__calloc(d->m->ctx, bytes);
+		if (!c)
+			return -ENOMEM;
+	}
 	tce__lock(&d->pe->lock);
 	rc = dma_plan(d, bus, len, write, c);
 	tce__unlock(&d->pe->lock);
@@ -94,7 +99,8 @@ static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, b
 		else
 			memcpy(p, c[i].host, c[i].len);
 	}
-	tce__free(d->m->ctx, c, bytes);
+	if (c != stack)
+		tce__free(d->m->ctx, c, bytes);
 	return rc;
 }
 

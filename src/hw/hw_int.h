@@ -129,6 +129,22 @@ struct tce__pe *tce__phb_pe(struct tce__phb *phb, uint32_t num);
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
 					bool write, uint64_t *real, uint64_t *avail);
 
+/* Is [real, real + len) memory? The built-in RAM is checked inline. */
+static inline bool tce__real_ok(struct tce_machine *m, uint64_t real, uint64_t len)
+{
+	if (m->ram)
+		return real < m->ram_size && len <= m->ram_size - real;
+	return m->mem(m->mem_arg, real, (size_t)len) != NULL;
+}
+
+/*
+ * Kill cached translations of @npages pages of @page_shift from page @page
+ * of a PE (entries cached with that page size): probes only the sets those
+ * pages hash to when there are few, else scans the cache.
+ */
+void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shift,
+			   uint64_t page, uint64_t npages);
+
 /* Kill cached translations of a PE: @npages pages from @bus, or all when 0. */
 void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
 		     uint64_t npages);

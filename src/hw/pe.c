@@ -156,6 +156,33 @@ void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uin
 	tce__unlock(&c->lock);
 }
 
+/* Above this many pages a scan of the whole cache is cheaper than probing. */
+#define KILL_PROBE_MAX 16
+
+void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shift,
+			   uint64_t page, uint64_t npages)
+{
+	struct tce__tce_cache *c = &phb->cache;
+	uint64_t i;
+	unsigned w;
+
+	if (npages > KILL_PROBE_MAX) {
+		tce__cache_kill(phb, pe, page_shift, page << page_shift, npages);
+		return;
+	}
+	tce__lock(&c->lock);
+	c->st.kills++;
+	for (i = 0; i < npages; i++) {
+		struct tce__cache_entry *set = c->e[cache_set(pe, page + i)];
+
+		for (w = 0; w < TCE_CACHE_WAYS; w++)
+			if (set[w].valid && set[w].pe == pe && set[w].page_shift == page_shift &&
+			    set[w].page == page + i)
+				set[w].valid = false;
+	}
+	tce__unlock(&c->lock);
+}
+
 void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out)
 {
 	tce__lock(&d->phb->cache.lock);

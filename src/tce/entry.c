@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "tce/table_int.h"
+#include "tce/table_raw.h"
 #include "util/arith.h"
 
 uint64_t tce_dir_to_perm(enum tce_dir dir)
@@ -289,4 +290,25 @@ int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce)
 		rel += chunk;
 	}
 	return -ENOENT;
+}
+
+int tce__table_xchg_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces,
+			uint64_t *old, uint64_t *done)
+{
+	uint64_t rel = idx - t->first_idx, i = 0, chunk, k;
+	struct tce__walk w;
+
+	while (i < n) {
+		w = tce__table_walk(t, TCE_TREE_HW, rel + i, true);
+		if (w.err) {
+			*done = i;
+			return w.err;
+		}
+		chunk = tce__min_u64(n - i, tce__leaf_span(t, rel + i));
+		for (k = 0; k < chunk; k++, i++)
+			old[i] = be64toh(__atomic_exchange_n(&w.leaf[k], htobe64(tces[i]),
+							    __ATOMIC_ACQ_REL));
+	}
+	*done = n;
+	return 0;
 }

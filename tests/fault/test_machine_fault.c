@@ -152,19 +152,25 @@ static void sweep_hcall(void)
 	sweep_hv(&op, true);
 }
 
+/* A DMA over more pages than fit the device's on-stack plan allocates one. */
+#define DMA_PAGES 40
+
 static void sweep_device_dma(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
-	uint64_t args[9] = { 0x80000000ULL, 0x1000, 0x200000 | 3 }, n;
+	static uint8_t buf[DMA_PAGES << 12];
+	uint64_t n, i, args[9];
 	struct tce_pci_dev *d;
 	struct tce_machine *m;
-	uint8_t buf[64];
 	int rc = -1;
 
 	for (n = 1; n < MAX_POINTS && rc; n++) {
 		m = machine(ctx);
 		REQUIRE(m && tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
-		CHECK_EQ(tce_hv_hcall(m, TCE_H_PUT_TCE, args), TCE_H_SUCCESS);
+		for (i = 0; i < DMA_PAGES; i++) {
+			args[0] = 0x80000000ULL, args[1] = (1 + i) << 12, args[2] = 0x200000 | 3;
+			CHECK_EQ(tce_hv_hcall(m, TCE_H_PUT_TCE, args), TCE_H_SUCCESS);
+		}
 		tce_ctx_set_fail_nth(ctx, n);
 		rc = tce_dev_dma_read(d, 0x1000, buf, sizeof(buf));
 		CHECK(rc == 0 || rc == -ENOMEM);
@@ -174,6 +180,7 @@ static void sweep_device_dma(void)
 		tt_no_leak(ctx);
 	}
 	CHECK_RC(rc, 0);
+	CHECK(n > 2); /* the plan's allocation failed once */
 	tt_ctx_done(ctx);
 }
 
