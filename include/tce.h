@@ -485,7 +485,12 @@ struct tce_dma_ops {
 };
 
 struct tce_dma_config {
-	struct tce_table *table;        /* in: the window (the DMA object holds a reference) */
+	/*
+	 * in: the window (the DMA object holds a reference). NULL when the
+	 * backend owns the table (a hypervisor's): @ops is then required and
+	 * the window is @pool's first_idx, entries and page_shift.
+	 */
+	struct tce_table *table;
 	const struct tce_dma_ops *ops;  /* in: NULL = the in-memory backend over @table */
 	void *ops_arg;
 	uint64_t dma_mask;     /* in: the device's DMA mask; 0 = all 64 bits */
@@ -740,12 +745,194 @@ TCE_API int tce_fw_map_window(struct tce_machine *m, uint32_t phb, uint32_t pe, 
 			      struct tce_table *t);
 
 /*
+ * tce_fw_map_window_real() - program slot @slot of PE @pe in real mode (the
+ * powernv bypass window): bus addresses [@bus_start, @bus_start + @size)
+ * reach real addresses from 0, read and write, with no table. @size 0
+ * disables the slot. Return: 0; -EINVAL (bad ids or slot, a range that is
+ * not a power of two or leaves the slot's half of the bus); -EOPNOTSUPP on
+ * pseries.
+ */
+TCE_API int tce_fw_map_window_real(struct tce_machine *m, uint32_t phb, uint32_t pe,
+				   uint32_t slot, uint64_t bus_start, uint64_t size);
+
+/*
  * tce_fw_tce_kill() - invalidate the PHB's cached translations of PE @pe
  * for @npages IOMMU pages of @page_shift from @bus_addr, or, with @npages 0,
  * every entry of the PE. Return 0 or -EINVAL.
  */
 TCE_API int tce_fw_tce_kill(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t page_shift,
 			    uint64_t bus_addr, uint64_t npages);
+
+/* ------------------------------------------------------------------------ */
+/* The OS: host, IOMMU groups, devices                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A host is the OS on a machine: pseries (an LPAR using the hypervisor) or
+ * powernv (bare metal programming the PHB), as the machine's platform says.
+ * It has one IOMMU group per PE and gives each device the kernel's DMA API
+ * over its PE's current window. A group can be handed to an external owner
+ * (VFIO) and back through its table-group ops.
+ */
+struct tce_host;
+struct tce_group;
+struct tce_device;
+struct tce_iommu_table;
+
+/*
+ * tce_host_create() - boot the OS on @m: build each PE's default window
+ * (pseries: the one the tree names; powernv: the kernel default table in
+ * slot 0, plus the bypass window in slot 1 on two-slot PEs) and the kernel
+ * memory it allocates DMA buffers and hcall lists from (the top 1/16 of
+ * RAM, at most 256 MiB). The machine must outlive the host and use its own
+ * RAM. Return: 0; -ENOMEM; -EOPNOTSUPP without the machine's RAM; the
+ * platform's error.
+ */
+TCE_API int tce_host_create(struct tce_machine *m, struct tce_host **out);
+TCE_API void tce_host_destroy(struct tce_host *h);
+
+TCE_API uint32_t tce_host_ngroups(const struct tce_host *h);
+TCE_API struct tce_group *tce_host_group(struct tce_host *h, uint32_t i);
+TCE_API int tce_host_find_device(struct tce_host *h, const char *pci_addr,
+				 struct tce_device **out);
+
+/*
+ * Kernel memory for DMA buffers: @size bytes (rounded to 4 KiB pages) of
+ * the machine's RAM. Return 0 with the real address and its host pointer;
+ * -EINVAL for size 0; -ENOMEM when kernel memory is exhausted.
+ */
+TCE_API int tce_host_alloc(struct tce_host *h, uint64_t size, uint64_t *real, void **ptr);
+TCE_API int tce_host_free(struct tce_host *h, uint64_t real, uint64_t size);
+
+/* What a group (a PE) offers, as the kernel's iommu_table_group reports it. */
+struct tce_group_info {
+	uint32_t phb, pe;
+	uint64_t tce32_start, tce32_size; /* the default window (bus start, bytes) */
+	uint64_t pgsizes;                 /* bit n: IOMMU pages of 2^n bytes */
+	uint32_t max_dynamic_windows;     /* windows an owner may create: 1 or 2 */
+	uint32_t max_levels;              /* table levels (pseries 1, powernv up to 5) */
+};
+
+TCE_API void tce_group_info(const struct tce_group *g, struct tce_group_info *out);
+
+/*
+ * Table-group ops (spec kernel.md §6.2, §6.3, without §10.2's bugs).
+ * tce_group_table_size(): the bytes create_table charges for a window of
+ * these parameters (-EINVAL if it cannot create one).
+ */
+TCE_API int tce_group_table_size(struct tce_group *g, uint32_t page_shift, uint64_t window_size,
+				 uint32_t levels, uint64_t *bytes);
+
+struct tce_window_req {
+	uint32_t num;          /* window slot 0 or 1 */
+	uint32_t page_shift;
+	uint64_t window_size;  /* bytes, a power of two */
+	uint32_t levels;
+	tce_account_fn account; /* optional: charged the table size before allocation */
+	void *account_arg;
+};
+
+/*
+ * tce_group_create_table() - a table for window @req->num, with a
+ * userspace-address mirror. powernv: allocated, not yet programmed (slot 0
+ * at the default window's start, slot 1 at 2^59). pseries: the window is
+ * opened now (the default window again for a default request on slot 0,
+ * else a DDW whose placement the hypervisor picks). The group keeps the
+ * window; @out gets a reference. Accounting is refunded on every failure
+ * and when the last reference is put.
+ * Return: 0; -EINVAL (geometry, page size, levels); -EPERM (pseries: a
+ * slot-0 window while a DDW exists); -EBUSY (the slot is in use); -ENOMEM;
+ * -EIO (the hypervisor or firmware failed).
+ */
+TCE_API int tce_group_create_table(struct tce_group *g, const struct tce_window_req *req,
+				   struct tce_iommu_table **out);
+
+/*
+ * tce_group_set_window() - program slot @num with @t. pseries: @t must be
+ * the table create_table made for this group's slot (-EPERM otherwise);
+ * powernv: any compatible table, which may back several groups.
+ * tce_group_unset_window() - clear every TCE of the slot's table, then
+ * disable the slot and drop the group's reference (no-op when empty).
+ */
+TCE_API int tce_group_set_window(struct tce_group *g, uint32_t num, struct tce_iommu_table *t);
+TCE_API int tce_group_unset_window(struct tce_group *g, uint32_t num);
+
+/*
+ * tce_group_take_ownership() - hand the PE to an external owner: the
+ * kernel's windows go (TCEs cleared first), its devices' DMA API refuses to
+ * map. -EBUSY if already owned or the kernel still has live mappings.
+ * tce_group_release_ownership() - unset what the owner left, restore the
+ * default window and the kernel's DMA. -EINVAL if not owned.
+ */
+TCE_API int tce_group_take_ownership(struct tce_group *g);
+TCE_API int tce_group_release_ownership(struct tce_group *g);
+TCE_API bool tce_group_owned(struct tce_group *g);
+
+/* An IOMMU table as the owner of a window uses it. */
+struct tce_iommu_table_info {
+	uint64_t bus_offset, window_size;
+	uint64_t first_idx, entries; /* the entries the owner may use */
+	uint32_t page_shift, levels;
+};
+
+TCE_API void tce_iommu_table_info(const struct tce_iommu_table *t, struct tce_iommu_table_info *out);
+TCE_API void tce_iommu_table_put(struct tce_iommu_table *t);
+
+/*
+ * Entry access for an owner (indexes absolute, checked against the table):
+ * exchange one entry without invalidating (batch, kill once, then release
+ * the old pages), kill a range, read one, clear a range (with its kill),
+ * and the mirror slot. Return 0 or -EINVAL for indexes outside, or the
+ * platform's error.
+ */
+TCE_API int tce_iommu_table_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real,
+				 enum tce_dir *dir);
+TCE_API int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce);
+TCE_API int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+TCE_API int tce_iommu_table_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool alloc,
+					uint64_t **slot);
+
+/* How a device's DMA is translated at the moment. */
+enum tce_dma_mode {
+	TCE_DMA_DEFAULT = 0, /* the default (32-bit) window, through the allocator */
+	TCE_DMA_DYNAMIC = 1, /* a dynamic window too small for all RAM, through the allocator */
+	TCE_DMA_DIRECT = 2,  /* a dynamic window mapping all RAM: bus = base + real */
+	TCE_DMA_BYPASS = 3,  /* powernv real-mode window: bus = 2^59 + real */
+	TCE_DMA_OWNED = 4,   /* the group has an external owner: no kernel DMA */
+};
+
+struct tce_device_dma_info {
+	enum tce_dma_mode mode;
+	uint64_t bus_start, size; /* the window the device maps into */
+	uint32_t page_shift, slot;
+	bool ddw_failed;          /* enabling a dynamic window failed once (not retried) */
+};
+
+TCE_API struct tce_group *tce_device_group(struct tce_device *d);
+TCE_API struct tce_pci_dev *tce_device_pci(struct tce_device *d);
+TCE_API void tce_device_dma_info(struct tce_device *d, struct tce_device_dma_info *out);
+
+/*
+ * tce_device_set_dma_mask() - the driver's DMA mask. A mask of 64 bits
+ * enables a dynamic window (pseries, spec kernel.md §7.5: direct mapping of
+ * all RAM when the window covers it, dynamic otherwise; a single-slot PE
+ * gives up its default window; a failure falls back to the default window
+ * and is remembered) or the bypass window (powernv, when it covers RAM).
+ * Return: 0; -EINVAL for mask 0; -EBUSY while the group is owned.
+ */
+TCE_API int tce_device_set_dma_mask(struct tce_device *d, uint64_t mask);
+
+/*
+ * The kernel DMA API of a device (see tce_dma_*): real addresses are the
+ * machine's. -EBUSY while the group is owned.
+ */
+TCE_API int tce_device_map_page(struct tce_device *d, uint64_t real, uint64_t size,
+				enum tce_dir dir, uint64_t *bus);
+TCE_API int tce_device_unmap_page(struct tce_device *d, uint64_t bus, uint64_t size);
+TCE_API int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents,
+			      enum tce_dir dir, unsigned *mapped);
+TCE_API int tce_device_unmap_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents);
 
 #ifdef __cplusplus
 }

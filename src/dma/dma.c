@@ -33,13 +33,30 @@ static int mem_get(void *arg, uint64_t idx, uint64_t *tce)
 /* The in-memory backend: TCEs written straight into the table. */
 static const struct tce_dma_ops mem_ops = { .set = mem_set, .clear = mem_clear, .get = mem_get };
 
+/* The window: the table's, or, without one, the pool config's (a backend-owned table). */
+static int window_of(const struct tce_dma_config *cfg, struct tce_table_config *tc)
+{
+	if (cfg->table) {
+		tce_table_get_config(cfg->table, tc);
+		return 0;
+	}
+	if (!cfg->ops || !cfg->pool.entries || cfg->pool.page_shift < TCE_PAGE_SHIFT_MIN ||
+	    cfg->pool.page_shift > TCE_PAGE_SHIFT_MAX)
+		return -EINVAL;
+	*tc = (struct tce_table_config){ .first_idx = cfg->pool.first_idx,
+					 .entries = cfg->pool.entries,
+					 .page_shift = cfg->pool.page_shift };
+	return 0;
+}
+
 static int config_grant(struct tce_dma_config *cfg, struct tce_table_config *tc)
 {
-	if (!cfg->table || (cfg->ops && (!cfg->ops->set || !cfg->ops->clear)))
+	if (cfg->ops && (!cfg->ops->set || !cfg->ops->clear))
 		return -EINVAL;
 	if (cfg->seg_boundary && !tce__is_pow2(cfg->seg_boundary))
 		return -EINVAL;
-	tce_table_get_config(cfg->table, tc);
+	if (window_of(cfg, tc))
+		return -EINVAL;
 	if (!cfg->seg_boundary)
 		cfg->seg_boundary = DEFAULT_SEG_BOUNDARY;
 	if (!cfg->max_seg_size)
@@ -76,7 +93,7 @@ int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_d
 		return rc;
 	}
 	d->ctx = ctx;
-	d->table = tce_table_hold(granted.table);
+	d->table = granted.table ? tce_table_hold(granted.table) : NULL;
 	d->cfg = granted;
 	d->page_shift = tc.page_shift;
 	d->host_shift = TCE_HOST_PAGE_SHIFT;

@@ -71,3 +71,29 @@ int tce_fw_tce_kill(struct tce_machine *m, uint32_t phb, uint32_t pe_num, uint32
 	tce__unlock(&pe->lock);
 	return 0;
 }
+
+int tce_fw_map_window_real(struct tce_machine *m, uint32_t phb, uint32_t pe_num, uint32_t slot,
+			   uint64_t bus_start, uint64_t size)
+{
+	uint64_t lo = slot ? TCE_PNV_WINDOW1_BASE : 0;
+	struct tce__pe *pe;
+
+	if (m->platform != TCE_PLATFORM_POWERNV)
+		return -EOPNOTSUPP;
+	pe = fw_pe(m, phb, pe_num);
+	if (!pe || slot >= pe->nslots)
+		return -EINVAL;
+	if (size && (!tce__is_pow2(size) || bus_start < lo || bus_start - lo > TCE_PNV_WINDOW1_BASE ||
+		     size > TCE_PNV_WINDOW1_BASE - (bus_start - lo)))
+		return -EINVAL;
+	if (tce__fault(m->ctx))
+		return -EIO;
+	tce__lock(&pe->lock);
+	tce__slot_disable(pe, slot);
+	if (size)
+		pe->slot[slot] = (struct tce__slot){ .enabled = true, .real_mode = true,
+						     .bus_start = bus_start, .size = size };
+	tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+	tce__unlock(&pe->lock);
+	return 0;
+}

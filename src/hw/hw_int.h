@@ -23,6 +23,7 @@
 struct tce__slot {
 	bool enabled;
 	bool is_default;       /* pseries: the window reset creates */
+	bool real_mode;        /* powernv bypass: bus - bus_start is the real address */
 	uint64_t bus_start;    /* bytes */
 	uint64_t size;         /* bytes */
 	uint32_t page_shift;

@@ -217,6 +217,9 @@ enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uin
 	s = slot_of(pe, bus);
 	if (!s) {
 		why = TCE_FAULT_NO_WINDOW;
+	} else if (s->real_mode) {
+		*real = bus - s->bus_start;
+		*avail = s->size - *real;
 	} else {
 		mask = tce__low_mask(s->page_shift);
 		tce = cache_tce(pe->phb, pe->num, s, bus >> s->page_shift);

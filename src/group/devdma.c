@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A device's kernel DMA API: map and unmap pages and scatter lists through
+ * the window its mask and its PE's state select (the default window, a
+ * dynamic window, direct mapping or powernv bypass), refused while the
+ * group has an external owner; setting the DMA mask; and the entry access
+ * an owner uses on its tables. Layer: group.
+ */
+#include <errno.h>
+
+#include "group/group_int.h"
+#include "util/arith.h"
+
+/* The device uses a 64-bit window: enable one first if it has none yet. */
+static void want_ddw(struct tce_device *d)
+{
+	struct tce_group *g = d->g;
+
+	if (!tce__mask_is_64(d->h, atomic_load(&d->dma_mask)))
+		return;
+	pthread_rwlock_rdlock(&g->rw);
+	if (g->ddw_mode != TCE_DMA_DEFAULT || g->ddw_failed || g->owned ||
+	    g->h->platform != TCE_PLATFORM_PSERIES) {
+		pthread_rwlock_unlock(&g->rw);
+		return;
+	}
+	pthread_rwlock_unlock(&g->rw);
+	pthread_rwlock_wrlock(&g->rw);
+	tce__group_enable_ddw(g);
+	pthread_rwlock_unlock(&g->rw);
+}
+
+/* The mode the device maps with. Context: rw held. */
+static enum tce_dma_mode mode_of(struct tce_device *d)
+{
+	struct tce_group *g = d->g;
+
+	if (g->owned)
+		return TCE_DMA_OWNED;
+	if (tce__mask_is_64(d->h, atomic_load(&d->dma_mask)) && g->ddw_mode != TCE_DMA_DEFAULT)
+		return g->ddw_mode;
+	return TCE_DMA_DEFAULT;
+}
+
+int tce_device_set_dma_mask(struct tce_device *d, uint64_t mask)
+{
+	if (!mask)
+		return -EINVAL;
+	if (tce_group_owned(d->g))
+		return -EBUSY;
+	atomic_store(&d->dma_mask, mask);
+	want_ddw(d);
+	return 0;
+}
+
+void tce_device_dma_info(struct tce_device *d, struct tce_device_dma_info *out)
+{
+	struct tce_group *g = d->g;
+	const struct tce_iommu_table *t;
+
+	pthread_rwlock_rdlock(&g->rw);
+	*out = (struct tce_device_dma_info){ .mode = mode_of(d), .ddw_failed = g->ddw_failed };
+	if (out->mode == TCE_DMA_DEFAULT && g->tables[0]) {
+		t = g->tables[0];
+		out->bus_start = t->bus_offset, out->size = t->entries << t->page_shift;
+		out->page_shift = t->page_shift;
+	} else if (out->mode != TCE_DMA_DEFAULT && out->mode != TCE_DMA_OWNED) {
+		out->bus_start = g->ddw_base, out->size = g->ddw_size, out->slot = g->ddw_slot;
+		t = g->tables[g->ddw_slot];
+		out->page_shift = out->mode == TCE_DMA_BYPASS ? 0 : t->page_shift;
+	}
+	pthread_rwlock_unlock(&g->rw);
+}
+
+/* Direct and bypass modes: bus = base + real, for RAM only. */
+static int direct_bus(struct tce_device *d, uint64_t real, uint64_t size, uint64_t *bus)
+{
+	uint64_t end;
+
+	if (!size || tce__add_overflows(real, size, &end) || end > d->h->ram_size)
+		return -EINVAL;
+	*bus = d->g->ddw_base + real;
+	return 0;
+}
+
+static bool in_ddw(const struct tce_group *g, uint64_t bus)
+{
+	return g->ddw_mode != TCE_DMA_DEFAULT && bus - g->ddw_base < g->ddw_size;
+}
+
+int tce_device_map_page(struct tce_device *d, uint64_t real, uint64_t size, enum tce_dir dir,
+			uint64_t *bus)
+{
+	struct tce_group *g = d->g;
+	int rc;
+
+	want_ddw(d);
+	pthread_rwlock_rdlock(&g->rw);
+	switch (mode_of(d)) {
+	case TCE_DMA_OWNED:
+		rc = -EBUSY;
+		break;
+	case TCE_DMA_DIRECT:
+	case TCE_DMA_BYPASS:
+		rc = direct_bus(d, real, size, bus);
+		break;
+	case TCE_DMA_DYNAMIC:
+		rc = tce_dma_map_page(g->dma64, real, size, dir, bus);
+		break;
+	default:
+		rc = g->dma32 ? tce_dma_map_page(g->dma32, real, size, dir, bus) : -ENODEV;
+		break;
+	}
+	pthread_rwlock_unlock(&g->rw);
+	return rc;
+}
+
+int tce_device_unmap_page(struct tce_device *d, uint64_t bus, uint64_t size)
+{
+	struct tce_group *g = d->g;
+	int rc;
+
+	pthread_rwlock_rdlock(&g->rw);
+	if (g->owned)
+		rc = -EBUSY;
+	else if (in_ddw(g, bus))
+		rc = g->dma64 ? tce_dma_unmap_page(g->dma64, bus, size)
+			      : (size && size <= g->ddw_size - (bus - g->ddw_base) ? 0 : -EINVAL);
+	else
+		rc = g->dma32 ? tce_dma_unmap_page(g->dma32, bus, size) : -EINVAL;
+	pthread_rwlock_unlock(&g->rw);
+	return rc;
+}
+
+/* Direct and bypass scatter lists: one output segment per non-empty element. */
+static int direct_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, unsigned *mapped)
+{
+	unsigned i, out = 0;
+	uint64_t bus;
+	int rc;
+
+	for (i = 0; i < nents; i++) {
+		if (!sg[i].length)
+			continue;
+		rc = direct_bus(d, sg[i].real, sg[i].length, &bus);
+		if (rc)
+			return rc;
+		sg[out].dma_address = bus;
+		sg[out++].dma_length = sg[i].length;
+	}
+	if (!out)
+		return -EINVAL;
+	if (out < nents)
+		sg[out].dma_length = 0;
+	*mapped = out;
+	return 0;
+}
+
+int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, enum tce_dir dir,
+		      unsigned *mapped)
+{
+	struct tce_group *g = d->g;
+	int rc;
+
+	want_ddw(d);
+	pthread_rwlock_rdlock(&g->rw);
+	switch (mode_of(d)) {
+	case TCE_DMA_OWNED:
+		rc = -EBUSY;
+		break;
+	case TCE_DMA_DIRECT:
+	case TCE_DMA_BYPASS:
+		rc = nents ? direct_sg(d, sg, nents, mapped) : -EINVAL;
+		break;
+	case TCE_DMA_DYNAMIC:
+		rc = tce_dma_map_sg(g->dma64, sg, nents, dir, mapped);
+		break;
+	default:
+		rc = g->dma32 ? tce_dma_map_sg(g->dma32, sg, nents, dir, mapped) : -ENODEV;
+		break;
+	}
+	pthread_rwlock_unlock(&g->rw);
+	return rc;
+}
+
+int tce_device_unmap_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents)
+{
+	struct tce_group *g = d->g;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&g->rw);
+	if (g->owned)
+		rc = -EBUSY;
+	else if (nents && sg[0].dma_length && in_ddw(g, sg[0].dma_address))
+		rc = g->dma64 ? tce_dma_unmap_sg(g->dma64, sg, nents) : 0;
+	else if (nents && sg[0].dma_length)
+		rc = g->dma32 ? tce_dma_unmap_sg(g->dma32, sg, nents) : -EINVAL;
+	pthread_rwlock_unlock(&g->rw);
+	return rc;
+}
+
+/* ---- entry access for an owner ---- */
+
+static bool in_table(const struct tce_iommu_table *t, uint64_t idx, uint64_t n)
+{
+	return tce__range_inside(idx, n, t->first_idx, t->first_idx + t->entries);
+}
+
+void tce_iommu_table_info(const struct tce_iommu_table *t, struct tce_iommu_table_info *out)
+{
+	*out = (struct tce_iommu_table_info){ .bus_offset = t->bus_offset,
+					      .window_size = t->window_size,
+					      .first_idx = t->first_idx, .entries = t->entries,
+					      .page_shift = t->page_shift, .levels = t->levels };
+}
+
+void tce_iommu_table_put(struct tce_iommu_table *t)
+{
+	tce__iotable_put(t);
+}
+
+int tce_iommu_table_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
+{
+	if (!in_table(t, idx, 1) || (unsigned)*dir > TCE_DIR_NONE ||
+	    (*dir != TCE_DIR_NONE && (*real & tce__low_mask(t->page_shift))))
+		return -EINVAL;
+	return t->ops->xchg(t, idx, real, dir);
+}
+
+int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+{
+	if (!in_table(t, idx, npages))
+		return -EINVAL;
+	t->ops->invalidate(t, idx, npages);
+	return 0;
+}
+
+int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
+{
+	return in_table(t, idx, 1) ? t->ops->get(t, idx, tce) : -EINVAL;
+}
+
+int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+{
+	if (!in_table(t, idx, npages))
+		return -EINVAL;
+	t->ops->clear(t, idx, npages);
+	return 0;
+}
+
+int tce_iommu_table_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool alloc,
+				uint64_t **slot)
+{
+	return in_table(t, idx, 1) ? t->ops->mirror_slot(t, idx, alloc, slot) : -EINVAL;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The powernv platform: the OS owns multi-level tables (the table layer,
+ * with a mirror) and programs them into PE window slots with the firmware
+ * call. The PHB requires READ with WRITE, so a FROM_DEVICE mapping is
+ * written READ|WRITE. set and clear kill what they changed; exchange does
+ * not (callers exchange a batch, kill once, then release). A table may back
+ * windows of several PEs: kills fan out to every linked PE. Layer: platform.
+ */
+#include <errno.h>
+
+#include "platform/platform.h"
+#include "util/arith.h"
+
+/* W implies R in PowerNV hardware TCEs (spec kernel.md §10.1). */
+static enum tce_dir hw_dir(enum tce_dir dir)
+{
+	return dir == TCE_DIR_FROM_DEVICE ? TCE_DIR_BIDIRECTIONAL : dir;
+}
+
+static void pnv_invalidate(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+{
+	unsigned i;
+
+	tce__lock(&t->lock);
+	for (i = 0; i < t->nlinks; i++)
+		tce_fw_tce_kill(t->m, t->links[i].phb, t->links[i].pe, t->page_shift,
+				idx << t->page_shift, npages);
+	tce__unlock(&t->lock);
+}
+
+static int pnv_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint64_t real,
+		   enum tce_dir dir)
+{
+	int rc = tce_table_set(t->table, idx, npages, real, hw_dir(dir));
+
+	if (!rc)
+		pnv_invalidate(t, idx, npages);
+	return rc;
+}
+
+static int pnv_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
+{
+	enum tce_dir d = hw_dir(*dir);
+	int rc = tce_table_xchg(t->table, idx, real, &d);
+
+	if (!rc)
+		*dir = d;
+	return rc;
+}
+
+static void pnv_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+{
+	tce_table_clear(t->table, idx, npages);
+	pnv_invalidate(t, idx, npages);
+}
+
+static int pnv_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
+{
+	return tce_table_get(t->table, idx, tce);
+}
+
+static int pnv_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool alloc, uint64_t **slot)
+{
+	return tce_table_mirror_slot(t->table, idx, alloc, slot);
+}
+
+static void pnv_free(struct tce_iommu_table *t)
+{
+	tce_table_put(t->table);
+}
+
+static const struct tce__table_ops powernv_ops = {
+	.set = pnv_set,
+	.xchg = pnv_xchg,
+	.clear = pnv_clear,
+	.get = pnv_get,
+	.invalidate = pnv_invalidate,
+	.mirror_slot = pnv_mirror_slot,
+	.free = pnv_free,
+};
+
+int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t window_size,
+		       uint32_t page_shift, uint32_t levels, bool mirror, struct tce_iommu_table **out)
+{
+	struct tce_table_config cfg = { .bus_offset = bus_offset, .window_size = window_size,
+					.page_shift = page_shift, .levels = levels, .mirror = mirror };
+	struct tce_ctx *ctx = tce_machine_ctx(m);
+	struct tce_iommu_table *t = tce__calloc(ctx, sizeof(*t));
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	*t = (struct tce_iommu_table){ .ops = &powernv_ops, .m = m, .ctx = ctx,
+				    .alloc_bytes = sizeof(*t) };
+	atomic_init(&t->refs, 1);
+	tce__lock_init(&t->lock, false);
+	rc = tce_table_create(ctx, &cfg, &t->table);
+	if (rc) {
+		tce__iotable_put(t);
+		return rc;
+	}
+	t->bus_offset = bus_offset, t->window_size = window_size;
+	t->first_idx = cfg.first_idx, t->entries = cfg.entries;
+	t->page_shift = page_shift, t->levels = levels;
+	*out = t;
+	return 0;
+}
+
+int tce__powernv_link(struct tce_iommu_table *t, uint32_t phb, uint32_t pe, uint32_t slot)
+{
+	int rc;
+
+	tce__lock(&t->lock);
+	rc = t->nlinks < TCE_TABLE_MAX_LINKS ? 0 : -ENOSPC;
+	if (!rc)
+		rc = tce_fw_map_window(t->m, phb, pe, slot, t->table);
+	if (!rc)
+		t->links[t->nlinks++] = (struct tce__link){ phb, pe };
+	tce__unlock(&t->lock);
+	return rc;
+}
+
+void tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe)
+{
+	unsigned i;
+
+	tce__lock(&t->lock);
+	for (i = 0; i < t->nlinks; i++) {
+		if (t->links[i].phb == phb && t->links[i].pe == pe) {
+			t->links[i] = t->links[--t->nlinks];
+			break;
+		}
+	}
+	tce__unlock(&t->lock);
+}
