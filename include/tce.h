@@ -804,6 +804,13 @@ TCE_API int tce_host_find_device(struct tce_host *h, const char *pci_addr,
 TCE_API int tce_host_alloc(struct tce_host *h, uint64_t size, uint64_t *real, void **ptr);
 TCE_API int tce_host_free(struct tce_host *h, uint64_t real, uint64_t size);
 
+/*
+ * tce_host_debug_skip_kills() - for tests only: make the powernv platform
+ * skip its TCE cache kills, as a platform with that bug would, so that a
+ * test can show the PHB's cache serving the stale translation.
+ */
+TCE_API void tce_host_debug_skip_kills(struct tce_host *h, bool skip);
+
 /* What a group (a PE) offers, as the kernel's iommu_table_group reports it. */
 struct tce_group_info {
 	uint32_t phb, pe;

@@ -57,6 +57,7 @@ struct tce_host {
 	struct tce_pool *kmem;          /* its 4 KiB pages */
 	uint64_t lists_real;            /* pseries: the hcall list pages */
 	struct tce__pseries_lists *lists;
+	_Atomic bool no_kill;           /* tests: powernv tables skip their kills */
 };
 
 /* The DMA backend over a platform table. */

@@ -169,12 +169,13 @@ void tce_host_destroy(struct tce_host *h)
 	for (i = 0; i < h->ngroups; i++) {
 		struct tce_group *g = &h->groups[i];
 
+		/* Leave the machine as it booted: no OS window, pseries default restored. */
 		pthread_rwlock_wrlock(&g->rw);
-		if (g->owned) {
-			tce__group_unset(g, 0);
-			tce__group_unset(g, 1);
-		}
+		tce__group_unset(g, 0);
+		tce__group_unset(g, 1);
 		tce__group_kernel_down(g);
+		if (h->platform == TCE_PLATFORM_PSERIES)
+			tce__pseries_reset(g);
 		pthread_rwlock_unlock(&g->rw);
 		pthread_rwlock_destroy(&g->rw);
 	}
@@ -247,4 +248,9 @@ struct tce_group *tce_device_group(struct tce_device *d)
 struct tce_pci_dev *tce_device_pci(struct tce_device *d)
 {
 	return d->pci;
+}
+
+void tce_host_debug_skip_kills(struct tce_host *h, bool skip)
+{
+	atomic_store(&h->no_kill, skip);
 }

@@ -99,8 +99,10 @@ static int boot_powernv(struct tce_group *g)
 	struct tce_iommu_table *t;
 	int rc = tce__powernv_table(g->h->m, 0, g->pe->def_size, shift, levels, false, &t);
 
-	if (!rc)
+	if (!rc) {
+		t->no_kill = &g->h->no_kill;
 		rc = tce__powernv_link(t, g->phb->index, g->pe->num, 0);
+	}
 	if (rc) {
 		tce__iotable_put(t);
 		return rc;
@@ -273,9 +275,12 @@ static int powernv_create(struct tce_group *g, const struct tce_window_req *req,
 			  struct tce_iommu_table **t)
 {
 	uint64_t bus = req->num ? TCE_PNV_WINDOW1_BASE : g->info.tce32_start;
+	int rc = tce__powernv_table(g->h->m, bus, req->window_size, req->page_shift, req->levels,
+				    true, t);
 
-	return tce__powernv_table(g->h->m, bus, req->window_size, req->page_shift, req->levels,
-				  true, t);
+	if (!rc)
+		(*t)->no_kill = &g->h->no_kill;
+	return rc;
 }
 
 static int charge(const struct tce_window_req *req, uint64_t bytes)

@@ -73,6 +73,7 @@ struct tce_iommu_table {
 	unsigned nlinks;              /* guarded by lock */
 	struct tce__pseries_lists *lists; /* pseries: the host's list pages */
 	size_t alloc_bytes;           /* of this struct and what follows it */
+	const _Atomic bool *no_kill;  /* tests: when set, powernv skips its kills */
 };
 
 /* The H_* status of an hcall as an errno: the one place it is translated. */

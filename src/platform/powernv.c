@@ -22,6 +22,8 @@ static void pnv_invalidate(struct tce_iommu_table *t, uint64_t idx, uint64_t npa
 {
 	unsigned i;
 
+	if (t->no_kill && atomic_load(t->no_kill))
+		return;
 	tce__lock(&t->lock);
 	for (i = 0; i < t->nlinks; i++)
 		tce_fw_tce_kill(t->m, t->links[i].phb, t->links[i].pe, t->page_shift,
@@ -125,6 +127,8 @@ void tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe)
 {
 	unsigned i;
 
+	if (t->no_kill && atomic_load(t->no_kill))
+		return;
 	tce__lock(&t->lock);
 	for (i = 0; i < t->nlinks; i++) {
 		if (t->links[i].phb == phb && t->links[i].pe == pe) {
