@@ -66,8 +66,11 @@ extern const struct tce_dma_ops tce__iotable_dma_ops;
 /* Build the kernel's default window and its DMA object. Context: rw for writing. */
 int tce__group_boot(struct tce_group *g);
 
-/* Tear down the kernel's windows and DMA objects (TCEs cleared). Context: rw for writing. */
-void tce__group_kernel_down(struct tce_group *g);
+/*
+ * Tear down the kernel's windows and DMA objects (TCEs cleared), going on
+ * after an error; returns the first. Context: rw for writing.
+ */
+int tce__group_kernel_down(struct tce_group *g);
 
 /* Enable a dynamic (or bypass) window for 64-bit devices. Context: rw for writing. */
 void tce__group_enable_ddw(struct tce_group *g);

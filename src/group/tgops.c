@@ -194,17 +194,34 @@ int tce__group_unset(struct tce_group *g, uint32_t num)
 	return rc;
 }
 
-void tce__group_kernel_down(struct tce_group *g)
+int tce__group_kernel_down(struct tce_group *g)
 {
+	int rc = 0, rc2;
+
 	tce_dma_destroy(g->dma64);
 	tce_dma_destroy(g->dma32);
 	g->dma64 = g->dma32 = NULL;
 	if (g->ddw_mode == TCE_DMA_BYPASS)
-		tce_fw_map_window_real(g->h->m, g->phb->index, g->pe->num, 1, 0, 0);
+		rc = tce_fw_map_window_real(g->h->m, g->phb->index, g->pe->num, 1, 0, 0);
 	else if (g->ddw_mode != TCE_DMA_DEFAULT)
-		tce__group_unset(g, g->ddw_slot);
+		rc = tce__group_unset(g, g->ddw_slot);
 	g->ddw_mode = TCE_DMA_DEFAULT;
+	rc2 = tce__group_unset(g, 0);
+	return rc ? rc : rc2;
+}
+
+/* Back to what the kernel had at boot after a failed hand-off. */
+static int kernel_up(struct tce_group *g)
+{
+	int rc = 0;
+
 	tce__group_unset(g, 0);
+	tce__group_unset(g, 1);
+	if (g->h->platform == TCE_PLATFORM_PSERIES)
+		rc = tce__pseries_reset(g);
+	else
+		tce_fw_map_window_real(g->h->m, g->phb->index, g->pe->num, 1, 0, 0);
+	return rc ? rc : tce__group_boot(g);
 }
 
 /* ---- table-group ops for an owner ---- */
@@ -363,10 +380,12 @@ int tce_group_take_ownership(struct tce_group *g)
 	pthread_rwlock_wrlock(&g->rw);
 	if (g->owned || tce__group_kernel_busy(g))
 		rc = -EBUSY;
-	if (!rc) {
-		tce__group_kernel_down(g);
+	if (!rc)
+		rc = tce__group_kernel_down(g);
+	if (rc && rc != -EBUSY && kernel_up(g))
+		g->owned = true; /* neither state could be reached: the owner must release */
+	if (!rc)
 		g->owned = true;
-	}
 	pthread_rwlock_unlock(&g->rw);
 	return rc;
 }
@@ -380,12 +399,7 @@ int tce_group_release_ownership(struct tce_group *g)
 		pthread_rwlock_unlock(&g->rw);
 		return -EINVAL;
 	}
-	tce__group_unset(g, 0);
-	tce__group_unset(g, 1);
-	if (g->h->platform == TCE_PLATFORM_PSERIES)
-		rc = tce__pseries_reset(g);
-	if (!rc)
-		rc = tce__group_boot(g);
+	rc = kernel_up(g);
 	g->owned = rc != 0;
 	pthread_rwlock_unlock(&g->rw);
 	return rc;

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fail-Nth sweeps over the OS side: host creation, every table-group op
+ * (take and release ownership, create table, set and unset window) and DDW
+ * enabling, on both platforms. Each failure returns an errno (never a
+ * firmware or hypervisor status), leaves the group usable (release, then
+ * kernel DMA works), refunds all accounting, and destroying everything
+ * leaks nothing.
+ */
+#include <errno.h>
+
+#include <tce.h>
+
+#include "harness.h"
+#include "tt_table.h"
+
+#define MAX_POINTS 300
+
+static struct tce_machine *machine(struct tce_ctx *ctx, enum tce_platform p)
+{
+	struct tce_machine *ref = NULL, *m = NULL;
+	struct tce_machine_config cfg = { .ctx = ctx };
+
+	if (tce_machine_create_default(p, &ref))
+		return NULL;
+	cfg.dtb = tce_machine_fdt(ref);
+	cfg.dtb_size = tce_machine_fdt_size(ref);
+	if (tce_machine_create(&cfg, &m))
+		m = NULL;
+	tce_machine_destroy(ref);
+	return m;
+}
+
+static bool errno_like(int rc)
+{
+	return rc == 0 || rc == -ENOMEM || rc == -EIO || rc == -EINVAL || rc == -ENOSPC;
+}
+
+static void sweep_host_create(void)
+{
+	enum tce_platform p;
+
+	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
+		struct tce_ctx *ctx = tt_ctx();
+		struct tce_machine *m = machine(ctx, p);
+		struct tce_mem_stats before, after;
+		struct tce_host *h = NULL;
+		uint64_t n;
+		int rc = -1;
+
+		REQUIRE(m);
+		tce_ctx_mem_stats(ctx, &before);
+		for (n = 1; n < MAX_POINTS && rc; n++) {
+			tce_ctx_set_fail_nth(ctx, n);
+			rc = tce_host_create(m, &h);
+			tce_ctx_set_fail_nth(ctx, 0);
+			CHECK(errno_like(rc));
+			if (rc) {
+				tce_ctx_mem_stats(ctx, &after);
+				CHECK_EQ(after.live_allocs, before.live_allocs);
+			}
+		}
+		CHECK_RC(rc, 0);
+		CHECK(n > 5);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+		tt_ctx_done(ctx);
+	}
+}
+
+/* The whole owner sequence; returns the first error. */
+static int owner_sequence(struct tce_host *h, struct tce_group *g, struct tt_account *acct,
+			  uint32_t num, uint32_t shift, uint64_t size)
+{
+	struct tce_window_req req = { .num = num, .page_shift = shift, .window_size = size,
+				      .levels = 1, .account = tt_account_fn, .account_arg = acct };
+	struct tce_iommu_table *t = NULL;
+	uint64_t a = 0x1000000;
+	enum tce_dir dir = TCE_DIR_BIDIRECTIONAL;
+	struct tce_iommu_table_info ti;
+	int rc = tce_group_take_ownership(g);
+
+	(void)h;
+	if (rc)
+		return rc;
+	rc = tce_group_create_table(g, &req, &t);
+	if (!rc)
+		rc = tce_group_set_window(g, num, t);
+	if (!rc) {
+		tce_iommu_table_info(t, &ti);
+		rc = tce_iommu_table_xchg(t, ti.first_idx + 1, &a, &dir);
+	}
+	if (!rc)
+		rc = tce_group_unset_window(g, num);
+	tce_iommu_table_put(t);
+	return rc;
+}
+
+/* After any failure: release works, the kernel maps again, nothing is charged. */
+static void recover(struct tce_host *h, struct tce_group *g, struct tce_device *d,
+		    struct tt_account *acct)
+{
+	uint64_t bus;
+
+	if (tce_group_owned(g))
+		CHECK_RC(tce_group_release_ownership(g), 0);
+	CHECK_EQ(acct->balance, 0);
+	CHECK_RC(tce_device_map_page(d, 0x2000000, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
+	(void)h;
+}
+
+static void sweep_owner(enum tce_platform p, const char *dev, uint32_t num, uint32_t shift,
+			uint64_t size)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tt_account acct = { 0 };
+	uint64_t n;
+	int rc = -1;
+
+	bool armed = false;
+
+	for (n = 1; n < MAX_POINTS && !armed && !tt_failed(); n++) {
+		struct tce_machine *m = machine(ctx, p);
+		struct tce_host *h = NULL;
+		struct tce_device *d;
+
+		REQUIRE(m && tce_host_create(m, &h) == 0);
+		REQUIRE(tce_host_find_device(h, dev, &d) == 0);
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = owner_sequence(h, tce_device_group(d), &acct, num, shift, size);
+		armed = tce_ctx_fail_nth_armed(ctx);
+		tce_ctx_set_fail_nth(ctx, 0);
+		CHECK(errno_like(rc));
+		recover(h, tce_device_group(d), d, &acct);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+		tt_no_leak(ctx);
+	}
+	CHECK_RC(rc, 0);
+	CHECK(n > 4);
+	tt_ctx_done(ctx);
+}
+
+static void sweep_owner_pseries_default(void)
+{
+	sweep_owner(TCE_PLATFORM_PSERIES, "0000:00:01.0", 0, 12, 1 << 28);
+}
+
+static void sweep_owner_pseries_ddw(void)
+{
+	sweep_owner(TCE_PLATFORM_PSERIES, "0000:00:01.0", 1, 16, 1ULL << 32);
+}
+
+static void sweep_owner_pseries_vf(void)
+{
+	sweep_owner(TCE_PLATFORM_PSERIES, "0000:00:02.0", 0, 16, 1ULL << 30);
+}
+
+static void sweep_owner_powernv(void)
+{
+	sweep_owner(TCE_PLATFORM_POWERNV, "0000:00:01.0", 1, 16, 1ULL << 32);
+}
+
+/* DDW enabling under faults: the device ends on a working window, whichever. */
+static void sweep_ddw(void)
+{
+	static const char *const devs[2] = { "0000:00:01.0", "0000:00:02.0" };
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		struct tce_ctx *ctx = tt_ctx();
+		struct tce_device_dma_info di = { 0 };
+		bool armed = false;
+		uint64_t n;
+
+		for (n = 1; n < MAX_POINTS && !tt_failed(); n++) {
+			struct tce_machine *m = machine(ctx, TCE_PLATFORM_PSERIES);
+			struct tce_host *h = NULL;
+			struct tce_device *d;
+			uint64_t bus;
+
+			REQUIRE(m && tce_host_create(m, &h) == 0);
+			REQUIRE(tce_host_find_device(h, devs[k], &d) == 0);
+			tce_ctx_set_fail_nth(ctx, n);
+			CHECK_RC(tce_device_set_dma_mask(d, ~0ULL), 0);
+			armed = tce_ctx_fail_nth_armed(ctx);
+			tce_ctx_set_fail_nth(ctx, 0);
+			tce_device_dma_info(d, &di);
+			CHECK(di.mode == TCE_DMA_DIRECT || (di.mode == TCE_DMA_DEFAULT && di.ddw_failed));
+			CHECK_RC(tce_device_map_page(d, 0x3000000, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+			CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
+			tce_host_destroy(h);
+			tce_machine_destroy(m);
+			tt_no_leak(ctx);
+			if (armed)
+				break;
+		}
+		CHECK(n > 3);
+		tt_ctx_done(ctx);
+	}
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(sweep_host_create),
+	TT_CASE(sweep_owner_pseries_default),
+	TT_CASE(sweep_owner_pseries_ddw),
+	TT_CASE(sweep_owner_pseries_vf),
+	TT_CASE(sweep_owner_powernv),
+	TT_CASE(sweep_ddw),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
