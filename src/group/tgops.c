@@ -96,7 +96,7 @@ static int boot_powernv(struct tce_group *g)
 {
 	uint32_t shift = (g->info.pgsizes & (1ULL << 16)) ? 16 : 12;
 	uint32_t levels = g->phb->max_levels >= 2 ? 2 : 1;
-	struct tce_iommu_table *t;
+	struct tce_iommu_table *t = NULL;
 	int rc = tce__powernv_table(g->h->m, 0, g->pe->def_size, shift, levels, false, &t);
 
 	if (!rc) {
