@@ -613,9 +613,15 @@ TCE_API int tce_machine_create_default(enum tce_platform platform, struct tce_ma
 /* A machine from a DTB blob, with its own context. */
 TCE_API int tce_machine_create_dtb(const void *dtb, size_t size, struct tce_machine **out);
 
-/* A machine from a .dtb file, or from a .dts file compiled with dtc (-ENOENT if dtc is missing). */
-TCE_API int tce_machine_create_dtb_file(const char *path, struct tce_machine **out);
-TCE_API int tce_machine_create_dts_file(const char *path, struct tce_machine **out);
+/*
+ * A machine from a .dtb file, or from a .dts file compiled with dtc (-ENOENT
+ * if dtc is missing); @ctx as in tce_machine_config (NULL: the machine's
+ * own). A file that cannot be read gives its errno.
+ */
+TCE_API int tce_machine_create_dtb_file(const char *path, struct tce_ctx *ctx,
+					struct tce_machine **out);
+TCE_API int tce_machine_create_dts_file(const char *path, struct tce_ctx *ctx,
+					struct tce_machine **out);
 
 /* tce_machine_destroy() - release the machine (and its context if it owns it). NULL is accepted. */
 TCE_API void tce_machine_destroy(struct tce_machine *m);
@@ -634,6 +640,42 @@ TCE_API enum tce_platform tce_machine_platform(const struct tce_machine *m);
  */
 TCE_API int tce_machine_find_device(struct tce_machine *m, const char *pci_addr,
 				    struct tce_pci_dev **out);
+
+/* What a machine holds, for inspection (tcectl machine). */
+struct tce_machine_info {
+	enum tce_platform platform;
+	uint64_t ram_size;
+	uint32_t nphbs, ndevs;
+};
+
+struct tce_phb_info {
+	uint32_t index, npes;
+	uint64_t buid;          /* pseries BUID, powernv PHB id */
+	uint64_t page_mask;     /* bit n: pages of 2^n bytes */
+	uint64_t largest_block; /* pseries: TCEs of the largest DDW */
+	uint32_t max_levels;
+	bool ddw;               /* pseries: dynamic DMA windows offered */
+};
+
+struct tce_window_info {
+	bool enabled, real_mode; /* real mode: the powernv bypass */
+	uint64_t bus_start, size;
+	uint32_t page_shift, liobn;
+};
+
+struct tce_pe_info {
+	uint32_t num, nslots;
+	bool frozen;
+	uint32_t def_liobn;           /* pseries */
+	uint64_t def_bus, def_size;   /* the default (32-bit) window the tree describes */
+	struct tce_window_info slot[TCE_MAX_WINDOWS];
+};
+
+TCE_API void tce_machine_info(const struct tce_machine *m, struct tce_machine_info *out);
+/* PHB @i, PE @j of PHB @i, device @i: 0, or -EINVAL past the end. */
+TCE_API int tce_machine_phb(struct tce_machine *m, uint32_t i, struct tce_phb_info *out);
+TCE_API int tce_machine_pe(struct tce_machine *m, uint32_t phb, uint32_t j, struct tce_pe_info *out);
+TCE_API int tce_machine_device(struct tce_machine *m, uint32_t i, struct tce_pci_dev **out);
 
 /*
  * tce_machine_ram_ptr() - the host memory behind [real, real + len), or NULL

@@ -11,7 +11,12 @@
 /* Print a failed step with its error; returns 1. */
 int tcectl_fail(const char *step, int rc);
 
-/* The machine part of the demo: pseries hcalls and RTAS, powernv firmware calls. */
+/* The machine part of the tour: pseries hcalls and RTAS, powernv firmware calls. */
 int tcectl_demo_machine(void);
+
+/* The subcommands; each returns the process exit status. */
+int tcectl_tour(void);
+int tcectl_demo(int argc, char **argv);
+int tcectl_machine(int argc, char **argv);
 
 #endif /* TCECTL_H */

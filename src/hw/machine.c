@@ -185,15 +185,17 @@ static int read_file(const char *path, void **buf, size_t *size)
 	return rc;
 }
 
-int tce_machine_create_dtb_file(const char *path, struct tce_machine **out)
+int tce_machine_create_dtb_file(const char *path, struct tce_ctx *ctx, struct tce_machine **out)
 {
+	struct tce_machine_config cfg = { .ctx = ctx };
 	size_t size = 0;
 	void *buf = NULL;
 	int rc = read_file(path, &buf, &size);
 
 	if (rc)
 		return rc;
-	rc = tce_machine_create_dtb(buf, size, out);
+	cfg.dtb = buf, cfg.dtb_size = size;
+	rc = tce_machine_create(&cfg, out);
 	free(buf);
 	return rc;
 }
@@ -221,17 +223,22 @@ static int run_dtc(const char *dts, const char *dtb)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EINVAL;
 }
 
-int tce_machine_create_dts_file(const char *path, struct tce_machine **out)
+int tce_machine_create_dts_file(const char *path, struct tce_ctx *ctx, struct tce_machine **out)
 {
 	char tmp[] = "/tmp/libtce-dtb-XXXXXX";
-	int fd = mkstemp(tmp), rc;
+	int fd, rc;
 
+	if (access(path, R_OK))
+		return -errno;
+	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -errno;
 	close(fd);
 	rc = run_dtc(path, tmp);
+	if (rc == -EINVAL && ctx)
+		tce__err(ctx, "device tree: %s: dtc could not compile it", path);
 	if (!rc)
-		rc = tce_machine_create_dtb_file(tmp, out);
+		rc = tce_machine_create_dtb_file(tmp, ctx, out);
 	unlink(tmp);
 	return rc;
 }
@@ -317,4 +324,53 @@ struct tce__pe *tce__find_liobn(struct tce_machine *m, uint32_t liobn, unsigned 
 		}
 	}
 	return NULL;
+}
+
+void tce_machine_info(const struct tce_machine *m, struct tce_machine_info *out)
+{
+	*out = (struct tce_machine_info){ .platform = m->platform, .ram_size = m->ram_size,
+					  .nphbs = m->nphbs, .ndevs = m->ndevs };
+}
+
+int tce_machine_phb(struct tce_machine *m, uint32_t i, struct tce_phb_info *out)
+{
+	const struct tce__phb *p = i < m->nphbs ? &m->phbs[i] : NULL;
+
+	if (!p)
+		return -EINVAL;
+	*out = (struct tce_phb_info){ .index = p->index, .npes = p->npes, .buid = p->buid,
+				      .page_mask = p->page_mask, .largest_block = p->largest_block,
+				      .max_levels = p->max_levels, .ddw = p->ddw };
+	return 0;
+}
+
+int tce_machine_pe(struct tce_machine *m, uint32_t phb, uint32_t j, struct tce_pe_info *out)
+{
+	struct tce__pe *pe;
+	unsigned i;
+
+	if (phb >= m->nphbs || j >= m->phbs[phb].npes)
+		return -EINVAL;
+	pe = &m->phbs[phb].pes[j];
+	tce__lock(&pe->lock);
+	*out = (struct tce_pe_info){ .num = pe->num, .nslots = pe->nslots, .frozen = pe->frozen,
+				     .def_liobn = pe->def_liobn, .def_bus = pe->def_bus,
+				     .def_size = pe->def_size };
+	for (i = 0; i < pe->nslots; i++)
+		out->slot[i] = (struct tce_window_info){ .enabled = pe->slot[i].enabled,
+							 .real_mode = pe->slot[i].real_mode,
+							 .bus_start = pe->slot[i].bus_start,
+							 .size = pe->slot[i].size,
+							 .page_shift = pe->slot[i].page_shift,
+							 .liobn = pe->slot[i].liobn };
+	tce__unlock(&pe->lock);
+	return 0;
+}
+
+int tce_machine_device(struct tce_machine *m, uint32_t i, struct tce_pci_dev **out)
+{
+	if (i >= m->ndevs)
+		return -EINVAL;
+	*out = &m->devs[i];
+	return 0;
 }

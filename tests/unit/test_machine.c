@@ -82,17 +82,17 @@ static void from_files(void)
 	CHECK((size_t)write(fd, tce_machine_fdt(src), tce_machine_fdt_size(src)) ==
 	      tce_machine_fdt_size(src));
 	close(fd);
-	CHECK_RC(tce_machine_create_dtb_file(path, &m), 0);
+	CHECK_RC(tce_machine_create_dtb_file(path, NULL, &m), 0);
 	if (m)
 		CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_POWERNV);
 	tce_machine_destroy(m);
 	unlink(path);
-	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", &m), -ENOENT);
-	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/src/hw/machines/pseries.dts", &m), 0);
+	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", NULL, &m), -ENOENT);
+	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/src/hw/machines/pseries.dts", NULL, &m), 0);
 	if (m)
 		CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_PSERIES);
 	tce_machine_destroy(m);
-	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/meson.build", &m), -EINVAL);
+	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/meson.build", NULL, &m), -EINVAL);
 	tce_machine_destroy(src);
 }
 
