@@ -406,6 +406,43 @@ static void powernv_missing_kill(void)
 	shutdown(&o);
 }
 
+/*
+ * pseries: unset clears before it removes. Make the RTAS remove fail (the
+ * fault point after the one H_STUFF_TCE of the only written chunk): the
+ * window is still there, and its TCE is already 0.
+ */
+static void pseries_clear_before_unset(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_iommu_table_info ti;
+	struct tce_iommu_table *t;
+	struct tce_group *g;
+	uint64_t a = 0x1000000, args[9];
+	enum tce_dir dir = TCE_DIR_BIDIRECTIONAL;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	tce_iommu_table_info(t, &ti);
+	CHECK_RC(tce_iommu_table_xchg(t, ti.first_idx + 4, &a, &dir), 0);
+	args[0] = 0x80000000ULL, args[1] = (ti.first_idx + 4) << 16; /* the DDW took slot 0's LIOBN */
+	CHECK_EQ(tce_hv_hcall(o.m, TCE_H_GET_TCE, args), TCE_H_SUCCESS);
+	CHECK_EQ(args[0], 0x1000000 | 3);
+	tce_ctx_set_fail_nth(tce_machine_ctx(o.m), 2);
+	CHECK_RC(tce_group_unset_window(g, 1), -EIO);
+	tce_ctx_set_fail_nth(tce_machine_ctx(o.m), 0);
+	args[0] = 0x80000000ULL, args[1] = (ti.first_idx + 4) << 16;
+	CHECK_EQ(tce_hv_hcall(o.m, TCE_H_GET_TCE, args), TCE_H_SUCCESS); /* still open... */
+	CHECK_EQ(args[0], 0);                                            /* ...and cleared */
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	tce_iommu_table_put(t);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(groups_boot),
 	TT_CASE(kernel_dma),
@@ -417,6 +454,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(ownership_errors),
 	TT_CASE(powernv_shared_table),
 	TT_CASE(powernv_missing_kill),
+	TT_CASE(pseries_clear_before_unset),
 };
 
 int main(int argc, char **argv)
