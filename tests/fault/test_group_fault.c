@@ -16,21 +16,6 @@
 
 #define MAX_POINTS 300
 
-static struct tce_machine *machine(struct tce_ctx *ctx, enum tce_platform p)
-{
-	struct tce_machine *ref = NULL, *m = NULL;
-	struct tce_machine_config cfg = { .ctx = ctx };
-
-	if (tce_machine_create_default(p, &ref))
-		return NULL;
-	cfg.dtb = tce_machine_fdt(ref);
-	cfg.dtb_size = tce_machine_fdt_size(ref);
-	if (tce_machine_create(&cfg, &m))
-		m = NULL;
-	tce_machine_destroy(ref);
-	return m;
-}
-
 static bool errno_like(int rc)
 {
 	return rc == 0 || rc == -ENOMEM || rc == -EIO || rc == -EINVAL || rc == -ENOSPC;
@@ -42,7 +27,7 @@ static void sweep_host_create(void)
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
 		struct tce_ctx *ctx = tt_ctx();
-		struct tce_machine *m = machine(ctx, p);
+		struct tce_machine *m = tt_machine(ctx, p);
 		struct tce_mem_stats before, after;
 		struct tce_host *h = NULL;
 		uint64_t n;
@@ -121,7 +106,7 @@ static void sweep_owner(enum tce_platform p, const char *dev, uint32_t num, uint
 	bool armed = false;
 
 	for (n = 1; n < MAX_POINTS && !armed && !tt_failed(); n++) {
-		struct tce_machine *m = machine(ctx, p);
+		struct tce_machine *m = tt_machine(ctx, p);
 		struct tce_host *h = NULL;
 		struct tce_device *d;
 
@@ -175,7 +160,7 @@ static void sweep_ddw(void)
 		uint64_t n;
 
 		for (n = 1; n < MAX_POINTS && !tt_failed(); n++) {
-			struct tce_machine *m = machine(ctx, TCE_PLATFORM_PSERIES);
+			struct tce_machine *m = tt_machine(ctx, TCE_PLATFORM_PSERIES);
 			struct tce_host *h = NULL;
 			struct tce_device *d;
 			uint64_t bus;

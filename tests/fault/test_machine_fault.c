@@ -52,22 +52,6 @@ static void sweep_create_powernv(void)
 	sweep_create(TCE_PLATFORM_POWERNV);
 }
 
-/* A fresh pseries machine on its own context. */
-static struct tce_machine *machine(struct tce_ctx *ctx)
-{
-	struct tce_machine *ref = NULL, *m = NULL;
-	struct tce_machine_config cfg = { .ctx = ctx };
-
-	if (tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref))
-		return NULL;
-	cfg.dtb = tce_machine_fdt(ref);
-	cfg.dtb_size = tce_machine_fdt_size(ref);
-	if (tce_machine_create(&cfg, &m))
-		m = NULL;
-	tce_machine_destroy(ref);
-	return m;
-}
-
 /* An operation under fault injection, and the check of what it left. */
 struct hv_op {
 	bool (*run)(struct tce_machine *m);
@@ -122,7 +106,7 @@ static void sweep_hv(const struct hv_op *op, bool with_ddw)
 	bool ok = false;
 
 	for (n = 1; n < MAX_POINTS && !ok && !tt_failed(); n++) {
-		m = machine(ctx);
+		m = tt_machine(ctx, TCE_PLATFORM_PSERIES);
 		REQUIRE(m);
 		if (with_ddw)
 			CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, create_args, 4, r), 0);
@@ -165,7 +149,7 @@ static void sweep_device_dma(void)
 	int rc = -1;
 
 	for (n = 1; n < MAX_POINTS && rc; n++) {
-		m = machine(ctx);
+		m = tt_machine(ctx, TCE_PLATFORM_PSERIES);
 		REQUIRE(m && tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
 		for (i = 0; i < DMA_PAGES; i++) {
 			args[0] = 0x80000000ULL, args[1] = (1 + i) << 12, args[2] = 0x200000 | 3;

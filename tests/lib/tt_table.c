@@ -189,3 +189,18 @@ void tt_ctx_done(struct tce_ctx *ctx)
 	tt_no_leak(ctx);
 	tce_ctx_destroy(ctx);
 }
+
+struct tce_machine *tt_machine(struct tce_ctx *ctx, enum tce_platform p)
+{
+	struct tce_machine *ref = NULL, *m = NULL;
+	struct tce_machine_config cfg = { .ctx = ctx };
+
+	if (tce_machine_create_default(p, &ref))
+		return NULL;
+	cfg.dtb = tce_machine_fdt(ref);
+	cfg.dtb_size = tce_machine_fdt_size(ref);
+	if (tce_machine_create(&cfg, &m))
+		m = NULL;
+	tce_machine_destroy(ref);
+	return m;
+}

@@ -51,6 +51,9 @@ void tt_ctx_done(struct tce_ctx *ctx);
 /* Record a failure unless @ctx holds no allocation. */
 void tt_no_leak(struct tce_ctx *ctx);
 
+/* A built-in machine of platform @p on context @ctx (so faults and leaks show there), or NULL. */
+struct tce_machine *tt_machine(struct tce_ctx *ctx, enum tce_platform p);
+
 /* Create a table; returns the error code. */
 int tt_table(struct tce_ctx *ctx, uint64_t bus, uint64_t window, uint32_t shift, uint32_t levels,
 	     bool mirror, struct tce_table **out);
