@@ -77,19 +77,12 @@ static uint64_t stored(const struct hv_win *w, uint64_t tce)
 }
 
 /*
- * Store @n kept TCEs from @idx, old values to @old; when a level of the
- * table cannot be allocated, put back what was stored and report
- * H_NOT_ENOUGH_RESOURCES.
+ * Store @n kept TCEs from @idx; when a level of the table cannot be
+ * allocated nothing is stored and the guest gets H_NOT_ENOUGH_RESOURCES.
  */
-static long store(const struct hv_win *w, uint64_t idx, uint64_t n, uint64_t *tces,
-		  uint64_t *old)
+static long store(const struct hv_win *w, uint64_t idx, uint64_t n, const uint64_t *tces)
 {
-	uint64_t done, undone;
-
-	if (!tce__table_xchg_raw(w->t, idx, n, tces, old, &done))
-		return TCE_H_SUCCESS;
-	tce__table_xchg_raw(w->t, idx, done, old, tces, &undone);
-	return TCE_H_NOT_ENOUGH_RESOURCES;
+	return tce__table_store_raw(w->t, idx, n, tces) ? TCE_H_NOT_ENOUGH_RESOURCES : TCE_H_SUCCESS;
 }
 
 static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
@@ -99,7 +92,7 @@ static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
 
 static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
 {
-	uint64_t idx, old, tce;
+	uint64_t idx, tce;
 	long rc = hv_range(w, args[1], 1, &idx);
 
 	if (rc)
@@ -107,7 +100,7 @@ static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *a
 	if (!tce_valid(m, w, args[2]))
 		return TCE_H_PARAMETER;
 	tce = stored(w, args[2]);
-	rc = store(w, idx, 1, &tce, &old);
+	rc = store(w, idx, 1, &tce);
 	if (!rc)
 		kill(w, idx, 1);
 	return rc;
@@ -143,7 +136,7 @@ static long h_stuff_tce(const struct hv_win *w, uint64_t *args)
 /* H_PUT_TCE_INDIRECT: copy the list, validate all of it, then apply. */
 static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
 {
-	uint64_t list[TCE_INDIRECT_MAX], old[TCE_INDIRECT_MAX], idx, count = args[3], i;
+	uint64_t list[TCE_INDIRECT_MAX], idx, count = args[3], i;
 	const uint64_t *src;
 	long rc;
 
@@ -161,7 +154,7 @@ static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, ui
 			return TCE_H_PARAMETER;
 		list[i] = stored(w, list[i]);
 	}
-	rc = store(w, idx, count, list, old);
+	rc = store(w, idx, count, list);
 	if (!rc)
 		kill(w, idx, count);
 	return rc;

@@ -292,23 +292,17 @@ int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce)
 	return -ENOENT;
 }
 
-int tce__table_xchg_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces,
-			uint64_t *old, uint64_t *done)
+int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces)
 {
 	uint64_t rel = idx - t->first_idx, i = 0, chunk, k;
 	struct tce__walk w;
+	int rc = prealloc_levels(t, rel, n);
 
-	while (i < n) {
-		w = tce__table_walk(t, TCE_TREE_HW, rel + i, true);
-		if (w.err) {
-			*done = i;
-			return w.err;
-		}
+	while (!rc && i < n) {
+		w = tce__table_walk(t, TCE_TREE_HW, rel + i, false);
 		chunk = tce__min_u64(n - i, tce__leaf_span(t, rel + i));
 		for (k = 0; k < chunk; k++, i++)
-			old[i] = be64toh(__atomic_exchange_n(&w.leaf[k], htobe64(tces[i]),
-							    __ATOMIC_ACQ_REL));
+			tce__store_be(&w.leaf[k], tces[i]);
 	}
-	*done = n;
-	return 0;
+	return rc;
 }
