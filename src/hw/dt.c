@@ -575,7 +575,7 @@ static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
 		memset(s, 0, sizeof(*s));
 		memset(tok, 0, sizeof(tok));
 		*phb = (struct tce__phb){ .m = m, .index = m->nphbs };
-		rc = tce__lock_init(&phb->cache.lock, false);
+		rc = tce__lock_init(&phb->cache.lock, true); /* a few hundred instructions at most */
 		if (rc)
 			return rc;
 		m->nphbs++;
