@@ -567,6 +567,16 @@ TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu,
 /* tce_dma_free_coherent() - unmap and free; the same @size, @cpu and @bus. */
 TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus);
 
+/*
+ * tce_dma_map_coherent() - map an existing buffer at real address @real
+ * (aligned to the IOMMU page) the way tce_dma_alloc_coherent() maps its
+ * own: BIDIRECTIONAL, the bus address naturally aligned to @size rounded to
+ * a power of two. Undo with tce_dma_unmap_page(). Return: 0 and *@bus;
+ * -EINVAL (size 0 or above the coherent limit, a misaligned @real); -ENOSPC;
+ * the backend's error.
+ */
+TCE_API int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus);
+
 /* ------------------------------------------------------------------------ */
 /* The emulated machine                                                     */
 /* ------------------------------------------------------------------------ */
@@ -982,6 +992,18 @@ TCE_API int tce_device_unmap_page(struct tce_device *d, uint64_t bus, uint64_t s
 TCE_API int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents,
 			      enum tce_dir dir, unsigned *mapped);
 TCE_API int tce_device_unmap_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents);
+
+/*
+ * tce_device_alloc_coherent() - a zeroed buffer of kernel memory (the
+ * machine's RAM) mapped for @d BIDIRECTIONAL, naturally aligned on the bus.
+ * Return: 0 with its real address, host pointer and bus address; -EINVAL;
+ * -ENOMEM; -ENOSPC; -EBUSY while the group is owned.
+ * tce_device_free_coherent() - unmap and free it (the same size, real and bus).
+ */
+TCE_API int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *real,
+				      void **cpu, uint64_t *bus);
+TCE_API int tce_device_free_coherent(struct tce_device *d, uint64_t size, uint64_t real,
+				     uint64_t bus);
 
 #ifdef __cplusplus
 }

@@ -227,10 +227,25 @@ static size_t coherent_bytes(const struct tce_dma *d, uint32_t order)
 	return (size_t)1 << (order + d->host_shift);
 }
 
+int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus)
+{
+	uint64_t handle = 0, idx;
+	uint32_t order;
+	int rc = coherent_order(d, size, &order);
+
+	if (rc || (real & tce__low_mask(d->page_shift)))
+		return -EINVAL;
+	rc = tce__dma_map_range(d, real, tce__dma_pages(0, size, d->page_shift), iommu_order(d, size),
+				TCE_DIR_BIDIRECTIONAL, &handle, &idx);
+	if (!rc)
+		*bus = idx << d->page_shift;
+	return rc;
+}
+
 int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus)
 {
 	uint32_t order;
-	uint64_t handle = 0, idx, align;
+	uint64_t align;
 	void *buf;
 	int rc = coherent_order(d, size, &order);
 
@@ -240,15 +255,12 @@ int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_
 	buf = tce__aligned_zalloc(d->ctx, coherent_bytes(d, order), align);
 	if (!buf)
 		return -ENOMEM;
-	rc = tce__dma_map_range(d, (uint64_t)(uintptr_t)buf,
-				tce__dma_pages(0, size, d->page_shift), iommu_order(d, size),
-				TCE_DIR_BIDIRECTIONAL, &handle, &idx);
+	rc = tce_dma_map_coherent(d, (uint64_t)(uintptr_t)buf, size, bus);
 	if (rc) {
 		tce__aligned_free(d->ctx, buf, coherent_bytes(d, order));
 		return rc;
 	}
 	*cpu = buf;
-	*bus = idx << d->page_shift;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * an owner uses on its tables. Layer: group.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "group/group_int.h"
 #include "util/arith.h"
@@ -252,4 +253,58 @@ int tce_iommu_table_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool al
 				uint64_t **slot)
 {
 	return in_table(t, idx, 1) ? t->ops->mirror_slot(t, idx, alloc, slot) : -EINVAL;
+}
+
+/* log2 of the IOMMU page of the device's current window (12 in direct modes). */
+static uint32_t coherent_shift(struct tce_device *d)
+{
+	struct tce_device_dma_info di;
+
+	tce_device_dma_info(d, &di);
+	return di.page_shift > 12 ? di.page_shift : 12;
+}
+
+/* Map a coherent buffer in the device's current mode. Context: rw held. */
+static int map_coherent(struct tce_device *d, uint64_t real, uint64_t size, uint64_t *bus)
+{
+	struct tce_group *g = d->g;
+
+	switch (mode_of(d)) {
+	case TCE_DMA_OWNED:
+		return -EBUSY;
+	case TCE_DMA_DIRECT:
+	case TCE_DMA_BYPASS:
+		return direct_bus(d, real, size, bus);
+	case TCE_DMA_DYNAMIC:
+		return tce_dma_map_coherent(g->dma64, real, size, bus);
+	default:
+		return g->dma32 ? tce_dma_map_coherent(g->dma32, real, size, bus) : -ENODEV;
+	}
+}
+
+int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *real, void **cpu,
+			      uint64_t *bus)
+{
+	int rc;
+
+	if (!size || size > (1ULL << 40))
+		return -EINVAL;
+	want_ddw(d);
+	rc = tce__host_alloc_aligned(d->h, size, coherent_shift(d), real, cpu);
+	if (rc)
+		return rc;
+	memset(*cpu, 0, size);
+	pthread_rwlock_rdlock(&d->g->rw);
+	rc = map_coherent(d, *real, size, bus);
+	pthread_rwlock_unlock(&d->g->rw);
+	if (rc)
+		tce_host_free(d->h, *real, size);
+	return rc;
+}
+
+int tce_device_free_coherent(struct tce_device *d, uint64_t size, uint64_t real, uint64_t bus)
+{
+	int rc = tce_device_unmap_page(d, bus, size);
+
+	return rc ? rc : tce_host_free(d->h, real, size);
 }

@@ -60,6 +60,10 @@ struct tce_host {
 	_Atomic bool no_kill;           /* tests: powernv tables skip their kills */
 };
 
+/* Kernel memory aligned to 2^@align_shift bytes (at least 4 KiB); see tce_host_alloc(). */
+int tce__host_alloc_aligned(struct tce_host *h, uint64_t size, uint32_t align_shift,
+			    uint64_t *real, void **ptr);
+
 /* The DMA backend over a platform table. */
 extern const struct tce_dma_ops tce__iotable_dma_ops;
 

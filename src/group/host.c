@@ -70,7 +70,14 @@ static int kmem_init(struct tce_host *h)
 
 int tce_host_alloc(struct tce_host *h, uint64_t size, uint64_t *real, void **ptr)
 {
-	struct tce_alloc_req req = { .npages = tce__div_round_up(size, 4096), .cpu = -1 };
+	return tce__host_alloc_aligned(h, size, 0, real, ptr);
+}
+
+int tce__host_alloc_aligned(struct tce_host *h, uint64_t size, uint32_t align_shift,
+			    uint64_t *real, void **ptr)
+{
+	struct tce_alloc_req req = { .npages = tce__div_round_up(size, 4096), .cpu = -1,
+				     .align_order = align_shift > 12 ? align_shift - 12 : 0 };
 	uint64_t idx;
 	int rc;
 

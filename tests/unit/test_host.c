@@ -443,6 +443,39 @@ static void pseries_clear_before_unset(void)
 	shutdown(&o);
 }
 
+/* Coherent buffers in kernel memory, in each mode a device can be in. */
+static void coherent_buffers(void)
+{
+	enum tce_platform p;
+	struct os o;
+	int k;
+
+	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
+		REQUIRE(boot(&o, p) == 0);
+		for (k = 0; k < 2; k++) {
+			uint64_t real, bus, v = 0x1122334455667788ULL, got = 0;
+			uint8_t *cpu;
+			size_t i;
+			int zero = 1;
+
+			if (k)
+				CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+			CHECK_RC(tce_device_alloc_coherent(o.a, 100000, &real, (void **)&cpu, &bus), 0);
+			for (i = 0; i < 100000; i++)
+				zero &= cpu[i] == 0;
+			CHECK(zero);
+			if (!k)
+				CHECK_EQ(bus % (128 << 10), 0); /* naturally aligned */
+			CHECK_RC(tce_dev_dma_write(tce_device_pci(o.a), bus + 99992, &v, 8), 0);
+			memcpy(&got, cpu + 99992, 8);
+			CHECK_EQ(got, v);
+			CHECK_RC(tce_device_free_coherent(o.a, 100000, real, bus), 0);
+		}
+		CHECK_RC(tce_device_alloc_coherent(o.a, 0, NULL, NULL, NULL), -EINVAL);
+		shutdown(&o);
+	}
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(groups_boot),
 	TT_CASE(kernel_dma),
@@ -455,6 +488,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_shared_table),
 	TT_CASE(powernv_missing_kill),
 	TT_CASE(pseries_clear_before_unset),
+	TT_CASE(coherent_buffers),
 };
 
 int main(int argc, char **argv)
