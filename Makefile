@@ -9,7 +9,7 @@ SUMMARY = scripts/test-summary
 # TSan needs a fixed address layout on kernels with high mmap entropy.
 TSAN_RUN = setarch $(shell uname -m) -R
 
-.PHONY: all deps build run check check-asan check-tsan fuzz bench bench-json clean
+.PHONY: all deps build run check check-asan check-tsan fuzz bench bench-json bench-instr clean
 
 all: build
 
@@ -55,13 +55,19 @@ fuzz: deps build-fuzz/build.ninja
 build-release/build.ninja:
 	$(MESON_SETUP) build-release --buildtype=release
 
+BENCHES ?= table alloc hv
+
 bench: deps build-release/build.ninja
 	@ninja -C build-release
-	build-release/tools/bench/tce-bench table
+	@for b in $(BENCHES); do build-release/tools/bench/tce-bench $$b || exit 1; done
 
 bench-json: deps build-release/build.ninja
 	@ninja -C build-release
-	build-release/tools/bench/tce-bench table --json
+	@for b in $(BENCHES); do build-release/tools/bench/tce-bench --json $$b || exit 1; done
+
+bench-instr: deps build-release/build.ninja
+	@ninja -C build-release
+	tools/bench/bench-instr.sh build-release/tools/bench/tce-bench
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-release

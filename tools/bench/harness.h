@@ -20,6 +20,7 @@ struct bench_opts {
 	bool json;         /* one JSON object per line instead of a table */
 	bool quick;        /* tiny sizes and one repetition: a smoke run */
 	unsigned int reps; /* measured repetitions, after one warm-up */
+	bool callgrind;    /* alloc: single-thread loops once, for instruction counts */
 };
 
 /* Median, minimum and interquartile range of one variant's samples (ns). */

@@ -26,6 +26,14 @@ static const struct subcommand subcommands[] = {
 		   "            create+destroy time and memory per window size, and\n"
 		   "            whole-window clear against memset (B6 lookups, B8)",
 	  bench_table },
+	{ "alloc", "DMA-address allocator: path length, 2-thread contention,\n"
+		   "            multi-page/fragmentation and DMA map+unmap against FLOOR,\n"
+		   "            BL-GLOBAL, BL-TREE and BL-TREE+MAG (B1-B4)",
+	  bench_alloc },
+	{ "hv", "pseries hypervisor: H_PUT_TCE x512, H_PUT_TCE_INDIRECT, H_STUFF_TCE\n"
+		"            (512 and 1 Mi), mapping a 16 GiB DDW, and device DMA translate\n"
+		"            (TCE cache hit/miss) against store, memset and load floors (B5, B6)",
+	  bench_hv },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -34,7 +42,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: tce-bench [--json] [--quick] [--reps N] <subcommand>\n\n"
+	fprintf(f, "usage: tce-bench [--json] [--quick] [--reps N] [--callgrind] <subcommand>\n\n"
 		   "subcommands:\n");
 	for (i = 0; i < NSUBCOMMANDS; i++)
 		fprintf(f, "  %-9s %s\n", subcommands[i].name, subcommands[i].help);
@@ -42,6 +50,8 @@ static void usage(FILE *f)
 		   "  --json     one JSON object per line instead of a table\n"
 		   "  --quick    tiny sizes and 1 repetition: a smoke run for CI and sanitizers\n"
 		   "  --reps N   measured repetitions after the warm-up (default %d, max %d)\n"
+		   "  --callgrind  alloc: only the 1-thread B1 loops, once, tiny op counts,\n"
+		   "             instructions counted inside the loops (bench-instr.sh)\n"
 		   "  --help     this text\n",
 		BENCH_REPS_DEFAULT, BENCH_REPS_MAX);
 }
@@ -87,6 +97,9 @@ static int parse_args(int argc, char **argv, struct bench_opts *o, const char **
 		if (!strcmp(argv[i], "--json")) {
 			o->json = true;
 		} else if (!strcmp(argv[i], "--quick")) {
+			o->quick = true;
+		} else if (!strcmp(argv[i], "--callgrind")) {
+			o->callgrind = true;
 			o->quick = true;
 		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
 			rc = parse_reps(argv[++i], &o->reps);

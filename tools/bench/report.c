@@ -20,6 +20,7 @@ void bench_row_init(struct bench_row *r, const char *bench, const char *variant,
 	r->bench = bench;
 	r->variant = variant;
 	r->v = v;
+	r->threads = 1;
 	r->ratio = -1.0;
 }
 
@@ -135,7 +136,8 @@ static void json_row(const struct bench_row *r)
 {
 	unsigned int i;
 
-	printf("{\"bench\":\"%s\",\"variant\":\"%s\",\"threads\":1,", r->bench, r->variant);
+	printf("{\"bench\":\"%s\",\"variant\":\"%s\",\"threads\":%u,", r->bench, r->variant,
+	       r->threads);
 	json_params(r);
 	if (r->refused)
 		printf(",\"refused\":\"%s\",\"error\":\"%s\"", tce_err_name(r->refused),

@@ -28,6 +28,7 @@ struct bench_field {
 struct bench_row {
 	const char *bench;   /* "table.lookup" */
 	const char *variant; /* "OURS-L2-seq", "FLOOR-seq" */
+	unsigned int threads; /* workers the timing is over; 1 unless set */
 	struct bench_field params[BENCH_FIELDS_MAX];
 	unsigned int nparams;
 	struct bench_field extras[BENCH_FIELDS_MAX]; /* top-level JSON fields */

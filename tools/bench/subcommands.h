@@ -13,4 +13,10 @@
 /* table: lookup per level count, create/destroy per window, clear (B6, B8). */
 int bench_table(const struct bench_opts *o);
 
+/* alloc: the DMA-address allocator against its baselines (B1-B4). */
+int bench_alloc(const struct bench_opts *o);
+
+/* hv: the pseries hypervisor's TCE hcalls, a whole-window map and device translate (B5, B6). */
+int bench_hv(const struct bench_opts *o);
+
 #endif /* TCE_BENCH_SUBCOMMANDS_H */
