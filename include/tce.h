@@ -375,7 +375,9 @@ struct tce_pool_config {
 
 	uint64_t pool_entries;  /* out: entries in each small pool */
 	uint64_t large_start;   /* out: first entry of the large pool (absolute) */
-	uint64_t cache_limit;   /* out: most entries the caches may hold (entries / 8) */
+	uint64_t cache_limit;   /* out: most entries the caches may hold (entries / 8): each
+				 * thread's slot up to cache_limit / 64, the shared depot up to
+				 * cache_limit / 2 */
 };
 
 /* A request for bus space. */

@@ -255,7 +255,7 @@ int tce__free_check(struct tce_pool *p, uint64_t rel, uint64_t n)
 {
 	if (rel + n > tce__pool_of(p, rel)->end || !tce__bitmap_range_zero(p->rsv, rel, n))
 		return -EINVAL;
-	if (tce__bitmap_weight(p->map, rel, n) != n)
+	if (tce__bitmap_next_zero(p->map, rel, rel + n) != TCE_BITMAP_NONE)
 		return -EINVAL;
 	if (p->parked && !tce__bitmap_range_zero(p->parked, rel, n))
 		return -EINVAL;

@@ -2,11 +2,14 @@
 /*
  * Allocation: turning a request into constraints, the constrained search of
  * one pool's bitmap range, and the pass order over the pools (spec
- * kernel.md §2.3): the starting pool from its hint, the same pool from its
- * start, every other small pool from its start, then the large pool. Unlike
- * the kernel, a search never leaves the range of the pool whose lock it
- * holds (the mask clamps each pool), every entry of a pool is usable, and a
- * boundary conflict jumps straight to the next legal start. Layer: alloc.
+ * kernel.md §2.3): the home pool, every other small pool in turn, then the
+ * large pool (a large request starts there). Unlike the kernel, each pool is
+ * searched from its hint and then from its start (the kernel searches the
+ * other pools from their start only, which made filling a window one page
+ * at a time quadratic: 3.3 s for 2 Mi entries in 4 pools, tce-bench alloc),
+ * a search never leaves the range of the pool whose lock it holds (the mask
+ * clamps each pool), every entry of a pool is usable, and a boundary conflict
+ * jumps straight to the next legal start. Layer: alloc.
  */
 #include <errno.h>
 
@@ -114,19 +117,28 @@ static void take(struct tce_pool *p, struct tce__pool_range *r, uint64_t n,
 	r->hint = large ? end : (end + block - 1) / block * block;
 }
 
-/* The pools a request visits, in order: returns how many. */
-static unsigned pass_order(struct tce_pool *p, bool large, unsigned home,
-			   struct tce__pool_range **order)
+/* The number of pools a request visits. */
+static unsigned pass_count(const struct tce_pool *p, bool large)
 {
-	unsigned i, n = 0;
+	return p->nr_pools + (large || p->has_large);
+}
 
-	if (large)
-		order[n++] = &p->large;
-	for (i = 0; i < p->nr_pools; i++)
-		order[n++] = &p->pools[(home + i) % p->nr_pools];
-	if (!large && p->has_large)
-		order[n++] = &p->large;
-	return n;
+/*
+ * The @i-th pool a request visits: a large request starts in the large pool
+ * and then walks the small ones from its home pool; a small request walks
+ * the small pools from its home pool and ends in the large pool.
+ */
+static struct tce__pool_range *pool_at(struct tce_pool *p, bool large, unsigned home, unsigned i)
+{
+	unsigned k;
+
+	if (large && i == 0)
+		return &p->large;
+	k = i - large;
+	if (k == p->nr_pools)
+		return &p->large;
+	k += home;
+	return &p->pools[k < p->nr_pools ? k : k - p->nr_pools];
 }
 
 /* The pool a thread or logical CPU starts in. */
@@ -137,26 +149,30 @@ static unsigned home_pool(const struct tce_pool *p, int32_t cpu)
 	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 32) % p->nr_pools;
 }
 
+/* Where a pass in @r starts: the scatter-list handle in the home pool, else the hint. */
+static uint64_t pass_start(const struct tce_pool *p, const struct tce__pool_range *r,
+			   const struct tce_alloc_req *req, bool home)
+{
+	if (home && req->handle && req->handle >= p->cfg.first_idx + r->start &&
+	    req->handle < p->cfg.first_idx + r->end)
+		return req->handle - p->cfg.first_idx;
+	return r->hint;
+}
+
 int tce__pools_alloc(struct tce_pool *p, const struct tce__constraints *c,
 		     struct tce_alloc_req *req, uint64_t *rel)
 {
-	struct tce__pool_range *order[TCE_POOLS_MAX + 1], *r;
 	bool large = p->has_large && c->npages > p->cfg.large_threshold;
-	unsigned i, n = pass_order(p, large, home_pool(p, req->cpu), order);
+	unsigned i, n = pass_count(p, large), home = home_pool(p, req->cpu);
+	struct tce__pool_range *r;
 	uint64_t start, got;
 
 	for (i = 0; i < n; i++) {
-		r = order[i];
+		r = pool_at(p, large, home, i);
 		tce__lock(&r->lock);
-		start = r->start;
-		if (i == 0) {
-			start = r->hint;
-			if (req->handle >= p->cfg.first_idx + r->start &&
-			    req->handle < p->cfg.first_idx + r->end)
-				start = req->handle - p->cfg.first_idx;
-		}
+		start = pass_start(p, r, req, i == 0);
 		got = pass_search(p, r, start, c);
-		if (got == TCE_BITMAP_NONE && i == 0 && start != r->start)
+		if (got == TCE_BITMAP_NONE && start > r->start)
 			got = pass_search(p, r, r->start, c);
 		if (got != TCE_BITMAP_NONE) {
 			take(p, r, got, c, large);

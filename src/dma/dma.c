@@ -147,15 +147,21 @@ int tce__dma_map_range(struct tce_dma *d, uint64_t real, uint64_t npages, uint32
 	return 0;
 }
 
-void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages)
+void tce__dma_flush_strict(struct tce_dma *d)
 {
-	d->ops->clear(d->ops_arg, idx, npages);
-	tce_pool_free(d->pool, idx, npages);
 	if (d->cfg.strict && d->ops->flush)
 		d->ops->flush(d->ops_arg);
 }
 
-int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size)
+void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages, bool flush)
+{
+	d->ops->clear(d->ops_arg, idx, npages);
+	tce_pool_free(d->pool, idx, npages);
+	if (flush)
+		tce__dma_flush_strict(d);
+}
+
+int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size, bool flush)
 {
 	uint64_t npages, end;
 
@@ -164,7 +170,7 @@ int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size)
 	npages = tce__dma_pages(bus, size, d->page_shift);
 	if (tce__pool_check_free(d->pool, bus >> d->page_shift, npages))
 		return -EINVAL;
-	tce__dma_unmap_range(d, bus >> d->page_shift, npages);
+	tce__dma_unmap_range(d, bus >> d->page_shift, npages, flush);
 	return 0;
 }
 
@@ -202,7 +208,7 @@ int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_d
 
 int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size)
 {
-	return tce__dma_unmap_bus(d, bus, size);
+	return tce__dma_unmap_bus(d, bus, size, true);
 }
 
 /* Host pages of a coherent buffer, as a power of two: get_order(). */
@@ -276,7 +282,7 @@ int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t 
 	if (d->ops->get && (d->ops->get(d->ops_arg, bus >> d->page_shift, &tce) ||
 			    (tce & ~tce__low_mask(d->page_shift)) != (uint64_t)(uintptr_t)cpu))
 		return -EINVAL;
-	rc = tce__dma_unmap_bus(d, bus, size);
+	rc = tce__dma_unmap_bus(d, bus, size, true);
 	if (!rc)
 		tce__aligned_free(d->ctx, cpu, coherent_bytes(d, order));
 	return rc;

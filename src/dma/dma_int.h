@@ -38,11 +38,14 @@ static inline uint64_t tce__dma_pages(uint64_t addr, uint64_t len, uint32_t shif
 int tce__dma_map_range(struct tce_dma *d, uint64_t real, uint64_t npages, uint32_t align_order,
 		       enum tce_dir dir, uint64_t *handle, uint64_t *idx);
 
-/* Clear and free a live range, flushing when strict. */
-void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages);
+/* Clear and free a live range; with @flush, flush when strict. */
+void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages, bool flush);
 
-/* Validate, then unmap [bus, bus + size). Returns 0 or -EINVAL. */
-int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size);
+/* Validate, then unmap [bus, bus + size) (@flush as above). Returns 0 or -EINVAL. */
+int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size, bool flush);
+
+/* In strict mode, flush now (after a batch of unmaps). */
+void tce__dma_flush_strict(struct tce_dma *d);
 
 /* The alignment order that maps a host page to an aligned TCE group, or 0. */
 uint32_t tce__dma_host_align(const struct tce_dma *d, uint64_t real, uint64_t size);

@@ -62,7 +62,8 @@ static void emit(struct sg_state *s, uint64_t bus, uint64_t len)
 static void unwind(struct tce_dma *d, const struct sg_range *r, unsigned n)
 {
 	while (n--)
-		tce__dma_unmap_range(d, r[n].idx, r[n].npages);
+		tce__dma_unmap_range(d, r[n].idx, r[n].npages, false);
+	tce__dma_flush_strict(d);
 }
 
 static int map_elements(struct sg_state *s, unsigned nents, enum tce_dir dir,
@@ -92,27 +93,34 @@ static int map_elements(struct sg_state *s, unsigned nents, enum tce_dir dir,
 	return 0;
 }
 
+/* Lists of up to this many elements keep their ranges on the stack. */
+#define STACK_RANGES 64
+
 int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents, enum tce_dir dir,
 		   unsigned *mapped)
 {
 	struct sg_state s = { .d = d, .sg = sg };
-	size_t bytes = (size_t)nents * sizeof(struct sg_range);
-	struct sg_range *r;
+	struct sg_range stack[STACK_RANGES], *r = stack;
+	size_t bytes = 0;
 	unsigned nr = 0;
 	int rc;
 
 	if (!nents || (dir != TCE_DIR_BIDIRECTIONAL && dir != TCE_DIR_TO_DEVICE &&
 		       dir != TCE_DIR_FROM_DEVICE))
 		return -EINVAL;
-	r = tce__malloc(d->ctx, bytes);
-	if (!r)
-		return -ENOMEM;
+	if (nents > STACK_RANGES) {
+		bytes = (size_t)nents * sizeof(struct sg_range);
+		r = tce__malloc(d->ctx, bytes);
+		if (!r)
+			return -ENOMEM;
+	}
 	rc = map_elements(&s, nents, dir, r, &nr);
 	if (!rc && !nr)
 		rc = -EINVAL;
 	if (rc)
 		unwind(d, r, nr);
-	tce__free(d->ctx, r, bytes);
+	if (r != stack)
+		tce__free(d->ctx, r, bytes);
 	if (rc)
 		return rc;
 	if (s.out < nents)
@@ -127,7 +135,8 @@ int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents)
 	int rc = 0;
 
 	for (i = 0; i < nents && sg[i].dma_length; i++)
-		if (tce__dma_unmap_bus(d, sg[i].dma_address, sg[i].dma_length))
+		if (tce__dma_unmap_bus(d, sg[i].dma_address, sg[i].dma_length, false))
 			rc = -EINVAL;
+	tce__dma_flush_strict(d); /* once per list, as ppc_iommu_unmap_sg */
 	return rc;
 }
