@@ -53,7 +53,7 @@ fuzz: deps build-fuzz/build.ninja
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz build-fuzz
 
 build-release/build.ninja:
-	$(MESON_SETUP) build-release --buildtype=release
+	$(MESON_SETUP) build-release --buildtype=release -Db_lto=true
 
 BENCHES ?= table alloc hv
 
