@@ -296,10 +296,15 @@ int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const ui
 {
 	uint64_t rel = idx - t->first_idx, i = 0, chunk, k;
 	struct tce__walk w;
-	int rc = prealloc_levels(t, rel, n);
+	int rc = 0;
 
+	/* One leaf block: its walk allocates before any store; else allocate all first. */
+	if (n > tce__leaf_span(t, rel))
+		rc = prealloc_levels(t, rel, n);
 	while (!rc && i < n) {
-		w = tce__table_walk(t, TCE_TREE_HW, rel + i, false);
+		w = tce__table_walk(t, TCE_TREE_HW, rel + i, true);
+		if (w.err)
+			return w.err;
 		chunk = tce__min_u64(n - i, tce__leaf_span(t, rel + i));
 		for (k = 0; k < chunk; k++, i++)
 			tce__store_be(&w.leaf[k], tces[i]);
