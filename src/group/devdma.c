@@ -89,30 +89,41 @@ static bool in_ddw(const struct tce_group *g, uint64_t bus)
 	return g->ddw_mode != TCE_DMA_DEFAULT && bus - g->ddw_base < g->ddw_size;
 }
 
+/*
+ * What the device maps through now: *@dma, or NULL for direct and bypass
+ * modes (bus = base + real). -EBUSY while owned; -ENODEV without a window.
+ * Context: rw held.
+ */
+static int route(struct tce_device *d, struct tce_dma **dma)
+{
+	switch (mode_of(d)) {
+	case TCE_DMA_OWNED:
+		return -EBUSY;
+	case TCE_DMA_DIRECT:
+	case TCE_DMA_BYPASS:
+		*dma = NULL;
+		return 0;
+	case TCE_DMA_DYNAMIC:
+		*dma = d->g->dma64;
+		return 0;
+	default:
+		*dma = d->g->dma32;
+		return *dma ? 0 : -ENODEV;
+	}
+}
+
 int tce_device_map_page(struct tce_device *d, uint64_t real, uint64_t size, enum tce_dir dir,
 			uint64_t *bus)
 {
-	struct tce_group *g = d->g;
+	struct tce_dma *dma;
 	int rc;
 
 	want_ddw(d);
-	pthread_rwlock_rdlock(&g->rw);
-	switch (mode_of(d)) {
-	case TCE_DMA_OWNED:
-		rc = -EBUSY;
-		break;
-	case TCE_DMA_DIRECT:
-	case TCE_DMA_BYPASS:
-		rc = direct_bus(d, real, size, bus);
-		break;
-	case TCE_DMA_DYNAMIC:
-		rc = tce_dma_map_page(g->dma64, real, size, dir, bus);
-		break;
-	default:
-		rc = g->dma32 ? tce_dma_map_page(g->dma32, real, size, dir, bus) : -ENODEV;
-		break;
-	}
-	pthread_rwlock_unlock(&g->rw);
+	pthread_rwlock_rdlock(&d->g->rw);
+	rc = route(d, &dma);
+	if (!rc)
+		rc = dma ? tce_dma_map_page(dma, real, size, dir, bus) : direct_bus(d, real, size, bus);
+	pthread_rwlock_unlock(&d->g->rw);
 	return rc;
 }
 
@@ -160,27 +171,17 @@ static int direct_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, un
 int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, enum tce_dir dir,
 		      unsigned *mapped)
 {
-	struct tce_group *g = d->g;
+	struct tce_dma *dma;
 	int rc;
 
 	want_ddw(d);
-	pthread_rwlock_rdlock(&g->rw);
-	switch (mode_of(d)) {
-	case TCE_DMA_OWNED:
-		rc = -EBUSY;
-		break;
-	case TCE_DMA_DIRECT:
-	case TCE_DMA_BYPASS:
+	pthread_rwlock_rdlock(&d->g->rw);
+	rc = route(d, &dma);
+	if (!rc && dma)
+		rc = tce_dma_map_sg(dma, sg, nents, dir, mapped);
+	else if (!rc)
 		rc = nents ? direct_sg(d, sg, nents, mapped) : -EINVAL;
-		break;
-	case TCE_DMA_DYNAMIC:
-		rc = tce_dma_map_sg(g->dma64, sg, nents, dir, mapped);
-		break;
-	default:
-		rc = g->dma32 ? tce_dma_map_sg(g->dma32, sg, nents, dir, mapped) : -ENODEV;
-		break;
-	}
-	pthread_rwlock_unlock(&g->rw);
+	pthread_rwlock_unlock(&d->g->rw);
 	return rc;
 }
 
@@ -267,19 +268,12 @@ static uint32_t coherent_shift(struct tce_device *d)
 /* Map a coherent buffer in the device's current mode. Context: rw held. */
 static int map_coherent(struct tce_device *d, uint64_t real, uint64_t size, uint64_t *bus)
 {
-	struct tce_group *g = d->g;
+	struct tce_dma *dma;
+	int rc = route(d, &dma);
 
-	switch (mode_of(d)) {
-	case TCE_DMA_OWNED:
-		return -EBUSY;
-	case TCE_DMA_DIRECT:
-	case TCE_DMA_BYPASS:
-		return direct_bus(d, real, size, bus);
-	case TCE_DMA_DYNAMIC:
-		return tce_dma_map_coherent(g->dma64, real, size, bus);
-	default:
-		return g->dma32 ? tce_dma_map_coherent(g->dma32, real, size, bus) : -ENODEV;
-	}
+	if (rc)
+		return rc;
+	return dma ? tce_dma_map_coherent(dma, real, size, bus) : direct_bus(d, real, size, bus);
 }
 
 int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *real, void **cpu,
