@@ -176,7 +176,7 @@ int tce__group_unset(struct tce_group *g, uint32_t num)
 
 	if (!t)
 		return 0;
-	tce__iotable_clear_all(t); /* always before the window goes */
+	t->ops->clear_all(t); /* always before the window goes */
 	if (g->h->platform == TCE_PLATFORM_PSERIES) {
 		rc = tce__pseries_remove(g, t->liobn);
 		if (t->liobn == g->pe->def_liobn && t->bus_offset == g->pe->def_bus)

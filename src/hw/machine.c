@@ -200,46 +200,77 @@ int tce_machine_create_dtb_file(const char *path, struct tce_ctx *ctx, struct tc
 	return rc;
 }
 
-/* Run dtc on @dts into @dtb; -ENOENT when dtc cannot be run. */
-static int run_dtc(const char *dts, const char *dtb)
+/* The child: dtc compiling @dts to a blob on the pipe's write end. */
+static void exec_dtc(const char *dts, int out)
 {
-	int status;
-	pid_t pid = fork();
+	int null = open("/dev/null", O_WRONLY);
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+	if (null >= 0)
+		dup2(null, STDERR_FILENO);
+	dup2(out, STDOUT_FILENO);
+	execlp("dtc", "dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "-", dts, (char *)NULL);
+	_exit(127);
+}
 
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		execlp("dtc", "dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts, (char *)NULL);
-		_exit(127);
+/* Read at most MAX_DTB bytes of the blob; -EINVAL if there are more. */
+static int read_blob(int fd, void *buf, size_t *size)
+{
+	ssize_t got;
+
+	*size = 0;
+	while ((got = read(fd, (char *)buf + *size, MAX_DTB - *size)) > 0) {
+		*size += (size_t)got;
+		if (*size == MAX_DTB)
+			return -EINVAL;
 	}
-	if (waitpid(pid, &status, 0) < 0)
+	return got < 0 ? -errno : 0;
+}
+
+/*
+ * Compile @dts with dtc, the blob read from a pipe (no temporary file).
+ * -ENOENT when dtc cannot be run, -EINVAL when it refuses the source.
+ */
+static int run_dtc(const char *dts, void *buf, size_t *size)
+{
+	int fds[2], status, rc;
+	pid_t pid;
+
+	if (pipe(fds))
 		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		exec_dtc(dts, fds[1]);
+	}
+	close(fds[1]);
+	rc = pid < 0 ? -errno : read_blob(fds[0], buf, size);
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return pid < 0 ? rc : -errno;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return -ENOENT;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EINVAL;
+	return !rc && WIFEXITED(status) && WEXITSTATUS(status) == 0 && *size ? rc : -EINVAL;
 }
 
 int tce_machine_create_dts_file(const char *path, struct tce_ctx *ctx, struct tce_machine **out)
 {
-	char tmp[] = "/tmp/libtce-dtb-XXXXXX";
-	int fd, rc;
+	struct tce_machine_config cfg = { .ctx = ctx };
+	void *buf;
+	int rc;
 
 	if (access(path, R_OK))
 		return -errno;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	rc = run_dtc(path, tmp);
+	buf = malloc(MAX_DTB);
+	if (!buf)
+		return -ENOMEM;
+	rc = run_dtc(path, buf, &cfg.dtb_size);
 	if (rc == -EINVAL && ctx)
 		tce__err(ctx, "device tree: %s: dtc could not compile it", path);
-	if (!rc)
-		rc = tce_machine_create_dtb_file(tmp, ctx, out);
-	unlink(tmp);
+	if (!rc) {
+		cfg.dtb = buf;
+		rc = tce_machine_create(&cfg, out);
+	}
+	free(buf);
 	return rc;
 }
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What both platforms share: the translation of hcall and RTAS statuses to
- * errno (the one place each is translated), table references and the
- * refund of a table's accounting when the last one goes, and clearing a
- * whole window. Layer: platform.
+ * errno (the one place each is translated), and table references with the
+ * refund of a table's accounting when the last one goes. Layer: platform.
  */
 #include <errno.h>
 
@@ -58,12 +57,4 @@ void tce__iotable_put(struct tce_iommu_table *t)
 		t->account(t->account_arg, -(int64_t)t->charged);
 	tce__lock_fini(&t->lock);
 	tce__free(t->ctx, t, t->alloc_bytes);
-}
-
-void tce__iotable_clear_all(struct tce_iommu_table *t)
-{
-	if (tce__is_pseries_table(t))
-		tce__pseries_clear_written(t);
-	else
-		t->ops->clear(t, t->first_idx, t->entries);
 }

@@ -39,6 +39,12 @@ struct tce__table_ops {
 	int (*xchg)(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir);
 	/* Zero @npages entries from @idx and invalidate them; never fails. */
 	void (*clear)(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+	/*
+	 * Zero every entry of the window and invalidate, at a cost that follows
+	 * what was mapped (powernv: absent levels are skipped; pseries: chunks
+	 * never written are skipped). Never fails.
+	 */
+	void (*clear_all)(struct tce_iommu_table *t);
 	/* One raw TCE (0 when empty). */
 	int (*get)(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce);
 	/* Invalidate cached translations (powernv: every linked PE; pseries: nothing). */
@@ -97,10 +103,6 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 		       uint64_t bus_offset, uint64_t entries, uint32_t page_shift, bool mirror,
 		       struct tce_iommu_table **out);
 
-/* pseries: clear the chunks that were ever written; true for pseries tables. */
-void tce__pseries_clear_written(struct tce_iommu_table *t);
-bool tce__is_pseries_table(const struct tce_iommu_table *t);
-
 /* A powernv table of @levels levels at @bus_offset, with its mirror when @mirror. */
 int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t window_size,
 		       uint32_t page_shift, uint32_t levels, bool mirror, struct tce_iommu_table **out);
@@ -111,8 +113,5 @@ void tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe);
 
 struct tce_iommu_table *tce__iotable_hold(struct tce_iommu_table *t);
 void tce__iotable_put(struct tce_iommu_table *t);
-
-/* Zero every entry of the table (skipping what was never mapped) and invalidate. */
-void tce__iotable_clear_all(struct tce_iommu_table *t);
 
 #endif /* TCE_PLATFORM_PLATFORM_H */

@@ -57,6 +57,11 @@ static void pnv_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 	pnv_invalidate(t, idx, npages);
 }
 
+static void pnv_clear_all(struct tce_iommu_table *t)
+{
+	pnv_clear(t, t->first_idx, t->entries);
+}
+
 static int pnv_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
 {
 	return tce_table_get(t->table, idx, tce);
@@ -76,6 +81,7 @@ static const struct tce__table_ops powernv_ops = {
 	.set = pnv_set,
 	.xchg = pnv_xchg,
 	.clear = pnv_clear,
+	.clear_all = pnv_clear_all,
 	.get = pnv_get,
 	.invalidate = pnv_invalidate,
 	.mirror_slot = pnv_mirror_slot,

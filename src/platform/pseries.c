@@ -183,18 +183,8 @@ static void ps_free(struct tce_iommu_table *t)
 	tce__free(t->ctx, priv(t)->dirty, priv(t)->dirty_bytes);
 }
 
-static const struct tce__table_ops pseries_ops = {
-	.set = ps_set,
-	.xchg = ps_xchg,
-	.clear = ps_clear,
-	.get = ps_get,
-	.invalidate = ps_invalidate,
-	.mirror_slot = ps_mirror_slot,
-	.free = ps_free,
-};
-
 /* Clear only the chunks that were ever written. */
-void tce__pseries_clear_written(struct tce_iommu_table *t)
+static void ps_clear_all(struct tce_iommu_table *t)
 {
 	uint64_t chunks = tce__div_round_up(t->entries, CHUNK), c = 0, first, n;
 
@@ -207,10 +197,16 @@ void tce__pseries_clear_written(struct tce_iommu_table *t)
 	}
 }
 
-bool tce__is_pseries_table(const struct tce_iommu_table *t)
-{
-	return t->ops == &pseries_ops;
-}
+static const struct tce__table_ops pseries_ops = {
+	.set = ps_set,
+	.xchg = ps_xchg,
+	.clear = ps_clear,
+	.clear_all = ps_clear_all,
+	.get = ps_get,
+	.invalidate = ps_invalidate,
+	.mirror_slot = ps_mirror_slot,
+	.free = ps_free,
+};
 
 static int alloc_priv(struct tce_iommu_table *t, bool mirror)
 {

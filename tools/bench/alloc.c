@@ -12,25 +12,7 @@
 
 #include "alloc.h"
 #include "subcommands.h"
-
-static void log_stderr(void *arg, enum tce_log_level level, const char *msg)
-{
-	fprintf(stderr, "libtce: %s\n", msg);
-}
-
-/* Every allocator was destroyed: the context must hold nothing. */
-static int check_no_leak(struct tce_ctx *ctx)
-{
-	struct tce_mem_stats st;
-
-	tce_ctx_mem_stats(ctx, &st);
-	if (st.live_allocs == 0 && st.live_bytes == 0)
-		return 0;
-	fprintf(stderr, "tce-bench: alloc: %" PRIu64 " allocations (%" PRIu64
-		" bytes) still live after every allocator was destroyed\n", st.live_allocs,
-		st.live_bytes);
-	return -EPROTO;
-}
+#include "bench_ctx.h"
 
 static int run_all(const struct bench_opts *o, struct tce_ctx *ctx)
 {
@@ -59,10 +41,10 @@ int bench_alloc(const struct bench_opts *o)
 	rc = tce_ctx_create(&ctx);
 	if (rc)
 		return alloc_fail("tce_ctx_create", rc);
-	tce_ctx_set_log(ctx, log_stderr, NULL, TCE_LOG_WARN);
+	tce_ctx_set_log(ctx, bench_log_stderr, NULL, TCE_LOG_WARN);
 	rc = run_all(o, ctx);
 	if (!rc)
-		rc = check_no_leak(ctx);
+		rc = bench_check_no_leak(ctx, "alloc");
 	tce_ctx_destroy(ctx);
 	if (!rc && !alloc_callgrind)
 		alloc_targets_print(o);

@@ -13,6 +13,7 @@
 
 #include "hv.h"
 #include "subcommands.h"
+#include "bench_ctx.h"
 
 void hv_list_fill(uint64_t *list, const struct hv_win *w, uint64_t first, unsigned int n)
 {
@@ -166,13 +167,6 @@ void hv_win_params(struct bench_row *r, const struct hv_win *w)
 	bench_param_json(r, "liobn", w->liobn);
 }
 
-static void log_stderr(void *arg, enum tce_log_level level, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	fprintf(stderr, "libtce: %s\n", msg);
-}
-
 /* The machine, its device and the list page; RAM must be the 4 GiB expected. */
 static int setup(struct hv_env *e)
 {
@@ -180,7 +174,7 @@ static int setup(struct hv_env *e)
 
 	if (rc)
 		return hv_fail("tce_machine_create_default", rc);
-	tce_ctx_set_log(tce_machine_ctx(e->m), log_stderr, NULL, TCE_LOG_WARN);
+	tce_ctx_set_log(tce_machine_ctx(e->m), bench_log_stderr, NULL, TCE_LOG_WARN);
 	rc = tce_machine_find_device(e->m, HV_DEVICE, &e->dev);
 	if (rc)
 		return hv_fail("tce_machine_find_device " HV_DEVICE, rc);

@@ -11,6 +11,7 @@
 
 #include "subcommands.h"
 #include "table.h"
+#include "bench_ctx.h"
 
 int table_fail(const char *what, int rc)
 {
@@ -57,24 +58,6 @@ int table_expect_refusal(const struct bench_opts *o, struct tce_ctx *ctx, const 
 	return 0;
 }
 
-static void log_stderr(void *arg, enum tce_log_level level, const char *msg)
-{
-	fprintf(stderr, "libtce: %s\n", msg);
-}
-
-/* Every table was put: the context must hold nothing. */
-static int check_no_leak(struct tce_ctx *ctx)
-{
-	struct tce_mem_stats st;
-
-	tce_ctx_mem_stats(ctx, &st);
-	if (st.live_allocs == 0 && st.live_bytes == 0)
-		return 0;
-	fprintf(stderr, "tce-bench: table: %" PRIu64 " allocations (%" PRIu64
-		" bytes) still live after every table was put\n", st.live_allocs, st.live_bytes);
-	return -EPROTO;
-}
-
 int bench_table(const struct bench_opts *o)
 {
 	struct tce_ctx *ctx;
@@ -83,14 +66,14 @@ int bench_table(const struct bench_opts *o)
 	rc = tce_ctx_create(&ctx);
 	if (rc)
 		return table_fail("tce_ctx_create", rc);
-	tce_ctx_set_log(ctx, log_stderr, NULL, TCE_LOG_WARN);
+	tce_ctx_set_log(ctx, bench_log_stderr, NULL, TCE_LOG_WARN);
 	rc = table_lookup(o, ctx);
 	if (!rc)
 		rc = table_create(o, ctx);
 	if (!rc)
 		rc = table_clear(o, ctx);
 	if (!rc)
-		rc = check_no_leak(ctx);
+		rc = bench_check_no_leak(ctx, "table");
 	tce_ctx_destroy(ctx);
 	return rc;
 }
