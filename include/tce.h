@@ -657,6 +657,7 @@ TCE_API int tce_machine_find_device(struct tce_machine *m, const char *pci_addr,
 struct tce_machine_info {
 	enum tce_platform platform;
 	uint64_t ram_size;
+	bool own_ram;           /* the machine owns its RAM (no caller memory model) */
 	uint32_t nphbs, ndevs;
 };
 
@@ -833,6 +834,18 @@ struct tce_group;
 struct tce_device;
 struct tce_iommu_table;
 
+/* Which kernel the OS is (DECISIONS 13). */
+enum tce_os_profile {
+	TCE_OS_DEFAULT = 0, /* the machine's platform: pseries (2024 DDW ops) or powernv */
+	TCE_OS_LEGACY = 1,  /* a pseries kernel without dynamic-window ops: one fixed 32-bit
+			     * window an owner borrows (VFIO v1); needs a pseries machine */
+};
+
+struct tce_host_config {
+	enum tce_os_profile profile; /* in */
+	uint32_t page_shift;         /* in: the OS's host page size, 12 or 16; 0 = 16 */
+};
+
 /*
  * tce_host_create() - boot the OS on @m: build each PE's default window
  * (pseries: the one the tree names; powernv: the kernel default table in
@@ -843,6 +856,15 @@ struct tce_iommu_table;
  * platform's error.
  */
 TCE_API int tce_host_create(struct tce_machine *m, struct tce_host **out);
+
+/*
+ * tce_host_create_config() - tce_host_create() with a profile and host page
+ * size. Return: 0; -EINVAL for a bad configuration; -EOPNOTSUPP (the legacy
+ * profile on a powernv machine, a machine without its own RAM); -ENOMEM.
+ * Context: may block. Destroy with tce_host_destroy().
+ */
+TCE_API int tce_host_create_config(struct tce_machine *m, const struct tce_host_config *cfg,
+				   struct tce_host **out);
 TCE_API void tce_host_destroy(struct tce_host *h);
 
 TCE_API uint32_t tce_host_ngroups(const struct tce_host *h);
@@ -858,20 +880,20 @@ TCE_API int tce_host_find_device(struct tce_host *h, const char *pci_addr,
 TCE_API int tce_host_alloc(struct tce_host *h, uint64_t size, uint64_t *real, void **ptr);
 TCE_API int tce_host_free(struct tce_host *h, uint64_t real, uint64_t size);
 
-/*
- * tce_host_debug_skip_kills() - for tests only: make the powernv platform
- * skip its TCE cache kills, as a platform with that bug would, so that a
- * test can show the PHB's cache serving the stale translation.
- */
-TCE_API void tce_host_debug_skip_kills(struct tce_host *h, bool skip);
 
 /* What a group (a PE) offers, as the kernel's iommu_table_group reports it. */
 struct tce_group_info {
 	uint32_t phb, pe;
 	uint64_t tce32_start, tce32_size; /* the default window (bus start, bytes) */
 	uint64_t pgsizes;                 /* bit n: IOMMU pages of 2^n bytes */
-	uint32_t max_dynamic_windows;     /* windows an owner may create: 1 or 2 */
+	uint32_t max_dynamic_windows;     /* windows an owner may create: 0, 1 or 2 */
 	uint32_t max_levels;              /* table levels (pseries 1, powernv up to 5) */
+	/*
+	 * The group has the dynamic-window ops (create, set, unset: what VFIO
+	 * v2 needs). false on the legacy profile: an owner borrows the default
+	 * window with tce_group_get_table() (VFIO v1).
+	 */
+	bool dynamic_ops;
 };
 
 TCE_API void tce_group_info(const struct tce_group *g, struct tce_group_info *out);
@@ -901,9 +923,14 @@ struct tce_window_req {
  * else a DDW whose placement the hypervisor picks). The group keeps the
  * window; @out gets a reference. Accounting is refunded on every failure
  * and when the last reference is put.
- * Return: 0; -EINVAL (geometry, page size, levels); -EPERM (pseries: a
- * slot-0 window while a DDW exists); -EBUSY (the slot is in use); -ENOMEM;
- * -EIO (the hypervisor or firmware failed).
+ * Return: 0; -EINVAL (geometry, page size, levels; pseries: a window
+ * larger than the hypervisor's largest block); -EPERM (not owned; the
+ * legacy profile; pseries: a slot-0 window while a DDW exists); -EBUSY (the
+ * slot is in use); -ENODEV (pseries: the hypervisor failed this PE's
+ * dynamic window, now or earlier: the PE is not asked again, as the
+ * kernel's failed-DDW list); -ENOMEM; -EIO (the hypervisor or firmware
+ * failed); the accounting hook's error.
+ * Context: takes the group's lock for writing; may call the hypervisor.
  */
 TCE_API int tce_group_create_table(struct tce_group *g, const struct tce_window_req *req,
 				   struct tce_iommu_table **out);
@@ -926,8 +953,27 @@ TCE_API int tce_group_unset_window(struct tce_group *g, uint32_t num);
  * default window and the kernel's DMA. -EINVAL if not owned.
  */
 TCE_API int tce_group_take_ownership(struct tce_group *g);
+
+/*
+ * tce_group_get_table() - a reference to the table in slot @num of an owned
+ * group (what VFIO v1 borrows on the legacy profile: the default window).
+ * Return: 0; -EINVAL (@num); -EPERM (not owned); -ENOENT (the slot is
+ * empty). Context: takes the group's lock for reading. Put it with
+ * tce_iommu_table_put().
+ */
+TCE_API int tce_group_get_table(struct tce_group *g, uint32_t num, struct tce_iommu_table **out);
 TCE_API int tce_group_release_ownership(struct tce_group *g);
 TCE_API bool tce_group_owned(struct tce_group *g);
+
+/*
+ * An owner's release of a page a TCE pointed at, called once per replaced or
+ * cleared non-empty TCE, always after the TCE cache was killed for it
+ * (DECISIONS 10): @idx the entry, @real the old page, @dirty when the old
+ * direction let the device write the page (the kernel's SetPageDirty). It
+ * runs on the thread that replaced or cleared the entry and must not call
+ * back into the table's group.
+ */
+typedef void (*tce_release_fn)(void *arg, uint64_t idx, uint64_t real, bool dirty);
 
 /* An IOMMU table as the owner of a window uses it. */
 struct tce_iommu_table_info {
@@ -953,6 +999,26 @@ TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_
 TCE_API int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
 TCE_API int tce_iommu_table_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool alloc,
 					uint64_t **slot);
+
+/*
+ * tce_iommu_table_set_release() - the callback that receives every page
+ * this table's updates, clears and unsets replace (NULL: none). Set it
+ * before the table is shared between threads.
+ */
+TCE_API void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_fn fn, void *arg);
+
+/*
+ * tce_iommu_table_update() - point @npages entries from @idx at the pages
+ * from @real with @dir (TCE_DIR_NONE clears them): every entry is exchanged,
+ * the TCE cache is killed once, then each old page goes to the release
+ * callback. Return: 0; -EINVAL (range outside the table, misaligned or
+ * wrapping @real, bad direction); -ENOMEM; the platform's error. On error
+ * every entry is as it was and nothing is released.
+ * Context: may block (pseries: hcalls under the table's lock); calls the
+ * release callback.
+ */
+TCE_API int tce_iommu_table_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages,
+				   uint64_t real, enum tce_dir dir);
 
 /* How a device's DMA is translated at the moment. */
 enum tce_dma_mode {

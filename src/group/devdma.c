@@ -12,6 +12,13 @@
 #include "group/group_int.h"
 #include "util/arith.h"
 
+bool tce__mask_is_64(const struct tce_host *h, uint64_t mask)
+{
+	if (h->of.platform == TCE_PLATFORM_POWERNV)
+		return mask >= TCE_PNV_WINDOW1_BASE + h->env.ram_size - 1;
+	return mask == UINT64_MAX;
+}
+
 /* The device uses a 64-bit window: enable one first if it has none yet. */
 static void want_ddw(struct tce_device *d)
 {
@@ -19,16 +26,16 @@ static void want_ddw(struct tce_device *d)
 
 	if (!tce__mask_is_64(d->h, atomic_load(&d->dma_mask)))
 		return;
-	pthread_rwlock_rdlock(&g->rw);
-	if (g->ddw_mode != TCE_DMA_DEFAULT || g->ddw_failed || g->owned ||
-	    g->h->platform != TCE_PLATFORM_PSERIES) {
-		pthread_rwlock_unlock(&g->rw);
+	tce__read_lock(&g->rw);
+	if (g->tg.ddw_mode != TCE_DMA_DEFAULT || g->tg.ddw_failed || g->owned || !g->tg.pe.ddw) {
+		tce__read_unlock(&g->rw);
 		return;
 	}
-	pthread_rwlock_unlock(&g->rw);
-	pthread_rwlock_wrlock(&g->rw);
-	tce__group_enable_ddw(g);
-	pthread_rwlock_unlock(&g->rw);
+	tce__read_unlock(&g->rw);
+	tce__write_lock(&g->rw);
+	if (!g->owned)
+		g->tg.ops->enable_ddw(&g->tg);
+	tce__write_unlock(&g->rw);
 }
 
 /* The mode the device maps with. Context: rw held. */
@@ -38,8 +45,8 @@ static enum tce_dma_mode mode_of(struct tce_device *d)
 
 	if (g->owned)
 		return TCE_DMA_OWNED;
-	if (tce__mask_is_64(d->h, atomic_load(&d->dma_mask)) && g->ddw_mode != TCE_DMA_DEFAULT)
-		return g->ddw_mode;
+	if (tce__mask_is_64(d->h, atomic_load(&d->dma_mask)) && g->tg.ddw_mode != TCE_DMA_DEFAULT)
+		return g->tg.ddw_mode;
 	return TCE_DMA_DEFAULT;
 }
 
@@ -59,18 +66,18 @@ void tce_device_dma_info(struct tce_device *d, struct tce_device_dma_info *out)
 	struct tce_group *g = d->g;
 	const struct tce_iommu_table *t;
 
-	pthread_rwlock_rdlock(&g->rw);
-	*out = (struct tce_device_dma_info){ .mode = mode_of(d), .ddw_failed = g->ddw_failed };
-	if (out->mode == TCE_DMA_DEFAULT && g->tables[0]) {
-		t = g->tables[0];
+	tce__read_lock(&g->rw);
+	*out = (struct tce_device_dma_info){ .mode = mode_of(d), .ddw_failed = g->tg.ddw_failed };
+	if (out->mode == TCE_DMA_DEFAULT && g->tg.tables[0]) {
+		t = g->tg.tables[0];
 		out->bus_start = t->bus_offset, out->size = t->entries << t->page_shift;
 		out->page_shift = t->page_shift;
 	} else if (out->mode != TCE_DMA_DEFAULT && out->mode != TCE_DMA_OWNED) {
-		out->bus_start = g->ddw_base, out->size = g->ddw_size, out->slot = g->ddw_slot;
-		t = g->tables[g->ddw_slot];
+		out->bus_start = g->tg.ddw_base, out->size = g->tg.ddw_size, out->slot = g->tg.ddw_slot;
+		t = g->tg.tables[g->tg.ddw_slot];
 		out->page_shift = out->mode == TCE_DMA_BYPASS ? 0 : t->page_shift;
 	}
-	pthread_rwlock_unlock(&g->rw);
+	tce__read_unlock(&g->rw);
 }
 
 /* Direct and bypass modes: bus = base + real, for RAM only. */
@@ -78,15 +85,15 @@ static int direct_bus(struct tce_device *d, uint64_t real, uint64_t size, uint64
 {
 	uint64_t end;
 
-	if (!size || tce__add_overflows(real, size, &end) || end > d->h->ram_size)
+	if (!size || tce__add_overflows(real, size, &end) || end > d->h->env.ram_size)
 		return -EINVAL;
-	*bus = d->g->ddw_base + real;
+	*bus = d->g->tg.ddw_base + real;
 	return 0;
 }
 
 static bool in_ddw(const struct tce_group *g, uint64_t bus)
 {
-	return g->ddw_mode != TCE_DMA_DEFAULT && bus - g->ddw_base < g->ddw_size;
+	return g->tg.ddw_mode != TCE_DMA_DEFAULT && bus - g->tg.ddw_base < g->tg.ddw_size;
 }
 
 /*
@@ -104,10 +111,10 @@ static int route(struct tce_device *d, struct tce_dma **dma)
 		*dma = NULL;
 		return 0;
 	case TCE_DMA_DYNAMIC:
-		*dma = d->g->dma64;
+		*dma = d->g->tg.dma64;
 		return 0;
 	default:
-		*dma = d->g->dma32;
+		*dma = d->g->tg.dma32;
 		return *dma ? 0 : -ENODEV;
 	}
 }
@@ -119,11 +126,11 @@ int tce_device_map_page(struct tce_device *d, uint64_t real, uint64_t size, enum
 	int rc;
 
 	want_ddw(d);
-	pthread_rwlock_rdlock(&d->g->rw);
+	tce__read_lock(&d->g->rw);
 	rc = route(d, &dma);
 	if (!rc)
 		rc = dma ? tce_dma_map_page(dma, real, size, dir, bus) : direct_bus(d, real, size, bus);
-	pthread_rwlock_unlock(&d->g->rw);
+	tce__read_unlock(&d->g->rw);
 	return rc;
 }
 
@@ -132,15 +139,15 @@ int tce_device_unmap_page(struct tce_device *d, uint64_t bus, uint64_t size)
 	struct tce_group *g = d->g;
 	int rc;
 
-	pthread_rwlock_rdlock(&g->rw);
+	tce__read_lock(&g->rw);
 	if (g->owned)
 		rc = -EBUSY;
 	else if (in_ddw(g, bus))
-		rc = g->dma64 ? tce_dma_unmap_page(g->dma64, bus, size)
-			      : (size && size <= g->ddw_size - (bus - g->ddw_base) ? 0 : -EINVAL);
+		rc = g->tg.dma64 ? tce_dma_unmap_page(g->tg.dma64, bus, size)
+			      : (size && size <= g->tg.ddw_size - (bus - g->tg.ddw_base) ? 0 : -EINVAL);
 	else
-		rc = g->dma32 ? tce_dma_unmap_page(g->dma32, bus, size) : -EINVAL;
-	pthread_rwlock_unlock(&g->rw);
+		rc = g->tg.dma32 ? tce_dma_unmap_page(g->tg.dma32, bus, size) : -EINVAL;
+	tce__read_unlock(&g->rw);
 	return rc;
 }
 
@@ -175,13 +182,13 @@ int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, e
 	int rc;
 
 	want_ddw(d);
-	pthread_rwlock_rdlock(&d->g->rw);
+	tce__read_lock(&d->g->rw);
 	rc = route(d, &dma);
 	if (!rc && dma)
 		rc = tce_dma_map_sg(dma, sg, nents, dir, mapped);
 	else if (!rc)
 		rc = nents ? direct_sg(d, sg, nents, mapped) : -EINVAL;
-	pthread_rwlock_unlock(&d->g->rw);
+	tce__read_unlock(&d->g->rw);
 	return rc;
 }
 
@@ -190,14 +197,14 @@ int tce_device_unmap_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents)
 	struct tce_group *g = d->g;
 	int rc = 0;
 
-	pthread_rwlock_rdlock(&g->rw);
+	tce__read_lock(&g->rw);
 	if (g->owned)
 		rc = -EBUSY;
 	else if (nents && sg[0].dma_length && in_ddw(g, sg[0].dma_address))
-		rc = g->dma64 ? tce_dma_unmap_sg(g->dma64, sg, nents) : 0;
+		rc = g->tg.dma64 ? tce_dma_unmap_sg(g->tg.dma64, sg, nents) : 0;
 	else if (nents && sg[0].dma_length)
-		rc = g->dma32 ? tce_dma_unmap_sg(g->dma32, sg, nents) : -EINVAL;
-	pthread_rwlock_unlock(&g->rw);
+		rc = g->tg.dma32 ? tce_dma_unmap_sg(g->tg.dma32, sg, nents) : -EINVAL;
+	tce__read_unlock(&g->rw);
 	return rc;
 }
 
@@ -246,8 +253,28 @@ int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npag
 {
 	if (!in_table(t, idx, npages))
 		return -EINVAL;
-	t->ops->clear(t, idx, npages);
+	tce__iotable_clear(t, idx, npages);
 	return 0;
+}
+
+int tce_iommu_table_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages,
+			   uint64_t real, enum tce_dir dir)
+{
+	uint64_t end;
+
+	if (!in_table(t, idx, npages) || (unsigned)dir > TCE_DIR_NONE)
+		return -EINVAL;
+	if (dir != TCE_DIR_NONE && ((real & tce__low_mask(t->page_shift)) ||
+				    tce__add_overflows(real, npages << t->page_shift, &end) ||
+				    npages > (UINT64_MAX >> t->page_shift)))
+		return -EINVAL;
+	return tce__iotable_update(t, idx, npages, real, dir);
+}
+
+void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_fn fn, void *arg)
+{
+	t->release = fn;
+	t->release_arg = arg;
 }
 
 int tce_iommu_table_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool alloc,
@@ -288,9 +315,9 @@ int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *rea
 	if (rc)
 		return rc;
 	memset(*cpu, 0, size);
-	pthread_rwlock_rdlock(&d->g->rw);
+	tce__read_lock(&d->g->rw);
 	rc = map_coherent(d, *real, size, bus);
-	pthread_rwlock_unlock(&d->g->rw);
+	tce__read_unlock(&d->g->rw);
 	if (rc)
 		tce_host_free(d->h, *real, size);
 	return rc;

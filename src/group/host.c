@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The host: booting the OS on a machine (a group per PE with its default
- * window and kernel DMA object, the powernv bypass window), kernel memory
- * for DMA buffers and hcall lists, and lookups. Layer: group.
+ * The host: booting the OS on a machine as Linux does, from the device tree
+ * and the firmware calls (a group per PE with the platform's group ops, its
+ * default window and kernel DMA object), kernel memory for DMA buffers and
+ * hcall lists from the machine's own RAM, and lookups. Layer: group.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "group/group_int.h"
@@ -13,59 +15,30 @@
 #define KMEM_MAX (256ULL << 20)
 #define LIST_BYTES (16 * TCE_INDIRECT_ALIGN)
 
-static int io_set(void *arg, uint64_t idx, uint64_t npages, uint64_t real, enum tce_dir dir)
-{
-	struct tce_iommu_table *t = arg;
-
-	return t->ops->set(t, idx, npages, real, dir);
-}
-
-static void io_clear(void *arg, uint64_t idx, uint64_t npages)
-{
-	struct tce_iommu_table *t = arg;
-
-	t->ops->clear(t, idx, npages);
-}
-
-static int io_get(void *arg, uint64_t idx, uint64_t *tce)
-{
-	struct tce_iommu_table *t = arg;
-
-	return t->ops->get(t, idx, tce);
-}
-
-/* Platform set and clear invalidate themselves, so no flush op. */
-const struct tce_dma_ops tce__iotable_dma_ops = { .set = io_set, .clear = io_clear, .get = io_get };
-
-int tce__group_dma(struct tce_group *g, struct tce_iommu_table *t, struct tce_dma **out)
-{
-	struct tce_dma_config cfg = { .ops = &tce__iotable_dma_ops, .ops_arg = t,
-				      .pool = { .first_idx = t->first_idx, .entries = t->entries,
-						.page_shift = t->page_shift } };
-
-	return tce_dma_create(g->h->ctx, &cfg, out);
-}
-
-/* Kernel memory: the top 1/16 of RAM (at most 256 MiB), in 4 KiB pages. */
+/* Kernel memory: the top 1/16 of the machine's own RAM (at most 256 MiB), in 4 KiB pages. */
 static int kmem_init(struct tce_host *h)
 {
 	struct tce_pool_config cfg = { .page_shift = 12, .nr_pools = 1, .no_large_pool = true };
+	struct tce_machine_info mi;
 	int rc;
 
-	h->kmem_size = tce__min_u64(h->ram_size / 16, KMEM_MAX) & ~0xfffULL;
-	h->kmem_real = h->ram_size - h->kmem_size;
+	tce_machine_info(h->m, &mi);
+	h->kmem_size = tce__min_u64(mi.ram_size / 16, KMEM_MAX) & ~0xfffULL;
+	h->kmem_real = mi.ram_size - h->kmem_size;
+	if (!mi.own_ram || h->kmem_size < 2 * LIST_BYTES)
+		return -EOPNOTSUPP;
 	h->kmem_host = tce_machine_ram_ptr(h->m, h->kmem_real, (size_t)h->kmem_size);
-	if (h->kmem_size < 2 * LIST_BYTES || !h->kmem_host || !h->m->ram)
+	if (!h->kmem_host)
 		return -EOPNOTSUPP;
 	cfg.first_idx = h->kmem_real >> 12;
 	cfg.entries = h->kmem_size >> 12;
 	rc = tce_pool_create(h->ctx, &cfg, &h->kmem);
-	if (rc || h->platform != TCE_PLATFORM_PSERIES)
+	if (rc || h->of.platform != TCE_PLATFORM_PSERIES)
 		return rc;
 	rc = tce_host_alloc(h, LIST_BYTES, &h->lists_real, NULL);
 	return rc ? rc : tce__pseries_lists_create(h->m, h->lists_real,
 						   h->kmem_host + (h->lists_real - h->kmem_real),
-						   &h->lists);
+						   &h->env.lists);
 }
 
 int tce_host_alloc(struct tce_host *h, uint64_t size, uint64_t *real, void **ptr)
@@ -81,8 +54,10 @@ int tce__host_alloc_aligned(struct tce_host *h, uint64_t size, uint32_t align_sh
 	uint64_t idx;
 	int rc;
 
-	if (!size)
+	if (!size || !real)
 		return -EINVAL;
+	if (size > h->kmem_size)
+		return -ENOMEM;
 	rc = tce_pool_alloc(h->kmem, &req, &idx);
 	if (rc)
 		return rc == -ENOSPC ? -ENOMEM : rc;
@@ -94,77 +69,95 @@ int tce__host_alloc_aligned(struct tce_host *h, uint64_t size, uint32_t align_sh
 
 int tce_host_free(struct tce_host *h, uint64_t real, uint64_t size)
 {
-	if (!size || (real & 0xfff))
+	if (!size || (real & 0xfff) || size > h->kmem_size)
 		return -EINVAL;
 	return tce_pool_free(h->kmem, real >> 12, tce__div_round_up(size, 4096));
 }
 
-static void group_info(struct tce_group *g)
+static int boot_group(struct tce_host *h, struct tce_group *g, const struct tce__pe_desc *pe)
 {
-	struct tce__phb *phb = g->phb;
-	bool pseries = g->h->platform == TCE_PLATFORM_PSERIES;
+	int rc;
 
-	g->info = (struct tce_group_info){
-		.phb = phb->index, .pe = g->pe->num,
-		.tce32_start = pseries ? g->pe->def_bus : 0, .tce32_size = g->pe->def_size,
-		.pgsizes = pseries ? (phb->ddw ? phb->page_mask : 0) | (1ULL << 12) : phb->page_mask,
-		.max_dynamic_windows = pseries && !phb->ddw ? 0 : g->pe->nslots,
-		.max_levels = pseries ? 1 : phb->max_levels,
-	};
+	*g = (struct tce_group){ .h = h, .tg = { .ops = h->ops, .env = &h->env, .pe = *pe } };
+	rc = tce__rwlock_init(&g->rw);
+	if (rc)
+		return rc;
+	h->ngroups++;
+	tce__write_lock(&g->rw);
+	rc = g->tg.ops->probe(&g->tg);
+	if (!rc)
+		rc = g->tg.ops->boot(&g->tg);
+	tce__write_unlock(&g->rw);
+	return rc;
 }
 
 static int build_groups(struct tce_host *h)
 {
-	uint32_t i, j, n = 0;
+	uint32_t i;
 	int rc = 0;
 
-	for (i = 0; i < h->m->nphbs; i++)
-		n += h->m->phbs[i].npes;
-	h->groups = tce__calloc(h->ctx, n * sizeof(*h->groups));
+	h->groups = tce__calloc(h->ctx, h->of.npes * sizeof(*h->groups));
 	if (!h->groups)
 		return -ENOMEM;
-	h->ngroups_alloc = n;
-	for (i = 0; i < h->m->nphbs && !rc; i++) {
-		for (j = 0; j < h->m->phbs[i].npes && !rc; j++) {
-			struct tce_group *g = &h->groups[h->ngroups];
-
-			*g = (struct tce_group){ .h = h, .phb = &h->m->phbs[i], .pe = &h->m->phbs[i].pes[j] };
-			if (pthread_rwlock_init(&g->rw, NULL))
-				return -ENOMEM;
-			h->ngroups++;
-			group_info(g);
-			pthread_rwlock_wrlock(&g->rw);
-			rc = tce__group_boot(g);
-			pthread_rwlock_unlock(&g->rw);
-		}
-	}
+	for (i = 0; i < h->of.npes && !rc; i++)
+		rc = boot_group(h, &h->groups[i], &h->of.pes[i]);
 	return rc;
 }
 
-static struct tce_group *group_of(struct tce_host *h, const struct tce__pe *pe)
+static struct tce_group *group_of(struct tce_host *h, uint32_t phb, uint32_t pe)
 {
 	uint32_t i;
 
 	for (i = 0; i < h->ngroups; i++)
-		if (h->groups[i].pe == pe)
+		if (h->groups[i].tg.pe.phb == phb && h->groups[i].tg.pe.pe == pe)
 			return &h->groups[i];
 	return NULL;
+}
+
+/* A function of the tree as a device of the host (its emulated PCI function, if any). */
+static int add_device(struct tce_host *h, const struct tce__fn_desc *f)
+{
+	char name[16];
+	struct tce_pci_dev *pci;
+
+	snprintf(name, sizeof(name), "%04x:%02x:%02x.%x", f->phb, f->bus, f->devfn >> 3,
+		 f->devfn & 7);
+	if (tce_machine_find_device(h->m, name, &pci))
+		return -EINVAL;
+	h->devs[h->ndevs++] = (struct tce_device){ .h = h, .pci = pci,
+						   .g = group_of(h, f->phb, f->pe),
+						   .dma_mask = 0xffffffffULL };
+	return 0;
 }
 
 static int build_devices(struct tce_host *h)
 {
 	uint32_t i;
+	int rc = 0;
 
-	h->devs = tce__calloc(h->ctx, h->m->ndevs * sizeof(*h->devs));
+	h->devs = tce__calloc(h->ctx, h->of.nfns * sizeof(*h->devs));
 	if (!h->devs)
 		return -ENOMEM;
-	for (i = 0; i < h->m->ndevs; i++) {
-		h->devs[i] = (struct tce_device){ .h = h, .pci = &h->m->devs[i],
-						  .g = group_of(h, h->m->devs[i].pe),
-						  .dma_mask = 0xffffffffULL };
-		h->ndevs++;
+	for (i = 0; i < h->of.nfns && !rc; i++)
+		rc = add_device(h, &h->of.fns[i]);
+	return rc;
+}
+
+/* Leave a group as the machine booted it: no OS window, the pseries default restored. */
+static void teardown_group(struct tce_group *g)
+{
+	tce__write_lock(&g->rw);
+	tce__tg_kernel_dma_destroy(&g->tg);
+	if (g->tg.ops->take(&g->tg) == 0 && g->h->of.platform == TCE_PLATFORM_PSERIES &&
+	    g->tg.info.dynamic_ops)
+		tce__rtas_reset(&g->tg);
+	tce__tg_unset_all(&g->tg);
+	if (g->tg.tables[0]) { /* legacy keeps its window through take */
+		tce__iotable_put(g->tg.tables[0]);
+		g->tg.tables[0] = NULL;
 	}
-	return 0;
+	tce__write_unlock(&g->rw);
+	tce__rwlock_fini(&g->rw);
 }
 
 void tce_host_destroy(struct tce_host *h)
@@ -173,36 +166,50 @@ void tce_host_destroy(struct tce_host *h)
 
 	if (!h)
 		return;
-	for (i = 0; i < h->ngroups; i++) {
-		struct tce_group *g = &h->groups[i];
-
-		/* Leave the machine as it booted: no OS window, pseries default restored. */
-		pthread_rwlock_wrlock(&g->rw);
-		tce__group_unset(g, 0);
-		tce__group_unset(g, 1);
-		tce__group_kernel_down(g);
-		if (h->platform == TCE_PLATFORM_PSERIES)
-			tce__pseries_reset(g);
-		pthread_rwlock_unlock(&g->rw);
-		pthread_rwlock_destroy(&g->rw);
-	}
-	tce__free(h->ctx, h->groups, sizeof(*h->groups) * h->ngroups_alloc);
-	tce__free(h->ctx, h->devs, h->devs ? h->m->ndevs * sizeof(*h->devs) : 0);
-	tce__pseries_lists_destroy(h->ctx, h->lists);
+	for (i = 0; i < h->ngroups; i++)
+		teardown_group(&h->groups[i]);
+	tce__free(h->ctx, h->groups, h->of.npes * sizeof(*h->groups));
+	tce__free(h->ctx, h->devs, h->devs ? h->of.nfns * sizeof(*h->devs) : 0);
+	tce__pseries_lists_destroy(h->ctx, h->env.lists);
 	tce_pool_destroy(h->kmem);
+	tce__of_free(h->ctx, &h->of);
 	tce__free(h->ctx, h, sizeof(*h));
 }
 
-int tce_host_create(struct tce_machine *m, struct tce_host **out)
+static const struct tce__group_ops *ops_of(enum tce_platform p, enum tce_os_profile profile)
 {
-	struct tce_host *h = tce__calloc(m->ctx, sizeof(*h));
+	if (profile == TCE_OS_LEGACY)
+		return &tce__legacy_group_ops;
+	return p == TCE_PLATFORM_PSERIES ? &tce__pseries_group_ops : &tce__powernv_group_ops;
+}
+
+static int check_config(const struct tce_host_config *cfg)
+{
+	if (cfg->profile != TCE_OS_DEFAULT && cfg->profile != TCE_OS_LEGACY)
+		return -EINVAL;
+	if (cfg->page_shift && cfg->page_shift != 12 && cfg->page_shift != 16)
+		return -EINVAL;
+	return 0;
+}
+
+int tce_host_create_config(struct tce_machine *m, const struct tce_host_config *cfg,
+			   struct tce_host **out)
+{
+	struct tce_host *h;
 	int rc;
 
+	if (!m || !cfg || !out || check_config(cfg))
+		return -EINVAL;
+	h = tce__calloc(tce_machine_ctx(m), sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	*h = (struct tce_host){ .m = m, .ctx = m->ctx, .platform = m->platform,
-				.ram_size = m->ram_size };
-	rc = kmem_init(h);
+	*h = (struct tce_host){ .m = m, .ctx = tce_machine_ctx(m) };
+	rc = tce__of_scan(m, &h->of);
+	h->ops = ops_of(h->of.platform, cfg->profile);
+	h->env = (struct tce__env){ .m = m, .ctx = h->ctx, .ram_size = h->of.ram_size,
+				    .host_page_shift = cfg->page_shift ? cfg->page_shift : 16 };
+	if (!rc)
+		rc = kmem_init(h);
 	if (!rc)
 		rc = build_groups(h);
 	if (!rc)
@@ -213,6 +220,13 @@ int tce_host_create(struct tce_machine *m, struct tce_host **out)
 	}
 	*out = h;
 	return 0;
+}
+
+int tce_host_create(struct tce_machine *m, struct tce_host **out)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_DEFAULT };
+
+	return tce_host_create_config(m, &cfg, out);
 }
 
 uint32_t tce_host_ngroups(const struct tce_host *h)
@@ -242,11 +256,6 @@ int tce_host_find_device(struct tce_host *h, const char *pci_addr, struct tce_de
 	return -ENODEV;
 }
 
-void tce_group_info(const struct tce_group *g, struct tce_group_info *out)
-{
-	*out = g->info;
-}
-
 struct tce_group *tce_device_group(struct tce_device *d)
 {
 	return d->g;
@@ -255,9 +264,4 @@ struct tce_group *tce_device_group(struct tce_device *d)
 struct tce_pci_dev *tce_device_pci(struct tce_device *d)
 {
 	return d->pci;
-}
-
-void tce_host_debug_skip_kills(struct tce_host *h, bool skip)
-{
-	atomic_store(&h->no_kill, skip);
 }

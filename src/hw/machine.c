@@ -360,7 +360,8 @@ struct tce__pe *tce__find_liobn(struct tce_machine *m, uint32_t liobn, unsigned 
 void tce_machine_info(const struct tce_machine *m, struct tce_machine_info *out)
 {
 	*out = (struct tce_machine_info){ .platform = m->platform, .ram_size = m->ram_size,
-					  .nphbs = m->nphbs, .ndevs = m->ndevs };
+					  .own_ram = m->ram != NULL, .nphbs = m->nphbs,
+					  .ndevs = m->ndevs };
 }
 
 int tce_machine_phb(struct tce_machine *m, uint32_t i, struct tce_phb_info *out)

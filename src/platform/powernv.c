@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The powernv platform: the OS owns multi-level tables (the table layer,
- * with a mirror) and programs them into PE window slots with the firmware
- * call. The PHB requires READ with WRITE, so a FROM_DEVICE mapping is
- * written READ|WRITE. set and clear kill what they changed; exchange does
- * not (callers exchange a batch, kill once, then release). A table may back
- * windows of several PEs: kills fan out to every linked PE. Layer: platform.
+ * The powernv platform's tables: the OS owns multi-level tables (the table
+ * layer, with a mirror) and programs them into PE window slots with the
+ * firmware call. The PHB requires READ with WRITE, so a FROM_DEVICE mapping
+ * is written READ|WRITE. set and clear kill what they changed; exchange
+ * does not (callers exchange a batch, kill once, then release). A table may
+ * back windows of any number of PEs: kills fan out to every linked PE.
+ * Layer: platform.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "platform/platform.h"
 #include "util/arith.h"
@@ -22,8 +24,6 @@ static void pnv_invalidate(struct tce_iommu_table *t, uint64_t idx, uint64_t npa
 {
 	unsigned i;
 
-	if (t->no_kill && atomic_load(t->no_kill))
-		return;
 	tce__lock(&t->lock);
 	for (i = 0; i < t->nlinks; i++)
 		tce_fw_tce_kill(t->m, t->links[i].phb, t->links[i].pe, t->page_shift,
@@ -37,7 +37,7 @@ static int pnv_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uin
 	int rc = tce_table_set(t->table, idx, npages, real, hw_dir(dir));
 
 	if (!rc)
-		pnv_invalidate(t, idx, npages);
+		t->ops->invalidate(t, idx, npages);
 	return rc;
 }
 
@@ -54,12 +54,17 @@ static int pnv_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enu
 static void pnv_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	tce_table_clear(t->table, idx, npages);
-	pnv_invalidate(t, idx, npages);
+	t->ops->invalidate(t, idx, npages);
 }
 
-static void pnv_clear_all(struct tce_iommu_table *t)
+static int pnv_next(struct tce_iommu_table *t, uint64_t *idx, uint64_t end)
 {
-	pnv_clear(t, t->first_idx, t->entries);
+	uint64_t i = *idx, tce;
+
+	if (tce_table_next(t->table, &i, &tce) || i >= end)
+		return -ENOENT;
+	*idx = i;
+	return 0;
 }
 
 static int pnv_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
@@ -81,7 +86,7 @@ static const struct tce__table_ops powernv_ops = {
 	.set = pnv_set,
 	.xchg = pnv_xchg,
 	.clear = pnv_clear,
-	.clear_all = pnv_clear_all,
+	.next = pnv_next,
 	.get = pnv_get,
 	.invalidate = pnv_invalidate,
 	.mirror_slot = pnv_mirror_slot,
@@ -103,9 +108,12 @@ int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t wind
 				    .alloc_bytes = sizeof(*t) };
 	atomic_init(&t->refs, 1);
 	tce__lock_init(&t->lock, false);
+	tce__lock_init(&t->link_lock, false);
 	rc = tce_table_create(ctx, &cfg, &t->table);
 	if (rc) {
-		tce__iotable_put(t);
+		tce__lock_fini(&t->lock);
+		tce__lock_fini(&t->link_lock);
+		tce__free(ctx, t, sizeof(*t));
 		return rc;
 	}
 	t->bus_offset = bus_offset, t->window_size = window_size;
@@ -115,12 +123,31 @@ int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t wind
 	return 0;
 }
 
+/* Room for one more link. Context: t->lock. */
+static int links_grow(struct tce_iommu_table *t)
+{
+	unsigned want = t->links_alloc ? t->links_alloc * 2 : 2;
+	struct tce__link *l;
+
+	if (t->nlinks < t->links_alloc)
+		return 0;
+	l = tce__malloc(t->ctx, want * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	if (t->nlinks)
+		memcpy(l, t->links, t->nlinks * sizeof(*l));
+	tce__free(t->ctx, t->links, t->links_alloc * sizeof(*l));
+	t->links = l;
+	t->links_alloc = want;
+	return 0;
+}
+
 int tce__powernv_link(struct tce_iommu_table *t, uint32_t phb, uint32_t pe, uint32_t slot)
 {
 	int rc;
 
 	tce__lock(&t->lock);
-	rc = t->nlinks < TCE_TABLE_MAX_LINKS ? 0 : -ENOSPC;
+	rc = links_grow(t);
 	if (!rc)
 		rc = tce_fw_map_window(t->m, phb, pe, slot, t->table);
 	if (!rc)
@@ -129,12 +156,10 @@ int tce__powernv_link(struct tce_iommu_table *t, uint32_t phb, uint32_t pe, uint
 	return rc;
 }
 
-void tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe)
+unsigned tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe)
 {
-	unsigned i;
+	unsigned i, left;
 
-	if (t->no_kill && atomic_load(t->no_kill))
-		return;
 	tce__lock(&t->lock);
 	for (i = 0; i < t->nlinks; i++) {
 		if (t->links[i].phb == phb && t->links[i].pe == pe) {
@@ -142,5 +167,7 @@ void tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe)
 			break;
 		}
 	}
+	left = t->nlinks;
 	tce__unlock(&t->lock);
+	return left;
 }

@@ -91,7 +91,13 @@ static void mark_dirty(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 		__atomic_fetch_or(&priv(t)->dirty[first / 64], 1ULL << (first % 64), __ATOMIC_RELAXED);
 }
 
-static void ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+static bool chunk_dirty(struct tce_iommu_table *t, uint64_t c)
+{
+	return __atomic_load_n(&priv(t)->dirty[c / 64], __ATOMIC_RELAXED) & (1ULL << (c % 64));
+}
+
+/* H_STUFF_TCE(0) over [idx, idx + npages), one call per 512, whatever was written. */
+static void stuff_zero(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	uint64_t n;
 
@@ -99,6 +105,39 @@ static void ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 		n = tce__min_u64(npages, CHUNK);
 		hcall(t, TCE_H_STUFF_TCE, idx << t->page_shift, 0, n, NULL);
 	}
+}
+
+/*
+ * Clear a range, skipping chunks never written; a chunk cleared whole is
+ * marked clean again.
+ */
+static void ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+{
+	uint64_t rel = idx - t->first_idx, end = rel + npages, c, lo, hi;
+
+	for (c = rel / CHUNK; c * CHUNK < end; c++) {
+		if (!chunk_dirty(t, c))
+			continue;
+		lo = tce__max_u64(c * CHUNK, rel);
+		hi = tce__min_u64((c + 1) * CHUNK, end);
+		stuff_zero(t, t->first_idx + lo, hi - lo);
+		if (lo == c * CHUNK && (hi == (c + 1) * CHUNK || hi == t->entries))
+			__atomic_fetch_and(&priv(t)->dirty[c / 64], ~(1ULL << (c % 64)),
+					   __ATOMIC_RELAXED);
+	}
+}
+
+/* The first entry at or after *@idx in a chunk that was written. */
+static int ps_next(struct tce_iommu_table *t, uint64_t *idx, uint64_t end)
+{
+	uint64_t rel = *idx - t->first_idx, chunks = tce__div_round_up(t->entries, CHUNK);
+	uint64_t c = tce__bitmap_next_set(priv(t)->dirty, rel / CHUNK, chunks);
+
+	if (c == TCE_BITMAP_NONE || t->first_idx + c * CHUNK >= end)
+		return -ENOENT;
+	if (c * CHUNK > rel)
+		*idx = t->first_idx + c * CHUNK;
+	return 0;
 }
 
 /* H_PUT_TCE_INDIRECT chunks from one list page; clears what it wrote on failure. */
@@ -119,7 +158,7 @@ static int put_indirect(struct tce_iommu_table *t, uint64_t idx, uint64_t npages
 	}
 	tce__unlock(&l->lock[s]);
 	if (rc != TCE_H_SUCCESS && done > n)
-		ps_clear(t, idx, done - n);
+		stuff_zero(t, idx, done - n);
 	return tce__hcall_errno(rc);
 }
 
@@ -129,7 +168,7 @@ static int ps_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint
 	uint64_t perm = tce_dir_to_perm(dir);
 
 	if (!perm) {
-		ps_clear(t, idx, npages);
+		stuff_zero(t, idx, npages);
 		return 0;
 	}
 	mark_dirty(t, idx, npages);
@@ -183,25 +222,11 @@ static void ps_free(struct tce_iommu_table *t)
 	tce__free(t->ctx, priv(t)->dirty, priv(t)->dirty_bytes);
 }
 
-/* Clear only the chunks that were ever written. */
-static void ps_clear_all(struct tce_iommu_table *t)
-{
-	uint64_t chunks = tce__div_round_up(t->entries, CHUNK), c = 0, first, n;
-
-	while ((c = tce__bitmap_next_set(priv(t)->dirty, c, chunks)) != TCE_BITMAP_NONE) {
-		first = c * CHUNK;
-		n = tce__min_u64(CHUNK, t->entries - first);
-		ps_clear(t, t->first_idx + first, n);
-		__atomic_fetch_and(&priv(t)->dirty[c / 64], ~(1ULL << (c % 64)), __ATOMIC_RELAXED);
-		c++;
-	}
-}
-
 static const struct tce__table_ops pseries_ops = {
 	.set = ps_set,
 	.xchg = ps_xchg,
 	.clear = ps_clear,
-	.clear_all = ps_clear_all,
+	.next = ps_next,
 	.get = ps_get,
 	.invalidate = ps_invalidate,
 	.mirror_slot = ps_mirror_slot,
@@ -240,6 +265,7 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 				    .alloc_bytes = sizeof(*t) + sizeof(struct pseries_priv) };
 	atomic_init(&t->refs, 1);
 	tce__lock_init(&t->lock, false);
+	tce__lock_init(&t->link_lock, false);
 	rc = alloc_priv(t, mirror);
 	if (rc) {
 		tce__iotable_put(t);

@@ -59,6 +59,11 @@ static inline uint64_t tce__min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+static inline uint64_t tce__max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 /* ceil(a / b) for b > 0, without overflow. */
 static inline uint64_t tce__div_round_up(uint64_t a, uint64_t b)
 {

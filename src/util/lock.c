@@ -3,6 +3,8 @@
  * Lock set-up and tear-down; the fast paths are inline in lock.h.
  * Layer: util.
  */
+#include <errno.h>
+
 #include "util/lock.h"
 
 int tce__lock_init(struct tce__lock *l, bool spin)
@@ -22,4 +24,15 @@ int tce__lock_init(struct tce__lock *l, bool spin)
 void tce__lock_fini(struct tce__lock *l)
 {
 	pthread_mutex_destroy(&l->mutex);
+}
+
+int tce__rwlock_init(struct tce__rwlock *l)
+{
+	*l = (struct tce__rwlock){ 0 };
+	return pthread_rwlock_init(&l->rw, NULL) ? -ENOMEM : 0;
+}
+
+void tce__rwlock_fini(struct tce__rwlock *l)
+{
+	pthread_rwlock_destroy(&l->rw);
 }

@@ -79,4 +79,77 @@ static inline bool tce__lock_held(struct tce__lock *l)
 #endif
 }
 
+/*
+ * A reader-writer lock (pthread's). Debug builds record the writer and count
+ * readers, so code can assert that the lock guarding a field is held.
+ */
+struct tce__rwlock {
+	pthread_rwlock_t rw;
+#ifndef NDEBUG
+	atomic_uintptr_t writer;
+	atomic_int readers;
+#endif
+};
+
+int tce__rwlock_init(struct tce__rwlock *l);
+void tce__rwlock_fini(struct tce__rwlock *l);
+
+static inline void tce__read_lock(struct tce__rwlock *l)
+{
+	pthread_rwlock_rdlock(&l->rw);
+#ifndef NDEBUG
+	atomic_fetch_add_explicit(&l->readers, 1, memory_order_relaxed);
+#endif
+}
+
+static inline void tce__read_unlock(struct tce__rwlock *l)
+{
+#ifndef NDEBUG
+	atomic_fetch_sub_explicit(&l->readers, 1, memory_order_relaxed);
+#endif
+	pthread_rwlock_unlock(&l->rw);
+}
+
+static inline void tce__write_lock(struct tce__rwlock *l)
+{
+	pthread_rwlock_wrlock(&l->rw);
+#ifndef NDEBUG
+	atomic_store_explicit(&l->writer, (uintptr_t)pthread_self(), memory_order_relaxed);
+#endif
+}
+
+static inline void tce__write_unlock(struct tce__rwlock *l)
+{
+#ifndef NDEBUG
+	atomic_store_explicit(&l->writer, 0, memory_order_relaxed);
+#endif
+	pthread_rwlock_unlock(&l->rw);
+}
+
+/* Debug builds: the calling thread holds @l for writing. Release builds: true. */
+static inline bool tce__rwlock_held_write(struct tce__rwlock *l)
+{
+#ifndef NDEBUG
+	return atomic_load_explicit(&l->writer, memory_order_relaxed) == (uintptr_t)pthread_self();
+#else
+	(void)l;
+	return true;
+#endif
+}
+
+/*
+ * Debug builds: @l is held for writing by the caller, or for reading (by
+ * some thread: readers are not named). Release builds: true.
+ */
+static inline bool tce__rwlock_held(struct tce__rwlock *l)
+{
+#ifndef NDEBUG
+	return tce__rwlock_held_write(l) ||
+	       atomic_load_explicit(&l->readers, memory_order_relaxed) > 0;
+#else
+	(void)l;
+	return true;
+#endif
+}
+
 #endif /* TCE_UTIL_LOCK_H */

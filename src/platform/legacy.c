@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The legacy table-group ops (DECISIONS 13; spec vfio.md §1.5 "Legacy"):
+ * a pseries LPAR whose kernel has no dynamic-window ops, as before the 2024
+ * rework. The PE has one fixed 32-bit window of 4 KiB pages, the one
+ * ibm,dma-window names; there is no DDW, for the kernel or for an owner.
+ * An owner (VFIO v1) borrows that window's table: take keeps it and stops
+ * the kernel's DMA API, release clears what the owner left and gives the
+ * window back. Layer: platform.
+ */
+#include <errno.h>
+
+#include "platform/platform.h"
+
+static int lg_probe(struct tce__tg *tg)
+{
+	if (tce_machine_platform(tg->env->m) != TCE_PLATFORM_PSERIES)
+		return -EOPNOTSUPP;
+	tg->info = (struct tce_group_info){
+		.phb = tg->pe.phb, .pe = tg->pe.pe,
+		.tce32_start = tg->pe.def_bus, .tce32_size = tg->pe.def_size,
+		.pgsizes = 1ULL << 12, .max_dynamic_windows = 0, .max_levels = 1,
+		.dynamic_ops = false,
+	};
+	tg->pe.ddw = false;
+	return 0;
+}
+
+static int lg_boot(struct tce__tg *tg)
+{
+	int rc = 0;
+
+	if (!tg->tables[0])
+		rc = tce__pseries_default_table(tg, tg->pe.def_size >> 12, false, &tg->tables[0]);
+	return rc ? rc : tce__tg_dma(tg, tg->tables[0], &tg->dma32);
+}
+
+static int lg_table_size(const struct tce__tg *tg, uint32_t page_shift, uint64_t window_size,
+			 uint32_t levels, uint64_t *bytes)
+{
+	(void)tg, (void)page_shift, (void)window_size, (void)levels, (void)bytes;
+	return -EPERM; /* no dynamic-window ops */
+}
+
+static int lg_create_table(struct tce__tg *tg, const struct tce_window_req *req,
+			   struct tce_iommu_table **out)
+{
+	(void)tg, (void)req, (void)out;
+	return -EPERM;
+}
+
+static int lg_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_table *t)
+{
+	(void)tg, (void)num, (void)t;
+	return -EPERM;
+}
+
+/* Only the owner's borrowed window is "unset": its TCEs are cleared, the window stays. */
+static int lg_unset_window(struct tce__tg *tg, uint32_t num)
+{
+	if (num == 0 && tg->borrowed && tg->tables[0])
+		tce__iotable_clear_all(tg->tables[0]);
+	return 0;
+}
+
+static int lg_take(struct tce__tg *tg)
+{
+	tce__iotable_clear_all(tg->tables[0]); /* the kernel's TCEs, none in use */
+	tg->borrowed = true;
+	return 0;
+}
+
+static int lg_restore_default(struct tce__tg *tg)
+{
+	tce__tg_kernel_dma_destroy(tg);
+	if (!tg->tables[0])
+		return lg_boot(tg);
+	tce__iotable_clear_all(tg->tables[0]);
+	tg->tables[0]->release = NULL, tg->tables[0]->release_arg = NULL;
+	tg->borrowed = false;
+	return lg_boot(tg);
+}
+
+static void lg_enable_ddw(struct tce__tg *tg)
+{
+	(void)tg; /* no dynamic windows: 64-bit devices use the 32-bit window */
+}
+
+const struct tce__group_ops tce__legacy_group_ops = {
+	.probe = lg_probe,
+	.boot = lg_boot,
+	.table_size = lg_table_size,
+	.create_table = lg_create_table,
+	.set_window = lg_set_window,
+	.unset_window = lg_unset_window,
+	.take = lg_take,
+	.restore_default = lg_restore_default,
+	.enable_ddw = lg_enable_ddw,
+};
