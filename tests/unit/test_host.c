@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <tce.h>
@@ -446,6 +447,258 @@ static void coherent_buffers(void)
 	}
 }
 
+
+
+/* The built-in tree of @p, opened for edits into @blob. */
+static int edit_tree(enum tce_platform p, void *blob, int size)
+{
+	struct tce_machine *ref;
+	int rc = tce_machine_create_default(p, &ref);
+
+	if (rc)
+		return rc;
+	rc = fdt_open_into(tce_machine_fdt(ref), blob, size);
+	tce_machine_destroy(ref);
+	return rc;
+}
+
+/* The legacy profile: one fixed window an owner borrows (VFIO v1); no DDW anywhere. */
+static void legacy_profile(void)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_window_req req = { .num = 1, .page_shift = 12, .window_size = 1 << 28, .levels = 1 };
+	struct tce_iommu_table *t, *t2;
+	struct tce_iommu_table_info ti;
+	struct tce_device_dma_info di;
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct tce_host *h;
+	struct tce_device *d;
+	struct tce_group *g;
+	uint64_t real, bus, bytes;
+	uint8_t *p, buf[8];
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	CHECK_RC(tce_host_create_config(m, &cfg, &h), -EOPNOTSUPP);
+	tce_machine_destroy(m);
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	REQUIRE(tce_host_create_config(m, &cfg, &h) == 0);
+	REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+	g = tce_device_group(d);
+	tce_group_info(g, &gi);
+	CHECK(!gi.dynamic_ops);
+	CHECK_EQ(gi.max_dynamic_windows, 0);
+	CHECK_EQ(gi.pgsizes, 1ULL << 12);
+	CHECK_EQ(gi.tce32_size, 1ULL << 31);
+	CHECK_RC(tce_device_set_dma_mask(d, ~0ULL), 0);
+	tce_device_dma_info(d, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DEFAULT); /* no DDW on legacy */
+	REQUIRE(tce_host_alloc(h, 8192, &real, (void **)&p) == 0);
+	CHECK_RC(tce_device_map_page(d, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_group_take_ownership(g), -EBUSY); /* the kernel still maps */
+	CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
+	CHECK_RC(tce_group_get_table(g, 0, &t), -EPERM);
+	CHECK_RC(tce_group_take_ownership(g), 0);
+	CHECK_RC(tce_device_map_page(d, real, 4096, TCE_DIR_TO_DEVICE, &bus), -EBUSY);
+	CHECK_RC(tce_group_table_size(g, 12, 1 << 28, 1, &bytes), -EPERM);
+	CHECK_RC(tce_group_create_table(g, &req, &t), -EPERM);
+	CHECK_RC(tce_group_get_table(g, 1, &t), -ENOENT);
+	REQUIRE(tce_group_get_table(g, 0, &t) == 0);
+	CHECK_RC(tce_group_set_window(g, 0, t), -EPERM);
+	CHECK_RC(tce_group_unset_window(g, 0), -EPERM);
+	tce_iommu_table_info(t, &ti);
+	CHECK_EQ(ti.bus_offset, 0);
+	CHECK_EQ(ti.entries, 1ULL << 19);
+	CHECK_EQ(ti.page_shift, 12);
+	memcpy(p, "legacy!", 8);
+	CHECK_RC(tce_iommu_table_update(t, 33, 1, real, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(d), 33 << 12, buf, 8), 0);
+	CHECK(!memcmp(buf, "legacy!", 8));
+	/* Release clears what the owner left; the kernel maps again. */
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	CHECK_RC(tce_iommu_table_get(t, 33, &bytes), 0);
+	CHECK_EQ(bytes, 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(d), 33 << 12, buf, 8), -EFAULT);
+	tce_dev_eeh_thaw(tce_device_pci(d));
+	CHECK_RC(tce_group_take_ownership(g), 0);
+	REQUIRE(tce_group_get_table(g, 0, &t2) == 0);
+	CHECK(t2 == t);
+	tce_iommu_table_put(t2);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	tce_iommu_table_put(t);
+	tce_host_free(h, real, 8192);
+	tce_host_destroy(h);
+	tce_machine_destroy(m);
+}
+
+/* A pseries PE whose window node has no DDW properties gets the legacy ops. */
+static void pseries_without_ddw(void)
+{
+	static char blob[1 << 16];
+	struct tce_group_info gi;
+	struct tce_iommu_table *t;
+	struct tce_machine *m;
+	struct os o;
+	int phb;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	phb = fdt_path_offset(blob, "/pci@800000020000000");
+	fdt_delprop(blob, phb, "ibm,ddw-applicable");
+	fdt_delprop(blob, phb, "ibm,ddw-extensions");
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK(!gi.dynamic_ops);
+	tce_group_info(tce_device_group(o.b), &gi); /* the VF's node still has them */
+	CHECK(gi.dynamic_ops);
+	CHECK_EQ(gi.max_dynamic_windows, 1);
+	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
+	REQUIRE(tce_group_get_table(tce_device_group(o.a), 0, &t) == 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/* An owner's DDW the hypervisor failed is remembered; "too large" is not. */
+static void owner_ddw_failed_remembered(void)
+{
+	struct tce_window_req big = { .num = 1, .page_shift = 12, .window_size = 1ULL << 44, .levels = 1 };
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32, .levels = 1,
+				      .account = tt_account_fn };
+	struct tt_account acct = { 0 };
+	struct tce_iommu_table *t;
+	struct tce_group *g;
+	struct os o;
+
+	req.account_arg = &acct;
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	CHECK_RC(tce_group_create_table(g, &big, &t), -EINVAL); /* 2^32 TCEs: above the largest block */
+	tce_ctx_set_fail_nth(tce_machine_ctx(o.m), 2); /* the query, then the create */
+	CHECK_RC(tce_group_create_table(g, &req, &t), -ENODEV);
+	CHECK(!tce_ctx_fail_nth_armed(tce_machine_ctx(o.m)));
+	CHECK_EQ(acct.balance, 0);
+	CHECK_RC(tce_group_create_table(g, &req, &t), -ENODEV); /* not retried */
+	CHECK_EQ(acct.balance, 0);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+	/* A fresh host: "too large" first, then a good request succeeds. */
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	CHECK_RC(tce_group_create_table(g, &big, &t), -EINVAL);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	CHECK(acct.balance > 0);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_EQ(acct.balance, 0);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+}
+
+/*
+ * A VF's dynamic window at bus 0 that covers the PHB's 32-bit MMIO range
+ * [2 GiB, 3.75 GiB): the kernel's DMA API never hands out those addresses.
+ */
+static void ddw_reserves_mmio32(void)
+{
+	static char blob[1 << 16];
+	fdt32_t block[2] = { 0, cpu_to_fdt32(256) }, ram[4] = { 0, 0, cpu_to_fdt32(4), 0 };
+	struct tce_device_dma_info di;
+	struct tce_machine *m;
+	uint64_t bus[256], n = 0, i;
+	struct os o;
+	int rc = 0;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	fdt_setprop(blob, fdt_path_offset(blob, "/pci@800000020000000"), "libtce,largest-block",
+		    block, sizeof(block));
+	fdt_setprop(blob, fdt_path_offset(blob, "/memory@0"), "reg", ram, sizeof(ram));
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
+	tce_device_dma_info(o.b, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DYNAMIC);
+	CHECK_EQ(di.bus_start, 0);
+	CHECK_EQ(di.size, 1ULL << 32); /* 256 TCEs of 16 MiB */
+	for (i = 0; i < 256 && !rc; i++) {
+		rc = tce_device_map_page(o.b, i << 24, 1 << 24, TCE_DIR_BIDIRECTIONAL, &bus[n]);
+		if (rc)
+			break;
+		if (bus[n] >= 0x80000000ULL && bus[n] < 0xf0000000ULL)
+			tt_fail(__FILE__, __LINE__, "bus 0x%" PRIx64 " aliases MMIO", bus[n]);
+		n++;
+	}
+	CHECK_RC(rc, -ENOSPC);
+	CHECK_EQ(n, 256 - 1 - 112); /* entry 0 and the 112 entries of MMIO are never handed out */
+	for (i = 0; i < n; i++)
+		CHECK_RC(tce_device_unmap_page(o.b, bus[i], 1 << 24), 0);
+	shutdown(&o);
+}
+
+/* One powernv table backs 24 PEs (no fixed cap); each leaves in turn; the last clears it. */
+static void powernv_table_many_pes(void)
+{
+	static char blob[1 << 17];
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
+	struct tce_iommu_table *t;
+	struct tce_machine *m;
+	struct tce_host *h;
+	uint64_t real, tce;
+	uint8_t *p, buf[4];
+	uint32_t i, n;
+	int phb, node;
+	char name[32];
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	phb = fdt_path_offset(blob, "/pciex@3fffe40000000");
+	for (i = 0; i < 22; i++) {
+		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+
+		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		node = fdt_add_subnode(blob, phb, name);
+		REQUIRE(node >= 0);
+		fdt_setprop(blob, node, "reg", reg, sizeof(reg));
+		fdt_setprop_string(blob, node, "libtce,device", "dma-test");
+		fdt_setprop_u32(blob, node, "libtce,pe", 2 + i);
+	}
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(tce_host_create(m, &h) == 0);
+	n = tce_host_ngroups(h);
+	CHECK_EQ(n, 24);
+	for (i = 0; i < n; i++)
+		REQUIRE(tce_group_take_ownership(tce_host_group(h, i)) == 0);
+	REQUIRE(tce_group_create_table(tce_host_group(h, 0), &req, &t) == 0);
+	for (i = 0; i < n; i++)
+		CHECK_RC(tce_group_set_window(tce_host_group(h, i), 0, t), 0);
+	REQUIRE(tce_host_alloc(h, 4096, &real, (void **)&p) == 0);
+	memcpy(p, "all", 4);
+	CHECK_RC(tce_iommu_table_update(t, 5, 1, real, TCE_DIR_TO_DEVICE), 0);
+	for (i = 0; i < n; i++) {
+		struct tce_pci_dev *pci;
+
+		REQUIRE(tce_machine_device(m, i, &pci) == 0);
+		CHECK_RC(tce_dev_dma_read(pci, 5 << 12, buf, 4), 0);
+		CHECK(!memcmp(buf, "all", 4));
+		if (i + 1 < n) {
+			CHECK_RC(tce_group_unset_window(tce_host_group(h, i), 0), 0);
+			CHECK_RC(tce_iommu_table_get(t, 5, &tce), 0);
+			CHECK(tce != 0); /* still in use by the PEs that remain */
+		}
+	}
+	CHECK_RC(tce_group_unset_window(tce_host_group(h, n - 1), 0), 0);
+	CHECK_RC(tce_iommu_table_get(t, 5, &tce), 0);
+	CHECK_EQ(tce, 0);
+	for (i = 0; i < n; i++)
+		CHECK_RC(tce_group_release_ownership(tce_host_group(h, i)), 0);
+	tce_iommu_table_put(t);
+	tce_host_free(h, real, 4096);
+	tce_host_destroy(h);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(groups_boot),
 	TT_CASE(kernel_dma),
@@ -458,6 +711,11 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_shared_table),
 	TT_CASE(pseries_clear_before_unset),
 	TT_CASE(coherent_buffers),
+	TT_CASE(legacy_profile),
+	TT_CASE(pseries_without_ddw),
+	TT_CASE(owner_ddw_failed_remembered),
+	TT_CASE(ddw_reserves_mmio32),
+	TT_CASE(powernv_table_many_pes),
 };
 
 int main(int argc, char **argv)
