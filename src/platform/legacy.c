@@ -65,6 +65,8 @@ static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 
 static int lg_take(struct tce__tg *tg)
 {
+	if (!tg->tables[0])
+		return -ENODEV;
 	tce__iotable_clear_all(tg->tables[0]); /* the kernel's TCEs, none in use */
 	tg->borrowed = true;
 	return 0;
