@@ -188,6 +188,72 @@ static void sweep_ddw(void)
 	}
 }
 
+/*
+ * Release (and take) under faults, then retried without: the retry
+ * succeeds, the kernel maps again, and nothing leaks (a retried release
+ * used to leak the kernel's DMA object of the first attempt).
+ */
+static void sweep_hand_off(enum tce_platform p, enum tce_os_profile profile, bool release)
+{
+	struct tce_host_config cfg = { .profile = profile };
+	struct tce_ctx *ctx = tt_ctx();
+	bool armed = false;
+	uint64_t n;
+
+	for (n = 1; n < MAX_POINTS && !armed && !tt_failed(); n++) {
+		struct tce_machine *m = tt_machine(ctx, p);
+		struct tce_host *h = NULL;
+		struct tce_device *d;
+		struct tce_group *g;
+		uint64_t bus;
+		int rc;
+
+		REQUIRE(m && tce_host_create_config(m, &cfg, &h) == 0);
+		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+		g = tce_device_group(d);
+		if (release)
+			REQUIRE(tce_group_take_ownership(g) == 0);
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = release ? tce_group_release_ownership(g) : tce_group_take_ownership(g);
+		armed = tce_ctx_fail_nth_armed(ctx);
+		tce_ctx_set_fail_nth(ctx, 0);
+		CHECK(errno_like(rc));
+		if (tce_group_owned(g))
+			CHECK_RC(tce_group_release_ownership(g), 0);
+		CHECK(!tce_group_owned(g));
+		CHECK_RC(tce_device_map_page(d, 0x2000000, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+		CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+		tt_no_leak(ctx);
+	}
+	CHECK(armed);
+	CHECK(n > 2 || (!release && profile == TCE_OS_LEGACY)); /* legacy take calls nothing that can fail */
+	tt_ctx_done(ctx);
+}
+
+static void sweep_release_powernv(void)
+{
+	sweep_hand_off(TCE_PLATFORM_POWERNV, TCE_OS_DEFAULT, true);
+}
+
+static void sweep_release_pseries(void)
+{
+	sweep_hand_off(TCE_PLATFORM_PSERIES, TCE_OS_DEFAULT, true);
+}
+
+static void sweep_release_legacy(void)
+{
+	sweep_hand_off(TCE_PLATFORM_PSERIES, TCE_OS_LEGACY, true);
+}
+
+static void sweep_take_all(void)
+{
+	sweep_hand_off(TCE_PLATFORM_POWERNV, TCE_OS_DEFAULT, false);
+	sweep_hand_off(TCE_PLATFORM_PSERIES, TCE_OS_DEFAULT, false);
+	sweep_hand_off(TCE_PLATFORM_PSERIES, TCE_OS_LEGACY, false);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(sweep_host_create),
 	TT_CASE(sweep_owner_pseries_default),
@@ -195,6 +261,10 @@ static const struct tt_case cases[] = {
 	TT_CASE(sweep_owner_pseries_vf),
 	TT_CASE(sweep_owner_powernv),
 	TT_CASE(sweep_ddw),
+	TT_CASE(sweep_release_powernv),
+	TT_CASE(sweep_release_pseries),
+	TT_CASE(sweep_release_legacy),
+	TT_CASE(sweep_take_all),
 };
 
 int main(int argc, char **argv)
