@@ -598,8 +598,23 @@ enum tce_platform {
 };
 
 /*
- * A memory model: the host memory behind [real, real + len), or NULL when
- * the range is not memory. The default model is the machine's own RAM.
+ * The real address space. A machine's real addresses are a small set of
+ * regions; a real address in no region is not memory (a device's DMA to it
+ * faults with TCE_FAULT_BAD_REAL, an hcall naming it gets H_PARAMETER) and
+ * the library never touches it.
+ *
+ *   region 0    [0, ram_size): the RAM the tree's memory node describes. By
+ *               default the machine owns it (reserved, untouched until used);
+ *               with tce_machine_config.mem a VMM's callback backs it instead.
+ *   callers'    up to TCE_MAX_MEM_REGIONS regions above RAM added with
+ *               tce_machine_add_region(): the identity model (real address =
+ *               this process's virtual address, what tce-run uses) or a
+ *               callback over a VMM's guest RAM.
+ *
+ * A memory model callback: the host memory behind [real, real + len), or
+ * NULL when the range is not memory. The library asks only for ranges inside
+ * one region and calls it with the region set's read lock (and possibly a
+ * PE's lock) held: it must not call back into the machine.
  */
 typedef void *(*tce_mem_fn)(void *arg, uint64_t real, size_t len);
 
@@ -607,7 +622,8 @@ struct tce_machine_config {
 	struct tce_ctx *ctx;  /* in: NULL = the machine creates and owns one */
 	const void *dtb;      /* in: the flattened device tree */
 	size_t dtb_size;      /* in: its size in bytes */
-	tce_mem_fn mem;       /* in: NULL = the machine's RAM from the tree */
+	tce_mem_fn mem;       /* in: NULL = the machine owns the RAM the tree describes;
+			       * else it backs [0, ram_size) and the machine owns no RAM */
 	void *mem_arg;
 };
 
@@ -626,13 +642,16 @@ TCE_API int tce_machine_create_default(enum tce_platform platform, struct tce_ma
 TCE_API int tce_machine_create_dtb(const void *dtb, size_t size, struct tce_machine **out);
 
 /*
- * A machine from a .dtb file, or from a .dts file compiled with dtc (-ENOENT
- * if dtc is missing); @ctx as in tce_machine_config (NULL: the machine's
- * own). A file that cannot be read gives its errno.
+ * tce_machine_create_dtb_file() - a machine from a .dtb file (at most 1 MiB).
+ * @ctx as in tce_machine_config (NULL: the machine creates and owns one);
+ * the file is read into memory allocated through it. A .dts source must be
+ * compiled first (tcectl runs dtc).
+ * Return: 0; the errno of a file that cannot be opened or read (-ENOENT,
+ * -EACCES, ...); -EISDIR for a directory; -EINVAL for an empty, oversized or
+ * not regular file and for a refused tree; -ENOMEM.
+ * Context: may block (file I/O).
  */
 TCE_API int tce_machine_create_dtb_file(const char *path, struct tce_ctx *ctx,
-					struct tce_machine **out);
-TCE_API int tce_machine_create_dts_file(const char *path, struct tce_ctx *ctx,
 					struct tce_machine **out);
 
 /* tce_machine_destroy() - release the machine (and its context if it owns it). NULL is accepted. */
@@ -656,9 +675,10 @@ TCE_API int tce_machine_find_device(struct tce_machine *m, const char *pci_addr,
 /* What a machine holds, for inspection (tcectl machine). */
 struct tce_machine_info {
 	enum tce_platform platform;
-	uint64_t ram_size;
-	bool own_ram;           /* the machine owns its RAM (no caller memory model) */
+	uint64_t ram_size;   /* region 0: RAM at [0, ram_size) */
+	bool own_ram;        /* the machine owns its RAM (no tce_machine_config.mem) */
 	uint32_t nphbs, ndevs;
+	uint32_t nregions;   /* caller regions added, RAM not counted */
 };
 
 struct tce_phb_info {
@@ -691,10 +711,68 @@ TCE_API int tce_machine_pe(struct tce_machine *m, uint32_t phb, uint32_t j, stru
 TCE_API int tce_machine_device(struct tce_machine *m, uint32_t i, struct tce_pci_dev **out);
 
 /*
- * tce_machine_ram_ptr() - the host memory behind [real, real + len), or NULL
- * when the memory model refuses the range.
+ * tce_machine_ram_ptr() - the host memory behind [real, real + len) when the
+ * range lies inside ONE region (RAM or a caller region) and its memory model
+ * accepts it; NULL otherwise (len 0, a range in no region or spanning two).
+ * The pointer stays valid while the region does.
+ * Context: takes the region set's read lock.
  */
 TCE_API void *tce_machine_ram_ptr(struct tce_machine *m, uint64_t real_addr, size_t len);
+
+/* The most caller regions a machine holds (RAM not counted). */
+#define TCE_MAX_MEM_REGIONS 64
+
+/*
+ * One region of real addresses and the host memory behind it.
+ * For a region backed by hugetlb pages, page_shift is the huge page's.
+ */
+struct tce_mem_region {
+	uint64_t real_start;  /* first real address, aligned to 2^page_shift */
+	uint64_t size;        /* bytes: a non-zero multiple of 2^page_shift; the
+			       * region ends below 2^64 */
+	uint32_t page_shift;  /* the backing page size, 12..34 */
+	tce_mem_fn mem;       /* host memory of [real, real + len) inside the region;
+			       * NULL = identity: real address == this process's
+			       * virtual address */
+	void *mem_arg;
+};
+
+/*
+ * tce_machine_add_region() - add a caller region (copied) to @m's real
+ * address space, above its RAM. From now on TCEs may point into it and device DMA through
+ * them reaches its memory (for an identity region: the caller's own buffers,
+ * which must stay mapped until the region is removed).
+ * Return: 0; -EINVAL for bad fields (page_shift out of 12..34, misaligned
+ * start, size 0 or not a multiple of the page size, a range reaching 2^64,
+ * an identity range beyond this process's address space); -EBUSY when it overlaps RAM or
+ * another region; -ENOSPC with TCE_MAX_MEM_REGIONS regions already; -ENOMEM.
+ * Context: takes the region set's write lock (waits for DMA in flight);
+ * must not be called from a memory model callback.
+ */
+TCE_API int tce_machine_add_region(struct tce_machine *m, const struct tce_mem_region *r);
+
+/*
+ * tce_machine_remove_region() - remove the caller region that starts at
+ * @real_start and is @size bytes long. It returns only when no device DMA
+ * and no hcall is using the region any more: after it returns the caller may
+ * unmap or free the memory. TCEs that still point into the region stay in
+ * their tables; a device DMA through them faults (TCE_FAULT_BAD_REAL).
+ * Return: 0; -ENOENT when no caller region matches exactly (RAM is never a
+ * caller region).
+ * Context: takes the region set's write lock (may block while DMA is in
+ * flight); must not be called from a memory model callback.
+ */
+TCE_API int tce_machine_remove_region(struct tce_machine *m, uint64_t real_start, uint64_t size);
+
+/*
+ * tce_machine_find_region() - the region holding @real, copied to @out. RAM
+ * is reported as real_start 0, size ram_size, page_shift 12 and the callback
+ * that gives its memory (the machine's own, or tce_machine_config.mem).
+ * Return: 0; -ENOENT when @real is in no region.
+ * Context: takes the region set's read lock.
+ */
+TCE_API int tce_machine_find_region(struct tce_machine *m, uint64_t real,
+				    struct tce_mem_region *out);
 
 /* ------------------------------------------------------------------------ */
 /* Device DMA, faults and EEH                                               */
@@ -706,7 +784,7 @@ enum tce_fault_reason {
 	TCE_FAULT_NO_WINDOW = 1,  /* no enabled window contains the bus address */
 	TCE_FAULT_NO_TCE = 2,     /* the TCE is empty */
 	TCE_FAULT_PERMISSION = 3, /* the TCE lacks READ (device read) or WRITE */
-	TCE_FAULT_BAD_REAL = 4,   /* the TCE points outside memory */
+	TCE_FAULT_BAD_REAL = 4,   /* the TCE points at a real address in no region */
 	TCE_FAULT_FROZEN = 5,     /* the PE was frozen by an earlier fault */
 };
 
@@ -722,10 +800,13 @@ struct tce_fault {
  * tce_dev_dma_read() / tce_dev_dma_write() - a device's DMA of @len bytes at
  * @bus_addr, through translation, split at IOMMU page boundaries, all or
  * nothing. A device read needs READ in every TCE, a write needs WRITE.
+ * A byte whose real address is in no region faults the whole access with
+ * TCE_FAULT_BAD_REAL before anything is copied.
  * Return: 0; -EINVAL for len 0 or a wrapping range; -EFAULT when the access
  * faults (the fault is recorded and the device's PE frozen); -EIO when the
- * PE is frozen.
- * Context: takes the PHB's TCE cache lock and the PE's lock.
+ * PE is frozen; -ENOMEM.
+ * Context: takes the PHB's TCE cache lock and the PE's lock, and the region
+ * set's read lock from the lookup of a caller region until the copy is done.
  */
 TCE_API int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t len);
 TCE_API int tce_dev_dma_write(struct tce_pci_dev *d, uint64_t bus_addr, const void *buf,

@@ -56,7 +56,7 @@ static int load(const struct opts *o, struct tce_ctx *ctx, struct tce_machine **
 	if (o->dtb)
 		return tce_machine_create_dtb_file(o->dtb, ctx, m);
 	if (o->dts)
-		return tce_machine_create_dts_file(o->dts, ctx, m);
+		return tcectl_load_dts(o->dts, ctx, m);
 	rc = tce_machine_create_default(o->platform, &ref);
 	if (rc)
 		return rc;

@@ -2,8 +2,8 @@
 /*
  * The pseries hypervisor's TCE hcalls, validated as KVM intends and with
  * DECISIONS.md's choices: unknown or disabled LIOBN, misaligned IOBA, a range
- * that leaves the window or wraps, a TCE whose real page the memory model
- * refuses, all give H_PARAMETER and change nothing; multi-entry calls
+ * that leaves the window or wraps, a TCE whose real page is not wholly in
+ * the machine's regions, all give H_PARAMETER and change nothing; multi-entry calls
  * validate every entry before applying any. The hypervisor invalidates the
  * PHB's TCE cache for every entry it changes. Reserved TCE bits (0xffc) are
  * not stored: a TCE is kept as its page address and permission. Layer: fw.
@@ -58,7 +58,10 @@ static long hv_range(const struct hv_win *w, uint64_t ioba, uint64_t npages, uin
 	return TCE_H_SUCCESS;
 }
 
-/* A TCE the guest may store: no permission (a clear), or an aligned page of memory. */
+/*
+ * A TCE the guest may store: no permission (a clear), or an aligned page
+ * whose every byte is in some region of the real address space.
+ */
 static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tce)
 {
 	uint64_t addr = tce & ~tce__low_mask(w->shift);
@@ -133,11 +136,29 @@ static long h_stuff_tce(const struct hv_win *w, uint64_t *args)
 	return TCE_H_SUCCESS;
 }
 
+/*
+ * Copy the guest's list of @count TCEs at real @real (inside one region:
+ * the list is aligned to 4 KiB, regions to their pages), holding the region
+ * set's read lock while it is read when it lies above RAM.
+ */
+static bool copy_list(struct tce_machine *m, uint64_t real, uint64_t count, uint64_t *list)
+{
+	uint64_t got = count * 8, i;
+	bool locked = false;
+	const uint64_t *src = tce__mem_piece(m, real, &got, &locked);
+	bool ok = src && got == count * 8;
+
+	for (i = 0; ok && i < count; i++)
+		list[i] = be64toh(__atomic_load_n(&src[i], __ATOMIC_RELAXED));
+	if (locked)
+		tce__regions_read_unlock(m);
+	return ok;
+}
+
 /* H_PUT_TCE_INDIRECT: copy the list, validate all of it, then apply. */
 static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
 {
 	uint64_t list[TCE_INDIRECT_MAX], idx, count = args[3], i;
-	const uint64_t *src;
 	long rc;
 
 	if (!count || count > TCE_INDIRECT_MAX || (args[2] & (TCE_INDIRECT_ALIGN - 1)))
@@ -145,11 +166,9 @@ static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, ui
 	rc = hv_range(w, args[1], count, &idx);
 	if (rc)
 		return rc;
-	src = m->mem(m->mem_arg, args[2], (size_t)count * 8);
-	if (!src)
+	if (!copy_list(m, args[2], count, list))
 		return TCE_H_PARAMETER;
 	for (i = 0; i < count; i++) {
-		list[i] = be64toh(__atomic_load_n(&src[i], __ATOMIC_RELAXED));
 		if (!tce_valid(m, w, list[i]))
 			return TCE_H_PARAMETER;
 		list[i] = stored(w, list[i]);

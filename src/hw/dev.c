@@ -38,26 +38,36 @@ struct chunk {
 	size_t len;
 };
 
-/* Translate every page of the access; host runs into @c. Context: PE lock. */
-static int dma_plan(struct tce_pci_dev *d, uint64_t bus, size_t len, bool write, struct chunk *c)
+/*
+ * Translate every page of the access; host runs into @c, split at IOMMU page
+ * and region boundaries. Both fall on 4 KiB boundaries of the bus address,
+ * so max_chunks() bounds the runs. *@locked: the region set's read lock was
+ * taken (a run above RAM); it is held until the copy is done.
+ * Context: PE lock.
+ */
+static int dma_plan(struct tce_pci_dev *d, uint64_t bus, size_t len, bool write, struct chunk *c,
+		    bool *locked)
 {
-	uint64_t real, avail;
-	size_t n = 0, step;
+	uint64_t real, avail, step;
+	size_t n = 0;
 	enum tce_fault_reason why;
 
 	while (len) {
 		why = tce__pe_translate(d->pe, d->name, bus, write, &real, &avail);
 		if (why)
 			return why == TCE_FAULT_FROZEN ? -EIO : -EFAULT;
-		step = (size_t)tce__min_u64(len, avail);
-		c[n].host = d->m->mem(d->m->mem_arg, real, step);
-		if (!c[n].host) {
-			tce__pe_fault(d->pe, d->name, bus, write, TCE_FAULT_BAD_REAL);
-			return -EFAULT;
+		for (avail = tce__min_u64(len, avail); avail; avail -= step) {
+			step = avail;
+			c[n].host = tce__mem_piece(d->m, real, &step, locked);
+			if (!c[n].host) {
+				tce__pe_fault(d->pe, d->name, bus, write, TCE_FAULT_BAD_REAL);
+				return -EFAULT;
+			}
+			c[n++].len = (size_t)step;
+			real += step;
+			bus += step;
+			len -= (size_t)step;
 		}
-		c[n++].len = step;
-		bus += step;
-		len -= step;
 	}
 	return 0;
 }
@@ -79,6 +89,7 @@ static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, b
 	size_t i, n, bytes = 0;
 	uint64_t end;
 	uint8_t *p = buf;
+	bool locked = false;
 	int rc;
 
 	if (!len || len > DMA_MAX_LEN || tce__add_overflows(bus, len, &end))
@@ -91,7 +102,7 @@ static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, b
 			return -ENOMEM;
 	}
 	tce__lock(&d->pe->lock);
-	rc = dma_plan(d, bus, len, write, c);
+	rc = dma_plan(d, bus, len, write, c, &locked);
 	tce__unlock(&d->pe->lock);
 	for (i = 0; !rc && i < n && c[i].len; p += c[i].len, i++) {
 		if (write)
@@ -99,6 +110,8 @@ static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, b
 		else
 			memcpy(p, c[i].host, c[i].len);
 	}
+	if (locked)
+		tce__regions_read_unlock(d->m);
 	if (c != stack)
 		tce__free(d->m->ctx, c, bytes);
 	return rc;

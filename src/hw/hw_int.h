@@ -4,7 +4,7 @@
  * slots, the PHB's TCE cache, PCI functions and the memory model.
  * Layer: hw. Includes table, util and the public header.
  *
- *  machine ─┬─ RAM (or a caller's memory model)
+ *  machine ─┬─ real address space: RAM (region 0) + caller regions
  *           ├─ phb[i] ─┬─ TCE cache (sets × ways, killed by range or PE)
  *           │          └─ pe[j] ─── slot[0..1]: enabled, bus range, page shift,
  *           │                       LIOBN (pseries), table, EEH state
@@ -12,6 +12,8 @@
  */
 #ifndef TCE_HW_HW_INT_H
 #define TCE_HW_HW_INT_H
+
+#include <pthread.h>
 
 #include "util/lock.h"
 #include "util/util.h"
@@ -99,16 +101,33 @@ struct tce_pci_dev {
 	struct tce__dmatest dt;
 };
 
+/*
+ * The caller regions of the real address space, above RAM (mem.c). A
+ * sorted array: a lookup is a binary search (at most 6 probes for the 64
+ * regions allowed) and an add checks only its two neighbours for overlap.
+ * The lock is a pthread rwlock (TSan understands it): readers are device DMA
+ * (lookup through the end of the copy), hcalls reading an INDIRECT list,
+ * tce__real_ok() and the find/ram_ptr calls; writers are add and remove.
+ */
+struct tce__regions {
+	pthread_rwlock_t lock;      /* guards r[], n and cap */
+	struct tce_mem_region *r;   /* r[0..n): sorted by real_start, disjoint, above RAM */
+	uint32_t n, cap;
+};
+
 struct tce_machine {
 	struct tce_ctx *ctx;
 	bool own_ctx;
 	enum tce_platform platform;
 	void *fdt;
 	size_t fdt_size;
-	uint8_t *ram;
+	/* Region 0, [0, ram_size): fixed at creation, read without a lock. */
+	uint8_t *ram;          /* the machine's own RAM, or NULL when mem is a caller's */
 	uint64_t ram_size;
-	tce_mem_fn mem;
+	tce_mem_fn mem;        /* the memory behind RAM: ours over ram, or the config's */
 	void *mem_arg;
+	struct tce__regions regions;
+	bool regions_init;     /* regions.lock is initialised */
 	struct tce__phb *phbs;
 	uint32_t nphbs, nphbs_alloc;
 	struct tce_pci_dev *devs;
@@ -130,12 +149,48 @@ struct tce__pe *tce__phb_pe(struct tce__phb *phb, uint32_t num);
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
 					bool write, uint64_t *real, uint64_t *avail);
 
-/* Is [real, real + len) memory? The built-in RAM is checked inline. */
+/* ---- the real address space (mem.c) ---- */
+
+/*
+ * Set up the real address space once the tree gave ram_size: the region
+ * lock, and RAM (reserved) unless @cfg supplies its memory. 0 or -ENOMEM;
+ * tce__mem_fini() undoes whatever was done.
+ */
+int tce__mem_init(struct tce_machine *m, const struct tce_machine_config *cfg);
+void tce__mem_fini(struct tce_machine *m);
+
+/* The number of caller regions. Context: takes the read lock. */
+uint32_t tce__regions_count(const struct tce_machine *m);
+
+static inline void tce__regions_read_lock(struct tce_machine *m)
+{
+	pthread_rwlock_rdlock(&m->regions.lock);
+}
+
+static inline void tce__regions_read_unlock(struct tce_machine *m)
+{
+	pthread_rwlock_unlock(&m->regions.lock);
+}
+
+/*
+ * The host memory at @real and, in *@len (in: at most; out: how many), the
+ * bytes of [real, real + *len) that lie in the one region holding @real;
+ * NULL when @real is in no region or its callback refuses. RAM needs no
+ * lock. The first lookup above RAM takes the region set's read lock and sets
+ * *@locked; the caller drops it (tce__regions_read_unlock) once it is done
+ * with the memory. Context: never called with the write lock held.
+ */
+void *tce__mem_piece(struct tce_machine *m, uint64_t real, uint64_t *len, bool *locked);
+
+/* Is every byte of [real, real + len) (len > 0) in some region? Takes and drops the read lock. */
+bool tce__real_ok_slow(struct tce_machine *m, uint64_t real, uint64_t len);
+
+/* tce__real_ok_slow() with the machine's own RAM checked inline: no lock, no call. */
 static inline bool tce__real_ok(struct tce_machine *m, uint64_t real, uint64_t len)
 {
-	if (m->ram)
-		return real < m->ram_size && len <= m->ram_size - real;
-	return m->mem(m->mem_arg, real, (size_t)len) != NULL;
+	if (m->ram && real < m->ram_size && len <= m->ram_size - real)
+		return true;
+	return tce__real_ok_slow(m, real, len);
 }
 
 /*

@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The machine object: creation from a tree (built-in, blob, .dtb or .dts
- * file), its RAM and memory model, lookups of devices, PEs and LIOBNs, and
- * the reset that puts every PE's window slots back as the tree describes.
- * Layer: hw.
+ * The machine object: creation from a tree (built-in, blob or .dtb file),
+ * lookups of devices, PEs and LIOBNs, and the reset that puts every PE's
+ * window slots back as the tree describes. Its real address space is in
+ * mem.c. Layer: hw.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hw/hw_int.h"
@@ -23,16 +21,6 @@ extern const unsigned char tce__builtin_powernv_dtb[];
 extern const size_t tce__builtin_powernv_dtb_size;
 
 #define MAX_DTB (1u << 20)
-
-static void *ram_model(void *arg, uint64_t real, size_t len)
-{
-	struct tce_machine *m = arg;
-	uint64_t end;
-
-	if (tce__add_overflows(real, len, &end) || end > m->ram_size)
-		return NULL;
-	return m->ram + real;
-}
 
 static void destroy_phbs(struct tce_machine *m)
 {
@@ -66,27 +54,11 @@ void tce_machine_destroy(struct tce_machine *m)
 		tce__lock_fini(&m->devs[i].lock);
 	tce__free(ctx, m->phbs, (size_t)m->nphbs_alloc * sizeof(*m->phbs));
 	tce__free(ctx, m->devs, (size_t)m->ndevs_alloc * sizeof(*m->devs));
-	tce__pages_free(ctx, m->ram, m->ram ? m->ram_size : 0);
+	tce__mem_fini(m);
 	tce__free(ctx, m->fdt, m->fdt_size);
 	tce__free(ctx, m, sizeof(*m));
 	if (own)
 		tce_ctx_destroy(ctx);
-}
-
-/* RAM is reserved, not touched: pages appear when DMA or a test writes them. */
-static int machine_memory(struct tce_machine *m, const struct tce_machine_config *cfg)
-{
-	if (cfg->mem) {
-		m->mem = cfg->mem;
-		m->mem_arg = cfg->mem_arg;
-		return 0;
-	}
-	m->ram = tce__pages_alloc(m->ctx, m->ram_size);
-	if (!m->ram)
-		return -ENOMEM;
-	m->mem = ram_model;
-	m->mem_arg = m;
-	return 0;
 }
 
 static int machine_reset(struct tce_machine *m)
@@ -113,7 +85,7 @@ static int machine_build(struct tce_machine *m, const struct tce_machine_config 
 	m->fdt_size = cfg->dtb_size;
 	rc = tce__dt_parse(m);
 	if (!rc)
-		rc = machine_memory(m, cfg);
+		rc = tce__mem_init(m, cfg);
 	return rc ? rc : machine_reset(m);
 }
 
@@ -158,119 +130,80 @@ int tce_machine_create_default(enum tce_platform platform, struct tce_machine **
 	return -EINVAL;
 }
 
-/* Read a whole file of at most MAX_DTB bytes. */
-static int read_file(const char *path, void **buf, size_t *size)
+/* Read all @size bytes of @fd: -EIO when the file ends early. */
+static int read_all(int fd, uint8_t *buf, size_t size)
+{
+	ssize_t got;
+
+	while (size) {
+		got = read(fd, buf, size);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		buf += got;
+		size -= (size_t)got;
+	}
+	return 0;
+}
+
+/* The size of the regular file behind @fd: -EISDIR, or -EINVAL unless 1..MAX_DTB bytes. */
+static int file_size(int fd, size_t *size)
 {
 	struct stat st;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > MAX_DTB)
+		return -EINVAL;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+/* Read a whole .dtb into memory from @ctx (free it with tce__free(ctx, *buf, *size)). */
+static int read_file(struct tce_ctx *ctx, const char *path, void **buf, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || st.st_size <= 0 || st.st_size > MAX_DTB)
-		rc = -EINVAL;
-	*buf = rc ? NULL : malloc((size_t)st.st_size);
+	rc = file_size(fd, size);
+	*buf = rc ? NULL : tce__malloc(ctx, *size);
 	if (!rc && !*buf)
 		rc = -ENOMEM;
-	if (!rc) {
-		got = read(fd, *buf, (size_t)st.st_size);
-		rc = got == st.st_size ? 0 : -EIO;
-		*size = (size_t)st.st_size;
-	}
+	if (!rc)
+		rc = read_all(fd, *buf, *size);
 	close(fd);
-	if (rc) {
-		free(*buf);
-		*buf = NULL;
-	}
+	if (rc && *buf)
+		tce__free(ctx, *buf, *size);
 	return rc;
 }
 
+/* With @ctx NULL the file is read through a fresh context the machine then owns. */
 int tce_machine_create_dtb_file(const char *path, struct tce_ctx *ctx, struct tce_machine **out)
 {
 	struct tce_machine_config cfg = { .ctx = ctx };
-	size_t size = 0;
+	struct tce_ctx *own = NULL;
 	void *buf = NULL;
-	int rc = read_file(path, &buf, &size);
-
-	if (rc)
-		return rc;
-	cfg.dtb = buf, cfg.dtb_size = size;
-	rc = tce_machine_create(&cfg, out);
-	free(buf);
-	return rc;
-}
-
-/* The child: dtc compiling @dts to a blob on the pipe's write end. */
-static void exec_dtc(const char *dts, int out)
-{
-	int null = open("/dev/null", O_WRONLY);
-
-	if (null >= 0)
-		dup2(null, STDERR_FILENO);
-	dup2(out, STDOUT_FILENO);
-	execlp("dtc", "dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "-", dts, (char *)NULL);
-	_exit(127);
-}
-
-/* Read at most MAX_DTB bytes of the blob; -EINVAL if there are more. */
-static int read_blob(int fd, void *buf, size_t *size)
-{
-	ssize_t got;
-
-	*size = 0;
-	while ((got = read(fd, (char *)buf + *size, MAX_DTB - *size)) > 0) {
-		*size += (size_t)got;
-		if (*size == MAX_DTB)
-			return -EINVAL;
-	}
-	return got < 0 ? -errno : 0;
-}
-
-/*
- * Compile @dts with dtc, the blob read from a pipe (no temporary file).
- * -ENOENT when dtc cannot be run, -EINVAL when it refuses the source.
- */
-static int run_dtc(const char *dts, void *buf, size_t *size)
-{
-	int fds[2], status, rc;
-	pid_t pid;
-
-	if (pipe(fds))
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		exec_dtc(dts, fds[1]);
-	}
-	close(fds[1]);
-	rc = pid < 0 ? -errno : read_blob(fds[0], buf, size);
-	close(fds[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return pid < 0 ? rc : -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -ENOENT;
-	return !rc && WIFEXITED(status) && WEXITSTATUS(status) == 0 && *size ? rc : -EINVAL;
-}
-
-int tce_machine_create_dts_file(const char *path, struct tce_ctx *ctx, struct tce_machine **out)
-{
-	struct tce_machine_config cfg = { .ctx = ctx };
-	void *buf;
 	int rc;
 
-	if (access(path, R_OK))
-		return -errno;
-	buf = malloc(MAX_DTB);
-	if (!buf)
+	if (!path)
+		return -EINVAL;
+	if (!ctx && tce_ctx_create(&own))
 		return -ENOMEM;
-	rc = run_dtc(path, buf, &cfg.dtb_size);
-	if (rc == -EINVAL && ctx)
-		tce__err(ctx, "device tree: %s: dtc could not compile it", path);
+	cfg.ctx = ctx ? ctx : own;
+	rc = read_file(cfg.ctx, path, &buf, &cfg.dtb_size);
 	if (!rc) {
 		cfg.dtb = buf;
 		rc = tce_machine_create(&cfg, out);
+		tce__free(cfg.ctx, buf, cfg.dtb_size);
 	}
-	free(buf);
+	if (!rc && own)
+		(*out)->own_ctx = true;
+	else if (own)
+		tce_ctx_destroy(own);
 	return rc;
 }
 
@@ -292,11 +225,6 @@ struct tce_ctx *tce_machine_ctx(struct tce_machine *m)
 enum tce_platform tce_machine_platform(const struct tce_machine *m)
 {
 	return m->platform;
-}
-
-void *tce_machine_ram_ptr(struct tce_machine *m, uint64_t real_addr, size_t len)
-{
-	return len ? m->mem(m->mem_arg, real_addr, len) : NULL;
 }
 
 /* "DDDD:BB:DD.F": hex fields of exactly 4, 2, 2 and 1 digits. */
@@ -361,7 +289,7 @@ void tce_machine_info(const struct tce_machine *m, struct tce_machine_info *out)
 {
 	*out = (struct tce_machine_info){ .platform = m->platform, .ram_size = m->ram_size,
 					  .own_ram = m->ram != NULL, .nphbs = m->nphbs,
-					  .ndevs = m->ndevs };
+					  .ndevs = m->ndevs, .nregions = tce__regions_count(m) };
 }
 
 int tce_machine_phb(struct tce_machine *m, uint32_t i, struct tce_phb_info *out)

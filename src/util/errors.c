@@ -30,6 +30,7 @@ static const struct err_entry err_table[] = {
 	{ EBUSY, "EBUSY", "resource busy" },
 	{ EEXIST, "EEXIST", "already exists" },
 	{ ENODEV, "ENODEV", "no such device" },
+	{ EISDIR, "EISDIR", "is a directory" },
 	{ EINVAL, "EINVAL", "invalid argument" },
 	{ ENOSPC, "ENOSPC", "no space left" },
 	{ ENOTTY, "ENOTTY", "inappropriate ioctl for device" },

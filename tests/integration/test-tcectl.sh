@@ -1,10 +1,12 @@
 #!/bin/sh
 # tcectl end to end: the demo passes every check on both platforms (its JSON
 # summary says so), `tcectl machine` prints the built-in machines and refuses
-# malformed or missing device trees with a clear message. Prints TAP.
-# Usage: test-tcectl.sh TCECTL
+# malformed or missing device trees with a clear message, and loads a .dts
+# (tcectl runs dtc, the library reads only blobs). Prints TAP.
+# Usage: test-tcectl.sh TCECTL SOURCE_DIR
 set -u
 tcectl=$1
+src=$2
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
@@ -14,7 +16,7 @@ result() { # result OK|FAIL name [detail]
 		failed=$((failed + 1)); echo "not ok $n - $2"; [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
 	fi
 }
-echo "1..7"
+echo "1..10"
 
 out=$("$tcectl" demo --json 2>&1); rc=$?
 last=$(printf '%s\n' "$out" | tail -1)
@@ -48,4 +50,15 @@ else result FAIL "machine: a .dts dtc rejects" "$out"; fi
 out=$("$tcectl" machine --dts "$tmp/missing.dts" 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'ENOENT'; then result OK "machine: a missing file";
 else result FAIL "machine: a missing file" "$out"; fi
+out=$("$tcectl" machine --dts "$src/src/hw/machines/powernv.dts" --json 2>&1); rc=$?
+if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '"platform":"powernv"'; then result OK "machine --dts: dtc compiles the built-in source";
+else result FAIL "machine --dts: dtc compiles the built-in source" "$out"; fi
+
+out=$("$tcectl" machine --dtb "$tmp" 2>&1); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'EISDIR'; then result OK "machine --dtb: a directory is EISDIR";
+else result FAIL "machine --dtb: a directory is EISDIR" "$out"; fi
+
+out=$("$tcectl" machine --dtb "$src/src/hw/machines/pseries.dts" 2>&1); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'EINVAL'; then result OK "machine --dtb: a .dts given as a blob is refused";
+else result FAIL "machine --dtb: a .dts given as a blob is refused" "$out"; fi
 [ "$failed" -eq 0 ]

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Machines from device trees: the built-in pseries and powernv machines,
- * creation from blobs, .dtb and .dts files, device lookup, the memory model,
+ * creation from blobs and .dtb files, device lookup, the memory model,
  * and a long list of malformed or hostile trees, each refused with -EINVAL
  * and a log line naming the node and property.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <tce.h>
 
 #include "harness.h"
+#include "tt_table.h"
 
 #ifndef TCE_SOURCE_DIR
 #error "TCE_SOURCE_DIR must name the source tree"
@@ -88,12 +90,51 @@ static void from_files(void)
 	tce_machine_destroy(m);
 	unlink(path);
 	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", NULL, &m), -ENOENT);
-	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/src/hw/machines/pseries.dts", NULL, &m), 0);
-	if (m)
-		CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_PSERIES);
-	tce_machine_destroy(m);
-	CHECK_RC(tce_machine_create_dts_file(TCE_SOURCE_DIR "/meson.build", NULL, &m), -EINVAL);
+	CHECK_RC(tce_machine_create_dtb_file(TCE_SOURCE_DIR "/src", NULL, &m), -EISDIR);
+	CHECK_RC(tce_machine_create_dtb_file("/dev/null", NULL, &m), -EINVAL);
+	CHECK_RC(tce_machine_create_dtb_file(NULL, NULL, &m), -EINVAL);
+	/* A .dts is source, not a blob: the library does not run dtc. */
+	CHECK_RC(tce_machine_create_dtb_file(TCE_SOURCE_DIR "/src/hw/machines/pseries.dts", NULL, &m),
+		 -EINVAL);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	REQUIRE(fd >= 0);
+	close(fd);
+	CHECK_RC(tce_machine_create_dtb_file(path, NULL, &m), -EINVAL); /* empty */
+	unlink(path);
 	tce_machine_destroy(src);
+}
+
+/* Reading a .dtb allocates through the caller's context: every allocation may fail. */
+static void dtb_file_fail_nth(void)
+{
+	struct tce_machine *m = NULL, *src = builtin(TCE_PLATFORM_PSERIES);
+	struct tce_ctx *ctx = tt_ctx();
+	char path[] = "/tmp/libtce-test-XXXXXX";
+	int fd = mkstemp(path), rc = -1;
+	uint64_t n;
+
+	REQUIRE(src && fd >= 0);
+	CHECK((size_t)write(fd, tce_machine_fdt(src), tce_machine_fdt_size(src)) ==
+	      tce_machine_fdt_size(src));
+	close(fd);
+	for (n = 1; n < 100; n++) {
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = tce_machine_create_dtb_file(path, ctx, &m);
+		if (tce_ctx_fail_nth_armed(ctx))
+			break;
+		CHECK_RC(rc, -ENOMEM);
+		tt_no_leak(ctx);
+	}
+	tce_ctx_set_fail_nth(ctx, 0);
+	CHECK_RC(rc, 0);
+	CHECK(n > 2); /* the file buffer, then the machine */
+	if (!rc)
+		CHECK_EQ(tce_machine_ctx(m), ctx);
+	tce_machine_destroy(m);
+	tt_no_leak(ctx);
+	unlink(path);
+	tce_machine_destroy(src);
+	tt_ctx_done(ctx);
 }
 
 /* ---- hostile trees ---- */
@@ -298,6 +339,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(builtin_pseries),
 	TT_CASE(builtin_powernv),
 	TT_CASE(from_files),
+	TT_CASE(dtb_file_fail_nth),
 	TT_CASE(malformed_blobs),
 	TT_CASE(bad_memory),
 	TT_CASE(bad_dma_windows),
