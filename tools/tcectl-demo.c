@@ -7,7 +7,11 @@
  * (3) PE 0 is handed to an external owner: the kernel's windows go, the
  * owner creates a window with the table-group ops, maps by exchange, DMAs,
  * clears and removes it, and gives the PE back: the default window returns
- * and kernel DMA works again; (4) the same for the SR-IOV virtual function.
+ * and kernel DMA works again; (4) the same for the SR-IOV virtual function;
+ * (5) on a powernv machine whose real address space also holds this
+ * process's own malloc'ed buffers (an identity region, as tce-run uses), an
+ * owner maps them and the device copies between them; a TCE to an address
+ * in no region faults; clearing releases the pages after the kill.
  * Every check is printed; the exit status is 1 if any failed; with --json
  * the last line is a summary. Layer: front end; uses only <tce.h>.
  */
@@ -17,6 +21,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,6 +372,97 @@ static int platform_run(struct demo *d, enum tce_platform p, struct run_stats *s
 	return 0;
 }
 
+/* Releases the owner's callback saw (step 5). */
+struct releases {
+	unsigned n, dirty;
+};
+
+static void count_release(void *arg, uint64_t idx, uint64_t real, bool dirty)
+{
+	struct releases *r = arg;
+
+	(void)idx, (void)real;
+	r->n++;
+	r->dirty += dirty;
+}
+
+/* (5) The owner's DMA into this process's own buffers, seen through an identity region. */
+static void caller_copy(struct demo *d, struct tce_device *dev, struct tce_iommu_table *t,
+			uint8_t *buf, size_t half)
+{
+	struct tce_iommu_table_info ti;
+	struct releases rel = { 0 };
+	struct tce_fault f;
+	uint64_t bs, bd, bad;
+	uint8_t probe[8];
+	bool ok;
+
+	tce_iommu_table_info(t, &ti);
+	tce_iommu_table_set_release(t, count_release, &rel);
+	memset(buf, 0xc3, half), memset(buf + half, 0, half);
+	bs = (ti.first_idx + 2) << ti.page_shift, bd = (ti.first_idx + 3) << ti.page_shift;
+	ok = !tce_iommu_table_update(t, ti.first_idx + 2, 1, (uintptr_t)buf, TCE_DIR_TO_DEVICE) &&
+	     !tce_iommu_table_update(t, ti.first_idx + 3, 1, (uintptr_t)buf + half,
+				     TCE_DIR_FROM_DEVICE) &&
+	     device_copy(tce_device_pci(dev), bs, bd, COPY_LEN) == 1 &&
+	     checksum(buf, COPY_LEN) == checksum(buf + half, COPY_LEN);
+	check(d, ok, "(5) the device copied between two malloc'ed buffers of this process");
+	bad = (uintptr_t)buf + 2 * half; /* just past the region: in no region */
+	ok = !tce_iommu_table_update(t, ti.first_idx + 4, 1, bad, TCE_DIR_TO_DEVICE) &&
+	     tce_dev_dma_read(tce_device_pci(dev), (ti.first_idx + 4) << ti.page_shift, probe, 8) ==
+		     -EFAULT &&
+	     tce_dev_eeh_frozen(tce_device_pci(dev), &f) && f.reason == TCE_FAULT_BAD_REAL;
+	tce_dev_eeh_thaw(tce_device_pci(dev));
+	check(d, ok, "(5) a TCE to an address in no region faults the PE (bad real address)");
+	ok = !tce_iommu_table_clear(t, ti.first_idx, ti.entries) && rel.n == 3 && rel.dirty == 1;
+	check(d, ok, "(5) cleared: %u pages released after the kill, %u of them dirty", rel.n,
+	      rel.dirty);
+}
+
+/* (5) A machine whose real address space also holds the caller's memory (what tce-run uses). */
+static void step_caller_memory(struct demo *d)
+{
+	const size_t half = 1 << 16;
+	struct tce_mem_region r = { .size = 2 * half, .page_shift = 12 };
+	struct tce_iommu_table *t = NULL;
+	struct tce_machine *m = NULL;
+	struct tce_host *h = NULL;
+	struct tce_device *dev;
+	uint8_t *buf = aligned_alloc(half, 2 * half);
+	int rc = buf ? tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) : -ENOMEM;
+
+	if (!d->json)
+		printf("caller memory: an owner's DMA into this process's malloc'ed buffers "
+		       "(identity region)\n");
+	r.real_start = (uintptr_t)buf;
+	if (!rc)
+		rc = tce_machine_add_region(m, &r);
+	if (!rc)
+		rc = tce_host_create(m, &h);
+	if (!rc)
+		rc = tce_host_find_device(h, "0000:00:01.0", &dev);
+	if (!rc)
+		rc = tce_group_take_ownership(tce_device_group(dev));
+	check(d, rc == 0, "(5) identity region [0x%" PRIx64 ", +128 KiB) added, group owned",
+	      r.real_start);
+	if (!rc)
+		t = owner_window(d, tce_device_group(dev), "5");
+	if (t) {
+		caller_copy(d, dev, t, buf, half);
+		check(d, tce_group_unset_window(tce_device_group(dev), 0) == 0, "(5) window removed");
+		tce_iommu_table_put(t);
+	}
+	if (!rc)
+		check(d, tce_group_release_ownership(tce_device_group(dev)) == 0 &&
+			 tce_machine_remove_region(m, r.real_start, r.size) == 0,
+		      "(5) ownership released, region removed");
+	tce_host_destroy(h);
+	tce_machine_destroy(m);
+	free(buf);
+	if (!d->json)
+		printf("\n");
+}
+
 int tcectl_demo(int argc, char **argv)
 {
 	struct demo d = { .json = argc == 2 && !strcmp(argv[1], "--json"), .tty = isatty(1) };
@@ -382,6 +478,8 @@ int tcectl_demo(int argc, char **argv)
 	rc = platform_run(&d, TCE_PLATFORM_PSERIES, &st[0]);
 	if (!rc)
 		rc = platform_run(&d, TCE_PLATFORM_POWERNV, &st[1]);
+	if (!rc)
+		step_caller_memory(&d);
 	if (d.json)
 		printf("{\"demo\":\"%s\",\"checks\":%u,\"failed\":%u,\"pseries\":{\"mb_per_s\":%.0f,"
 		       "\"tces\":%" PRIu64 "},\"powernv\":{\"mb_per_s\":%.0f,\"tces\":%" PRIu64 "}}\n",

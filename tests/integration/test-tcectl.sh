@@ -26,7 +26,9 @@ case "$rc:$last" in
 esac
 
 out=$("$tcectl" demo 2>&1); rc=$?
-if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '48 checks, 0 failed'; then result OK "demo: readable report";
+if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '55 checks, 0 failed' &&
+	printf '%s' "$out" | grep -q 'ok   (5) the device copied between two malloc.ed buffers of this process'; then
+	result OK "demo: readable report";
 else result FAIL "demo: readable report" "$out"; fi
 
 out=$("$tcectl" machine 2>&1)
