@@ -928,13 +928,23 @@ struct tce_host_config {
 };
 
 /*
- * tce_host_create() - boot the OS on @m: build each PE's default window
- * (pseries: the one the tree names; powernv: the kernel default table in
- * slot 0, plus the bypass window in slot 1 on two-slot PEs) and the kernel
- * memory it allocates DMA buffers and hcall lists from (the top 1/16 of
- * RAM, at most 256 MiB). The machine must outlive the host and use its own
- * RAM. Return: 0; -ENOMEM; -EOPNOTSUPP without the machine's RAM; the
- * platform's error.
+ * tce_host_create() - boot the OS on @m, learning the machine as Linux
+ * does, from its device tree (PHBs, PEs, each PE's ibm,dma-window and the
+ * DDW properties on the same node) and its firmware calls (the RTAS query
+ * on pseries). Each PE becomes a group with its default window (pseries:
+ * the one the tree names; powernv: the kernel default table in slot 0,
+ * plus the bypass window in slot 1 on two-slot PEs) and a kernel DMA
+ * object that never hands out the PHB's 32-bit MMIO range. Kernel memory
+ * (DMA buffers, hcall lists) is the top 1/16 of the machine's own RAM, at
+ * most 256 MiB. The kernel's direct mapping (pseries DDW) and the powernv
+ * bypass cover [0, end of the tree's memory nodes): caller regions
+ * (tce_machine_add_region) are reached only through an owner's windows.
+ * @m must outlive the host.
+ * Return: 0; -ENOMEM; -EOPNOTSUPP when the machine does not own its RAM
+ * (a caller memory model); -EINVAL for a tree the OS cannot use; the
+ * platform's error (-EIO: the hypervisor or firmware failed).
+ * Context: may block; calls the hypervisor. Destroy with tce_host_destroy(),
+ * which leaves the machine's windows as the machine booted them.
  */
 TCE_API int tce_host_create(struct tce_machine *m, struct tce_host **out);
 
