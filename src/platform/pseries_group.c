@@ -106,6 +106,21 @@ int tce__pseries_default_table(struct tce__tg *tg, uint64_t entries, bool mirror
 	return rc;
 }
 
+/*
+ * The hypervisor restores the default window when the last other one goes;
+ * with no window left on our side, remove it again so both views agree.
+ */
+static void sync_empty(struct tce__tg *tg)
+{
+	uint32_t avail, mask;
+	uint64_t block;
+
+	if (tg->tables[0] || tg->tables[1] || tce__rtas_query(tg, &avail, &block, &mask))
+		return;
+	if (avail < tg->pe.nslots && !tce__rtas_remove(tg, tg->pe.def_liobn))
+		tg->default_removed = true;
+}
+
 /* A table over a window the hypervisor opened; the window is removed again on failure. */
 static int ddw_table(struct tce__tg *tg, uint32_t shift, uint32_t wshift, bool mirror,
 		     struct tce_iommu_table **out)
@@ -118,8 +133,8 @@ static int ddw_table(struct tce__tg *tg, uint32_t shift, uint32_t wshift, bool m
 		return rc;
 	rc = tce__pseries_table(tg->env->m, tg->env->lists, liobn, bus, 1ULL << (wshift - shift),
 				shift, mirror, out);
-	if (rc)
-		tce__rtas_remove(tg, liobn);
+	if (rc && !tce__rtas_remove(tg, liobn))
+		sync_empty(tg);
 	return rc;
 }
 
@@ -159,21 +174,6 @@ static int ps_boot(struct tce__tg *tg)
 
 /* ---- windows ---- */
 
-/*
- * The hypervisor restores the default window when the last other one goes;
- * with no window left on our side, remove it again so both views agree.
- */
-static void sync_empty(struct tce__tg *tg)
-{
-	uint32_t avail, mask;
-	uint64_t block;
-
-	if (tg->tables[0] || tg->tables[1] || tce__rtas_query(tg, &avail, &block, &mask))
-		return;
-	if (avail < tg->pe.nslots && !tce__rtas_remove(tg, tg->pe.def_liobn))
-		tg->default_removed = true;
-}
-
 static int ps_unset_window(struct tce__tg *tg, uint32_t num)
 {
 	struct tce_iommu_table *t = tg->tables[num];
@@ -205,7 +205,11 @@ static int owner_default(struct tce__tg *tg, const struct tce_window_req *req,
 {
 	int rc = tce__rtas_reset(tg);
 
-	return rc ? rc : tce__pseries_default_table(tg, req->window_size >> 12, true, t);
+	if (!rc)
+		rc = tce__pseries_default_table(tg, req->window_size >> 12, true, t);
+	if (rc && !tce__rtas_remove(tg, tg->pe.def_liobn))
+		tg->default_removed = true; /* as the owner had it */
+	return rc;
 }
 
 /* An owner's dynamic window; a hypervisor failure is remembered (not retried). */

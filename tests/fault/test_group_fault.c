@@ -8,6 +8,7 @@
  * leaks nothing.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <tce.h>
 
@@ -56,21 +57,40 @@ static void sweep_host_create(void)
 }
 
 /* The whole owner sequence; returns the first error. */
-static int owner_sequence(struct tce_host *h, struct tce_group *g, struct tt_account *acct,
+/* The machine's windows of the PE of @d, as the hardware holds them. */
+static void pe_windows(struct tce_machine *m, struct tce_device *d, struct tce_pe_info *out)
+{
+	struct tce_group_info gi;
+
+	tce_group_info(tce_device_group(d), &gi);
+	memset(out, 0, sizeof(*out));
+	CHECK_RC(tce_machine_pe(m, gi.phb, gi.pe, out), 0);
+	out->frozen = false;
+}
+
+static int owner_sequence(struct tce_machine *m, struct tce_device *d, struct tt_account *acct,
 			  uint32_t num, uint32_t shift, uint64_t size)
 {
+	struct tce_group *g = tce_device_group(d);
 	struct tce_window_req req = { .num = num, .page_shift = shift, .window_size = size,
 				      .levels = 1, .account = tt_account_fn, .account_arg = acct };
 	struct tce_iommu_table *t = NULL;
 	uint64_t a = 0x1000000;
 	enum tce_dir dir = TCE_DIR_BIDIRECTIONAL;
 	struct tce_iommu_table_info ti;
+	struct tce_pe_info before, after;
 	int rc = tce_group_take_ownership(g);
+	unsigned i;
 
-	(void)h;
 	if (rc)
 		return rc;
+	pe_windows(m, d, &before);
 	rc = tce_group_create_table(g, &req, &t);
+	if (rc) { /* a failed create leaves no window behind */
+		pe_windows(m, d, &after);
+		for (i = 0; i < TCE_MAX_WINDOWS; i++)
+			CHECK_EQ(after.slot[i].enabled, before.slot[i].enabled);
+	}
 	if (!rc)
 		rc = tce_group_set_window(g, num, t);
 	if (!rc) {
@@ -83,18 +103,29 @@ static int owner_sequence(struct tce_host *h, struct tce_group *g, struct tt_acc
 	return rc;
 }
 
-/* After any failure: release works, the kernel maps again, nothing is charged. */
-static void recover(struct tce_host *h, struct tce_group *g, struct tce_device *d,
-		    struct tt_account *acct)
+/*
+ * After any failure: release works, the kernel maps again, nothing is
+ * charged, and the hardware holds exactly the windows it held at boot (no
+ * window the hypervisor opened is left behind).
+ */
+static void recover(struct tce_machine *m, struct tce_group *g, struct tce_device *d,
+		    struct tt_account *acct, const struct tce_pe_info *boot)
 {
+	struct tce_pe_info now;
 	uint64_t bus;
+	unsigned i;
 
 	if (tce_group_owned(g))
 		CHECK_RC(tce_group_release_ownership(g), 0);
 	CHECK_EQ(acct->balance, 0);
 	CHECK_RC(tce_device_map_page(d, 0x2000000, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
 	CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
-	(void)h;
+	pe_windows(m, d, &now);
+	for (i = 0; i < TCE_MAX_WINDOWS; i++) {
+		CHECK_EQ(now.slot[i].enabled, boot->slot[i].enabled);
+		CHECK_EQ(now.slot[i].bus_start, boot->slot[i].bus_start);
+		CHECK_EQ(now.slot[i].size, boot->slot[i].size);
+	}
 }
 
 static void sweep_owner(enum tce_platform p, const char *dev, uint32_t num, uint32_t shift,
@@ -112,14 +143,17 @@ static void sweep_owner(enum tce_platform p, const char *dev, uint32_t num, uint
 		struct tce_host *h = NULL;
 		struct tce_device *d;
 
+		struct tce_pe_info boot;
+
 		REQUIRE(m && tce_host_create(m, &h) == 0);
 		REQUIRE(tce_host_find_device(h, dev, &d) == 0);
+		pe_windows(m, d, &boot);
 		tce_ctx_set_fail_nth(ctx, n);
-		rc = owner_sequence(h, tce_device_group(d), &acct, num, shift, size);
+		rc = owner_sequence(m, d, &acct, num, shift, size);
 		armed = tce_ctx_fail_nth_armed(ctx);
 		tce_ctx_set_fail_nth(ctx, 0);
 		CHECK(errno_like(rc));
-		recover(h, tce_device_group(d), d, &acct);
+		recover(m, tce_device_group(d), d, &acct, &boot);
 		tce_host_destroy(h);
 		tce_machine_destroy(m);
 		tt_no_leak(ctx);
