@@ -590,13 +590,93 @@ static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
 	return 0;
 }
 
+/* ---- the blob's header, checked before libfdt reads anything ---- */
+
+/* Header field at byte @off (big-endian); the caller checked the header fits. */
+static uint32_t hdr32(const struct tce_machine *m, size_t off)
+{
+	fdt32_t v;
+
+	memcpy(&v, (const char *)m->fdt + off, sizeof(v));
+	return fdt32_to_cpu(v);
+}
+
+/* A block [off, off + size) of a blob of @total bytes. */
+struct blob_block {
+	uint64_t off, end;
+};
+
+static bool blocks_overlap(const struct blob_block *a, const struct blob_block *b)
+{
+	return a->off < b->end && b->off < a->end;
+}
+
+/*
+ * The memory reservation map: 16-byte (address, size) pairs ending with a
+ * pair of zeros, all inside the blob. Returns false when no terminator is
+ * found before @total.
+ */
+static bool rsvmap_block(const struct tce_machine *m, uint64_t total, struct blob_block *b)
+{
+	uint64_t off;
+
+	for (off = b->off; off + 16 <= total; off += 16)
+		if (!hdr32(m, off) && !hdr32(m, off + 4) && !hdr32(m, off + 8) &&
+		    !hdr32(m, off + 12)) {
+			b->end = off + 16;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Everything libfdt trusts in the header: magic, a version libfdt reads
+ * (16 or 17, or a later one compatible with 17), the total size within the
+ * buffer, and the reservation map, structure block and strings block
+ * inside the blob, aligned and disjoint. A version-16 blob has no structure
+ * block size; its block runs to the end of the blob. Returns 0 or -EINVAL.
+ */
+static int check_header(struct tce_machine *m)
+{
+	uint64_t total, hsize;
+	uint32_t version, last_comp;
+	struct blob_block rsv, st, str;
+
+	if (m->fdt_size < FDT_V17_SIZE || hdr32(m, 0) != FDT_MAGIC)
+		return dt_err(m, -1, "(blob)", "no device tree magic");
+	total = hdr32(m, 4), version = hdr32(m, 20), last_comp = hdr32(m, 24);
+	if (version < 16 || last_comp > FDT_LAST_SUPPORTED_VERSION || last_comp > version)
+		return dt_err(m, -1, "(blob)", "format version %u (compatible with %u) is not 16 or 17",
+			      version, last_comp);
+	hsize = version >= 17 ? FDT_V17_SIZE : FDT_V16_SIZE;
+	if (total < hsize || total > m->fdt_size)
+		return dt_err(m, -1, "(blob)", "total size %llu outside [%llu, %zu]",
+			      (unsigned long long)total, (unsigned long long)hsize, m->fdt_size);
+	rsv.off = hdr32(m, 16), st.off = hdr32(m, 8), str.off = hdr32(m, 12);
+	st.end = version >= 17 ? st.off + hdr32(m, 36) : total;
+	str.end = str.off + hdr32(m, 32);
+	if (rsv.off < hsize || rsv.off % 8 || !rsvmap_block(m, total, &rsv))
+		return dt_err(m, -1, "(blob)", "memory reservation map at %llu is misplaced",
+			      (unsigned long long)rsv.off);
+	if (st.off < hsize || st.off % 4 || (version >= 17 && st.end % 4) || st.end > total ||
+	    str.off < hsize || str.end > total)
+		return dt_err(m, -1, "(blob)", "structure or strings block outside the blob");
+	if (blocks_overlap(&rsv, &st) || blocks_overlap(&rsv, &str) ||
+	    (version >= 17 && blocks_overlap(&st, &str)))
+		return dt_err(m, -1, "(blob)", "blocks of the blob overlap");
+	return 0;
+}
+
 int tce__dt_parse(struct tce_machine *m)
 {
 	struct phb_scan *s;
 	uint32_t n;
 	int rc;
 
-	if (m->fdt_size < sizeof(struct fdt_header) || fdt_check_full(m->fdt, m->fdt_size))
+	rc = check_header(m);
+	if (rc)
+		return rc;
+	if (fdt_check_full(m->fdt, m->fdt_size))
 		return dt_err(m, -1, "(blob)", "not a valid flattened device tree");
 	rc = platform_of(m);
 	if (!rc)
