@@ -257,12 +257,12 @@ static void header_fields(void)
 					 0x1000, 0x7ffffffc, 0x80000000, 0xfffffff0, 0xfffffffc,
 					 0xffffffff };
 	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
-	uint32_t st, str, st_size, str_size;
+	uint32_t st, st_size, str_size;
 	size_t size, off, i;
 
 	fdt_pack(fdt);
 	size = fdt_totalsize(fdt);
-	st = fdt_off_dt_struct(fdt), str = fdt_off_dt_strings(fdt);
+	st = fdt_off_dt_struct(fdt);
 	st_size = fdt_size_dt_struct(fdt), str_size = fdt_size_dt_strings(fdt);
 	CHECK_RC(with_header(fdt, size, H_MAGIC, 0xd00dfeee), -EINVAL);
 	CHECK_RC(with_header(fdt, size, H_TOTAL, (uint32_t)size + 4), -EINVAL); /* past the buffer */
@@ -384,6 +384,101 @@ static void bad_powernv(void)
 	expect_refused(fdt, fdt_totalsize(fdt), phb, "ibm,opal-phbid");
 }
 
+/*
+ * Add a second PHB @name to @fdt: pseries with BUID @id and a default window
+ * of LIOBN @liobn, or powernv with OPAL PHB id @id; one DMA-test function at
+ * 00:01.0 (the address the first PHB's function has: domains differ).
+ */
+static void add_phb(void *fdt, enum tce_platform p, const char *name, uint64_t id, uint32_t liobn)
+{
+	uint32_t win[5] = { liobn, 0, 0, 0, 0x10000000 }, reg[4] = { (uint32_t)(id >> 32),
+								   (uint32_t)id, 0, 0 };
+	uint32_t fn_reg[5] = { 0x800, 0, 0, 0, 0 }, phbid[2] = { (uint32_t)(id >> 32), (uint32_t)id };
+	char path[64], fn[80];
+	int node = fdt_add_subnode(fdt, 0, name);
+
+	if (node < 0)
+		tt_fail(__FILE__, __LINE__, "cannot add %s", name);
+	snprintf(path, sizeof(path), "/%s", name);
+	snprintf(fn, sizeof(fn), "%s/f@1", path);
+	fdt_setprop_string(fdt, node, "device_type", p == TCE_PLATFORM_PSERIES ? "pci" : "pciex");
+	fdt_setprop_u32(fdt, node, "#address-cells", 3);
+	fdt_setprop_u32(fdt, node, "#size-cells", 2);
+	if (p == TCE_PLATFORM_PSERIES) {
+		set_cells(fdt, path, "reg", reg, 4);
+		set_cells(fdt, path, "ibm,dma-window", win, 5);
+	} else {
+		set_cells(fdt, path, "ibm,opal-phbid", phbid, 2);
+	}
+	node = fdt_add_subnode(fdt, fdt_path_offset(fdt, path), "f@1");
+	set_cells(fdt, fn, "reg", fn_reg, 5);
+	fdt_setprop_string(fdt, node, "libtce,device", "dma-test");
+}
+
+static void accepted(const void *fdt)
+{
+	struct tce_machine *m = NULL;
+	struct tce_pci_dev *d;
+
+	CHECK_RC(tce_machine_create_dtb(fdt, fdt_totalsize(fdt), &m), 0);
+	if (m)
+		CHECK_RC(tce_machine_find_device(m, "0001:00:01.0", &d), 0);
+	tce_machine_destroy(m);
+}
+
+/* PHBs need the PCI binding's cells: a PHB without them is refused. */
+static void phb_cells_required(void)
+{
+	static const char *const phbs[] = { PHB, "/pciex@3fffe40000000" };
+	static const char *const props[] = { "#address-cells", "#size-cells" };
+	unsigned i, j;
+	void *fdt;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++) {
+			fdt = base_tree(i ? TCE_PLATFORM_POWERNV : TCE_PLATFORM_PSERIES);
+			fdt_delprop(fdt, fdt_path_offset(fdt, phbs[i]), props[j]);
+			expect_refused(fdt, fdt_totalsize(fdt), phbs[i], props[j]);
+		}
+}
+
+/*
+ * Two PHBs: ids and LIOBNs unique in the machine, PCI addresses unique per
+ * PHB only. The new PHB comes first in the tree, so the built-in one is named.
+ */
+static void duplicate_ids(void)
+{
+	static const uint32_t reg_4k[] = { 0x08000000, 0x20000000, 0, 0x1000 };
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@800000030000000", 0x0800000030000000ULL, 0x90000000);
+	accepted(fdt);
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* the same BUID */
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@2", 0x0800000020000000ULL, 0x90000000);
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "reg");
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* inside the first PHB's registers */
+	set_cells(fdt, PHB, "reg", reg_4k, 4);
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@2", 0x0800000020000800ULL, 0x90000000);
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "reg");
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* a LIOBN of the first PHB's PE 0 (its DDW) */
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@2", 0x0800000030000000ULL, 0x80000001);
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "ibm,dma-window");
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	add_phb(fdt, TCE_PLATFORM_POWERNV, "pciex@1", 1, 0);
+	accepted(fdt);
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	add_phb(fdt, TCE_PLATFORM_POWERNV, "pciex@1", 0, 0);
+	expect_refused(fdt, fdt_totalsize(fdt), "/pciex@3fffe40000000", "ibm,opal-phbid");
+}
+
+/* A two-slot PE whose default LIOBN is the last one has no LIOBN for its second window. */
+static void liobn_wraps(void)
+{
+	static const uint32_t last[] = { 0xffffffff, 0, 0, 0, 0x80000000 };
+
+	refuse_cells(PHB, "ibm,dma-window", last, 5);
+}
+
 /* The largest block a tree sets is enforced by create. */
 static void largest_block_from_tree(void)
 {
@@ -415,6 +510,9 @@ static const struct tt_case cases[] = {
 	TT_CASE(bad_functions),
 	TT_CASE(bad_powernv),
 	TT_CASE(largest_block_from_tree),
+	TT_CASE(phb_cells_required),
+	TT_CASE(duplicate_ids),
+	TT_CASE(liobn_wraps),
 };
 
 int main(int argc, char **argv)
