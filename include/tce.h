@@ -394,7 +394,8 @@ struct tce_alloc_req {
  * tce_pool_create() - an allocator over @cfg->entries entries.
  * When the window starts at bus address 0, entry 0 is reserved so that bus
  * address 0 is never handed out. Return: 0 and the "out" fields; -EINVAL for
- * a bad configuration; -ENOMEM.
+ * a bad configuration (including a window whose last bus address,
+ * (first_idx + entries) << page_shift - 1, does not fit in 64 bits); -ENOMEM.
  * Context: may block. Destroy with tce_pool_destroy().
  */
 TCE_API int tce_pool_create(struct tce_ctx *ctx, struct tce_pool_config *cfg,

@@ -15,7 +15,11 @@
 #include "util/arith.h"
 #include "util/bitmap.h"
 
-/* Apply the defaults and check the request; fills nothing on error. */
+/*
+ * Apply the defaults and check the request; fills nothing on error. The
+ * window's end, as a bus address, must fit in 64 bits: end entry <=
+ * 2^(64 - page_shift).
+ */
 static int config_grant(struct tce_pool_config *cfg)
 {
 	uint64_t end;
@@ -23,6 +27,7 @@ static int config_grant(struct tce_pool_config *cfg)
 	if (!cfg->entries || cfg->page_shift < TCE_PAGE_SHIFT_MIN ||
 	    cfg->page_shift > TCE_PAGE_SHIFT_MAX || cfg->nr_pools > TCE_POOLS_MAX ||
 	    tce__add_overflows(cfg->first_idx, cfg->entries, &end) ||
+	    end > 1ULL << (64 - cfg->page_shift) ||
 	    (cfg->block_pages && !tce__is_pow2(cfg->block_pages)))
 		return -EINVAL;
 	if (!cfg->nr_pools)

@@ -22,12 +22,16 @@ struct tce_dma {
 	uint32_t host_shift;
 };
 
-/* IOMMU pages touched by [addr, addr + len): iommu_num_pages(). */
+/*
+ * IOMMU pages touched by [addr, addr + len): iommu_num_pages(). @len >= 1
+ * and addr + len must not wrap; the page count is computed from the last
+ * byte so that a range ending near 2^64 does not wrap either.
+ */
 static inline uint64_t tce__dma_pages(uint64_t addr, uint64_t len, uint32_t shift)
 {
 	uint64_t off = addr & ((1ULL << shift) - 1);
 
-	return (off + len + (1ULL << shift) - 1) >> shift;
+	return ((off + len - 1) >> shift) + 1;
 }
 
 /*
