@@ -50,8 +50,10 @@ extern "C" {
 #endif
 
 /*
- * Host page shift of the emulated POWER kernel: 64 KiB, as ppc64 Linux uses.
- * Table levels are at least one host page (spec kernel.md §3.1).
+ * The default host page shift of the emulated POWER kernel: 64 KiB, as
+ * ppc64 Linux usually uses. A host may instead have 4 KiB pages (shift 12);
+ * tables and the DMA API take the shift in their configs. Table levels are
+ * at least one host page (spec kernel.md §3.1).
  */
 #define TCE_HOST_PAGE_SHIFT 16
 
@@ -194,6 +196,12 @@ struct tce_table_config {
 	uint32_t page_shift;  /* in: 12..34 */
 	uint32_t levels;      /* in: 1..5 */
 	bool mirror;          /* in: also keep a userspace-address mirror */
+	/*
+	 * in: the host's page shift, 12 (4 KiB) or 16 (64 KiB); 0 means
+	 * TCE_HOST_PAGE_SHIFT. Level blocks are at least one host page.
+	 * out: the shift used.
+	 */
+	uint32_t host_page_shift;
 	tce_account_fn account; /* in: optional; charged before allocation */
 	void *account_arg;      /* in: passed to @account */
 
@@ -201,19 +209,46 @@ struct tce_table_config {
 	uint64_t entries;       /* out: window_size >> page_shift */
 	uint32_t level_shift;   /* out: log2 bytes of one level block */
 	uint64_t level_entries; /* out: entries per level block */
-	uint64_t charged_bytes; /* out: what @account was charged */
+	uint64_t charged_bytes; /* out: what @account was charged: the worst case of the
+				 * trees allocated (times two only with @mirror) */
 };
 
 /*
- * tce_table_size_bytes() - the worst-case bytes a table of this geometry
- * and its mirror can allocate (spec kernel.md §3.4, with 64 KiB host pages).
+ * tce_table_size_bytes_ext() - the worst-case bytes a table of this
+ * geometry can allocate on a host of @host_page_shift (12 or 16; 0 =
+ * TCE_HOST_PAGE_SHIFT): spec kernel.md §3.4's sum over the levels, doubled
+ * when @mirror asks for the userspace-address mirror too. This is what
+ * tce_table_create() charges for the same parameters.
  * Return: the byte count, or 0 for invalid parameters (levels outside 1..5,
  * a window that is not a power of two or smaller than one page, a page shift
- * outside 12..34, or a size that does not fit in 64 bits). The 55-bit rule of
- * tce_table_create() is not applied here.
+ * outside 12..34, a host page shift other than 0, 12 or 16, or a size that
+ * does not fit in 64 bits). The 55-bit rule of tce_table_create() is not
+ * applied here.
+ * Context: any; pure.
+ */
+TCE_API uint64_t tce_table_size_bytes_ext(uint32_t page_shift, uint64_t window_size,
+					  uint32_t levels, uint32_t host_page_shift, bool mirror);
+
+/*
+ * tce_table_size_bytes() - the kernel's figure (spec kernel.md §3.4): the
+ * worst case of a table and its mirror on 64 KiB host pages, that is
+ * tce_table_size_bytes_ext(@page_shift, @window_size, @levels, 16, true).
+ * Return: as tce_table_size_bytes_ext().
  */
 TCE_API uint64_t tce_table_size_bytes(uint32_t page_shift, uint64_t window_size,
 				      uint32_t levels);
+
+/*
+ * tce_table_max_levels() - the most levels tce_table_create() accepts for
+ * some window of IOMMU pages of @page_shift on a host of @host_page_shift
+ * (12 or 16; 0 = TCE_HOST_PAGE_SHIFT): the largest L <= 5 with
+ * (host_page_shift - 3) * L + page_shift < 55, since a level block is at
+ * least one host page. 3 for 4 KiB TCEs on 64 KiB pages, 4 on 4 KiB pages;
+ * never 5. Whether a given window fits still depends on its size.
+ * Return: 1..4, or 0 for a page shift outside 12..34 or a bad host shift.
+ * Context: any; pure.
+ */
+TCE_API uint32_t tce_table_max_levels(uint32_t page_shift, uint32_t host_page_shift);
 
 /*
  * tce_table_create() - create a table with only its top level allocated.
@@ -221,10 +256,12 @@ TCE_API uint64_t tce_table_size_bytes(uint32_t page_shift, uint64_t window_size,
  * @cfg: the request; its "out" fields are written on success.
  * @out: receives the table, holding one reference.
  * Return: 0; -EINVAL for a geometry outside the rules (page shift, levels,
- * window size, alignment of the bus offset, a window that overflows the bus,
- * or (level_shift - 3) * levels + page_shift >= 55); the charge's error if
- * the accounting hook refuses; -ENOMEM if memory runs out (the charge is then
- * refunded).
+ * window size, host page shift, alignment of the bus offset, a window that
+ * overflows the bus, or (level_shift - 3) * levels + page_shift >= 55); the
+ * charge's error if the accounting hook refuses; -ENOMEM if memory runs out
+ * (the charge is then refunded). The charge is
+ * tce_table_size_bytes_ext() of the config: with a mirror only if one is
+ * asked for.
  * Context: may block. Release with tce_table_put().
  */
 TCE_API int tce_table_create(struct tce_ctx *ctx, struct tce_table_config *cfg,
