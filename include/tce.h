@@ -520,7 +520,10 @@ struct tce_dma_ops {
 	void (*clear)(void *arg, uint64_t idx, uint64_t npages);
 	/* Optional: invalidate cached translations of cleared entries. */
 	void (*flush)(void *arg);
-	/* Optional: read one TCE (lets coherent frees check their buffer). */
+	/*
+	 * Optional: read one TCE. Not used by the DMA API itself, which
+	 * records every mapping it makes.
+	 */
 	int (*get)(void *arg, uint64_t idx, uint64_t *tce);
 };
 
@@ -538,6 +541,12 @@ struct tce_dma_config {
 	uint64_t max_seg_size; /* in: largest merged scatter-list segment; 0 = 64 KiB */
 	bool no_merge;         /* in: never merge scatter-list segments */
 	bool strict;           /* in: flush after every unmap instead of before reuse */
+	/*
+	 * in: the host's page shift, 12 or 16; 0 = TCE_HOST_PAGE_SHIFT. It
+	 * sets the TCE grouping of map_page and the unit of coherent buffers.
+	 * out: the shift used.
+	 */
+	uint32_t host_page_shift;
 	struct tce_pool_config pool; /* in/out: allocator settings; the window comes from @table */
 };
 
@@ -550,9 +559,20 @@ struct tce_sg {
 };
 
 /*
+ * The DMA API knows what it handed out (DECISIONS 24): every mapping is
+ * recorded with its bus address, size and kind, and an unmap or free must
+ * name one mapping exactly, with the call that undoes its kind; anything
+ * else is -EINVAL, logged, and changes nothing. The record is split like
+ * the allocator, one shard per pool with its own lock; adding a mapping may
+ * allocate (so a map may fail with -ENOMEM), removing one never does.
+ */
+
+/*
  * tce_dma_create() - DMA API over @cfg->table.
- * Return: 0; -EINVAL for a bad configuration; -ENOMEM.
- * Context: may block. Destroy with tce_dma_destroy() once nothing is mapped.
+ * Return: 0; -EINVAL for a bad configuration (including a host page shift
+ * other than 0, 12 or 16); -ENOMEM.
+ * Context: may block. Destroy with tce_dma_destroy() once nothing is mapped;
+ * mappings still live then are forgotten (logged), not unmapped.
  */
 TCE_API int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_dma **out);
 TCE_API void tce_dma_destroy(struct tce_dma *d);
@@ -566,15 +586,20 @@ TCE_API struct tce_pool *tce_dma_pool(struct tce_dma *d);
  * IOMMU page is smaller than the host page and a page-aligned buffer of at
  * least one host page is mapped, the TCEs form an aligned group of a host
  * page. Return: 0 and *@bus; -EINVAL (size 0, TCE_DIR_NONE or an invalid
- * direction, a wrapping range); -ENOSPC; the backend's error.
- * Context: takes pool locks; calls the backend.
+ * direction, a wrapping range); -ENOSPC; -ENOMEM (the mapping could not be
+ * recorded); the backend's error.
+ * Context: takes pool locks and one record shard lock; calls the backend.
  */
 TCE_API int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_dir dir,
 			     uint64_t *bus);
 
 /*
- * tce_dma_unmap_page() - undo tce_dma_map_page() of the same @bus and @size.
- * Return: 0; -EINVAL if the range is not a live mapping (nothing is cleared).
+ * tce_dma_unmap_page() - undo tce_dma_map_page() (or tce_dma_map_coherent())
+ * with the @bus it returned and the @size it was given.
+ * Return: 0; -EINVAL if no live mapping of that kind has exactly this bus
+ * address and size (a part of one, a neighbour's, one already unmapped):
+ * nothing is cleared.
+ * Context: one record shard lock, then pool locks; calls the backend.
  */
 TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
 
@@ -586,13 +611,19 @@ TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
  * segment i is written to sg[i].dma_*; if fewer than @nents come out, the
  * next has dma_length 0.
  * Return: 0 and *@mapped output segments; -EINVAL (no non-empty element,
- * bad direction); -ENOSPC, -ENOMEM or the backend's error, in which case
- * everything this call mapped is unmapped again.
+ * bad direction); -ENOSPC, -ENOMEM (including a list that could not be
+ * recorded) or the backend's error, in which case everything this call
+ * mapped is unmapped again.
  */
 TCE_API int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents,
 			   enum tce_dir dir, unsigned *mapped);
 
-/* tce_dma_unmap_sg() - unmap the output of tce_dma_map_sg(). Return 0 or -EINVAL. */
+/*
+ * tce_dma_unmap_sg() - unmap the output of tce_dma_map_sg(): the output
+ * segments in @sg up to @nents or the first with dma_length 0 must be
+ * exactly those one call produced, all of them. Return: 0; -EINVAL
+ * otherwise (nothing is cleared).
+ */
 TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents);
 
 /*
@@ -604,7 +635,12 @@ TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nent
  */
 TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus);
 
-/* tce_dma_free_coherent() - unmap and free; the same @size, @cpu and @bus. */
+/*
+ * tce_dma_free_coherent() - unmap and free a buffer of
+ * tce_dma_alloc_coherent(), given the same @size, @cpu and @bus.
+ * Return: 0; -EINVAL if they do not name one live coherent buffer exactly
+ * (nothing is unmapped or freed, so the TCEs never outlive the memory).
+ */
 TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus);
 
 /*
@@ -616,6 +652,16 @@ TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, u
  * the backend's error.
  */
 TCE_API int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus);
+
+/*
+ * tce_dma_check() - recompute the DMA API's derived state: the allocator's
+ * checker (tce_pool_check() with the table), and the entries the recorded
+ * mappings hold equal to the entries the allocator has handed out.
+ * Return: 0 and *@mappings, the live mappings; -EIO after logging the first
+ * inconsistency. Context: takes every lock in turn; for tests and
+ * debugging, with no map or unmap running.
+ */
+TCE_API int tce_dma_check(struct tce_dma *d, uint64_t *mappings);
 
 /* ------------------------------------------------------------------------ */
 /* The emulated machine                                                     */
