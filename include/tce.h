@@ -50,8 +50,10 @@ extern "C" {
 #endif
 
 /*
- * Host page shift of the emulated POWER kernel: 64 KiB, as ppc64 Linux uses.
- * Table levels are at least one host page (spec kernel.md §3.1).
+ * The default host page shift of the emulated POWER kernel: 64 KiB, as
+ * ppc64 Linux usually uses. A host may instead have 4 KiB pages (shift 12);
+ * tables and the DMA API take the shift in their configs. Table levels are
+ * at least one host page (spec kernel.md §3.1).
  */
 #define TCE_HOST_PAGE_SHIFT 16
 
@@ -194,6 +196,12 @@ struct tce_table_config {
 	uint32_t page_shift;  /* in: 12..34 */
 	uint32_t levels;      /* in: 1..5 */
 	bool mirror;          /* in: also keep a userspace-address mirror */
+	/*
+	 * in: the host's page shift, 12 (4 KiB) or 16 (64 KiB); 0 means
+	 * TCE_HOST_PAGE_SHIFT. Level blocks are at least one host page.
+	 * out: the shift used.
+	 */
+	uint32_t host_page_shift;
 	tce_account_fn account; /* in: optional; charged before allocation */
 	void *account_arg;      /* in: passed to @account */
 
@@ -201,19 +209,46 @@ struct tce_table_config {
 	uint64_t entries;       /* out: window_size >> page_shift */
 	uint32_t level_shift;   /* out: log2 bytes of one level block */
 	uint64_t level_entries; /* out: entries per level block */
-	uint64_t charged_bytes; /* out: what @account was charged */
+	uint64_t charged_bytes; /* out: what @account was charged: the worst case of the
+				 * trees allocated (times two only with @mirror) */
 };
 
 /*
- * tce_table_size_bytes() - the worst-case bytes a table of this geometry
- * and its mirror can allocate (spec kernel.md §3.4, with 64 KiB host pages).
+ * tce_table_size_bytes_ext() - the worst-case bytes a table of this
+ * geometry can allocate on a host of @host_page_shift (12 or 16; 0 =
+ * TCE_HOST_PAGE_SHIFT): spec kernel.md §3.4's sum over the levels, doubled
+ * when @mirror asks for the userspace-address mirror too. This is what
+ * tce_table_create() charges for the same parameters.
  * Return: the byte count, or 0 for invalid parameters (levels outside 1..5,
  * a window that is not a power of two or smaller than one page, a page shift
- * outside 12..34, or a size that does not fit in 64 bits). The 55-bit rule of
- * tce_table_create() is not applied here.
+ * outside 12..34, a host page shift other than 0, 12 or 16, or a size that
+ * does not fit in 64 bits). The 55-bit rule of tce_table_create() is not
+ * applied here.
+ * Context: any; pure.
+ */
+TCE_API uint64_t tce_table_size_bytes_ext(uint32_t page_shift, uint64_t window_size,
+					  uint32_t levels, uint32_t host_page_shift, bool mirror);
+
+/*
+ * tce_table_size_bytes() - the kernel's figure (spec kernel.md §3.4): the
+ * worst case of a table and its mirror on 64 KiB host pages, that is
+ * tce_table_size_bytes_ext(@page_shift, @window_size, @levels, 16, true).
+ * Return: as tce_table_size_bytes_ext().
  */
 TCE_API uint64_t tce_table_size_bytes(uint32_t page_shift, uint64_t window_size,
 				      uint32_t levels);
+
+/*
+ * tce_table_max_levels() - the most levels tce_table_create() accepts for
+ * some window of IOMMU pages of @page_shift on a host of @host_page_shift
+ * (12 or 16; 0 = TCE_HOST_PAGE_SHIFT): the largest L <= 5 with
+ * (host_page_shift - 3) * L + page_shift < 55, since a level block is at
+ * least one host page. 3 for 4 KiB TCEs on 64 KiB pages, 4 on 4 KiB pages;
+ * never 5. Whether a given window fits still depends on its size.
+ * Return: 1..4, or 0 for a page shift outside 12..34 or a bad host shift.
+ * Context: any; pure.
+ */
+TCE_API uint32_t tce_table_max_levels(uint32_t page_shift, uint32_t host_page_shift);
 
 /*
  * tce_table_create() - create a table with only its top level allocated.
@@ -221,10 +256,12 @@ TCE_API uint64_t tce_table_size_bytes(uint32_t page_shift, uint64_t window_size,
  * @cfg: the request; its "out" fields are written on success.
  * @out: receives the table, holding one reference.
  * Return: 0; -EINVAL for a geometry outside the rules (page shift, levels,
- * window size, alignment of the bus offset, a window that overflows the bus,
- * or (level_shift - 3) * levels + page_shift >= 55); the charge's error if
- * the accounting hook refuses; -ENOMEM if memory runs out (the charge is then
- * refunded).
+ * window size, host page shift, alignment of the bus offset, a window that
+ * overflows the bus, or (level_shift - 3) * levels + page_shift >= 55); the
+ * charge's error if the accounting hook refuses; -ENOMEM if memory runs out
+ * (the charge is then refunded). The charge is
+ * tce_table_size_bytes_ext() of the config: with a mirror only if one is
+ * asked for.
  * Context: may block. Release with tce_table_put().
  */
 TCE_API int tce_table_create(struct tce_ctx *ctx, struct tce_table_config *cfg,
@@ -394,7 +431,8 @@ struct tce_alloc_req {
  * tce_pool_create() - an allocator over @cfg->entries entries.
  * When the window starts at bus address 0, entry 0 is reserved so that bus
  * address 0 is never handed out. Return: 0 and the "out" fields; -EINVAL for
- * a bad configuration; -ENOMEM.
+ * a bad configuration (including a window whose last bus address,
+ * (first_idx + entries) << page_shift - 1, does not fit in 64 bits); -ENOMEM.
  * Context: may block. Destroy with tce_pool_destroy().
  */
 TCE_API int tce_pool_create(struct tce_ctx *ctx, struct tce_pool_config *cfg,
@@ -482,7 +520,10 @@ struct tce_dma_ops {
 	void (*clear)(void *arg, uint64_t idx, uint64_t npages);
 	/* Optional: invalidate cached translations of cleared entries. */
 	void (*flush)(void *arg);
-	/* Optional: read one TCE (lets coherent frees check their buffer). */
+	/*
+	 * Optional: read one TCE. Not used by the DMA API itself, which
+	 * records every mapping it makes.
+	 */
 	int (*get)(void *arg, uint64_t idx, uint64_t *tce);
 };
 
@@ -500,6 +541,12 @@ struct tce_dma_config {
 	uint64_t max_seg_size; /* in: largest merged scatter-list segment; 0 = 64 KiB */
 	bool no_merge;         /* in: never merge scatter-list segments */
 	bool strict;           /* in: flush after every unmap instead of before reuse */
+	/*
+	 * in: the host's page shift, 12 or 16; 0 = TCE_HOST_PAGE_SHIFT. It
+	 * sets the TCE grouping of map_page and the unit of coherent buffers.
+	 * out: the shift used.
+	 */
+	uint32_t host_page_shift;
 	struct tce_pool_config pool; /* in/out: allocator settings; the window comes from @table */
 };
 
@@ -512,9 +559,20 @@ struct tce_sg {
 };
 
 /*
+ * The DMA API knows what it handed out (DECISIONS 24): every mapping is
+ * recorded with its bus address, size and kind, and an unmap or free must
+ * name one mapping exactly, with the call that undoes its kind; anything
+ * else is -EINVAL, logged, and changes nothing. The record is split like
+ * the allocator, one shard per pool with its own lock; adding a mapping may
+ * allocate (so a map may fail with -ENOMEM), removing one never does.
+ */
+
+/*
  * tce_dma_create() - DMA API over @cfg->table.
- * Return: 0; -EINVAL for a bad configuration; -ENOMEM.
- * Context: may block. Destroy with tce_dma_destroy() once nothing is mapped.
+ * Return: 0; -EINVAL for a bad configuration (including a host page shift
+ * other than 0, 12 or 16); -ENOMEM.
+ * Context: may block. Destroy with tce_dma_destroy() once nothing is mapped;
+ * mappings still live then are forgotten (logged), not unmapped.
  */
 TCE_API int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_dma **out);
 TCE_API void tce_dma_destroy(struct tce_dma *d);
@@ -528,15 +586,20 @@ TCE_API struct tce_pool *tce_dma_pool(struct tce_dma *d);
  * IOMMU page is smaller than the host page and a page-aligned buffer of at
  * least one host page is mapped, the TCEs form an aligned group of a host
  * page. Return: 0 and *@bus; -EINVAL (size 0, TCE_DIR_NONE or an invalid
- * direction, a wrapping range); -ENOSPC; the backend's error.
- * Context: takes pool locks; calls the backend.
+ * direction, a wrapping range); -ENOSPC; -ENOMEM (the mapping could not be
+ * recorded); the backend's error.
+ * Context: takes pool locks and one record shard lock; calls the backend.
  */
 TCE_API int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_dir dir,
 			     uint64_t *bus);
 
 /*
- * tce_dma_unmap_page() - undo tce_dma_map_page() of the same @bus and @size.
- * Return: 0; -EINVAL if the range is not a live mapping (nothing is cleared).
+ * tce_dma_unmap_page() - undo tce_dma_map_page() (or tce_dma_map_coherent())
+ * with the @bus it returned and the @size it was given.
+ * Return: 0; -EINVAL if no live mapping of that kind has exactly this bus
+ * address and size (a part of one, a neighbour's, one already unmapped):
+ * nothing is cleared.
+ * Context: one record shard lock, then pool locks; calls the backend.
  */
 TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
 
@@ -548,13 +611,19 @@ TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
  * segment i is written to sg[i].dma_*; if fewer than @nents come out, the
  * next has dma_length 0.
  * Return: 0 and *@mapped output segments; -EINVAL (no non-empty element,
- * bad direction); -ENOSPC, -ENOMEM or the backend's error, in which case
- * everything this call mapped is unmapped again.
+ * bad direction); -ENOSPC, -ENOMEM (including a list that could not be
+ * recorded) or the backend's error, in which case everything this call
+ * mapped is unmapped again.
  */
 TCE_API int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents,
 			   enum tce_dir dir, unsigned *mapped);
 
-/* tce_dma_unmap_sg() - unmap the output of tce_dma_map_sg(). Return 0 or -EINVAL. */
+/*
+ * tce_dma_unmap_sg() - unmap the output of tce_dma_map_sg(): the output
+ * segments in @sg up to @nents or the first with dma_length 0 must be
+ * exactly those one call produced, all of them. Return: 0; -EINVAL
+ * otherwise (nothing is cleared).
+ */
 TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents);
 
 /*
@@ -566,7 +635,12 @@ TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nent
  */
 TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus);
 
-/* tce_dma_free_coherent() - unmap and free; the same @size, @cpu and @bus. */
+/*
+ * tce_dma_free_coherent() - unmap and free a buffer of
+ * tce_dma_alloc_coherent(), given the same @size, @cpu and @bus.
+ * Return: 0; -EINVAL if they do not name one live coherent buffer exactly
+ * (nothing is unmapped or freed, so the TCEs never outlive the memory).
+ */
 TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus);
 
 /*
@@ -578,6 +652,16 @@ TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, u
  * the backend's error.
  */
 TCE_API int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus);
+
+/*
+ * tce_dma_check() - recompute the DMA API's derived state: the allocator's
+ * checker (tce_pool_check() with the table), and the entries the recorded
+ * mappings hold equal to the entries the allocator has handed out.
+ * Return: 0 and *@mappings, the live mappings; -EIO after logging the first
+ * inconsistency. Context: takes every lock in turn; for tests and
+ * debugging, with no map or unmap running.
+ */
+TCE_API int tce_dma_check(struct tce_dma *d, uint64_t *mappings);
 
 /* ------------------------------------------------------------------------ */
 /* The emulated machine                                                     */

@@ -9,11 +9,17 @@
 #include "tce.h"
 
 /*
- * Would tce_pool_free(@p, @idx, @npages) succeed? Lets a caller validate a
- * range before it clears the TCEs behind it. Returns 0 or -EINVAL.
- * Context: takes the owning pool's lock.
+ * The pools, numbered 0..tce__pool_count() - 1 (the small pools, then the
+ * large one, which may be empty): lets a layer above shard its own state
+ * the way the allocator locks, so that two threads working in different
+ * pools never share a lock. tce__pool_index() is the pool of absolute entry
+ * @idx, which must be inside the window. Context: any; immutable layout.
  */
-int tce__pool_check_free(struct tce_pool *p, uint64_t idx, uint64_t npages);
+unsigned tce__pool_count(const struct tce_pool *p);
+unsigned tce__pool_index(const struct tce_pool *p, uint64_t idx);
+
+/* Entries a request of @npages really takes (caches round sizes up). */
+uint64_t tce__pool_rounded(const struct tce_pool *p, uint64_t npages);
 
 /* True if absolute entries @a and @b belong to the same pool. */
 bool tce__pool_same(const struct tce_pool *p, uint64_t a, uint64_t b);

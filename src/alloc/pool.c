@@ -15,7 +15,11 @@
 #include "util/arith.h"
 #include "util/bitmap.h"
 
-/* Apply the defaults and check the request; fills nothing on error. */
+/*
+ * Apply the defaults and check the request; fills nothing on error. The
+ * window's end, as a bus address, must fit in 64 bits: end entry <=
+ * 2^(64 - page_shift).
+ */
 static int config_grant(struct tce_pool_config *cfg)
 {
 	uint64_t end;
@@ -23,6 +27,7 @@ static int config_grant(struct tce_pool_config *cfg)
 	if (!cfg->entries || cfg->page_shift < TCE_PAGE_SHIFT_MIN ||
 	    cfg->page_shift > TCE_PAGE_SHIFT_MAX || cfg->nr_pools > TCE_POOLS_MAX ||
 	    tce__add_overflows(cfg->first_idx, cfg->entries, &end) ||
+	    end > 1ULL << (64 - cfg->page_shift) ||
 	    (cfg->block_pages && !tce__is_pow2(cfg->block_pages)))
 		return -EINVAL;
 	if (!cfg->nr_pools)
@@ -295,22 +300,22 @@ out:
 	return rc;
 }
 
-int tce__pool_check_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
+unsigned tce__pool_count(const struct tce_pool *p)
 {
-	struct tce__pool_range *r;
-	uint64_t rel = idx - p->cfg.first_idx;
-	int rc;
+	return p->nr_pools + 1;
+}
 
-	if (idx < p->cfg.first_idx || !tce__range_inside(rel, npages, 0, p->entries))
-		return -EINVAL;
-	npages = tce__cache_round(p, npages);
-	if (rel + npages > p->entries)
-		return -EINVAL;
-	r = tce__pool_of(p, rel);
-	tce__lock(&r->lock);
-	rc = tce__free_check(p, rel, npages);
-	tce__unlock(&r->lock);
-	return rc;
+unsigned tce__pool_index(const struct tce_pool *p, uint64_t idx)
+{
+	struct tce_pool *w = (struct tce_pool *)p;
+	const struct tce__pool_range *r = tce__pool_of(w, idx - p->cfg.first_idx);
+
+	return r == &p->large ? p->nr_pools : (unsigned)(r - p->pools);
+}
+
+uint64_t tce__pool_rounded(const struct tce_pool *p, uint64_t npages)
+{
+	return tce__cache_round(p, npages);
 }
 
 bool tce__pool_same(const struct tce_pool *p, uint64_t a, uint64_t b)

@@ -2,9 +2,10 @@
 /*
  * The DMA API on one window (spec kernel.md §2.6): creation over a table
  * with the in-memory backend or a platform's, single-page map and unmap,
- * and coherent buffers. A backend failure frees the range it was given; an
- * unmap is validated before any TCE is cleared. Scatter lists are in sg.c.
- * Layer: dma.
+ * and coherent buffers. A backend failure frees the range it was given.
+ * Every mapping is recorded (track.c), and an unmap or free must name one
+ * exactly (its bus address, size and kind) before any TCE is cleared
+ * (DECISIONS 24). Scatter lists are in sg.c. Layer: dma.
  */
 #include <errno.h>
 
@@ -63,6 +64,10 @@ static int config_grant(struct tce_dma_config *cfg, struct tce_table_config *tc)
 		cfg->max_seg_size = DEFAULT_MAX_SEG;
 	if (cfg->seg_boundary >> tc->page_shift == 0)
 		return -EINVAL;
+	if (!cfg->host_page_shift)
+		cfg->host_page_shift = TCE_HOST_PAGE_SHIFT;
+	if (cfg->host_page_shift != 12 && cfg->host_page_shift != 16)
+		return -EINVAL;
 	cfg->pool.first_idx = tc->first_idx;
 	cfg->pool.entries = tc->entries;
 	cfg->pool.page_shift = tc->page_shift;
@@ -87,16 +92,21 @@ int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_d
 		granted.pool.lazy_flush = d->ops->flush;
 		granted.pool.flush_arg = d->ops_arg;
 	}
+	d->ctx = ctx;
 	rc = tce_pool_create(ctx, &granted.pool, &d->pool);
+	if (!rc) {
+		rc = tce__dma_track_init(d);
+		if (rc)
+			tce_pool_destroy(d->pool);
+	}
 	if (rc) {
 		tce__free(ctx, d, sizeof(*d));
 		return rc;
 	}
-	d->ctx = ctx;
 	d->table = granted.table ? tce_table_hold(granted.table) : NULL;
 	d->cfg = granted;
 	d->page_shift = tc.page_shift;
-	d->host_shift = TCE_HOST_PAGE_SHIFT;
+	d->host_shift = granted.host_page_shift;
 	*cfg = granted;
 	*out = d;
 	return 0;
@@ -106,6 +116,7 @@ void tce_dma_destroy(struct tce_dma *d)
 {
 	if (!d)
 		return;
+	tce__dma_track_fini(d);
 	tce_pool_destroy(d->pool);
 	tce_table_put(d->table);
 	tce__free(d->ctx, d, sizeof(*d));
@@ -161,16 +172,42 @@ void tce__dma_unmap_range(struct tce_dma *d, uint64_t idx, uint64_t npages, bool
 		tce__dma_flush_strict(d);
 }
 
-int tce__dma_unmap_bus(struct tce_dma *d, uint64_t bus, uint64_t size, bool flush)
+/*
+ * Record the mapping of [@bus, +@size) over @npages entries from @idx; if
+ * it cannot be recorded, unmap it again. Returns 0 or -ENOMEM.
+ */
+static int record(struct tce_dma *d, uint32_t kind, uint64_t bus, uint64_t size, uintptr_t aux,
+		  uint64_t idx, uint64_t npages)
 {
-	uint64_t npages, end;
+	struct tce__dma_rec r = { .bus = bus, .size = size, .aux = aux, .kind = kind };
+	int rc = tce__dma_track_add(d, &r);
 
-	if (!size || tce__add_overflows(bus, size, &end))
+	if (rc)
+		tce__dma_unmap_range(d, idx, npages, true);
+	return rc;
+}
+
+/* The caller names a page or coherent mapping: kind, bus, size (and buffer) all equal. */
+static bool same_mapping(const struct tce__dma_rec *r, const void *arg)
+{
+	const struct tce__dma_rec *want = arg;
+
+	return r->kind == want->kind && r->bus == want->bus && r->size == want->size &&
+	       r->aux == want->aux;
+}
+
+/* Take the mapping @want names and unmap it; -EINVAL (logged) if there is none. */
+static int unmap_exact(struct tce_dma *d, const struct tce__dma_rec *want)
+{
+	struct tce__dma_rec got;
+
+	if (tce__dma_track_take(d, want->bus, same_mapping, want, &got)) {
+		tce__err(d->ctx, "dma: unmap of [0x%llx, +0x%llx) matches no mapping",
+			 (unsigned long long)want->bus, (unsigned long long)want->size);
 		return -EINVAL;
-	npages = tce__dma_pages(bus, size, d->page_shift);
-	if (tce__pool_check_free(d->pool, bus >> d->page_shift, npages))
-		return -EINVAL;
-	tce__dma_unmap_range(d, bus >> d->page_shift, npages, flush);
+	}
+	tce__dma_unmap_range(d, got.bus >> d->page_shift,
+			     tce__dma_pages(got.bus, got.size, d->page_shift), true);
 	return 0;
 }
 
@@ -192,7 +229,7 @@ static bool map_dir_valid(enum tce_dir dir)
 int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_dir dir,
 		     uint64_t *bus)
 {
-	uint64_t end, idx, handle = 0, npages;
+	uint64_t end, idx, handle = 0, npages, b;
 	int rc;
 
 	if (!size || !map_dir_valid(dir) || tce__add_overflows(real, size, &end))
@@ -202,13 +239,18 @@ int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_d
 				&idx);
 	if (rc)
 		return rc;
-	*bus = (idx << d->page_shift) | (real & tce__low_mask(d->page_shift));
-	return 0;
+	b = (idx << d->page_shift) | (real & tce__low_mask(d->page_shift));
+	rc = record(d, TCE__DMA_PAGE, b, size, 0, idx, npages);
+	if (!rc)
+		*bus = b;
+	return rc;
 }
 
 int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size)
 {
-	return tce__dma_unmap_bus(d, bus, size, true);
+	struct tce__dma_rec want = { .bus = bus, .size = size, .kind = TCE__DMA_PAGE };
+
+	return unmap_exact(d, &want);
 }
 
 /* Host pages of a coherent buffer, as a power of two: get_order(). */
@@ -233,19 +275,29 @@ static size_t coherent_bytes(const struct tce_dma *d, uint32_t order)
 	return (size_t)1 << (order + d->host_shift);
 }
 
-int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus)
+/* Map a coherent buffer and record it as @kind (with @aux, the buffer of alloc_coherent). */
+static int map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint32_t kind,
+			uintptr_t aux, uint64_t *bus)
 {
-	uint64_t handle = 0, idx;
+	uint64_t handle = 0, idx, npages;
 	uint32_t order;
 	int rc = coherent_order(d, size, &order);
 
 	if (rc || (real & tce__low_mask(d->page_shift)))
 		return -EINVAL;
-	rc = tce__dma_map_range(d, real, tce__dma_pages(0, size, d->page_shift), iommu_order(d, size),
-				TCE_DIR_BIDIRECTIONAL, &handle, &idx);
+	npages = tce__dma_pages(0, size, d->page_shift);
+	rc = tce__dma_map_range(d, real, npages, iommu_order(d, size), TCE_DIR_BIDIRECTIONAL,
+				&handle, &idx);
+	if (!rc)
+		rc = record(d, kind, idx << d->page_shift, size, aux, idx, npages);
 	if (!rc)
 		*bus = idx << d->page_shift;
 	return rc;
+}
+
+int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus)
+{
+	return map_coherent(d, real, size, TCE__DMA_PAGE, 0, bus);
 }
 
 int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus)
@@ -261,7 +313,7 @@ int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_
 	buf = tce__aligned_zalloc(d->ctx, coherent_bytes(d, order), align);
 	if (!buf)
 		return -ENOMEM;
-	rc = tce_dma_map_coherent(d, (uint64_t)(uintptr_t)buf, size, bus);
+	rc = map_coherent(d, (uint64_t)(uintptr_t)buf, size, TCE__DMA_COHERENT, (uintptr_t)buf, bus);
 	if (rc) {
 		tce__aligned_free(d->ctx, buf, coherent_bytes(d, order));
 		return rc;
@@ -272,18 +324,34 @@ int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_
 
 int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus)
 {
-	uint64_t tce;
+	struct tce__dma_rec want = { .bus = bus, .size = size, .aux = (uintptr_t)cpu,
+				     .kind = TCE__DMA_COHERENT };
 	uint32_t order;
 	int rc = coherent_order(d, size, &order);
 
-	if (rc || !cpu || (bus & tce__low_mask(d->page_shift)))
+	if (rc || !cpu)
 		return -EINVAL;
-	/* The mapping must be this buffer's, not a neighbour's. */
-	if (d->ops->get && (d->ops->get(d->ops_arg, bus >> d->page_shift, &tce) ||
-			    (tce & ~tce__low_mask(d->page_shift)) != (uint64_t)(uintptr_t)cpu))
-		return -EINVAL;
-	rc = tce__dma_unmap_bus(d, bus, size, true);
+	rc = unmap_exact(d, &want);
 	if (!rc)
 		tce__aligned_free(d->ctx, cpu, coherent_bytes(d, order));
 	return rc;
+}
+
+int tce_dma_check(struct tce_dma *d, uint64_t *mappings)
+{
+	struct tce_pool_stats st;
+	uint64_t entries;
+	int rc = tce_pool_check(d->pool, d->table);
+
+	if (rc)
+		return rc;
+	tce__dma_track_count(d, mappings, &entries);
+	tce_pool_stats(d->pool, &st);
+	if (entries != st.allocated) {
+		tce__err(d->ctx, "dma check: %llu mappings hold %llu entries, the allocator %llu",
+			 (unsigned long long)*mappings, (unsigned long long)entries,
+			 (unsigned long long)st.allocated);
+		return -EIO;
+	}
+	return 0;
 }

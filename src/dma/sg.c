@@ -7,16 +7,21 @@
  * boundary (which the kernel does not re-check) and one pool. A failure
  * unwinds every range of the call, the failing one included (the kernel
  * leaks that one). With per-thread caches, ranges are rounded up in size,
- * so segments are never merged. Layer: dma.
+ * so segments are never merged. The list is recorded as mapped (its output
+ * segments and the ranges behind them), and an unmap must present exactly
+ * those segments (DECISIONS 24). Layer: dma.
  */
 #include <errno.h>
 
 #include "dma/dma_int.h"
 #include "util/arith.h"
 
+/* A range of entries one element was mapped into. */
 struct sg_range {
 	uint64_t idx, npages;
 };
+
+_Static_assert(sizeof(struct sg_range) == sizeof(struct tce__dma_span), "a range is a span");
 
 struct sg_state {
 	struct tce_dma *d;
@@ -96,6 +101,30 @@ static int map_elements(struct sg_state *s, unsigned nents, enum tce_dir dir,
 /* Lists of up to this many elements keep their ranges on the stack. */
 #define STACK_RANGES 64
 
+/* Record the list as mapped: @s's output segments and the @nr ranges @r. */
+static int record_list(struct tce_dma *d, const struct sg_state *s, const struct sg_range *r,
+		       unsigned nr)
+{
+	struct tce__dma_sgrec *rec = tce__malloc(d->ctx, tce__dma_sgrec_bytes(s->out, nr));
+	struct tce__dma_rec entry;
+	unsigned i;
+
+	if (!rec)
+		return -ENOMEM;
+	rec->nsegs = s->out, rec->nranges = nr;
+	for (i = 0; i < s->out; i++)
+		rec->span[i] = (struct tce__dma_span){ s->sg[i].dma_address, s->sg[i].dma_length };
+	for (i = 0; i < nr; i++)
+		rec->span[s->out + i] = (struct tce__dma_span){ r[i].idx, r[i].npages };
+	entry = (struct tce__dma_rec){ .bus = s->sg[0].dma_address, .aux = (uintptr_t)rec,
+				       .kind = TCE__DMA_SG };
+	if (tce__dma_track_add(d, &entry)) {
+		tce__dma_sgrec_free(d, rec);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents, enum tce_dir dir,
 		   unsigned *mapped)
 {
@@ -117,6 +146,8 @@ int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents, enum tc
 	rc = map_elements(&s, nents, dir, r, &nr);
 	if (!rc && !nr)
 		rc = -EINVAL;
+	if (!rc)
+		rc = record_list(d, &s, r, nr);
 	if (rc)
 		unwind(d, r, nr);
 	if (r != stack)
@@ -129,14 +160,45 @@ int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents, enum tc
 	return 0;
 }
 
+/* The output segments a caller presents to unmap. */
+struct sg_want {
+	const struct tce_sg *sg;
+	unsigned n;
+};
+
+/* Are they exactly the segments of live list @r? */
+static bool same_list(const struct tce__dma_rec *r, const void *arg)
+{
+	const struct sg_want *w = arg;
+	const struct tce__dma_sgrec *rec = (const struct tce__dma_sgrec *)r->aux;
+	unsigned i;
+
+	if (r->kind != TCE__DMA_SG || rec->nsegs != w->n)
+		return false;
+	for (i = 0; i < w->n; i++)
+		if (rec->span[i].a != w->sg[i].dma_address || rec->span[i].b != w->sg[i].dma_length)
+			return false;
+	return true;
+}
+
 int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents)
 {
+	struct sg_want want = { .sg = sg };
+	struct tce__dma_sgrec *rec;
+	struct tce__dma_rec got;
 	unsigned i;
-	int rc = 0;
 
-	for (i = 0; i < nents && sg[i].dma_length; i++)
-		if (tce__dma_unmap_bus(d, sg[i].dma_address, sg[i].dma_length, false))
-			rc = -EINVAL;
+	while (want.n < nents && sg[want.n].dma_length)
+		want.n++;
+	if (!want.n || tce__dma_track_take(d, sg[0].dma_address, same_list, &want, &got)) {
+		tce__err(d->ctx, "dma: unmap of a %u-segment list matches no mapping", want.n);
+		return -EINVAL;
+	}
+	rec = (struct tce__dma_sgrec *)got.aux;
+	for (i = 0; i < rec->nranges; i++)
+		tce__dma_unmap_range(d, rec->span[rec->nsegs + i].a, rec->span[rec->nsegs + i].b,
+				     false);
 	tce__dma_flush_strict(d); /* once per list, as ppc_iommu_unmap_sg */
-	return rc;
+	tce__dma_sgrec_free(d, rec);
+	return 0;
 }

@@ -2,11 +2,14 @@
 /*
  * The pseries hypervisor's TCE hcalls, validated as KVM intends and with
  * DECISIONS.md's choices: unknown or disabled LIOBN, misaligned IOBA, a range
- * that leaves the window or wraps, a TCE whose real page is not wholly in
- * the machine's regions, all give H_PARAMETER and change nothing; multi-entry calls
- * validate every entry before applying any. The hypervisor invalidates the
- * PHB's TCE cache for every entry it changes. Reserved TCE bits (0xffc) are
- * not stored: a TCE is kept as its page address and permission. Layer: fw.
+ * that leaves the window or wraps, a count of 0, a TCE with a permission
+ * whose address part is not an aligned page wholly in the machine's
+ * regions, all give H_PARAMETER and change nothing; multi-entry calls
+ * validate every entry before applying any. A TCE is stored exactly as the guest wrote it (KVM's
+ * kvmppc_tce_put): a value without READ or WRITE is a poison value, kept
+ * with all its bits, that H_GET_TCE returns unchanged and device DMA
+ * faults on. The hypervisor invalidates the PHB's TCE cache for every
+ * entry it changes. Layer: fw.
  */
 #include <endian.h>
 #include <errno.h>
@@ -59,28 +62,27 @@ static long hv_range(const struct hv_win *w, uint64_t ioba, uint64_t npages, uin
 }
 
 /*
- * A TCE the guest may store: no permission (a clear), or an aligned page
- * whose every byte is in some region of the real address space.
+ * kvmppc_tce_validate(): a TCE without permission (a clear or a poison
+ * value) is always accepted. With READ or WRITE, the address part (the TCE
+ * without its two permission bits) must be aligned to the window's page,
+ * so reserved bits 2..11 and address bits below the page are refused, and
+ * the page must lie wholly in the machine's regions. (KVM answers
+ * H_TOO_HARD and lets userspace decide; this hypervisor has no second
+ * handler and answers H_PARAMETER.)
  */
 static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tce)
 {
-	uint64_t addr = tce & ~tce__low_mask(w->shift);
+	uint64_t addr = tce & ~TCE_PERM_MASK;
 
 	if (!(tce & TCE_PERM_MASK))
 		return true;
-	if (tce & (tce__low_mask(w->shift) & ~0xfffULL))
+	if (addr & tce__low_mask(w->shift))
 		return false;
 	return tce__real_ok(m, addr, 1ULL << w->shift);
 }
 
-/* What the table keeps of a valid TCE: page address and permission, or 0. */
-static uint64_t stored(const struct hv_win *w, uint64_t tce)
-{
-	return tce & TCE_PERM_MASK ? (tce & ~tce__low_mask(w->shift)) | (tce & TCE_PERM_MASK) : 0;
-}
-
 /*
- * Store @n kept TCEs from @idx; when a level of the table cannot be
+ * Store @n TCEs from @idx as written; when a level of the table cannot be
  * allocated nothing is stored and the guest gets H_NOT_ENOUGH_RESOURCES.
  */
 static long store(const struct hv_win *w, uint64_t idx, uint64_t n, const uint64_t *tces)
@@ -102,7 +104,7 @@ static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *a
 		return rc;
 	if (!tce_valid(m, w, args[2]))
 		return TCE_H_PARAMETER;
-	tce = stored(w, args[2]);
+	tce = args[2];
 	rc = store(w, idx, 1, &tce);
 	if (!rc)
 		kill(w, idx, 1);
@@ -121,7 +123,12 @@ static long h_get_tce(const struct hv_win *w, uint64_t *args)
 	return TCE_H_SUCCESS;
 }
 
-/* H_STUFF_TCE: only clearing values (no READ or WRITE), any count inside the window. */
+/*
+ * H_STUFF_TCE: only values without READ or WRITE (a clear, or a poison
+ * value stored as written in every entry), any count inside the window.
+ * Zero skips absent levels; a poison value needs every level of the range,
+ * and when one cannot be allocated nothing is stored.
+ */
 static long h_stuff_tce(const struct hv_win *w, uint64_t *args)
 {
 	uint64_t idx;
@@ -131,7 +138,8 @@ static long h_stuff_tce(const struct hv_win *w, uint64_t *args)
 		return rc;
 	if (args[2] & TCE_PERM_MASK)
 		return TCE_H_PARAMETER;
-	tce_table_clear(w->t, idx, args[3]);
+	if (tce__table_fill_raw(w->t, idx, args[3], args[2]))
+		return TCE_H_NOT_ENOUGH_RESOURCES;
 	kill(w, idx, args[3]);
 	return TCE_H_SUCCESS;
 }
@@ -171,7 +179,6 @@ static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, ui
 	for (i = 0; i < count; i++) {
 		if (!tce_valid(m, w, list[i]))
 			return TCE_H_PARAMETER;
-		list[i] = stored(w, list[i]);
 	}
 	rc = store(w, idx, count, list);
 	if (!rc)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libfdt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,13 +196,19 @@ static int root_cells(struct tce_machine *m, uint32_t *ac, uint32_t *sc)
 	return rc ? rc : u32_prop(m, 0, "#size-cells", 2, 1, 2, sc);
 }
 
-/* PCI binding: 3 address cells, 2 size cells. */
+/* PCI binding: 3 address cells, 2 size cells, both required. */
 static int pci_cells(struct tce_machine *m, int node)
 {
-	uint32_t ac, sc;
-	int rc = u32_prop(m, node, "#address-cells", 3, 3, 3, &ac);
+	const fdt32_t *p;
+	int rc = exact(m, node, "#address-cells", 1, true, &p);
 
-	return rc ? rc : u32_prop(m, node, "#size-cells", 2, 2, 2, &sc);
+	if (!rc && fdt32_to_cpu(p[0]) != 3)
+		rc = dt_err(m, node, "#address-cells", "%u, the PCI binding needs 3", fdt32_to_cpu(p[0]));
+	if (!rc)
+		rc = exact(m, node, "#size-cells", 1, true, &p);
+	if (!rc && fdt32_to_cpu(p[0]) != 2)
+		rc = dt_err(m, node, "#size-cells", "%u, the PCI binding needs 2", fdt32_to_cpu(p[0]));
+	return rc;
 }
 
 /* ibm,ddw-applicable (query, create, remove) and ibm,ddw-extensions (reset). */
@@ -238,10 +245,12 @@ static int check_page_mask(struct tce_machine *m, int node, const char *prop, ui
 	return 0;
 }
 
-static int pseries_phb(struct tce_machine *m, int node, struct tce__phb *phb, uint32_t tok[4])
+/* pseries: the PHB's register range [buid, *@reg_end) (at least one byte); no wrap. */
+static int pseries_reg(struct tce_machine *m, int node, struct tce__phb *phb, uint64_t *reg_end)
 {
 	uint32_t ac, sc;
 	const fdt32_t *reg;
+	uint64_t size;
 	int rc = root_cells(m, &ac, &sc);
 
 	if (!rc)
@@ -249,6 +258,20 @@ static int pseries_phb(struct tce_machine *m, int node, struct tce__phb *phb, ui
 	if (rc)
 		return rc;
 	phb->buid = num(reg, ac);
+	size = num(reg + ac, sc);
+	if (tce__add_overflows(phb->buid, size ? size : 1, reg_end))
+		return dt_err(m, node, "reg", "0x%llx+0x%llx wraps", (unsigned long long)phb->buid,
+			      (unsigned long long)size);
+	return 0;
+}
+
+static int pseries_phb(struct tce_machine *m, int node, struct tce__phb *phb, uint32_t tok[4],
+		       uint64_t *reg_end)
+{
+	int rc = pseries_reg(m, node, phb, reg_end);
+
+	if (rc)
+		return rc;
 	rc = ddw_tokens(m, node, phb, tok);
 	if (!rc)
 		rc = u64_prop(m, node, "libtce,dma-page-sizes", 0x1211000ULL, &phb->page_mask);
@@ -344,6 +367,7 @@ struct phb_scan {
 	bool has_window;        /* the PHB node's own default window */
 	uint32_t liobn;
 	uint64_t win_bus, win_size;
+	uint64_t reg_end[MAX_PHBS]; /* pseries: end of each PHB's register range, by index */
 };
 
 static int scan_fns(struct tce_machine *m, int phb_node, struct phb_scan *s)
@@ -458,6 +482,29 @@ static int phb_default(struct tce_machine *m, int node, struct phb_scan *s)
 	return s->has_window ? dma_window(m, node, node, &s->liobn, &s->win_bus, &s->win_size) : 0;
 }
 
+/*
+ * No two PHBs share an id: pseries register ranges (the BUID is their
+ * start) are disjoint, powernv OPAL PHB ids differ.
+ */
+static int check_phb_id(struct tce_machine *m, int node, const struct tce__phb *phb,
+			const struct phb_scan *s)
+{
+	const struct tce__phb *o;
+	uint32_t i;
+
+	for (i = 0; i < phb->index; i++) {
+		o = &m->phbs[i];
+		if (m->platform == TCE_PLATFORM_POWERNV && o->buid == phb->buid)
+			return dt_err(m, node, "ibm,opal-phbid", "PHB id 0x%llx is another PHB's",
+				      (unsigned long long)phb->buid);
+		if (m->platform == TCE_PLATFORM_PSERIES && o->buid < s->reg_end[phb->index] &&
+		    phb->buid < s->reg_end[i])
+			return dt_err(m, node, "reg", "BUID 0x%llx overlaps another PHB's registers",
+				      (unsigned long long)phb->buid);
+	}
+	return 0;
+}
+
 static int parse_phb(struct tce_machine *m, int node, struct tce__phb *phb, struct phb_scan *s,
 		     uint32_t tok[4])
 {
@@ -465,8 +512,10 @@ static int parse_phb(struct tce_machine *m, int node, struct tce__phb *phb, stru
 
 	if (rc)
 		return rc;
-	rc = m->platform == TCE_PLATFORM_PSERIES ? pseries_phb(m, node, phb, tok)
+	rc = m->platform == TCE_PLATFORM_PSERIES ? pseries_phb(m, node, phb, tok, &s->reg_end[phb->index])
 						 : powernv_phb(m, node, phb);
+	if (!rc)
+		rc = check_phb_id(m, node, phb, s);
 	if (!rc)
 		rc = phb_default(m, node, s);
 	if (!rc)
@@ -497,11 +546,16 @@ static int check_liobns(struct tce_machine *m)
 	for (i = 0; i < m->nphbs; i++)
 		for (j = 0; j < m->phbs[i].npes; j++)
 			all[n++] = &m->phbs[i].pes[j];
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (all[i]->def_liobn > UINT32_MAX - (all[i]->nslots - 1))
+			return dt_err(m, all[i]->dt_node, "ibm,dma-window",
+				      "LIOBN 0x%x leaves no room for the second window's",
+				      all[i]->def_liobn);
 		for (j = 0; j < i; j++)
 			if (liobns_clash(all[j], all[i]))
 				return dt_err(m, all[i]->dt_node, "ibm,dma-window",
 					      "LIOBN 0x%x clashes with another PE's", all[i]->def_liobn);
+	}
 	return 0;
 }
 
@@ -572,7 +626,7 @@ static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
 
 		if (!is_phb(m, node))
 			continue;
-		memset(s, 0, sizeof(*s));
+		memset(s, 0, offsetof(struct phb_scan, reg_end));
 		memset(tok, 0, sizeof(tok));
 		*phb = (struct tce__phb){ .m = m, .index = m->nphbs };
 		rc = tce__lock_init(&phb->cache.lock, true); /* a few hundred instructions at most */
@@ -590,13 +644,93 @@ static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
 	return 0;
 }
 
+/* ---- the blob's header, checked before libfdt reads anything ---- */
+
+/* Header field at byte @off (big-endian); the caller checked the header fits. */
+static uint32_t hdr32(const struct tce_machine *m, size_t off)
+{
+	fdt32_t v;
+
+	memcpy(&v, (const char *)m->fdt + off, sizeof(v));
+	return fdt32_to_cpu(v);
+}
+
+/* A block [off, off + size) of a blob of @total bytes. */
+struct blob_block {
+	uint64_t off, end;
+};
+
+static bool blocks_overlap(const struct blob_block *a, const struct blob_block *b)
+{
+	return a->off < b->end && b->off < a->end;
+}
+
+/*
+ * The memory reservation map: 16-byte (address, size) pairs ending with a
+ * pair of zeros, all inside the blob. Returns false when no terminator is
+ * found before @total.
+ */
+static bool rsvmap_block(const struct tce_machine *m, uint64_t total, struct blob_block *b)
+{
+	uint64_t off;
+
+	for (off = b->off; off + 16 <= total; off += 16)
+		if (!hdr32(m, off) && !hdr32(m, off + 4) && !hdr32(m, off + 8) &&
+		    !hdr32(m, off + 12)) {
+			b->end = off + 16;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Everything libfdt trusts in the header: magic, a version libfdt reads
+ * (16 or 17, or a later one compatible with 17), the total size within the
+ * buffer, and the reservation map, structure block and strings block
+ * inside the blob, aligned and disjoint. A version-16 blob has no structure
+ * block size; its block runs to the end of the blob. Returns 0 or -EINVAL.
+ */
+static int check_header(struct tce_machine *m)
+{
+	uint64_t total, hsize;
+	uint32_t version, last_comp;
+	struct blob_block rsv, st, str;
+
+	if (m->fdt_size < FDT_V17_SIZE || hdr32(m, 0) != FDT_MAGIC)
+		return dt_err(m, -1, "(blob)", "no device tree magic");
+	total = hdr32(m, 4), version = hdr32(m, 20), last_comp = hdr32(m, 24);
+	if (version < 16 || last_comp > FDT_LAST_SUPPORTED_VERSION || last_comp > version)
+		return dt_err(m, -1, "(blob)", "format version %u (compatible with %u) is not 16 or 17",
+			      version, last_comp);
+	hsize = version >= 17 ? FDT_V17_SIZE : FDT_V16_SIZE;
+	if (total < hsize || total > m->fdt_size)
+		return dt_err(m, -1, "(blob)", "total size %llu outside [%llu, %zu]",
+			      (unsigned long long)total, (unsigned long long)hsize, m->fdt_size);
+	rsv.off = hdr32(m, 16), st.off = hdr32(m, 8), str.off = hdr32(m, 12);
+	st.end = version >= 17 ? st.off + hdr32(m, 36) : total;
+	str.end = str.off + hdr32(m, 32);
+	if (rsv.off < hsize || rsv.off % 8 || !rsvmap_block(m, total, &rsv))
+		return dt_err(m, -1, "(blob)", "memory reservation map at %llu is misplaced",
+			      (unsigned long long)rsv.off);
+	if (st.off < hsize || st.off % 4 || (version >= 17 && st.end % 4) || st.end > total ||
+	    str.off < hsize || str.end > total)
+		return dt_err(m, -1, "(blob)", "structure or strings block outside the blob");
+	if (blocks_overlap(&rsv, &st) || blocks_overlap(&rsv, &str) ||
+	    (version >= 17 && blocks_overlap(&st, &str)))
+		return dt_err(m, -1, "(blob)", "blocks of the blob overlap");
+	return 0;
+}
+
 int tce__dt_parse(struct tce_machine *m)
 {
 	struct phb_scan *s;
 	uint32_t n;
 	int rc;
 
-	if (m->fdt_size < sizeof(struct fdt_header) || fdt_check_full(m->fdt, m->fdt_size))
+	rc = check_header(m);
+	if (rc)
+		return rc;
+	if (fdt_check_full(m->fdt, m->fdt_size))
 		return dt_err(m, -1, "(blob)", "not a valid flattened device tree");
 	rc = platform_of(m);
 	if (!rc)
@@ -609,7 +743,7 @@ int tce__dt_parse(struct tce_machine *m)
 	m->nphbs_alloc = m->phbs ? n : 0;
 	m->devs = tce__calloc(m->ctx, (size_t)n * MAX_DEVS * sizeof(*m->devs));
 	m->ndevs_alloc = m->devs ? n * MAX_DEVS : 0;
-	s = tce__malloc(m->ctx, sizeof(*s));
+	s = tce__calloc(m->ctx, sizeof(*s));
 	rc = m->phbs && m->devs && s ? parse_phbs(m, s) : -ENOMEM;
 	tce__free(m->ctx, s, sizeof(*s));
 	if (!rc && m->platform == TCE_PLATFORM_PSERIES)

@@ -292,7 +292,9 @@ int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce)
 	return -ENOENT;
 }
 
-int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces)
+/* Store @tces[i] (or @value when @tces is NULL) in @n entries from absolute @idx. */
+static int store_run(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces,
+		     uint64_t value)
 {
 	uint64_t rel = idx - t->first_idx, i = 0, chunk, k;
 	struct tce__walk w;
@@ -307,7 +309,19 @@ int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const ui
 			return w.err;
 		chunk = tce__min_u64(n - i, tce__leaf_span(t, rel + i));
 		for (k = 0; k < chunk; k++, i++)
-			tce__store_be(&w.leaf[k], tces[i]);
+			tce__store_be(&w.leaf[k], tces ? tces[i] : value);
 	}
 	return rc;
+}
+
+int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces)
+{
+	return store_run(t, idx, n, tces, 0);
+}
+
+int tce__table_fill_raw(struct tce_table *t, uint64_t idx, uint64_t n, uint64_t value)
+{
+	if (!value)
+		return tce_table_clear(t, idx, n);
+	return store_run(t, idx, n, NULL, value);
 }

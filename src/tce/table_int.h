@@ -10,6 +10,7 @@
  *  |-----------------|----------------------------------------------------|
  *  | entries_shift   | log2(W) - P                                        |
  *  | level_shift     | max(ceil(entries_shift / L) + 3, host page shift)  |
+ *  |                 | (the config's: 12 or 16)                           |
  *  | level block     | 2^level_shift bytes = 2^(level_shift-3) entries    |
  *  | refused when    | (level_shift - 3) * L + P >= 55                    |
  *

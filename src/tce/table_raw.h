@@ -17,4 +17,12 @@
  */
 int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces);
 
+/*
+ * Store the host-order value @value in @n entries from absolute @idx (range
+ * checked by the caller), as tce__table_store_raw() does: all levels first,
+ * so -ENOMEM changes nothing. A value of 0 clears instead and allocates
+ * nothing (absent levels already read as 0). Context: lock-free.
+ */
+int tce__table_fill_raw(struct tce_table *t, uint64_t idx, uint64_t n, uint64_t value);
+
 #endif /* TCE_TCE_TABLE_RAW_H */

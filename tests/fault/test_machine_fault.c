@@ -2,7 +2,8 @@
 /*
  * Fail-Nth sweeps over the machine: creating the built-in machines, an
  * RTAS create (a new hypervisor table), an hcall that needs a new table
- * level, a device DMA and a DMA-test copy. Each failure reports its
+ * level, H_STUFF_TCE of a poison value over several new levels, a device
+ * DMA and a DMA-test copy. Each failure reports its
  * documented error and leaves nothing leaked and nothing half-changed.
  */
 #include <errno.h>
@@ -97,6 +98,30 @@ static void put_verify(struct tce_machine *m, bool ok)
 	CHECK_EQ(get[0], ok ? (0x10000 | 3) : 0);
 }
 
+/* H_STUFF_TCE of a poison value over many leaves of a DDW: all or nothing. */
+#define STUFF_BUS ((1ULL << 59) + (1ULL << 30))
+#define STUFF_COUNT (3ULL << 13) /* 3 leaf blocks of 8192 entries of 64 KiB pages */
+
+static bool stuff_run(struct tce_machine *m)
+{
+	uint64_t args[9] = { 0x80000001ULL, STUFF_BUS - 0x10000, 0xdead0000ULL, STUFF_COUNT };
+	long rc = tce_hv_hcall(m, TCE_H_STUFF_TCE, args);
+
+	CHECK(rc == TCE_H_SUCCESS || rc == TCE_H_HARDWARE || rc == TCE_H_NOT_ENOUGH_RESOURCES);
+	return rc == TCE_H_SUCCESS;
+}
+
+static void stuff_verify(struct tce_machine *m, bool ok)
+{
+	uint64_t i, args[9];
+
+	for (i = 0; i < STUFF_COUNT; i += 4095) {
+		args[0] = 0x80000001ULL, args[1] = STUFF_BUS - 0x10000 + (i << 16);
+		CHECK_EQ(tce_hv_hcall(m, TCE_H_GET_TCE, args), TCE_H_SUCCESS);
+		CHECK_EQ(args[0], ok ? 0xdead0000ULL : 0);
+	}
+}
+
 static void sweep_hv(const struct hv_op *op, bool with_ddw)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -139,6 +164,13 @@ static void sweep_hcall(void)
 /* A DMA over more pages than fit the device's on-stack plan allocates one. */
 #define DMA_PAGES 40
 
+static void sweep_stuff_poison(void)
+{
+	static const struct hv_op op = { stuff_run, stuff_verify };
+
+	sweep_hv(&op, true);
+}
+
 static void sweep_device_dma(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -173,6 +205,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(sweep_create_powernv),
 	TT_CASE(sweep_rtas_create),
 	TT_CASE(sweep_hcall),
+	TT_CASE(sweep_stuff_poison),
 	TT_CASE(sweep_device_dma),
 };
 

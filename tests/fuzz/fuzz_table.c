@@ -15,14 +15,17 @@
 
 struct geometry {
 	uint64_t bus, window;
-	uint32_t shift, levels;
+	uint32_t shift, levels, host_shift; /* host_shift 0: 64 KiB */
 };
 
 static const struct geometry geometries[] = {
-	{ 0, 1ULL << 24, 12, 1 },       { 0, 1ULL << 30, 12, 2 },
-	{ 1ULL << 59, 1ULL << 30, 12, 3 }, { 1ULL << 59, 1ULL << 33, 16, 2 },
-	{ 0, 1ULL << 44, 34, 1 },        { 1ULL << 40, 1ULL << 30, 21, 2 },
+	{ 0, 1ULL << 24, 12, 1, 0 },          { 0, 1ULL << 30, 12, 2, 0 },
+	{ 1ULL << 59, 1ULL << 30, 12, 3, 0 }, { 1ULL << 59, 1ULL << 33, 16, 2, 0 },
+	{ 0, 1ULL << 44, 34, 1, 0 },          { 1ULL << 40, 1ULL << 30, 21, 2, 0 },
+	{ 1ULL << 59, 1ULL << 30, 12, 4, 12 }, { 0, 1ULL << 28, 12, 3, 12 },
 };
+
+#define NGEOMETRIES (sizeof(geometries) / sizeof(geometries[0]))
 
 struct state {
 	struct tce_ctx *ctx;
@@ -130,14 +133,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
-	const struct geometry *g = &geometries[take(&in, 1) % 6];
+	const struct geometry *g = &geometries[take(&in, 1) % NGEOMETRIES];
 	struct state s = { 0 };
 	struct tce_mem_stats ms;
 	uint64_t i, v;
 
 	s.cfg = (struct tce_table_config){ .bus_offset = g->bus, .window_size = g->window,
 					   .page_shift = g->shift, .levels = g->levels,
-					   .mirror = true };
+					   .host_page_shift = g->host_shift, .mirror = true };
 	ENSURE(tce_ctx_create(&s.ctx) == 0);
 	ENSURE(tce_table_create(s.ctx, &s.cfg, &s.t) == 0);
 	ENSURE(ref_init(&s.r, &s.cfg) == 0);

@@ -127,20 +127,80 @@ static void put_get_vectors(void)
 	tce_machine_destroy(m);
 }
 
-/* The TCE itself: clears, permissions, pages outside RAM, misaligned pages. */
+/*
+ * The TCE itself (kvmppc_tce_validate): with a permission, the address part
+ * must be an aligned page of RAM, reserved bits included; without one,
+ * anything goes. Whatever is accepted is stored as written (DECISIONS 22).
+ */
 static void tce_validation(void)
 {
 	struct tce_machine *m = machine();
 
 	REQUIRE(m);
 	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0x5000 | 1, 0, NULL), TCE_H_SUCCESS);
-	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0x5000, 0, NULL), TCE_H_SUCCESS); /* a clear */
+	CHECK_EQ(get_tce(m, LIOBN0, 0), 0x5000 | 1);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0x5000, 0, NULL), TCE_H_SUCCESS); /* poison */
+	CHECK_EQ(get_tce(m, LIOBN0, 0), 0x5000);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0, 0, NULL), TCE_H_SUCCESS); /* a clear */
 	CHECK_EQ(get_tce(m, LIOBN0, 0), 0);
 	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, (4ULL << 30) | 3, 0, NULL), TCE_H_PARAMETER);
 	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, ((4ULL << 30) - 0x1000) | 3, 0, NULL),
 		 TCE_H_SUCCESS);
-	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0x5ffc | 2, 0, NULL), TCE_H_SUCCESS);
-	CHECK_EQ(get_tce(m, LIOBN0, 0), 0x5000 | 2); /* reserved bits are not kept */
+	/* Reserved bits with a permission: the address is not page aligned. */
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0x5ffc | 2, 0, NULL), TCE_H_PARAMETER);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0, 0x5004 | 1, 0, NULL), TCE_H_PARAMETER);
+	CHECK_EQ(get_tce(m, LIOBN0, 0), ((4ULL << 30) - 0x1000) | 3); /* unchanged */
+	/* Poison values keep every bit, reserved and address bits alike, even outside RAM. */
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0x1000, 0x5ffc, 0, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN0, 0x1000), 0x5ffc);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0x2000, 0xdeadbeefcafef00cULL, 0, NULL),
+		 TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN0, 0x2000), 0xdeadbeefcafef00cULL);
+	tce_machine_destroy(m);
+}
+
+/* A poison value gives the device no access: every DMA through it faults on permission. */
+static void poison_faults_device_dma(void)
+{
+	struct tce_machine *m = machine();
+	struct tce_pci_dev *d;
+	struct tce_fault f;
+	uint8_t buf[8] = { 0 };
+
+	REQUIRE(m && tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0x3000, 0x7ffc, 0, NULL), TCE_H_SUCCESS);
+	CHECK_RC(tce_dev_dma_read(d, 0x3010, buf, sizeof(buf)), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	CHECK_EQ(f.bus_addr, 0x3010);
+	tce_dev_eeh_thaw(d);
+	CHECK_RC(tce_dev_dma_write(d, 0x3010, buf, sizeof(buf)), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	CHECK(f.write);
+	tce_dev_eeh_thaw(d);
+	/* An empty entry is a missing TCE, not a permission fault. */
+	CHECK_RC(tce_dev_dma_read(d, 0x4000, buf, sizeof(buf)), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_NO_TCE);
+	tce_machine_destroy(m);
+}
+
+/* On a 64 KiB-page window the address part of a permission TCE is 64 KiB aligned. */
+static void large_page_validation(void)
+{
+	struct tce_machine *m = machine();
+	uint64_t bus = (1ULL << 59) + 0x10000;
+	uint32_t r[4];
+
+	REQUIRE(m);
+	CHECK_EQ(create(m, CFG_A, 16, 32, r), 0);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN1, bus, 0x38000 | 3, 0, NULL), TCE_H_PARAMETER);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN1, bus, 0x30ffc | 3, 0, NULL), TCE_H_PARAMETER);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN1, bus, 0x30000 | 3, 0, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN1, bus), 0x30000 | 3);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN1, bus, 0x38ffc, 0, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN1, bus), 0x38ffc);
 	tce_machine_destroy(m);
 }
 
@@ -166,15 +226,24 @@ static void indirect(void)
 	put_list(m, tces, 512);
 	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, 0x10000, LIST, 512, NULL), TCE_H_PARAMETER);
 	CHECK_EQ(get_tce(m, LIOBN0, 0x10000), 0);
+	tces[300] = 0x1ffc | 2; /* reserved bits with a permission */
+	put_list(m, tces, 512);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, 0x10000, LIST, 512, NULL), TCE_H_PARAMETER);
+	CHECK_EQ(get_tce(m, LIOBN0, 0x10000), 0);
 	tces[300] = 0;
+	tces[301] = 0xabcdeffc; /* poison, stored as written */
 	put_list(m, tces, 512);
 	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, 0x10000, LIST, 512, NULL), TCE_H_SUCCESS);
 	CHECK_EQ(get_tce(m, LIOBN0, 0x10000 + 511 * 0x1000), tces[511]);
 	CHECK_EQ(get_tce(m, LIOBN0, 0x10000 + 300 * 0x1000), 0);
+	CHECK_EQ(get_tce(m, LIOBN0, 0x10000 + 301 * 0x1000), 0xabcdeffc);
 	tce_machine_destroy(m);
 }
 
-/* Vector 8: STUFF only clears, the whole range inside the window. */
+/*
+ * Vector 8: STUFF only clears or poisons, the whole range inside the
+ * window; a count of 0 is H_PARAMETER (QEMU; docs/design.md).
+ */
 static void stuff(void)
 {
 	struct tce_machine *m = machine();
@@ -193,6 +262,16 @@ static void stuff(void)
 	CHECK_EQ(get_tce(m, LIOBN0, 0x3000), 0);
 	CHECK_EQ(hc(m, TCE_H_STUFF_TCE, LIOBN0, 0, 0, WIN0 >> 12, NULL), TCE_H_SUCCESS);
 	CHECK_EQ(get_tce(m, LIOBN0, 0), 0);
+	/* A poison value lands, as written, in exactly the entries named. */
+	CHECK_EQ(hc(m, TCE_H_STUFF_TCE, LIOBN0, 0x1000, 0xbad0ffc, 3, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN0, 0), 0);
+	for (i = 1; i <= 3; i++)
+		CHECK_EQ(get_tce(m, LIOBN0, i << 12), 0xbad0ffc);
+	CHECK_EQ(get_tce(m, LIOBN0, 0x4000), 0);
+	CHECK_EQ(hc(m, TCE_H_STUFF_TCE, LIOBN0, 0, 0x5000, WIN0 >> 12, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN0, WIN0 - 0x1000), 0x5000);
+	CHECK_EQ(hc(m, TCE_H_STUFF_TCE, LIOBN0, 0, 0, WIN0 >> 12, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN0, WIN0 - 0x1000), 0);
 	tce_machine_destroy(m);
 }
 
@@ -347,6 +426,8 @@ static void powernv_has_no_hypervisor(void)
 static const struct tt_case cases[] = {
 	TT_CASE(put_get_vectors),
 	TT_CASE(tce_validation),
+	TT_CASE(poison_faults_device_dma),
+	TT_CASE(large_page_validation),
 	TT_CASE(indirect),
 	TT_CASE(stuff),
 	TT_CASE(query_vectors),

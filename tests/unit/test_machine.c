@@ -225,6 +225,114 @@ static void malformed_blobs(void)
 	expect_refused(fdt, fdt_totalsize(fdt), "/", "compatible");
 }
 
+/*
+ * Create from a copy of @fdt with header words @off1 and @off2 set to @v1
+ * and @v2 (@off2 may repeat @off1): 0 or -EINVAL, never a crash.
+ */
+static int with_header2(const void *fdt, size_t size, size_t off1, uint32_t v1, size_t off2,
+			uint32_t v2)
+{
+	static uint8_t copy[sizeof(blob)];
+	struct tce_machine *m = NULL;
+	fdt32_t be1 = cpu_to_fdt32(v1), be2 = cpu_to_fdt32(v2);
+	int rc;
+
+	memcpy(copy, fdt, size);
+	memcpy(copy + off2, &be2, sizeof(be2));
+	memcpy(copy + off1, &be1, sizeof(be1));
+	rc = tce_machine_create_dtb(copy, size, &m);
+	if (rc != 0 && rc != -EINVAL)
+		tt_fail(__FILE__, __LINE__, "header words %zu, %zu = 0x%x, 0x%x gave %d", off1, off2,
+			v1, v2, rc);
+	tce_machine_destroy(m);
+	return rc;
+}
+
+static int with_header(const void *fdt, size_t size, size_t off, uint32_t v)
+{
+	return with_header2(fdt, size, off, v, off, v);
+}
+
+/* Header words (byte offsets of struct fdt_header). */
+enum { H_MAGIC = 0, H_TOTAL = 4, H_STRUCT = 8, H_STRINGS = 12, H_RSV = 16, H_VERSION = 20,
+       H_LAST_COMP = 24, H_STRINGS_SIZE = 32, H_STRUCT_SIZE = 36 };
+
+/*
+ * Format versions 0..20 on both built-in trees: versions before 16 are
+ * refused (libfdt used to crash in fdt_check_full on 2..15), 16 and 17 are
+ * read, later ones compatible with 16 are read too.
+ */
+static void header_versions(void)
+{
+	enum tce_platform p;
+	uint32_t v;
+	size_t size;
+	void *fdt;
+
+	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
+		fdt = base_tree(p);
+		fdt_pack(fdt);
+		size = fdt_totalsize(fdt);
+		for (v = 0; v <= 20; v++) {
+			if (with_header(fdt, size, H_VERSION, v) != (v < 16 ? -EINVAL : 0))
+				tt_fail(__FILE__, __LINE__, "platform %d version %u", p, v);
+			/* Compatible with itself only: this one crashed libfdt for 2..15. */
+			if (with_header2(fdt, size, H_VERSION, v, H_LAST_COMP, v < 17 ? v : 17) !=
+			    (v < 16 ? -EINVAL : 0))
+				tt_fail(__FILE__, __LINE__, "platform %d version %u alone", p, v);
+		}
+		CHECK_RC(with_header(fdt, size, H_LAST_COMP, 17), 0);
+		CHECK_RC(with_header(fdt, size, H_LAST_COMP, 18), -EINVAL); /* newer than 17 */
+		CHECK_RC(with_header(fdt, size, H_LAST_COMP, 0xffffffff), -EINVAL);
+	}
+	fdt = base_tree(TCE_PLATFORM_PSERIES);
+	fdt_set_version(fdt, 3);
+	fdt_set_last_comp_version(fdt, 3);
+	expect_refused(fdt, fdt_totalsize(fdt), NULL, "(blob)");
+}
+
+/* Every hostile value of every header field is refused, and nothing crashes. */
+static void header_fields(void)
+{
+	static const uint32_t vals[] = { 0, 1, 2, 3, 4, 7, 8, 36, 39, 40, 0x7f, 0x80, 0xfff,
+					 0x1000, 0x7ffffffc, 0x80000000, 0xfffffff0, 0xfffffffc,
+					 0xffffffff };
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+	uint32_t st, st_size, str_size;
+	size_t size, off, i;
+
+	fdt_pack(fdt);
+	size = fdt_totalsize(fdt);
+	st = fdt_off_dt_struct(fdt);
+	st_size = fdt_size_dt_struct(fdt), str_size = fdt_size_dt_strings(fdt);
+	CHECK_RC(with_header(fdt, size, H_MAGIC, 0xd00dfeee), -EINVAL);
+	CHECK_RC(with_header(fdt, size, H_TOTAL, (uint32_t)size + 4), -EINVAL); /* past the buffer */
+	CHECK_RC(with_header(fdt, size, H_TOTAL, 39), -EINVAL);
+	CHECK_RC(with_header(fdt, size, H_STRUCT, st + 2), -EINVAL);    /* misaligned */
+	CHECK_RC(with_header(fdt, size, H_STRUCT, 0), -EINVAL);         /* the header */
+	CHECK_RC(with_header(fdt, size, H_STRUCT, 16), -EINVAL);        /* the header */
+	CHECK_RC(with_header(fdt, size, H_STRUCT_SIZE, st_size + 2), -EINVAL);
+	CHECK_RC(with_header(fdt, size, H_STRUCT_SIZE, 0xfffffffc), -EINVAL); /* wraps 32 bits */
+	CHECK_RC(with_header(fdt, size, H_STRUCT_SIZE, st_size + str_size), -EINVAL); /* over strings */
+	CHECK_RC(with_header(fdt, size, H_STRINGS, st), -EINVAL);       /* inside the structure */
+	CHECK_RC(with_header(fdt, size, H_STRINGS, (uint32_t)size), -EINVAL);
+	CHECK_RC(with_header(fdt, size, H_STRINGS_SIZE, 0xffffffff), -EINVAL);
+	CHECK_RC(with_header(fdt, size, H_STRINGS_SIZE, str_size + 1), -EINVAL); /* past the end */
+	CHECK_RC(with_header(fdt, size, H_RSV, 44), -EINVAL);           /* misaligned */
+	CHECK_RC(with_header(fdt, size, H_RSV, 32), -EINVAL);           /* the header */
+	CHECK_RC(with_header(fdt, size, H_RSV, st), -EINVAL);           /* the structure */
+	CHECK_RC(with_header(fdt, size, H_RSV, (uint32_t)size), -EINVAL); /* no terminator */
+	/* Any value of any header word: 0 or -EINVAL (ASan checks the reads). */
+	for (off = 0; off < 40; off += 4)
+		for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+			with_header(fdt, size, off, vals[i]);
+	/* Truncated buffers, down to nothing. */
+	for (off = 1; off < 64; off++)
+		expect_refused(fdt, off, NULL, NULL);
+	expect_refused(fdt, size - 1, NULL, "(blob)");
+	CHECK_RC(with_header(fdt, size, H_TOTAL, (uint32_t)size), 0);
+}
+
 static void bad_memory(void)
 {
 	static const uint32_t at1g[] = { 0, 0x40000000, 1, 0 }, huge[] = { 0, 0, 0x10000, 0 },
@@ -317,6 +425,101 @@ static void bad_powernv(void)
 	expect_refused(fdt, fdt_totalsize(fdt), phb, "ibm,opal-phbid");
 }
 
+/*
+ * Add a second PHB @name to @fdt: pseries with BUID @id and a default window
+ * of LIOBN @liobn, or powernv with OPAL PHB id @id; one DMA-test function at
+ * 00:01.0 (the address the first PHB's function has: domains differ).
+ */
+static void add_phb(void *fdt, enum tce_platform p, const char *name, uint64_t id, uint32_t liobn)
+{
+	uint32_t win[5] = { liobn, 0, 0, 0, 0x10000000 }, reg[4] = { (uint32_t)(id >> 32),
+								   (uint32_t)id, 0, 0 };
+	uint32_t fn_reg[5] = { 0x800, 0, 0, 0, 0 }, phbid[2] = { (uint32_t)(id >> 32), (uint32_t)id };
+	char path[64], fn[80];
+	int node = fdt_add_subnode(fdt, 0, name);
+
+	if (node < 0)
+		tt_fail(__FILE__, __LINE__, "cannot add %s", name);
+	snprintf(path, sizeof(path), "/%s", name);
+	snprintf(fn, sizeof(fn), "%s/f@1", path);
+	fdt_setprop_string(fdt, node, "device_type", p == TCE_PLATFORM_PSERIES ? "pci" : "pciex");
+	fdt_setprop_u32(fdt, node, "#address-cells", 3);
+	fdt_setprop_u32(fdt, node, "#size-cells", 2);
+	if (p == TCE_PLATFORM_PSERIES) {
+		set_cells(fdt, path, "reg", reg, 4);
+		set_cells(fdt, path, "ibm,dma-window", win, 5);
+	} else {
+		set_cells(fdt, path, "ibm,opal-phbid", phbid, 2);
+	}
+	node = fdt_add_subnode(fdt, fdt_path_offset(fdt, path), "f@1");
+	set_cells(fdt, fn, "reg", fn_reg, 5);
+	fdt_setprop_string(fdt, node, "libtce,device", "dma-test");
+}
+
+static void accepted(const void *fdt)
+{
+	struct tce_machine *m = NULL;
+	struct tce_pci_dev *d;
+
+	CHECK_RC(tce_machine_create_dtb(fdt, fdt_totalsize(fdt), &m), 0);
+	if (m)
+		CHECK_RC(tce_machine_find_device(m, "0001:00:01.0", &d), 0);
+	tce_machine_destroy(m);
+}
+
+/* PHBs need the PCI binding's cells: a PHB without them is refused. */
+static void phb_cells_required(void)
+{
+	static const char *const phbs[] = { PHB, "/pciex@3fffe40000000" };
+	static const char *const props[] = { "#address-cells", "#size-cells" };
+	unsigned i, j;
+	void *fdt;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++) {
+			fdt = base_tree(i ? TCE_PLATFORM_POWERNV : TCE_PLATFORM_PSERIES);
+			fdt_delprop(fdt, fdt_path_offset(fdt, phbs[i]), props[j]);
+			expect_refused(fdt, fdt_totalsize(fdt), phbs[i], props[j]);
+		}
+}
+
+/*
+ * Two PHBs: ids and LIOBNs unique in the machine, PCI addresses unique per
+ * PHB only. The new PHB comes first in the tree, so the built-in one is named.
+ */
+static void duplicate_ids(void)
+{
+	static const uint32_t reg_4k[] = { 0x08000000, 0x20000000, 0, 0x1000 };
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@800000030000000", 0x0800000030000000ULL, 0x90000000);
+	accepted(fdt);
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* the same BUID */
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@2", 0x0800000020000000ULL, 0x90000000);
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "reg");
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* inside the first PHB's registers */
+	set_cells(fdt, PHB, "reg", reg_4k, 4);
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@2", 0x0800000020000800ULL, 0x90000000);
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "reg");
+	fdt = base_tree(TCE_PLATFORM_PSERIES); /* a LIOBN of the first PHB's PE 0 (its DDW) */
+	add_phb(fdt, TCE_PLATFORM_PSERIES, "pci@2", 0x0800000030000000ULL, 0x80000001);
+	expect_refused(fdt, fdt_totalsize(fdt), PHB, "ibm,dma-window");
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	add_phb(fdt, TCE_PLATFORM_POWERNV, "pciex@1", 1, 0);
+	accepted(fdt);
+	fdt = base_tree(TCE_PLATFORM_POWERNV);
+	add_phb(fdt, TCE_PLATFORM_POWERNV, "pciex@1", 0, 0);
+	expect_refused(fdt, fdt_totalsize(fdt), "/pciex@3fffe40000000", "ibm,opal-phbid");
+}
+
+/* A two-slot PE whose default LIOBN is the last one has no LIOBN for its second window. */
+static void liobn_wraps(void)
+{
+	static const uint32_t last[] = { 0xffffffff, 0, 0, 0, 0x80000000 };
+
+	refuse_cells(PHB, "ibm,dma-window", last, 5);
+}
+
 /* The largest block a tree sets is enforced by create. */
 static void largest_block_from_tree(void)
 {
@@ -341,12 +544,17 @@ static const struct tt_case cases[] = {
 	TT_CASE(from_files),
 	TT_CASE(dtb_file_fail_nth),
 	TT_CASE(malformed_blobs),
+	TT_CASE(header_versions),
+	TT_CASE(header_fields),
 	TT_CASE(bad_memory),
 	TT_CASE(bad_dma_windows),
 	TT_CASE(bad_phb_properties),
 	TT_CASE(bad_functions),
 	TT_CASE(bad_powernv),
 	TT_CASE(largest_block_from_tree),
+	TT_CASE(phb_cells_required),
+	TT_CASE(duplicate_ids),
+	TT_CASE(liobn_wraps),
 };
 
 int main(int argc, char **argv)

@@ -69,6 +69,40 @@ static void bad_configs(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * Bus addresses must fit in 64 bits: for every page shift, a window ending
+ * exactly at 2^64 is accepted and hands out addresses that survive the
+ * shift; one entry more, or a first entry at 2^(64 - shift), is refused.
+ */
+static void bus_overflow(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_alloc_req req = { .npages = 1, .cpu = -1 };
+	struct tce_pool_config cfg;
+	struct tce_pool *p;
+	uint64_t limit, idx;
+	uint32_t shift;
+
+	for (shift = TCE_PAGE_SHIFT_MIN; shift <= TCE_PAGE_SHIFT_MAX; shift++) {
+		limit = 1ULL << (64 - shift); /* entries of the whole 64-bit bus */
+		cfg = (struct tce_pool_config){ .first_idx = limit - 64, .entries = 64,
+						.page_shift = shift };
+		CHECK_RC(tce_pool_create(ctx, &cfg, &p), 0);
+		if (!tt_failed()) {
+			req.handle = 0, req.align_order = 5;
+			CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+			CHECK_EQ((idx << shift) >> shift, idx);
+			tce_pool_destroy(p);
+		}
+		cfg = (struct tce_pool_config){ .first_idx = limit - 64, .entries = 65,
+						.page_shift = shift };
+		CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+		cfg = (struct tce_pool_config){ .first_idx = limit, .entries = 1, .page_shift = shift };
+		CHECK_RC(tce_pool_create(ctx, &cfg, &p), -EINVAL);
+	}
+	tt_ctx_done(ctx);
+}
+
 /* A window at bus 0 never hands out entry 0; every other entry is usable. */
 static void every_entry_usable(void)
 {
@@ -317,6 +351,7 @@ static void cache_rounds_bounds_and_drains(void)
 static const struct tt_case cases[] = {
 	TT_CASE(layout_and_defaults),
 	TT_CASE(bad_configs),
+	TT_CASE(bus_overflow),
 	TT_CASE(every_entry_usable),
 	TT_CASE(constraints),
 	TT_CASE(cpu_hash_spreads),
