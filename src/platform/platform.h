@@ -119,7 +119,8 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 
 /* A powernv table of @levels levels at @bus_offset, with its mirror when @mirror. */
 int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t window_size,
-		       uint32_t page_shift, uint32_t levels, bool mirror, struct tce_iommu_table **out);
+		       uint32_t page_shift, uint32_t levels, uint32_t host_page_shift, bool mirror,
+		       struct tce_iommu_table **out);
 
 /*
  * powernv: program @t into slot @slot of PE @pe and link them (the link is

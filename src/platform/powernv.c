@@ -94,10 +94,12 @@ static const struct tce__table_ops powernv_ops = {
 };
 
 int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t window_size,
-		       uint32_t page_shift, uint32_t levels, bool mirror, struct tce_iommu_table **out)
+		       uint32_t page_shift, uint32_t levels, uint32_t host_page_shift, bool mirror,
+		       struct tce_iommu_table **out)
 {
 	struct tce_table_config cfg = { .bus_offset = bus_offset, .window_size = window_size,
-					.page_shift = page_shift, .levels = levels, .mirror = mirror };
+					.page_shift = page_shift, .levels = levels, .mirror = mirror,
+					.host_page_shift = host_page_shift };
 	struct tce_ctx *ctx = tce_machine_ctx(m);
 	struct tce_iommu_table *t = tce__calloc(ctx, sizeof(*t));
 	int rc;

@@ -11,13 +11,25 @@
 #include "platform/platform.h"
 #include "util/arith.h"
 
+/*
+ * The levels a table can really have (DECISIONS 21): the PHB's walk depth,
+ * capped by the 55-bit rule for the group's smallest page on this host.
+ */
+static uint32_t creatable_levels(const struct tce__tg *tg)
+{
+	uint32_t shift = (uint32_t)__builtin_ctzll(tg->pe.page_mask | (1ULL << 63));
+	uint32_t most = tce_table_max_levels(shift, tg->env->host_page_shift);
+
+	return most < tg->pe.max_levels ? most : tg->pe.max_levels;
+}
+
 static int pnv_probe(struct tce__tg *tg)
 {
 	tg->info = (struct tce_group_info){
 		.phb = tg->pe.phb, .pe = tg->pe.pe,
 		.tce32_start = 0, .tce32_size = tg->pe.def_size,
 		.pgsizes = tg->pe.page_mask, .max_dynamic_windows = tg->pe.nslots,
-		.max_levels = tg->pe.max_levels, .dynamic_ops = true,
+		.max_levels = creatable_levels(tg), .dynamic_ops = true,
 	};
 	return 0;
 }
@@ -35,13 +47,17 @@ static int link(struct tce__tg *tg, uint32_t num, struct tce_iommu_table *t)
 	return rc;
 }
 
-/* The kernel default: the 32-bit window in 64 KiB pages (4 KiB if not offered), 2 levels. */
+/*
+ * The kernel default: the 32-bit window in host-page-sized TCEs (4 KiB if
+ * the PHB does not offer them), 2 levels.
+ */
 static int default_window(struct tce__tg *tg)
 {
-	uint32_t shift = (tg->info.pgsizes & (1ULL << 16)) ? 16 : 12;
+	uint32_t host = tg->env->host_page_shift;
+	uint32_t shift = (tg->info.pgsizes & (1ULL << host)) ? host : 12;
 	uint32_t levels = tg->info.max_levels >= 2 ? 2 : 1;
 	struct tce_iommu_table *t;
-	int rc = tce__powernv_table(tg->env->m, 0, tg->pe.def_size, shift, levels, false, &t);
+	int rc = tce__powernv_table(tg->env->m, 0, tg->pe.def_size, shift, levels, host, false, &t);
 
 	if (rc)
 		return rc;
@@ -73,11 +89,25 @@ static int pnv_boot(struct tce__tg *tg)
 	return rc ? rc : bypass(tg);
 }
 
+/* The kernel's geometry rule (spec kernel.md §3.1): can create_table build this? */
+static bool creatable(uint32_t page_shift, uint64_t window_size, uint32_t levels, uint32_t host)
+{
+	uint32_t entries_shift = tce__ilog2(window_size) - page_shift;
+	uint32_t level_shift = (entries_shift + levels - 1) / levels + 3;
+
+	level_shift = level_shift > host ? level_shift : host;
+	return (level_shift - 3) * levels + page_shift < TCE_ADDR_BITS_LIMIT;
+}
+
+/* §3.4 with the mirror (an owner's table has one), on this host's pages. */
 static int pnv_table_size(const struct tce__tg *tg, uint32_t page_shift, uint64_t window_size,
 			  uint32_t levels, uint64_t *bytes)
 {
-	(void)tg;
-	*bytes = tce_table_size_bytes(page_shift, window_size, levels);
+	uint32_t host = tg->env->host_page_shift;
+
+	if (!creatable(page_shift, window_size, levels, host))
+		return -EINVAL;
+	*bytes = tce_table_size_bytes_ext(page_shift, window_size, levels, host, true);
 	return *bytes ? 0 : -EINVAL;
 }
 
@@ -87,7 +117,7 @@ static int pnv_create_table(struct tce__tg *tg, const struct tce_window_req *req
 	uint64_t bus = req->num ? TCE_PNV_WINDOW1_BASE : tg->info.tce32_start;
 
 	return tce__powernv_table(tg->env->m, bus, req->window_size, req->page_shift, req->levels,
-				  true, t);
+				  tg->env->host_page_shift, true, t);
 }
 
 static int pnv_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_table *t)

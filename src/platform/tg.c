@@ -56,6 +56,7 @@ static int reserve_mmio32(const struct tce__tg *tg, struct tce_iommu_table *t,
 int tce__tg_dma(struct tce__tg *tg, struct tce_iommu_table *t, struct tce_dma **out)
 {
 	struct tce_dma_config cfg = { .ops = &iotable_dma_ops, .ops_arg = t,
+				      .host_page_shift = tg->env->host_page_shift,
 				      .pool = { .first_idx = t->first_idx, .entries = t->entries,
 						.page_shift = t->page_shift } };
 	int rc = tce_dma_create(tg->env->ctx, &cfg, out);

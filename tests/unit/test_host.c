@@ -111,9 +111,77 @@ static void groups_boot(void)
 	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16) | (1ULL << 21) | (1ULL << 30));
-	CHECK_EQ(gi.max_levels, 5);
+	CHECK_EQ(gi.max_levels, 3); /* 64 KiB host pages: 4 levels break the 55-bit rule */
 	CHECK_EQ(gi.max_dynamic_windows, 2);
 	shutdown(&o);
+}
+
+/*
+ * The OS's host page size (DECISIONS 21): every level count on both hosts.
+ * max_levels says what create_table really builds; table_size refuses
+ * exactly what create_table refuses; the kernel's default window uses TCEs
+ * of the host page.
+ */
+static void host_page_sizes(void)
+{
+	static const uint32_t hosts[2] = { 12, 16 };
+	struct tce_device_dma_info di;
+	struct tce_group_info gi;
+	struct tce_iommu_table *t;
+	struct tce_iommu_table_info ti;
+	struct tce_machine *m;
+	struct tce_host *h;
+	struct tce_device *d;
+	uint64_t bytes;
+	unsigned k;
+	uint32_t levels, shift;
+
+	for (k = 0; k < 2; k++) {
+		struct tce_host_config cfg = { .page_shift = hosts[k] };
+
+		REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+		REQUIRE(tce_host_create_config(m, &cfg, &h) == 0);
+		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+		tce_group_info(tce_device_group(d), &gi);
+		CHECK_EQ(gi.max_levels, hosts[k] == 12 ? 4 : 3);
+		tce_device_dma_info(d, &di);
+		CHECK_EQ(di.page_shift, hosts[k]);
+		REQUIRE(tce_group_take_ownership(tce_device_group(d)) == 0);
+		for (shift = 12; shift <= 30; shift += shift == 12 ? 4 : shift == 16 ? 5 : 9) {
+			for (levels = 1; levels <= 6; levels++) {
+				struct tce_window_req req = { .num = 1, .page_shift = shift,
+							      .window_size = 1ULL << 40, .levels = levels };
+				int sz = tce_group_table_size(tce_device_group(d), shift, 1ULL << 40, levels,
+							      &bytes);
+				int rc = tce_group_create_table(tce_device_group(d), &req, &t);
+
+				CHECK_RC(rc, sz);
+				CHECK(levels <= gi.max_levels || rc == -EINVAL);
+				if (rc)
+					continue;
+				tce_iommu_table_info(t, &ti);
+				CHECK_EQ(ti.levels, levels);
+				CHECK_RC(tce_iommu_table_update(t, ti.first_idx + ti.entries - 1, 1, 0x40000000,
+								TCE_DIR_TO_DEVICE), 0);
+				CHECK_RC(tce_group_set_window(tce_device_group(d), 1, t), 0);
+				CHECK_RC(tce_group_unset_window(tce_device_group(d), 1), 0);
+				tce_iommu_table_put(t);
+			}
+		}
+		/* 4 levels of 4 KiB TCEs over 2^44 bytes: only on a 4 KiB host. */
+		{
+			struct tce_window_req req = { .num = 1, .page_shift = 12,
+						      .window_size = 1ULL << 44, .levels = 4 };
+
+			CHECK_RC(tce_group_create_table(tce_device_group(d), &req, &t),
+				 hosts[k] == 12 ? 0 : -EINVAL);
+			if (hosts[k] == 12)
+				tce_iommu_table_put(t);
+		}
+		CHECK_RC(tce_group_release_ownership(tce_device_group(d)), 0);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+	}
 }
 
 static void kernel_dma(void)
@@ -710,6 +778,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_shared_table),
 	TT_CASE(pseries_clear_before_unset),
 	TT_CASE(coherent_buffers),
+	TT_CASE(host_page_sizes),
 	TT_CASE(legacy_profile),
 	TT_CASE(pseries_without_ddw),
 	TT_CASE(owner_ddw_failed_remembered),
