@@ -128,8 +128,12 @@ int tce_device_map_page(struct tce_device *d, uint64_t real, uint64_t size, enum
 	want_ddw(d);
 	tce__read_lock(&d->g->rw);
 	rc = route(d, &dma);
-	if (!rc)
-		rc = dma ? tce_dma_map_page(dma, real, size, dir, bus) : direct_bus(d, real, size, bus);
+	if (!rc && dma)
+		rc = tce_dma_map_page(dma, real, size, dir, bus);
+	else if (!rc && (unsigned)dir >= TCE_DIR_NONE)
+		rc = -EINVAL;
+	else if (!rc && !(rc = direct_bus(d, real, size, bus)))
+		rc = tce__records_add(&d->g->kernel, *bus, size, 0, REC_PAGE);
 	tce__read_unlock(&d->g->rw);
 	return rc;
 }
@@ -144,34 +148,61 @@ int tce_device_unmap_page(struct tce_device *d, uint64_t bus, uint64_t size)
 		rc = -EBUSY;
 	else if (in_ddw(g, bus))
 		rc = g->tg.dma64 ? tce_dma_unmap_page(g->tg.dma64, bus, size)
-			      : (size && size <= g->tg.ddw_size - (bus - g->tg.ddw_base) ? 0 : -EINVAL);
+				 : tce__records_take(&g->kernel, bus, size, 0, REC_PAGE);
 	else
 		rc = g->tg.dma32 ? tce_dma_unmap_page(g->tg.dma32, bus, size) : -EINVAL;
 	tce__read_unlock(&g->rw);
 	return rc;
 }
 
+/* Forget the first @n direct segments of @sg again. */
+static void direct_sg_forget(struct tce_group *g, const struct tce_sg *sg, unsigned n)
+{
+	while (n--)
+		tce__records_take(&g->kernel, sg[n].dma_address, sg[n].dma_length, 0, REC_SG);
+}
+
 /* Direct and bypass scatter lists: one output segment per non-empty element. */
 static int direct_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, unsigned *mapped)
 {
 	unsigned i, out = 0;
-	uint64_t bus;
-	int rc;
+	uint64_t bus = 0;
+	int rc = 0;
 
-	for (i = 0; i < nents; i++) {
+	for (i = 0; i < nents && !rc; i++)
+		if (sg[i].length)
+			rc = direct_bus(d, sg[i].real, sg[i].length, &bus);
+	for (i = 0; i < nents && !rc; i++) {
 		if (!sg[i].length)
 			continue;
-		rc = direct_bus(d, sg[i].real, sg[i].length, &bus);
-		if (rc)
-			return rc;
-		sg[out].dma_address = bus;
-		sg[out++].dma_length = sg[i].length;
+		direct_bus(d, sg[i].real, sg[i].length, &bus);
+		sg[out].dma_address = bus, sg[out].dma_length = sg[i].length;
+		rc = tce__records_add(&d->g->kernel, bus, sg[i].length, 0, REC_SG);
+		out += !rc;
 	}
-	if (!out)
-		return -EINVAL;
+	if (rc || !out) {
+		direct_sg_forget(d->g, sg, out);
+		return rc ? rc : -EINVAL;
+	}
 	if (out < nents)
 		sg[out].dma_length = 0;
 	*mapped = out;
+	return 0;
+}
+
+/* Unmap a direct scatter list: every output segment must be live, or nothing changes. */
+static int direct_unsg(struct tce_group *g, const struct tce_sg *sg, unsigned nents)
+{
+	unsigned n;
+
+	for (n = 0; n < nents && sg[n].dma_length; n++) {
+		if (tce__records_take(&g->kernel, sg[n].dma_address, sg[n].dma_length, 0, REC_SG)) {
+			while (n--) /* put back: cannot fail, the table only shrank */
+				tce__records_add(&g->kernel, sg[n].dma_address, sg[n].dma_length, 0,
+						 REC_SG);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -197,12 +228,14 @@ int tce_device_unmap_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents)
 	struct tce_group *g = d->g;
 	int rc = 0;
 
+	if (!sg || !nents || !sg[0].dma_length)
+		return -EINVAL;
 	tce__read_lock(&g->rw);
 	if (g->owned)
 		rc = -EBUSY;
-	else if (nents && sg[0].dma_length && in_ddw(g, sg[0].dma_address))
-		rc = g->tg.dma64 ? tce_dma_unmap_sg(g->tg.dma64, sg, nents) : 0;
-	else if (nents && sg[0].dma_length)
+	else if (in_ddw(g, sg[0].dma_address))
+		rc = g->tg.dma64 ? tce_dma_unmap_sg(g->tg.dma64, sg, nents) : direct_unsg(g, sg, nents);
+	else
 		rc = g->tg.dma32 ? tce_dma_unmap_sg(g->tg.dma32, sg, nents) : -EINVAL;
 	tce__read_unlock(&g->rw);
 	return rc;
@@ -292,6 +325,14 @@ static uint32_t coherent_shift(struct tce_device *d)
 	return di.page_shift > 12 ? di.page_shift : 12;
 }
 
+/* Unmap a coherent buffer's bus range (direct modes: nothing to clear). Context: rw held. */
+static int unmap_coherent(struct tce_group *g, uint64_t bus, uint64_t size)
+{
+	if (in_ddw(g, bus))
+		return g->tg.dma64 ? tce_dma_unmap_page(g->tg.dma64, bus, size) : 0;
+	return g->tg.dma32 ? tce_dma_unmap_page(g->tg.dma32, bus, size) : -EINVAL;
+}
+
 /* Map a coherent buffer in the device's current mode. Context: rw held. */
 static int map_coherent(struct tce_device *d, uint64_t real, uint64_t size, uint64_t *bus)
 {
@@ -317,6 +358,8 @@ int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *rea
 	memset(*cpu, 0, size);
 	tce__read_lock(&d->g->rw);
 	rc = map_coherent(d, *real, size, bus);
+	if (!rc && (rc = tce__records_add(&d->g->kernel, *bus, size, *real, REC_COHERENT)))
+		unmap_coherent(d->g, *bus, size);
 	tce__read_unlock(&d->g->rw);
 	if (rc)
 		tce_host_free(d->h, *real, size);
@@ -325,7 +368,16 @@ int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *rea
 
 int tce_device_free_coherent(struct tce_device *d, uint64_t size, uint64_t real, uint64_t bus)
 {
-	int rc = tce_device_unmap_page(d, bus, size);
+	struct tce_group *g = d->g;
+	int rc;
 
+	tce__read_lock(&g->rw);
+	if (g->owned)
+		rc = -EBUSY;
+	else if (!tce__records_has(&g->kernel, bus, size, real, REC_COHERENT))
+		rc = -EINVAL; /* not one buffer exactly as alloc_coherent handed it out */
+	else if (!(rc = unmap_coherent(g, bus, size)))
+		tce__records_take(&g->kernel, bus, size, real, REC_COHERENT);
+	tce__read_unlock(&g->rw);
 	return rc ? rc : tce_host_free(d->h, real, size);
 }

@@ -14,13 +14,22 @@
 #ifndef TCE_GROUP_GROUP_INT_H
 #define TCE_GROUP_GROUP_INT_H
 
+#include "group/record.h"
 #include "platform/platform.h"
+
+/* Kinds of the kernel DMA API's records (group/record.h). */
+enum { REC_PAGE = 1, REC_SG = 2, REC_COHERENT = 3, REC_KMEM = 4 };
 
 struct tce_group {
 	struct tce_host *h;
 	struct tce__rwlock rw;
 	struct tce__tg tg;   /* guarded by rw */
 	bool owned;          /* guarded by rw */
+	/*
+	 * The kernel DMA API's direct and bypass mappings and coherent buffers
+	 * (its own lock; the group's rwlock is held for reading around it).
+	 */
+	struct tce__records kernel;
 };
 
 struct tce_device {
@@ -43,6 +52,7 @@ struct tce_host {
 	uint64_t kmem_real, kmem_size;  /* kernel memory at the top of the machine's RAM */
 	uint8_t *kmem_host;
 	struct tce_pool *kmem;          /* its 4 KiB pages */
+	struct tce__records kmem_recs;  /* what tce_host_alloc() handed out (real, size) */
 	uint64_t lists_real;            /* pseries: the hcall list pages */
 };
 

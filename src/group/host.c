@@ -61,17 +61,23 @@ int tce__host_alloc_aligned(struct tce_host *h, uint64_t size, uint32_t align_sh
 	rc = tce_pool_alloc(h->kmem, &req, &idx);
 	if (rc)
 		return rc == -ENOSPC ? -ENOMEM : rc;
+	rc = tce__records_add(&h->kmem_recs, idx << 12, size, 0, REC_KMEM);
+	if (rc) {
+		tce_pool_free(h->kmem, idx, req.npages);
+		return rc;
+	}
 	*real = idx << 12;
 	if (ptr)
 		*ptr = h->kmem_host + (*real - h->kmem_real);
 	return 0;
 }
 
+/* Exactly one allocation of tce_host_alloc(), same address and size (DECISIONS 24). */
 int tce_host_free(struct tce_host *h, uint64_t real, uint64_t size)
 {
-	if (!size || (real & 0xfff) || size > h->kmem_size)
-		return -EINVAL;
-	return tce_pool_free(h->kmem, real >> 12, tce__div_round_up(size, 4096));
+	int rc = tce__records_take(&h->kmem_recs, real, size, 0, REC_KMEM);
+
+	return rc ? rc : tce_pool_free(h->kmem, real >> 12, tce__div_round_up(size, 4096));
 }
 
 static int boot_group(struct tce_host *h, struct tce_group *g, const struct tce__pe_desc *pe)
@@ -80,6 +86,8 @@ static int boot_group(struct tce_host *h, struct tce_group *g, const struct tce_
 
 	*g = (struct tce_group){ .h = h, .tg = { .ops = h->ops, .env = &h->env, .pe = *pe } };
 	rc = tce__rwlock_init(&g->rw);
+	if (!rc && (rc = tce__records_init(&g->kernel, h->ctx)))
+		tce__rwlock_fini(&g->rw);
 	if (rc)
 		return rc;
 	h->ngroups++;
@@ -158,6 +166,7 @@ static void teardown_group(struct tce_group *g)
 	}
 	tce__write_unlock(&g->rw);
 	tce__rwlock_fini(&g->rw);
+	tce__records_fini(&g->kernel);
 }
 
 void tce_host_destroy(struct tce_host *h)
@@ -172,6 +181,7 @@ void tce_host_destroy(struct tce_host *h)
 	tce__free(h->ctx, h->devs, h->devs ? h->of.nfns * sizeof(*h->devs) : 0);
 	tce__pseries_lists_destroy(h->ctx, h->env.lists);
 	tce_pool_destroy(h->kmem);
+	tce__records_fini(&h->kmem_recs);
 	tce__of_free(h->ctx, &h->of);
 	tce__free(h->ctx, h, sizeof(*h));
 }
@@ -204,6 +214,11 @@ int tce_host_create_config(struct tce_machine *m, const struct tce_host_config *
 	if (!h)
 		return -ENOMEM;
 	*h = (struct tce_host){ .m = m, .ctx = tce_machine_ctx(m) };
+	rc = tce__records_init(&h->kmem_recs, h->ctx);
+	if (rc) {
+		tce__free(h->ctx, h, sizeof(*h));
+		return rc;
+	}
 	rc = tce__of_scan(m, &h->of);
 	h->ops = ops_of(h->of.platform, cfg->profile);
 	h->env = (struct tce__env){ .m = m, .ctx = h->ctx, .ram_size = h->of.ram_size,

@@ -144,7 +144,7 @@ int tce_group_take_ownership(struct tce_group *g)
 	int rc = 0;
 
 	wlock(g);
-	if (g->owned || tce__tg_kernel_busy(&g->tg))
+	if (g->owned || tce__tg_kernel_busy(&g->tg) || tce__records_count(&g->kernel))
 		rc = -EBUSY;
 	if (!rc) {
 		tce__tg_kernel_dma_destroy(&g->tg);

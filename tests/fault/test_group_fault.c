@@ -288,6 +288,73 @@ static void sweep_take_all(void)
 	sweep_hand_off(TCE_PLATFORM_PSERIES, TCE_OS_LEGACY, false);
 }
 
+/*
+ * The kernel DMA API in direct and bypass modes under faults (its records
+ * of mappings and of kernel memory allocate): each map fails whole with
+ * -ENOMEM or succeeds and unmaps exactly; afterwards nothing is left
+ * mapped (the owner can take the group) and nothing leaked.
+ */
+static int direct_ops(struct tce_host *h, struct tce_device *d)
+{
+	struct tce_sg sg[2] = { { .real = 0x10000, .length = 4096 }, { .real = 0x30000, .length = 8 } };
+	uint64_t bus, real, cbus;
+	unsigned n;
+	void *cpu;
+	int rc = tce_device_map_page(d, 0x20000, 4096, TCE_DIR_TO_DEVICE, &bus);
+
+	if (rc)
+		return rc;
+	CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
+	rc = tce_device_map_sg(d, sg, 2, TCE_DIR_FROM_DEVICE, &n);
+	if (rc)
+		return rc;
+	CHECK_RC(tce_device_unmap_sg(d, sg, n), 0);
+	rc = tce_device_alloc_coherent(d, 4096, &real, &cpu, &cbus);
+	if (rc)
+		return rc;
+	CHECK_RC(tce_device_free_coherent(d, 4096, real, cbus), 0);
+	rc = tce_host_alloc(h, 100, &real, NULL);
+	if (!rc)
+		CHECK_RC(tce_host_free(h, real, 100), 0);
+	return rc;
+}
+
+static void sweep_direct_dma(void)
+{
+	static const enum tce_platform ps[2] = { TCE_PLATFORM_PSERIES, TCE_PLATFORM_POWERNV };
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		struct tce_ctx *ctx = tt_ctx();
+		bool armed = false;
+		uint64_t n;
+		int rc = -1;
+
+		for (n = 1; n < MAX_POINTS && !armed && !tt_failed(); n++) {
+			struct tce_machine *m = tt_machine(ctx, ps[k]);
+			struct tce_host *h = NULL;
+			struct tce_device *d;
+
+			REQUIRE(m && tce_host_create(m, &h) == 0);
+			REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+			REQUIRE(tce_device_set_dma_mask(d, ~0ULL) == 0);
+			tce_ctx_set_fail_nth(ctx, n);
+			rc = direct_ops(h, d);
+			armed = tce_ctx_fail_nth_armed(ctx);
+			tce_ctx_set_fail_nth(ctx, 0);
+			CHECK(rc == 0 || rc == -ENOMEM);
+			CHECK_RC(tce_group_take_ownership(tce_device_group(d)), 0); /* nothing left mapped */
+			CHECK_RC(tce_group_release_ownership(tce_device_group(d)), 0);
+			tce_host_destroy(h);
+			tce_machine_destroy(m);
+			tt_no_leak(ctx);
+		}
+		CHECK_RC(rc, 0);
+		CHECK(n > 2); /* the records' first table is the one allocation of the sequence */
+		tt_ctx_done(ctx);
+	}
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(sweep_host_create),
 	TT_CASE(sweep_owner_pseries_default),
@@ -299,6 +366,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(sweep_release_pseries),
 	TT_CASE(sweep_release_legacy),
 	TT_CASE(sweep_take_all),
+	TT_CASE(sweep_direct_dma),
 };
 
 int main(int argc, char **argv)

@@ -766,6 +766,70 @@ static void powernv_table_many_pes(void)
 	tce_machine_destroy(m);
 }
 
+
+/*
+ * DECISIONS 24 in the direct and bypass modes, where no allocator remembers
+ * a mapping: unmaps and frees must match one mapping exactly; kernel memory
+ * frees too. A live direct mapping keeps the group from its owner.
+ */
+static void direct_exact_unmaps(void)
+{
+	static const enum tce_platform ps[2] = { TCE_PLATFORM_PSERIES, TCE_PLATFORM_POWERNV };
+	struct tce_device_dma_info di;
+	struct tce_sg sg[3];
+	uint64_t bus, bus2, real, creal, cbus;
+	unsigned k, n;
+	uint8_t *cpu;
+	struct os o;
+
+	for (k = 0; k < 2; k++) {
+		REQUIRE(boot(&o, ps[k]) == 0);
+		CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+		tce_device_dma_info(o.a, &di);
+		CHECK(di.mode == TCE_DMA_DIRECT || di.mode == TCE_DMA_BYPASS);
+		REQUIRE(tce_host_alloc(o.h, 3 * 4096, &real, NULL) == 0);
+		CHECK_RC(tce_host_free(o.h, real, 4096), -EINVAL);     /* part of it */
+		CHECK_RC(tce_host_free(o.h, real + 4096, 8192), -EINVAL);
+		CHECK_RC(tce_device_map_page(o.a, real, 8192, TCE_DIR_TO_DEVICE, &bus), 0);
+		CHECK_RC(tce_device_map_page(o.a, real, 8192, TCE_DIR_TO_DEVICE, &bus2), 0);
+		CHECK_EQ(bus, bus2);
+		CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_NONE, &bus2), -EINVAL);
+		CHECK_RC(tce_device_unmap_page(o.a, bus, 4096), -EINVAL);   /* partial */
+		CHECK_RC(tce_device_unmap_page(o.a, bus, 12288), -EINVAL);  /* too much */
+		CHECK_RC(tce_device_unmap_page(o.a, bus + 4096, 4096), -EINVAL);
+		CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), -EBUSY);
+		CHECK_RC(tce_device_unmap_page(o.a, bus, 8192), 0);
+		CHECK_RC(tce_device_unmap_page(o.a, bus, 8192), 0);         /* mapped twice */
+		CHECK_RC(tce_device_unmap_page(o.a, bus, 8192), -EINVAL);   /* not a third time */
+		/* Scatter lists: every output segment, or nothing. */
+		memset(sg, 0, sizeof(sg));
+		sg[0].real = real, sg[0].length = 4096;
+		sg[1].real = real + 8192, sg[1].length = 100;
+		CHECK_RC(tce_device_map_sg(o.a, sg, 2, TCE_DIR_BIDIRECTIONAL, &n), 0);
+		CHECK_EQ(n, 2);
+		sg[1].dma_length = 99;
+		CHECK_RC(tce_device_unmap_sg(o.a, sg, 2), -EINVAL);
+		CHECK_RC(tce_device_unmap_sg(o.a, sg, 0), -EINVAL);
+		sg[1].dma_length = 100;
+		CHECK_RC(tce_device_unmap_sg(o.a, sg, 2), 0);
+		CHECK_RC(tce_device_unmap_sg(o.a, sg, 2), -EINVAL);
+		/* Coherent buffers: the same size, real and bus. */
+		REQUIRE(tce_device_alloc_coherent(o.a, 8192, &creal, (void **)&cpu, &cbus) == 0);
+		CHECK_RC(tce_device_free_coherent(o.a, 4096, creal, cbus), -EINVAL);
+		CHECK_RC(tce_device_free_coherent(o.a, 8192, creal + 4096, cbus), -EINVAL);
+		CHECK_RC(tce_device_unmap_page(o.a, cbus, 8192), -EINVAL); /* not a page mapping */
+		memset(cpu, 0xaa, 8192); /* still ours: ASan would catch a freed buffer */
+		CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), cbus, sg, 8), 0);
+		CHECK_RC(tce_device_free_coherent(o.a, 8192, creal, cbus), 0);
+		CHECK_RC(tce_device_free_coherent(o.a, 8192, creal, cbus), -EINVAL);
+		CHECK_RC(tce_host_free(o.h, real, 3 * 4096), 0);
+		CHECK_RC(tce_host_free(o.h, real, 3 * 4096), -EINVAL);
+		CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
+		CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
+		shutdown(&o);
+	}
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(groups_boot),
 	TT_CASE(kernel_dma),
@@ -779,6 +843,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_clear_before_unset),
 	TT_CASE(coherent_buffers),
 	TT_CASE(host_page_sizes),
+	TT_CASE(direct_exact_unmaps),
 	TT_CASE(legacy_profile),
 	TT_CASE(pseries_without_ddw),
 	TT_CASE(owner_ddw_failed_remembered),
