@@ -770,9 +770,9 @@ TCE_API void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *
  * emulated device reads all ones. While the PE is MMIO-frozen or in reset,
  * reads give all ones and writes are dropped. Writing
  * TCE_PCI_EXP_DEVCTL_BCR_FLR to the PCI Express device control register
- * resets the function as tce_dev_reset() does.
- * Return: 0; -EINVAL for a bad offset or size; a write that initiates a
- * function-level reset from the MSI handler gives -EDEADLK.
+ * resets the function as tce_dev_reset() does. Config accesses are what an
+ * armed injection's CFG functions match (tce_fw_eeh_inject()).
+ * Return: 0; -EINVAL for a bad offset or size.
  * Context: take the device's and the PE's locks; a reset may block.
  */
 TCE_API int tce_dev_config_read(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t *val);
@@ -804,10 +804,12 @@ TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off,
  * with atomic (or volatile) little-endian loads and stores of the
  * register's width, as MMIO. The device thread polls the mapped DOORBELL
  * and the MSI-X vector controls: it notices a store within about 1 ms
- * (about 10 us while busy). Stores through the mapping bypass the checks
- * of tce_dev_bar_write(): a store to a read-only register changes what the
- * mapping reads until the device next writes it; a doorbell found while
- * memory decode is off or the PE is MMIO-frozen is dropped.
+ * (about 10 us while busy). Loads and stores through the mapping bypass
+ * the checks of tce_dev_bar_read() and tce_dev_bar_write(): a store to a
+ * read-only register changes what the mapping reads until the device next
+ * writes it. A doorbell the thread finds there is checked as the store it
+ * was: dropped while the PE is MMIO-frozen or in reset, a master abort
+ * (the PE freezes) while memory decode is off.
  * Return: 0; -EINVAL for a function without that BAR; -ENOMEM or -EAGAIN
  * when the device thread cannot be started.
  * Context: may start the device thread.
@@ -822,9 +824,10 @@ typedef void (*tce_msi_fn)(void *arg, unsigned vector);
  * messages are lost). A completed doorbell copy raises vector
  * TCE_DT_MSIX_VECTOR_DONE when MSI-X is enabled; while the vector or the
  * function is masked its PBA bit is set instead, and the message is sent
- * once it is unmasked. @fn runs in the device thread and must not reset
- * the device or set the handler. When this returns, the previous handler
- * is no longer running.
+ * once it is unmasked. @fn runs in the device thread; it may access and
+ * reset the device and set the handler, but must not destroy the machine.
+ * When this returns (called from elsewhere), the previous handler is no
+ * longer running.
  * Return: 0; -EINVAL for a function without MSI-X.
  * Context: may block while the previous handler runs.
  */
@@ -835,9 +838,8 @@ TCE_API int tce_dev_set_msi_handler(struct tce_pci_dev *d, tce_msi_fn fn, void *
  * then put the registers, the MSI-X table (every vector masked) and config
  * space (command register cleared, BAR unassigned, MSI-X disabled) back to
  * their power-on state. A pending doorbell is dropped; the device thread
- * stays, idle. The PE's EEH state is not changed.
- * Return: 0; -EINVAL for a function without an emulated device; -EDEADLK
- * from the MSI handler.
+ * stays, idle (a mapping stays valid). The PE's EEH state is not changed.
+ * Return: 0; -EINVAL for a function without an emulated device.
  * Context: may block until the copy in flight completes.
  */
 TCE_API int tce_dev_reset(struct tce_pci_dev *d);
@@ -918,7 +920,7 @@ TCE_API int tce_fw_eeh_freeze_clear(struct tce_machine *m, uint32_t phb, uint32_
  * (TCE_EEH_RESET_HOT or TCE_EEH_RESET_FUNDAMENTAL, else -EINVAL): the PE is
  * frozen and reads RESET; or deassert it (@kind ignored): the PE's functions
  * return to their power-on state (tce_dev_reset()) and the PE is thawed,
- * NORMAL. Context: may block for in-flight copies; not from an MSI handler.
+ * NORMAL. Context: may block for in-flight copies.
  */
 TCE_API int tce_fw_eeh_reset(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t kind,
 			     bool assert_reset);

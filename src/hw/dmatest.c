@@ -247,12 +247,12 @@ static bool work(struct tce_pci_dev *d)
 	return rang || v >= 0;
 }
 
-/* Sleep until kicked or @ns pass. Context: mtx held. */
+/* Sleep until kicked or @ns pass (a kick while quiesced waits too). Context: mtx held. */
 static void nap(struct tce_pci_dev *d, long ns)
 {
 	struct timespec t;
 
-	if (d->dt.kick || d->dt.stop)
+	if ((d->dt.kick && !d->dt.quiesce) || d->dt.stop)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	t.tv_nsec += ns;
