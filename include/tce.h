@@ -870,13 +870,20 @@ enum tce_fault_reason {
 	TCE_FAULT_PERMISSION = 3, /* the TCE lacks READ (device read) or WRITE */
 	TCE_FAULT_BAD_REAL = 4,   /* the TCE points at a real address in no region */
 	TCE_FAULT_FROZEN = 5,     /* the PE was frozen by an earlier fault */
+	TCE_FAULT_INJECTED = 6,   /* an armed error injection matched the access */
+	TCE_FAULT_MASTER_ABORT = 7, /* a BAR access while the function's memory decode was off */
 };
 
-/* The first fault that froze a PE. */
+/*
+ * The first fault that froze a PE. For DMA, @bus_addr is the bus address
+ * and @write a device write to memory; for an MMIO or config access (an
+ * injection or a master abort), @bus_addr is the BAR address or the config
+ * address (bus << 20 | devfn << 12 | offset) and @write a CPU store.
+ */
 struct tce_fault {
 	enum tce_fault_reason reason;
 	uint64_t bus_addr;
-	bool write;         /* the access was a device write to memory */
+	bool write;
 	char device[16];    /* "DDDD:BB:DD.F" */
 };
 
@@ -901,9 +908,16 @@ TCE_API const char *tce_dev_name(const struct tce_pci_dev *d);
 TCE_API uint32_t tce_dev_pe(const struct tce_pci_dev *d);
 
 /*
- * EEH: tce_dev_eeh_frozen() says whether the device's PE is frozen and, if
- * @fault is not NULL, copies the fault that froze it; tce_dev_eeh_thaw()
- * unfreezes the PE (its DMA works again).
+ * EEH, per PE (docs/machine.md): a PE can be MMIO-frozen (config and BAR
+ * reads of its functions give all ones, writes are dropped), DMA-frozen
+ * (device DMA fails with -EIO) and in reset. A DMA fault, a master abort or
+ * a matching injected error freezes both. The firmware calls below and the
+ * RTAS EEH calls read and change that state.
+ *
+ * tce_dev_eeh_frozen() - whether @d's PE is frozen (MMIO or DMA) and, if
+ * @fault is not NULL, the fault that froze it first.
+ * tce_dev_eeh_thaw() - clear both freezes (not a reset in progress).
+ * Context: take the PE's lock; never block.
  */
 TCE_API bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault);
 TCE_API void tce_dev_eeh_thaw(struct tce_pci_dev *d);
@@ -917,16 +931,84 @@ struct tce_cache_stats {
 TCE_API void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out);
 
 /*
- * Config space and BAR access of an emulated function. Sizes are 1, 2, 4
- * (and 8 for BARs). Return 0, or -EINVAL for a bad offset or size.
- * The DMA-test device: docs/machine.md.
+ * tce_dev_config_read() / tce_dev_config_write() - the function's 4 KiB
+ * config space; @size 1, 2 or 4, aligned to itself. A function without an
+ * emulated device reads all ones. While the PE is MMIO-frozen or in reset,
+ * reads give all ones and writes are dropped. Writing
+ * TCE_PCI_EXP_DEVCTL_BCR_FLR to the PCI Express device control register
+ * resets the function as tce_dev_reset() does. Config accesses are what an
+ * armed injection's CFG functions match (tce_fw_eeh_inject()).
+ * Return: 0; -EINVAL for a bad offset or size.
+ * Context: take the device's and the PE's locks; a reset may block.
  */
 TCE_API int tce_dev_config_read(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t *val);
 TCE_API int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t val);
+
+/*
+ * tce_dev_bar_read() / tce_dev_bar_write() - an MMIO access of @size 1, 2, 4
+ * or 8 bytes, aligned to itself, at @off in BAR @bar (the DMA-test device
+ * has BAR0 only; its registers are in <tce/abi.h>). With the command
+ * register's memory decode off the access is a master abort: the PE freezes
+ * and a read gives all ones. While the PE is MMIO-frozen or in reset, reads
+ * give all ones and writes are dropped. Writing CMD copies at once in the
+ * caller's thread; writing DOORBELL hands the copy to the device thread
+ * (started on first use).
+ * Return: 0; -EINVAL for a function without that BAR, a bad offset or size;
+ * -ENOMEM or -EAGAIN when a doorbell write cannot start the device thread
+ * (nothing changed).
+ * Context: take the device's and the PE's locks; CMD blocks for the copy.
+ */
 TCE_API int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
 			     uint64_t *val);
 TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
 			      uint64_t val);
+
+/*
+ * tce_dev_bar_map() - the memory behind BAR @bar, as an mmap of the BAR
+ * would give it: *@ptr (page aligned, valid until the machine is destroyed)
+ * and *@size (TCE_DT_BAR0_SIZE). The registers live there; access them
+ * with atomic (or volatile) little-endian loads and stores of the
+ * register's width, as MMIO. The device thread polls the mapped DOORBELL
+ * and the MSI-X vector controls: it notices a store within about 1 ms
+ * (about 10 us while busy). Loads and stores through the mapping bypass
+ * the checks of tce_dev_bar_read() and tce_dev_bar_write(): a store to a
+ * read-only register changes what the mapping reads until the device next
+ * writes it. A doorbell the thread finds there is checked as the store it
+ * was: dropped while the PE is MMIO-frozen or in reset, a master abort
+ * (the PE freezes) while memory decode is off.
+ * Return: 0; -EINVAL for a function without that BAR; -ENOMEM or -EAGAIN
+ * when the device thread cannot be started.
+ * Context: may start the device thread.
+ */
+TCE_API int tce_dev_bar_map(struct tce_pci_dev *d, unsigned bar, void **ptr, size_t *size);
+
+/* An MSI-X message: called from the device thread with the vector number. */
+typedef void (*tce_msi_fn)(void *arg, unsigned vector);
+
+/*
+ * tce_dev_set_msi_handler() - deliver @d's MSI-X messages to @fn (NULL:
+ * messages are lost). A completed doorbell copy raises vector
+ * TCE_DT_MSIX_VECTOR_DONE when MSI-X is enabled; while the vector or the
+ * function is masked its PBA bit is set instead, and the message is sent
+ * once it is unmasked. @fn runs in the device thread; it may access and
+ * reset the device and set the handler, but must not destroy the machine.
+ * When this returns (called from elsewhere), the previous handler is no
+ * longer running.
+ * Return: 0; -EINVAL for a function without MSI-X.
+ * Context: may block while the previous handler runs.
+ */
+TCE_API int tce_dev_set_msi_handler(struct tce_pci_dev *d, tce_msi_fn fn, void *arg);
+
+/*
+ * tce_dev_reset() - a function-level reset: wait for an in-flight copy,
+ * then put the registers, the MSI-X table (every vector masked) and config
+ * space (command register cleared, BAR unassigned, MSI-X disabled) back to
+ * their power-on state. A pending doorbell is dropped; the device thread
+ * stays, idle (a mapping stays valid). The PE's EEH state is not changed.
+ * Return: 0; -EINVAL for a function without an emulated device.
+ * Context: may block until the copy in flight completes.
+ */
+TCE_API int tce_dev_reset(struct tce_pci_dev *d);
 
 /* ------------------------------------------------------------------------ */
 /* The hypervisor (pseries machines)                                        */
@@ -941,10 +1023,15 @@ TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off,
 TCE_API long tce_hv_hcall(struct tce_machine *m, uint64_t opcode, uint64_t *args);
 
 /*
- * tce_hv_rtas() - one RTAS call. Writes the RTAS status to @rets[0] (-3,
- * a parameter error, for an unknown token, as QEMU) and returns 0, or
- * returns -EINVAL when it cannot write a status (@rets NULL or @nret 0, or
- * @args NULL with @nargs > 0) and -EOPNOTSUPP on a powernv machine.
+ * tce_hv_rtas() - one RTAS call: the DDW calls and the EEH calls whose
+ * tokens the machine's tree names (<tce/abi.h> tables; docs/machine.md).
+ * Writes the RTAS status to @rets[0] (-3, a parameter error, for an unknown
+ * token or wrong argument or result counts, as QEMU) and never writes past
+ * @rets[@nret - 1]; returns 0. Returns -EINVAL when it cannot write a
+ * status (@rets NULL or @nret 0, or @args NULL with @nargs > 0) and
+ * -EOPNOTSUPP on a powernv machine.
+ * Context: takes PE and device locks; ibm,set-slot-reset may block for
+ * in-flight copies.
  */
 TCE_API int tce_hv_rtas(struct tce_machine *m, uint32_t token, uint32_t nargs,
 			const uint32_t *args, uint32_t nret, uint32_t *rets);
@@ -974,6 +1061,49 @@ TCE_API int tce_fw_map_window(struct tce_machine *m, uint32_t phb, uint32_t pe, 
  */
 TCE_API int tce_fw_map_window_real(struct tce_machine *m, uint32_t phb, uint32_t pe,
 				   uint32_t slot, uint64_t bus_start, uint64_t size);
+
+/*
+ * PE-level EEH, OPAL-style (powernv; -EOPNOTSUPP on pseries). Every call
+ * returns -EINVAL for an unknown PHB or PE and is a fault point (-EIO).
+ *
+ * tce_fw_eeh_freeze_status() - the PE's freeze bits (TCE_EEH_FROZEN_MMIO |
+ * TCE_EEH_FROZEN_DMA) in *@freeze and whether a reset is asserted.
+ * Context: takes the PE's lock.
+ */
+TCE_API int tce_fw_eeh_freeze_status(struct tce_machine *m, uint32_t phb, uint32_t pe,
+				     uint32_t *freeze, bool *reset_active);
+
+/*
+ * tce_fw_eeh_freeze_clear() - clear freeze bits @what (a non-zero subset of
+ * TCE_EEH_FROZEN_MMIO | TCE_EEH_FROZEN_DMA, else -EINVAL). Clearing MMIO of
+ * a stopped PE leaves it STOPPED_DMA. Context: takes the PE's lock.
+ */
+TCE_API int tce_fw_eeh_freeze_clear(struct tce_machine *m, uint32_t phb, uint32_t pe,
+				    uint32_t what);
+
+/*
+ * tce_fw_eeh_reset() - assert (@assert_reset) a reset of @kind
+ * (TCE_EEH_RESET_HOT or TCE_EEH_RESET_FUNDAMENTAL, else -EINVAL): the PE is
+ * frozen and reads RESET; or deassert it (@kind ignored): the PE's functions
+ * return to their power-on state (tce_dev_reset()) and the PE is thawed,
+ * NORMAL. Context: may block for in-flight copies.
+ */
+TCE_API int tce_fw_eeh_reset(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t kind,
+			     bool assert_reset);
+
+/*
+ * tce_fw_eeh_inject() - arm an error: the next access by or to a function of
+ * the PE that matches @func (TCE_EEH_ERR_FUNC_*: MEM loads/stores are BAR
+ * accesses at the BAR's address, CFG ones config accesses at bus << 20 |
+ * devfn << 12 | offset, DMA reads/writes device DMA at the bus address; IO
+ * functions never match, the functions have no IO BARs) and whose address
+ * satisfies (addr & @mask) == (@addr & @mask) freezes the PE, once. @type
+ * (TCE_EEH_ERR_TYPE_32 or _64) is recorded, not matched. A new injection
+ * replaces an armed one. Return: 0; -EINVAL for a type other than 0 or 1 or
+ * a function above 19. Context: takes the PE's lock.
+ */
+TCE_API int tce_fw_eeh_inject(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t type,
+			      uint32_t func, uint64_t addr, uint64_t mask);
 
 /*
  * tce_fw_tce_kill() - invalidate the PHB's cached translations of PE @pe

@@ -76,17 +76,17 @@ static uint64_t checksum(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* Program the device's copy engine and return its status (1: done). */
+/* Program the device's copy engine and return its status (TCE_DT_STATUS_DONE: done). */
 static uint64_t device_copy(struct tce_pci_dev *pci, uint64_t src, uint64_t dst, uint64_t len)
 {
 	uint64_t status = 0;
 
-	tce_dev_config_write(pci, 4, 2, 0x6); /* memory space, bus master */
-	tce_dev_bar_write(pci, 0, 0x00, 8, src);
-	tce_dev_bar_write(pci, 0, 0x08, 8, dst);
-	tce_dev_bar_write(pci, 0, 0x10, 8, len);
-	tce_dev_bar_write(pci, 0, 0x18, 4, 1);
-	tce_dev_bar_read(pci, 0, 0x1c, 4, &status);
+	tce_dev_config_write(pci, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_SRC, 8, src);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_DST, 8, dst);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_LEN, 8, len);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	tce_dev_bar_read(pci, 0, TCE_DT_REG_STATUS, 4, &status);
 	return status;
 }
 
@@ -133,7 +133,7 @@ static bool kernel_copy(struct tce_host *h, struct tce_device *dev, uint64_t see
 		s.p[i] = (uint8_t)((seed + i) * 2654435761u >> 13), t.p[i] = 0;
 	if (!tce_device_map_page(dev, s.real, COPY_LEN, TCE_DIR_TO_DEVICE, &bs)) {
 		if (!tce_device_map_page(dev, t.real, COPY_LEN, TCE_DIR_FROM_DEVICE, &bd)) {
-			ok = device_copy(tce_device_pci(dev), bs, bd, COPY_LEN) == 1 &&
+			ok = device_copy(tce_device_pci(dev), bs, bd, COPY_LEN) == TCE_DT_STATUS_DONE &&
 			     checksum(s.p, COPY_LEN) == checksum(t.p, COPY_LEN);
 			ok &= tce_device_unmap_page(dev, bd, COPY_LEN) == 0;
 		}
@@ -298,7 +298,7 @@ static void owner_dma(struct demo *d, struct tce_host *h, struct tce_device *dev
 	ok = owner_map(t, ti.first_idx + 2, s.real, TCE_DIR_TO_DEVICE) &&
 	     owner_map(t, ti.first_idx + 3, u.real, TCE_DIR_FROM_DEVICE);
 	bs = (ti.first_idx + 2) << ti.page_shift, bd = (ti.first_idx + 3) << ti.page_shift;
-	ok = ok && device_copy(tce_device_pci(dev), bs, bd, COPY_LEN) == 1 &&
+	ok = ok && device_copy(tce_device_pci(dev), bs, bd, COPY_LEN) == TCE_DT_STATUS_DONE &&
 	     checksum(s.p, COPY_LEN) == checksum(u.p, COPY_LEN);
 	check(d, ok, "(%s) owner's DMA through its window: copy verified", who);
 	ok = !tce_iommu_table_clear(t, ti.first_idx, ti.entries) &&

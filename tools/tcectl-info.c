@@ -137,7 +137,7 @@ static void print_devices(struct tce_machine *m, uint32_t n, bool json)
 
 	for (i = 0; i < n; i++) {
 		tce_machine_device(m, i, &d);
-		tce_dev_config_read(d, 0, 4, &id);
+		tce_dev_config_read(d, TCE_PCI_VENDOR_ID, 4, &id);
 		if (json)
 			printf("%s{\"device\":\"%s\",\"pe\":%u,\"id\":\"%04x:%04x\"}", i ? "," : "",
 			       tce_dev_name(d), tce_dev_pe(d), id & 0xffff, id >> 16);

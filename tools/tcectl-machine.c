@@ -53,21 +53,40 @@ static int map(struct tce_machine *m, uint32_t liobn, uint64_t bus)
 	return rc ? tcectl_fail("H_PUT_TCE_INDIRECT", -22) : 0;
 }
 
-static void copy(struct tce_pci_dev *d, uint64_t src, uint64_t dst, uint64_t len)
+/* pseries RTAS on PE 0: set-eeh-option @option, or (@option < 0) the PE state. */
+static int32_t eeh(struct tce_machine *m, int option)
+{
+	uint32_t a[4] = { CFG, BUID_HI, BUID_LO, (uint32_t)option }, r[4] = { 0 };
+
+	if (option < 0) {
+		tce_hv_rtas(m, TCE_RTAS_READ_SLOT_RESET_STATE2, 3, a, 4, r);
+		return r[0] ? (int32_t)r[0] : (int32_t)r[1];
+	}
+	tce_hv_rtas(m, TCE_RTAS_SET_EEH_OPTION, 4, a, 1, r);
+	return (int32_t)r[0];
+}
+
+static void copy(struct tce_machine *m, struct tce_pci_dev *d, uint64_t src, uint64_t dst,
+		 uint64_t len)
 {
 	uint64_t status = 0, fault = 0;
 
-	tce_dev_bar_write(d, 0, 0x00, 8, src);
-	tce_dev_bar_write(d, 0, 0x08, 8, dst);
-	tce_dev_bar_write(d, 0, 0x10, 8, len);
-	tce_dev_bar_write(d, 0, 0x18, 4, 1);
-	tce_dev_bar_read(d, 0, 0x1c, 4, &status);
-	tce_dev_bar_read(d, 0, 0x20, 8, &fault);
-	printf("    DMA-test copy 0x%" PRIx64 " -> 0x%" PRIx64 " (%" PRIu64 " bytes): %s", src, dst,
-	       len, status == 1 ? "done" : "error");
-	if (status != 1)
-		printf(", fault at bus 0x%" PRIx64, fault);
-	printf("\n");
+	tce_dev_bar_write(d, 0, TCE_DT_REG_SRC, 8, src);
+	tce_dev_bar_write(d, 0, TCE_DT_REG_DST, 8, dst);
+	tce_dev_bar_write(d, 0, TCE_DT_REG_LEN, 8, len);
+	tce_dev_bar_write(d, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	tce_dev_bar_read(d, 0, TCE_DT_REG_STATUS, 4, &status);
+	printf("    DMA-test copy 0x%" PRIx64 " -> 0x%" PRIx64 " (%" PRIu64 " bytes): ", src, dst, len);
+	if (status == TCE_DT_STATUS_DONE) {
+		printf("done\n");
+		return;
+	}
+	printf("STATUS reads 0x%" PRIx64 ": PE state %d (stopped)\n", status, eeh(m, -1));
+	eeh(m, TCE_RTAS_EEH_THAW_MMIO);
+	tce_dev_bar_read(d, 0, TCE_DT_REG_STATUS, 4, &status);
+	tce_dev_bar_read(d, 0, TCE_DT_REG_FAULT, 8, &fault);
+	printf("    ibm,set-eeh-option(thaw MMIO): PE state %d; STATUS %s, FAULT bus 0x%" PRIx64 "\n",
+	       eeh(m, -1), status == TCE_DT_STATUS_ERROR ? "error" : "?", fault);
 }
 
 static int pseries(void)
@@ -75,7 +94,7 @@ static int pseries(void)
 	struct tce_machine *m;
 	struct tce_pci_dev *d;
 	static const char *const why[] = { "none", "no window", "no TCE", "missing permission",
-					   "not memory", "frozen" };
+					   "not memory", "frozen", "injected", "master abort" };
 	struct tce_fault f;
 	uint32_t liobn = 0;
 	uint64_t bus = 0;
@@ -92,16 +111,17 @@ static int pseries(void)
 		rc = map(m, liobn, bus);
 	if (!rc) {
 		memcpy(tce_machine_ram_ptr(m, SRC_REAL, 32), "hello through the POWER IOMMU", 30);
-		tce_dev_config_write(d, 4, 2, 0x6);
-		copy(d, bus, bus + 0x10000, 30);
+		tce_dev_config_write(d, TCE_PCI_COMMAND, 2,
+				     TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER);
+		copy(m, d, bus, bus + 0x10000, 30);
 		printf("    real 0x%llx now holds \"%s\"\n", DST_REAL,
 		       (char *)tce_machine_ram_ptr(m, DST_REAL, 32));
-		copy(d, bus + 0x10000, bus, 30);
+		copy(m, d, bus + 0x10000, bus, 30);
 		tce_dev_eeh_frozen(d, &f);
-		printf("    EEH: PE 0 frozen by the %s at bus 0x%" PRIx64 " (%s); thawed\n",
-		       f.write ? "write" : "read", f.bus_addr,
-		       (unsigned)f.reason < 6 ? why[f.reason] : "?");
-		tce_dev_eeh_thaw(d);
+		eeh(m, TCE_RTAS_EEH_THAW_DMA);
+		printf("    EEH: PE 0 was frozen by the %s at bus 0x%" PRIx64 " (%s); "
+		       "ibm,set-eeh-option(thaw DMA): PE state %d\n", f.write ? "write" : "read",
+		       f.bus_addr, (unsigned)f.reason < 8 ? why[f.reason] : "?", eeh(m, -1));
 	}
 	tce_machine_destroy(m);
 	return rc;

@@ -2,9 +2,11 @@
 /*
  * libtce: numbers fixed by PAPR and by the POWER TCE format.
  *
- * This header holds constants only: the bits of a TCE as the PHB and the
- * hypervisor read them. Later layers add the hcall opcodes, H_* statuses and
- * RTAS tokens here. It has no dependencies and can be included on its own.
+ * This header holds constants only: the bits of a TCE, the hcall opcodes and
+ * statuses, the RTAS tokens and statuses (DDW and EEH), the EEH states and
+ * error-injection functions, the PCI config-space names libtce uses and the
+ * DMA-test device's registers. It has no dependencies and can be included
+ * on its own.
  */
 #ifndef TCE_ABI_H
 #define TCE_ABI_H
@@ -109,5 +111,192 @@
 
 /* PowerNV: window slot 1 is selected by bus address bit 59. */
 #define TCE_PNV_WINDOW1_BASE (1ULL << 59)
+
+/*
+ * RTAS EEH calls (tokens as QEMU numbers them; a machine names its own in
+ * the /rtas node). A PE is named by the config address of one of its
+ * functions (bus << 16 | devfn << 8) and its PHB's BUID:
+ *
+ *  | call                       | token  | inputs                                | outputs                                  |
+ *  |----------------------------|--------|---------------------------------------|------------------------------------------|
+ *  | ibm,set-eeh-option         | 0x2020 | config addr, BUID hi, BUID lo, option | status                                   |
+ *  | ibm,read-slot-reset-state2 | 0x2022 | config addr, BUID hi, BUID lo         | status, state, EEH capable (1), unavailable info (ms) [, recovery info] |
+ *  | ibm,set-slot-reset         | 0x2023 | config addr, BUID hi, BUID lo, function | status                                 |
+ *  | ibm,configure-pe           | 0x2024 | config addr, BUID hi, BUID lo         | status                                   |
+ */
+#define TCE_RTAS_SET_EEH_OPTION 0x2020u
+#define TCE_RTAS_READ_SLOT_RESET_STATE2 0x2022u
+#define TCE_RTAS_SET_SLOT_RESET 0x2023u
+#define TCE_RTAS_CONFIGURE_PE 0x2024u
+
+/* ibm,set-eeh-option options. */
+#define TCE_RTAS_EEH_DISABLE 0u
+#define TCE_RTAS_EEH_ENABLE 1u
+#define TCE_RTAS_EEH_THAW_MMIO 2u
+#define TCE_RTAS_EEH_THAW_DMA 3u
+
+/* ibm,set-slot-reset functions (also the kinds of tce_fw_eeh_reset()). */
+#define TCE_EEH_RESET_DEACTIVATE 0u
+#define TCE_EEH_RESET_HOT 1u
+#define TCE_EEH_RESET_FUNDAMENTAL 3u
+
+/* ibm,read-slot-reset-state2: the EEH-capable flag and the unavailable-time hint. */
+#define TCE_RTAS_EEH_SUPPORTED 1u
+#define TCE_RTAS_EEH_UNAVAIL_INFO 1000u
+
+/*
+ * PE states, as ibm,read-slot-reset-state2 reports them and as the kernel's
+ * eeh_pe_get_state() (VFIO_EEH_PE_GET_STATE) returns them:
+ *
+ *  | state       | value | reset active | MMIO   | DMA    |
+ *  |-------------|-------|--------------|--------|--------|
+ *  | NORMAL      | 0     | no           | works  | works  |
+ *  | RESET       | 1     | yes          | -      | -      |
+ *  | STOPPED     | 2     | no           | frozen | frozen |
+ *  | STOPPED_DMA | 4     | no           | works  | frozen |
+ *  | UNAVAIL     | 5     | no           | frozen | works  |
+ */
+#define TCE_EEH_PE_STATE_NORMAL 0
+#define TCE_EEH_PE_STATE_RESET 1
+#define TCE_EEH_PE_STATE_STOPPED 2
+#define TCE_EEH_PE_STATE_STOPPED_DMA 4
+#define TCE_EEH_PE_STATE_UNAVAIL 5
+
+/* Freeze bits (OPAL's freeze status and freeze-clear actions). */
+#define TCE_EEH_FROZEN_MMIO 1u
+#define TCE_EEH_FROZEN_DMA 2u
+
+/* Error injection: the bus-error type and the 20 functions (Linux EEH_ERR_*). */
+#define TCE_EEH_ERR_TYPE_32 0u
+#define TCE_EEH_ERR_TYPE_64 1u
+
+#define TCE_EEH_ERR_FUNC_LD_MEM_ADDR 0u
+#define TCE_EEH_ERR_FUNC_LD_MEM_DATA 1u
+#define TCE_EEH_ERR_FUNC_LD_IO_ADDR 2u
+#define TCE_EEH_ERR_FUNC_LD_IO_DATA 3u
+#define TCE_EEH_ERR_FUNC_LD_CFG_ADDR 4u
+#define TCE_EEH_ERR_FUNC_LD_CFG_DATA 5u
+#define TCE_EEH_ERR_FUNC_ST_MEM_ADDR 6u
+#define TCE_EEH_ERR_FUNC_ST_MEM_DATA 7u
+#define TCE_EEH_ERR_FUNC_ST_IO_ADDR 8u
+#define TCE_EEH_ERR_FUNC_ST_IO_DATA 9u
+#define TCE_EEH_ERR_FUNC_ST_CFG_ADDR 10u
+#define TCE_EEH_ERR_FUNC_ST_CFG_DATA 11u
+#define TCE_EEH_ERR_FUNC_DMA_RD_ADDR 12u
+#define TCE_EEH_ERR_FUNC_DMA_RD_DATA 13u
+#define TCE_EEH_ERR_FUNC_DMA_RD_MASTER 14u
+#define TCE_EEH_ERR_FUNC_DMA_RD_TARGET 15u
+#define TCE_EEH_ERR_FUNC_DMA_WR_ADDR 16u
+#define TCE_EEH_ERR_FUNC_DMA_WR_DATA 17u
+#define TCE_EEH_ERR_FUNC_DMA_WR_MASTER 18u
+#define TCE_EEH_ERR_FUNC_DMA_WR_TARGET 19u
+#define TCE_EEH_ERR_FUNC_MAX 19u
+
+/*
+ * PCI config space (the offsets and bits libtce's functions use; names as
+ * Linux's pci_regs.h with a TCE_ prefix). Little-endian.
+ */
+#define TCE_PCI_VENDOR_ID 0x00
+#define TCE_PCI_DEVICE_ID 0x02
+#define TCE_PCI_COMMAND 0x04
+#define TCE_PCI_COMMAND_MEMORY 0x0002u  /* BAR decode */
+#define TCE_PCI_COMMAND_MASTER 0x0004u  /* bus mastering: the function may DMA */
+#define TCE_PCI_COMMAND_INTX_DISABLE 0x0400u
+#define TCE_PCI_STATUS 0x06
+#define TCE_PCI_STATUS_CAP_LIST 0x0010u
+#define TCE_PCI_CLASS_REVISION 0x08     /* class << 8 | revision */
+#define TCE_PCI_HEADER_TYPE 0x0e
+#define TCE_PCI_BASE_ADDRESS_0 0x10
+#define TCE_PCI_BASE_ADDRESS_MEM_TYPE_64 0x4u
+#define TCE_PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define TCE_PCI_SUBSYSTEM_ID 0x2e
+#define TCE_PCI_CAPABILITY_LIST 0x34
+#define TCE_PCI_INTERRUPT_LINE 0x3c
+#define TCE_PCI_INTERRUPT_PIN 0x3d
+#define TCE_PCI_CFG_SPACE_SIZE 256
+#define TCE_PCI_CFG_SPACE_EXP_SIZE 4096
+
+/* A capability: ID at +0, next pointer at +1. */
+#define TCE_PCI_CAP_ID_EXP 0x10
+#define TCE_PCI_CAP_ID_MSIX 0x11
+
+/* PCI Express capability registers (offsets from the capability). */
+#define TCE_PCI_EXP_FLAGS 0x02          /* version 3:0, device/port type 7:4 */
+#define TCE_PCI_EXP_DEVCAP 0x04
+#define TCE_PCI_EXP_DEVCAP_FLR 0x10000000u
+#define TCE_PCI_EXP_DEVCTL 0x08
+#define TCE_PCI_EXP_DEVCTL_BCR_FLR 0x8000u /* write 1: function-level reset */
+#define TCE_PCI_EXP_DEVSTA 0x0a
+#define TCE_PCI_EXP_LNKCAP 0x0c
+#define TCE_PCI_EXP_LNKSTA 0x12
+#define TCE_PCI_EXP_SIZEOF 0x3c          /* a version 2 endpoint capability */
+
+/* MSI-X capability registers (offsets from the capability) and table entries. */
+#define TCE_PCI_MSIX_FLAGS 0x02
+#define TCE_PCI_MSIX_FLAGS_QSIZE 0x07ffu  /* table size - 1 */
+#define TCE_PCI_MSIX_FLAGS_MASKALL 0x4000u
+#define TCE_PCI_MSIX_FLAGS_ENABLE 0x8000u
+#define TCE_PCI_MSIX_TABLE 0x04          /* offset in the BAR | BAR indicator (2:0) */
+#define TCE_PCI_MSIX_PBA 0x08
+#define TCE_PCI_MSIX_ENTRY_SIZE 16
+#define TCE_PCI_MSIX_ENTRY_LOWER_ADDR 0x0
+#define TCE_PCI_MSIX_ENTRY_UPPER_ADDR 0x4
+#define TCE_PCI_MSIX_ENTRY_DATA 0x8
+#define TCE_PCI_MSIX_ENTRY_VECTOR_CTRL 0xc
+#define TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT 0x1u
+
+/*
+ * The DMA-test device (docs/machine.md): vendor 0x7ce5 (libtce's own, not
+ * registered with the PCI-SIG), device 0x0001, class 0xff, revision 1; a
+ * 4 KiB PCIe config space whose capability list holds the PCI Express
+ * capability (endpoint, FLR) at 0x40 and MSI-X at 0x80; BAR0 is a 64 KiB
+ * 64-bit memory BAR. Its registers (little-endian; aligned accesses of 1,
+ * 2, 4 or 8 bytes; anything else in BAR0 reads 0 and ignores writes):
+ *
+ *  | offset | name     | bits | access | meaning                                           |
+ *  |--------|----------|------|--------|---------------------------------------------------|
+ *  | 0x0000 | SRC      | 64   | RW     | bus address the copy reads                        |
+ *  | 0x0008 | DST      | 64   | RW     | bus address the copy writes                       |
+ *  | 0x0010 | LEN      | 64   | RW     | bytes to copy, 1..1 MiB                           |
+ *  | 0x0018 | CMD      | 32   | W      | 1: copy now, synchronously, in the writer's thread|
+ *  | 0x001c | STATUS   | 32   | R      | IDLE 0, DONE 1, ERROR 2, BUSY 3                   |
+ *  | 0x0020 | FAULT    | 64   | R      | bus address of the fault that froze the PE        |
+ *  | 0x0028 | ID       | 32   | R      | 0x7ce5d0a1                                        |
+ *  | 0x0030 | DOORBELL | 32   | RW     | 1: the device thread copies; reads 1 until taken  |
+ *  | 0x2000 | MSI-X    | 4x128| RW     | MSI-X table: address lo, hi, data, vector control |
+ *  | 0x3000 | PBA      | 64   | R      | MSI-X pending bits                                |
+ *
+ * A copy needs bus mastering (TCE_PCI_COMMAND_MASTER) and 1 <= LEN <= 1 MiB;
+ * otherwise, or when a DMA faults, STATUS is ERROR.
+ */
+#define TCE_DT_VENDOR 0x7ce5u
+#define TCE_DT_DEVICE 0x0001u
+#define TCE_DT_CLASS 0xff0000u
+#define TCE_DT_REVISION 1u
+#define TCE_DT_CFG_EXP_CAP 0x40
+#define TCE_DT_CFG_MSIX_CAP 0x80
+#define TCE_DT_BAR0_SIZE 0x10000u
+
+#define TCE_DT_REG_SRC 0x0000
+#define TCE_DT_REG_DST 0x0008
+#define TCE_DT_REG_LEN 0x0010
+#define TCE_DT_REG_CMD 0x0018
+#define TCE_DT_REG_STATUS 0x001c
+#define TCE_DT_REG_FAULT 0x0020
+#define TCE_DT_REG_ID 0x0028
+#define TCE_DT_REG_DOORBELL 0x0030
+#define TCE_DT_MSIX_TABLE 0x2000
+#define TCE_DT_MSIX_PBA 0x3000
+
+#define TCE_DT_CMD_COPY 1u
+#define TCE_DT_DOORBELL_COPY 1u
+#define TCE_DT_STATUS_IDLE 0u
+#define TCE_DT_STATUS_DONE 1u
+#define TCE_DT_STATUS_ERROR 2u
+#define TCE_DT_STATUS_BUSY 3u
+#define TCE_DT_ID_MAGIC 0x7ce5d0a1u
+#define TCE_DT_MAX_COPY (1u << 20)
+#define TCE_DT_MSIX_VECTORS 4u
+#define TCE_DT_MSIX_VECTOR_DONE 0u /* the vector a doorbell copy's completion raises */
 
 #endif /* TCE_ABI_H */

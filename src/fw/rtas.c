@@ -8,11 +8,11 @@
  * PHB's mask. Placement (DECISIONS.md 13): a new window goes to bus 0 when
  * no enabled window starts there, else to 2^59. Removing the last window
  * that is not the default restores the default; reset restores it and drops
- * every other window and every TCE. Layer: fw.
+ * every other window and every TCE. The EEH calls are in eeh.c. Layer: fw.
  */
 #include <errno.h>
 
-#include "hw/hw_int.h"
+#include "fw/fw_int.h"
 #include "util/arith.h"
 
 enum { Q_TOK, C_TOK, R_TOK, X_TOK };
@@ -194,17 +194,19 @@ static int dispatch(struct tce_machine *m, int call, uint32_t nargs, const uint3
 int tce_hv_rtas(struct tce_machine *m, uint32_t token, uint32_t nargs, const uint32_t *args,
 		uint32_t nret, uint32_t *rets)
 {
-	int call;
+	int call, eeh;
 
 	if (m->platform != TCE_PLATFORM_PSERIES)
 		return -EOPNOTSUPP;
 	if (!rets || !nret || (nargs && !args))
 		return -EINVAL;
 	call = call_of(m, token);
-	if (call < 0 || tce__fault(m->ctx)) {
-		rets[0] = (uint32_t)(call < 0 ? TCE_RTAS_PARAM_ERROR : TCE_RTAS_HW_ERROR);
+	eeh = call < 0 ? tce__rtas_eeh_call(m, token) : -1;
+	if ((call < 0 && eeh < 0) || tce__fault(m->ctx)) {
+		rets[0] = (uint32_t)(call < 0 && eeh < 0 ? TCE_RTAS_PARAM_ERROR : TCE_RTAS_HW_ERROR);
 		return 0;
 	}
-	rets[0] = (uint32_t)dispatch(m, call, nargs, args, nret, rets);
+	rets[0] = (uint32_t)(eeh >= 0 ? tce__rtas_eeh(m, eeh, nargs, args, nret, rets)
+				      : dispatch(m, call, nargs, args, nret, rets));
 	return 0;
 }

@@ -1,25 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * PCI functions: device DMA through the PE's translation (split at IOMMU
- * page boundaries, checked in full before a byte moves), config space with a
- * capability list, and the DMA-test device whose BAR0 drives a copy engine
- * (docs/machine.md). Layer: hw.
+ * page boundaries, checked in full before a byte moves), the 4 KiB PCIe
+ * config space of the DMA-test device (capability list with PCI Express and
+ * MSI-X, command register, a 64-bit BAR, function-level reset) with EEH
+ * applied to every access, and setting up and resetting a function. The
+ * device's BAR and thread are in dmatest.c. Layer: hw.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "hw/hw_int.h"
 #include "util/arith.h"
-
-#define DT_VENDOR 0x7ce5
-#define DT_DEVICE 0x0001
-#define DT_BAR_SIZE 4096
-#define DT_MAX_COPY (1u << 20)
-#define DT_MAGIC 0x7ce5d0a1u
-
-enum { DT_SRC = 0x00, DT_DST = 0x08, DT_LEN = 0x10, DT_CMD = 0x18, DT_STATUS = 0x1c,
-       DT_FAULT = 0x20, DT_ID = 0x28 };
-enum { DT_IDLE = 0, DT_DONE = 1, DT_ERROR = 2 };
 
 const char *tce_dev_name(const struct tce_pci_dev *d)
 {
@@ -150,7 +142,33 @@ static uint32_t get(const uint8_t *p, unsigned size)
 	return v;
 }
 
-void tce__dev_init(struct tce_pci_dev *d)
+#define EXP TCE_DT_CFG_EXP_CAP
+#define MSIX TCE_DT_CFG_MSIX_CAP
+
+/* The PCI Express capability of an endpoint with FLR, on a x1 2.5 GT/s link. */
+static void exp_cap(uint8_t *c)
+{
+	c[EXP] = TCE_PCI_CAP_ID_EXP;
+	c[EXP + 1] = MSIX;                                 /* next: MSI-X */
+	put16(c + EXP + TCE_PCI_EXP_FLAGS, 0x0002);        /* version 2, endpoint */
+	put32(c + EXP + TCE_PCI_EXP_DEVCAP, TCE_PCI_EXP_DEVCAP_FLR | 0x8000); /* FLR, role-based errors, 128 B */
+	put16(c + EXP + TCE_PCI_EXP_DEVCTL, 0x2810);       /* relaxed ordering, no snoop, 512 B reads */
+	put32(c + EXP + TCE_PCI_EXP_LNKCAP, 0x00000011);   /* 2.5 GT/s, x1 */
+	put16(c + EXP + TCE_PCI_EXP_LNKSTA, 0x0011);
+}
+
+/* MSI-X: TCE_DT_MSIX_VECTORS vectors, table and PBA in BAR0; disabled. */
+static void msix_cap(uint8_t *c)
+{
+	c[MSIX] = TCE_PCI_CAP_ID_MSIX;
+	c[MSIX + 1] = 0;                                   /* last */
+	put16(c + MSIX + TCE_PCI_MSIX_FLAGS, TCE_DT_MSIX_VECTORS - 1);
+	put32(c + MSIX + TCE_PCI_MSIX_TABLE, TCE_DT_MSIX_TABLE);   /* BAR indicator 0 */
+	put32(c + MSIX + TCE_PCI_MSIX_PBA, TCE_DT_MSIX_PBA);
+}
+
+/* Power-on config space. Context: the device's lock (or not yet shared). */
+static void config_init(struct tce_pci_dev *d)
 {
 	uint8_t *c = d->config;
 
@@ -159,148 +177,134 @@ void tce__dev_init(struct tce_pci_dev *d)
 		put32(c, 0xffffffff); /* no emulated function: reads as absent */
 		return;
 	}
-	put16(c + 0x00, DT_VENDOR);
-	put16(c + 0x02, DT_DEVICE);
-	put16(c + 0x06, 1u << 4);           /* status: capabilities list */
-	put32(c + 0x08, 0xff000001);         /* class ff (unassigned), revision 1 */
-	put32(c + 0x10, 0x4);                /* BAR0: 64-bit memory */
-	c[0x34] = 0x40;                      /* capability pointer */
-	c[0x40] = 0x10;                      /* PCI Express capability, last in the list */
-	put16(c + 0x42, 0x0002);             /* version 2, endpoint */
+	put16(c + TCE_PCI_VENDOR_ID, TCE_DT_VENDOR);
+	put16(c + TCE_PCI_DEVICE_ID, TCE_DT_DEVICE);
+	put16(c + TCE_PCI_STATUS, TCE_PCI_STATUS_CAP_LIST);
+	put32(c + TCE_PCI_CLASS_REVISION, TCE_DT_CLASS << 8 | TCE_DT_REVISION);
+	put32(c + TCE_PCI_BASE_ADDRESS_0, TCE_PCI_BASE_ADDRESS_MEM_TYPE_64);
+	put16(c + TCE_PCI_SUBSYSTEM_VENDOR_ID, TCE_DT_VENDOR);
+	put16(c + TCE_PCI_SUBSYSTEM_ID, TCE_DT_DEVICE);
+	c[TCE_PCI_CAPABILITY_LIST] = EXP;
+	exp_cap(c);
+	msix_cap(c);
 }
 
-static bool access_ok(uint64_t off, unsigned size, uint64_t limit)
+/* The bits of config byte @o that software may write. */
+static uint8_t writable(uint32_t o)
 {
-	return (size == 1 || size == 2 || size == 4 || size == 8) && off % size == 0 &&
-	       off < limit && size <= limit - off;
+	switch (o) {
+	case TCE_PCI_COMMAND: return TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER;
+	case TCE_PCI_COMMAND + 1: return TCE_PCI_COMMAND_INTX_DISABLE >> 8;
+	case TCE_PCI_BASE_ADDRESS_0 + 2: case TCE_PCI_BASE_ADDRESS_0 + 3: /* 64 KiB: bits 31:16 */
+	case 0x14: case 0x15: case 0x16: case 0x17:                          /* the upper half */
+	case TCE_PCI_INTERRUPT_LINE:
+	case EXP + TCE_PCI_EXP_DEVCTL:
+		return 0xff;
+	case EXP + TCE_PCI_EXP_DEVCTL + 1: return 0x7f;     /* bit 15 is FLR, not stored */
+	case MSIX + TCE_PCI_MSIX_FLAGS + 1:
+		return (TCE_PCI_MSIX_FLAGS_ENABLE | TCE_PCI_MSIX_FLAGS_MASKALL) >> 8;
+	default: return 0;
+	}
+}
+
+/* Store a config write byte by byte; true if it initiates an FLR. Context: device lock. */
+static bool config_store(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t val)
+{
+	bool flr = false;
+	unsigned i;
+
+	for (i = 0; i < size; i++) {
+		uint32_t o = off + i;
+		uint8_t b = (uint8_t)(val >> (8 * i)), w = writable(o);
+
+		if (o == EXP + TCE_PCI_EXP_DEVCTL + 1 && (b & (TCE_PCI_EXP_DEVCTL_BCR_FLR >> 8)))
+			flr = true;
+		d->config[o] = (uint8_t)((d->config[o] & ~w) | (b & w));
+	}
+	return flr;
+}
+
+/* The config address an injection matches: bus << 20 | devfn << 12 | offset. */
+static uint64_t config_addr(const struct tce_pci_dev *d, uint32_t off)
+{
+	return (uint64_t)d->bus << 20 | (uint64_t)d->devfn << 12 | off;
 }
 
 int tce_dev_config_read(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t *val)
 {
-	if (size == 8 || !access_ok(off, size, sizeof(d->config)))
+	if (size == 8 || !tce__access_ok(off, size, sizeof(d->config)))
 		return -EINVAL;
 	tce__lock(&d->lock);
-	*val = get(d->config + off, size);
+	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_CFG_LD, config_addr(d, off), false))
+		*val = get(d->config + off, size);
+	else
+		*val = (uint32_t)tce__ones(size);
 	tce__unlock(&d->lock);
 	return 0;
-}
-
-/* BAR0 sizing: writing all ones reads back the size mask. */
-static void write_bar(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t val)
-{
-	uint8_t tmp[4];
-
-	unsigned i;
-
-	put32(tmp, get(d->config + (off & ~3u), 4));
-	for (i = 0; i < size; i++)
-		tmp[(off & 3) + i] = (uint8_t)(val >> (8 * i));
-	val = get(tmp, 4);
-	if ((off & ~3u) == 0x10)
-		val = (val & ~(uint32_t)(DT_BAR_SIZE - 1)) | 0x4;
-	put32(d->config + (off & ~3u), val);
 }
 
 int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t val)
 {
-	if (size == 8 || !access_ok(off, size, sizeof(d->config)))
+	bool flr = false;
+
+	if (size == 8 || !tce__access_ok(off, size, sizeof(d->config)))
 		return -EINVAL;
 	if (d->type != TCE_DEV_DMA_TEST)
 		return 0;
 	tce__lock(&d->lock);
-	if (off >= 0x04 && off < 0x06) /* command: memory space and bus master */
-		d->config[off] = (uint8_t)(off == 0x04 ? val & 0x6 : 0);
-	else if (off >= 0x10 && off < 0x18)
-		write_bar(d, off, size, val);
+	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_CFG_ST, config_addr(d, off), false))
+		flr = config_store(d, off, size, val);
 	tce__unlock(&d->lock);
-	return 0;
+	return flr ? tce__dev_reset(d) : 0;
 }
 
-/* ---- the DMA-test device's BAR0 ---- */
-
-static bool bus_master(const struct tce_pci_dev *d)
+uint64_t tce__dev_bar0_addr(const struct tce_pci_dev *d)
 {
-	return d->config[0x04] & 0x4;
+	return (uint64_t)get(d->config + 0x14, 4) << 32 |
+	       (get(d->config + TCE_PCI_BASE_ADDRESS_0, 4) & ~0xfu);
 }
 
-/* The copy engine: LEN bytes from SRC to DST, both through translation. */
-static void dt_copy(struct tce_pci_dev *d)
+uint32_t tce__dev_config16(const struct tce_pci_dev *d, uint32_t off)
 {
-	struct tce_fault f;
-	size_t len = (size_t)d->dt.len;
-	void *buf;
-	int rc = -EINVAL;
-
-	d->dt.fault_addr = 0;
-	buf = bus_master(d) && len && len <= DT_MAX_COPY ? tce__malloc(d->m->ctx, len) : NULL;
-	if (buf) {
-		rc = tce_dev_dma_read(d, d->dt.src, buf, len);
-		if (!rc)
-			rc = tce_dev_dma_write(d, d->dt.dst, buf, len);
-		tce__free(d->m->ctx, buf, len);
-	}
-	if (rc && tce_dev_eeh_frozen(d, &f))
-		d->dt.fault_addr = f.bus_addr;
-	d->dt.status = rc ? DT_ERROR : DT_DONE;
+	return get(d->config + off, 2);
 }
 
-static int dt_read(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t *val)
-{
-	uint64_t v;
+/* ---- setting up and resetting a function ---- */
 
-	switch (off & ~7ULL) {
-	case DT_SRC: v = d->dt.src; break;
-	case DT_DST: v = d->dt.dst; break;
-	case DT_LEN: v = d->dt.len; break;
-	case DT_CMD: v = (uint64_t)d->dt.status << 32; break;
-	case DT_FAULT: v = d->dt.fault_addr; break;
-	case DT_ID: v = DT_MAGIC; break;
-	default: v = 0; break;
-	}
-	v >>= 8 * (off & 7);
-	*val = size == 8 ? v : v & ((1ULL << (8 * size)) - 1);
-	return 0;
+int tce__dev_init(struct tce_pci_dev *d)
+{
+	int rc = tce__lock_init(&d->lock, false);
+
+	if (rc)
+		return rc;
+	config_init(d);
+	rc = d->type == TCE_DEV_DMA_TEST ? tce__dt_init(d) : 0;
+	if (rc)
+		tce__lock_fini(&d->lock);
+	return rc;
 }
 
-static void set_reg(uint64_t *reg, uint64_t off, unsigned size, uint64_t val)
+void tce__dev_fini(struct tce_pci_dev *d)
 {
-	uint64_t mask = size == 8 ? ~0ULL : ((1ULL << (8 * size)) - 1) << (8 * (off & 7));
-
-	*reg = (*reg & ~mask) | ((val << (8 * (off & 7))) & mask);
+	if (d->type == TCE_DEV_DMA_TEST)
+		tce__dt_fini(d);
+	tce__lock_fini(&d->lock);
 }
 
-static void dt_write(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t val)
+int tce__dev_reset(struct tce_pci_dev *d)
 {
-	switch (off & ~7ULL) {
-	case DT_SRC: set_reg(&d->dt.src, off, size, val); break;
-	case DT_DST: set_reg(&d->dt.dst, off, size, val); break;
-	case DT_LEN: set_reg(&d->dt.len, off, size, val); break;
-	case DT_CMD:
-		if (off == DT_CMD && (val & 1))
-			dt_copy(d);
-		break;
-	default: break;
-	}
-}
-
-int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
-		     uint64_t *val)
-{
-	if (d->type != TCE_DEV_DMA_TEST || bar != 0 || !access_ok(off, size, DT_BAR_SIZE))
+	if (d->type != TCE_DEV_DMA_TEST)
 		return -EINVAL;
+	tce__dt_quiesce(d);
 	tce__lock(&d->lock);
-	dt_read(d, off, size, val);
+	config_init(d);
+	tce__dt_regs_init(d);
 	tce__unlock(&d->lock);
+	tce__dt_resume(d);
 	return 0;
 }
 
-int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
-		      uint64_t val)
+int tce_dev_reset(struct tce_pci_dev *d)
 {
-	if (d->type != TCE_DEV_DMA_TEST || bar != 0 || !access_ok(off, size, DT_BAR_SIZE))
-		return -EINVAL;
-	tce__lock(&d->lock);
-	dt_write(d, off, size, val);
-	tce__unlock(&d->lock);
-	return 0;
+	return tce__dev_reset(d);
 }

@@ -606,11 +606,10 @@ static int add_devs(struct tce_machine *m, struct tce__phb *phb, const struct ph
 		*d = (struct tce_pci_dev){ .m = m, .phb = phb, .pe = tce__phb_pe(phb, s->fn[i].pe),
 					   .bus = s->fn[i].bus, .devfn = s->fn[i].devfn,
 					   .type = s->fn[i].type };
-		rc = tce__lock_init(&d->lock, false);
+		name_dev(d, phb->index);
+		rc = tce__dev_init(d);
 		if (rc)
 			return rc;
-		name_dev(d, phb->index);
-		tce__dev_init(d);
 		m->ndevs++;
 	}
 	return 0;
@@ -721,6 +720,43 @@ static int check_header(struct tce_machine *m)
 	return 0;
 }
 
+/* The tokens of /rtas that name the EEH calls (absent: the call is unknown). */
+static const char *const eeh_calls[4] = { "ibm,set-eeh-option", "ibm,read-slot-reset-state2",
+					  "ibm,set-slot-reset", "ibm,configure-pe" };
+
+/* Is @tok already a token of another call (DDW, or EEH before @upto)? */
+static bool token_taken(const struct tce_machine *m, uint32_t tok, unsigned upto)
+{
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		if (m->rtas_token[i] == tok || (i < upto && m->eeh_token[i] == tok))
+			return true;
+	return false;
+}
+
+/* pseries: read the EEH tokens; each non-zero and unlike every other token. */
+static int parse_eeh_tokens(struct tce_machine *m)
+{
+	int node = fdt_path_offset(m->fdt, "/rtas");
+	const fdt32_t *p;
+	unsigned i;
+	int rc;
+
+	for (i = 0; node >= 0 && i < 4; i++) {
+		rc = exact(m, node, eeh_calls[i], 1, false, &p);
+		if (rc)
+			return rc;
+		if (!p)
+			continue;
+		m->eeh_token[i] = fdt32_to_cpu(p[0]);
+		if (!m->eeh_token[i] || token_taken(m, m->eeh_token[i], i))
+			return dt_err(m, node, eeh_calls[i], "token 0x%x is 0 or names another call",
+				      m->eeh_token[i]);
+	}
+	return 0;
+}
+
 int tce__dt_parse(struct tce_machine *m)
 {
 	struct phb_scan *s;
@@ -748,5 +784,7 @@ int tce__dt_parse(struct tce_machine *m)
 	tce__free(m->ctx, s, sizeof(*s));
 	if (!rc && m->platform == TCE_PLATFORM_PSERIES)
 		rc = check_liobns(m);
+	if (!rc && m->platform == TCE_PLATFORM_PSERIES)
+		rc = parse_eeh_tokens(m);
 	return rc;
 }

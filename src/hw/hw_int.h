@@ -35,18 +35,35 @@ struct tce__slot {
 
 struct tce__phb;
 
+/* An armed error injection: the next access matching func and addr/mask freezes the PE. */
+struct tce__eeh_inject {
+	bool armed;
+	uint32_t type, func;
+	uint64_t addr, mask;
+};
+
+/* What a PE sees of an access, for EEH injection matching. */
+enum tce__access {
+	TCE__ACC_MEM_LD, TCE__ACC_MEM_ST, TCE__ACC_CFG_LD, TCE__ACC_CFG_ST,
+	TCE__ACC_DMA_RD, TCE__ACC_DMA_WR,
+};
+
 struct tce__pe {
 	struct tce__phb *phb;
 	uint32_t num;
 	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
-	struct tce__lock lock;     /* guards slots, frozen and fault */
+	struct tce__lock lock;     /* guards slots and the EEH state */
 	struct tce__slot slot[TCE_MAX_WINDOWS];
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
 	uint32_t def_liobn;
 	uint64_t def_bus, def_size;
 	int dt_node;               /* the node that describes the default window */
-	bool frozen;
-	struct tce_fault fault;
+	/* EEH (docs/machine.md): */
+	bool frozen;               /* DMA frozen: device DMA is refused */
+	bool mmio_frozen;          /* MMIO and config reads give all ones, writes are dropped */
+	bool reset_active;         /* a hot or fundamental reset is asserted */
+	struct tce__eeh_inject inj; /* powernv: armed error injection */
+	struct tce_fault fault;    /* what froze the PE first */
 	uint64_t faults;
 };
 
@@ -83,10 +100,25 @@ struct tce__phb {
 
 enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST };
 
-/* The DMA-test device's BAR0 registers (docs/machine.md). */
+/*
+ * The DMA-test device: BAR0 is page-aligned memory that holds the registers
+ * (<tce/abi.h>), accessed with atomics because a client may map it; a
+ * device thread, started by the first doorbell or mapping, performs
+ * doorbell copies and raises MSI-X.
+ */
 struct tce__dmatest {
-	uint64_t src, dst, len, fault_addr;
-	uint32_t status;
+	uint8_t *bar;               /* TCE_DT_BAR0_SIZE bytes; registers little-endian */
+	pthread_t thread;
+	bool thread_started;        /* guarded by mtx; joined at machine destroy */
+	pthread_mutex_t mtx;        /* guards everything below */
+	pthread_cond_t cond;        /* kicks the thread; signals idle and handler return */
+	bool stop;                  /* the thread exits */
+	bool kick;                  /* a doorbell was written through tce_dev_bar_write() */
+	bool busy;                  /* the thread is between taking a doorbell and publishing */
+	unsigned quiesce;           /* resets in progress: take no doorbell */
+	bool in_handler;            /* the MSI handler is running */
+	tce_msi_fn msi_fn;
+	void *msi_arg;
 };
 
 struct tce_pci_dev {
@@ -96,7 +128,7 @@ struct tce_pci_dev {
 	uint8_t bus, devfn;
 	enum tce__dev_type type;
 	char name[16];
-	struct tce__lock lock; /* guards config and the device state */
+	struct tce__lock lock; /* guards config and register side effects; order: lock, PE lock */
 	uint8_t config[4096];
 	struct tce__dmatest dt;
 };
@@ -133,6 +165,8 @@ struct tce_machine {
 	struct tce_pci_dev *devs;
 	uint32_t ndevs, ndevs_alloc;
 	uint32_t rtas_token[4]; /* query, create, remove, reset */
+	uint32_t eeh_token[4];  /* set-eeh-option, read-slot-reset-state2, set-slot-reset,
+				 * configure-pe; 0 when /rtas does not name the call */
 };
 
 /* Parse the tree into @m (dt.c). Returns 0 or -EINVAL/-ENOMEM; logs why. */
@@ -226,7 +260,73 @@ int tce__hv_table(struct tce_ctx *ctx, uint64_t bus, uint64_t size, uint32_t shi
 int tce__slot_enable_hv(struct tce__pe *pe, unsigned i, uint64_t bus, uint64_t size,
 			uint32_t shift);
 
-/* Set up an emulated device's config space (dev.c). */
-void tce__dev_init(struct tce_pci_dev *d);
+/*
+ * EEH (pe.c). An MMIO or config access by the CPU to a function of @pe of
+ * kind @acc at @addr: an armed injection that matches, or @master_abort (a
+ * BAR access with memory decode off), freezes the PE now. Returns false
+ * when the access must not reach the function (the PE is MMIO-frozen or in
+ * reset): reads give all ones, writes are dropped. Context: takes the PE lock.
+ */
+bool tce__pe_mmio(struct tce__pe *pe, const char *dev, enum tce__access acc, uint64_t addr,
+		  bool master_abort);
+
+/* The PE's state, TCE_EEH_PE_STATE_*. Context: the PE's lock. */
+int tce__pe_eeh_state(const struct tce__pe *pe);
+
+/* Clear freeze bits (TCE_EEH_FROZEN_*); a PE left with none forgets its fault. Context: PE lock. */
+void tce__pe_thaw(struct tce__pe *pe, uint32_t what);
+
+/*
+ * Assert (hot or fundamental) or deassert a PE's reset. Asserting freezes
+ * the PE; deasserting resets every function of the PE to its power-on state
+ * (waiting for in-flight copies) and thaws it. Context: takes the PE's and
+ * its functions' locks; may block.
+ */
+void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset);
+
+/* Arm an injection (checked by the caller). Context: takes the PE lock. */
+void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj);
+
+/*
+ * Set up an emulated function (dev.c): its lock, config space and, for the
+ * DMA-test device, the BAR memory and thread state. Returns 0 or -ENOMEM
+ * (nothing left to undo). tce__dev_fini() stops the device thread and
+ * releases everything.
+ */
+int tce__dev_init(struct tce_pci_dev *d);
+void tce__dev_fini(struct tce_pci_dev *d);
+
+/* Reset a function to its power-on state, waiting for an in-flight copy. May block. */
+int tce__dev_reset(struct tce_pci_dev *d);
+
+/* BAR0's bus address and a 16-bit config register. Context: the device's lock. */
+uint64_t tce__dev_bar0_addr(const struct tce_pci_dev *d);
+uint32_t tce__dev_config16(const struct tce_pci_dev *d, uint32_t off);
+
+/* An aligned access of 1, 2, 4 or 8 bytes inside [0, limit). */
+static inline bool tce__access_ok(uint64_t off, unsigned size, uint64_t limit)
+{
+	return (size == 1 || size == 2 || size == 4 || size == 8) && off % size == 0 &&
+	       off < limit && size <= limit - off;
+}
+
+/* All ones in @size bytes: what a failed read returns. */
+static inline uint64_t tce__ones(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/*
+ * The DMA-test device (dmatest.c). init: the BAR memory, power-on registers
+ * and thread state (-ENOMEM; nothing to undo on failure); fini: stop and
+ * join the thread, free. quiesce: wait until no copy is in flight and keep
+ * the thread from taking a doorbell until resume. regs_init: power-on
+ * registers, MSI-X table and PBA (device lock held, quiesced).
+ */
+int tce__dt_init(struct tce_pci_dev *d);
+void tce__dt_fini(struct tce_pci_dev *d);
+void tce__dt_quiesce(struct tce_pci_dev *d);
+void tce__dt_resume(struct tce_pci_dev *d);
+void tce__dt_regs_init(struct tce_pci_dev *d);
 
 #endif /* TCE_HW_HW_INT_H */

@@ -49,9 +49,9 @@ void tce_machine_destroy(struct tce_machine *m)
 		return;
 	ctx = m->ctx;
 	own = m->own_ctx;
+	for (i = 0; i < m->ndevs; i++) /* device threads stop before the PEs go */
+		tce__dev_fini(&m->devs[i]);
 	destroy_phbs(m);
-	for (i = 0; i < m->ndevs; i++)
-		tce__lock_fini(&m->devs[i].lock);
 	tce__free(ctx, m->phbs, (size_t)m->nphbs_alloc * sizeof(*m->phbs));
 	tce__free(ctx, m->devs, (size_t)m->ndevs_alloc * sizeof(*m->devs));
 	tce__mem_fini(m);

@@ -2,9 +2,10 @@
 /*
  * PEs and the PHB below them: window slots, the reset that restores the
  * default window, the device-side translate path with READ/WRITE
- * enforcement, the PHB's TCE cache that only a kill refreshes, and EEH
- * freezing on a fault. Lock order: a PE's lock, then its PHB's cache lock.
- * Layer: hw.
+ * enforcement, the PHB's TCE cache that only a kill refreshes, and EEH: the
+ * MMIO and DMA freezes, the PE reset, armed error injection that matches
+ * accesses. Lock order: a function's lock, a PE's lock, then its PHB's cache
+ * lock. Layer: hw.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -192,17 +193,112 @@ void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out)
 
 /* ---- faults, EEH and translation ---- */
 
-void tce__pe_fault(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
+/* Freeze MMIO and DMA; the first freeze records its cause. Context: PE lock. */
+static void freeze(struct tce__pe *pe, const char *dev, uint64_t addr, bool write,
 		   enum tce_fault_reason why)
 {
 	pe->faults++;
-	if (pe->frozen)
+	if (pe->frozen || pe->mmio_frozen) {
+		pe->frozen = pe->mmio_frozen = true;
 		return;
-	pe->frozen = true;
-	pe->fault = (struct tce_fault){ .reason = why, .bus_addr = bus, .write = write };
+	}
+	pe->frozen = pe->mmio_frozen = true;
+	pe->fault = (struct tce_fault){ .reason = why, .bus_addr = addr, .write = write };
 	snprintf(pe->fault.device, sizeof(pe->fault.device), "%s", dev);
-	tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at bus 0x%llx by %s", pe->num,
-		  write ? "write" : "read", (unsigned long long)bus, dev);
+	tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)", pe->num,
+		  write ? "write" : "read", (unsigned long long)addr, dev, (int)why);
+}
+
+void tce__pe_fault(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
+		   enum tce_fault_reason why)
+{
+	freeze(pe, dev, bus, write, why);
+}
+
+/* The access kind each injection function matches; -1: never (IO). */
+static const signed char inject_access[TCE_EEH_ERR_FUNC_MAX + 1] = {
+	TCE__ACC_MEM_LD, TCE__ACC_MEM_LD, -1, -1, TCE__ACC_CFG_LD, TCE__ACC_CFG_LD,
+	TCE__ACC_MEM_ST, TCE__ACC_MEM_ST, -1, -1, TCE__ACC_CFG_ST, TCE__ACC_CFG_ST,
+	TCE__ACC_DMA_RD, TCE__ACC_DMA_RD, TCE__ACC_DMA_RD, TCE__ACC_DMA_RD,
+	TCE__ACC_DMA_WR, TCE__ACC_DMA_WR, TCE__ACC_DMA_WR, TCE__ACC_DMA_WR,
+};
+
+/* Does the armed injection match this access? It fires once. Context: PE lock. */
+static bool inject_fires(struct tce__pe *pe, enum tce__access acc, uint64_t addr)
+{
+	const struct tce__eeh_inject *i = &pe->inj;
+
+	if (!i->armed || inject_access[i->func] != (signed char)acc ||
+	    (addr & i->mask) != (i->addr & i->mask))
+		return false;
+	pe->inj.armed = false;
+	return true;
+}
+
+void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj)
+{
+	tce__lock(&pe->lock);
+	pe->inj = *inj;
+	pe->inj.armed = true;
+	tce__unlock(&pe->lock);
+}
+
+bool tce__pe_mmio(struct tce__pe *pe, const char *dev, enum tce__access acc, uint64_t addr,
+		  bool master_abort)
+{
+	bool store = acc == TCE__ACC_MEM_ST || acc == TCE__ACC_CFG_ST, ok;
+
+	tce__lock(&pe->lock);
+	if (!pe->mmio_frozen && !pe->reset_active) {
+		if (inject_fires(pe, acc, addr))
+			freeze(pe, dev, addr, store, TCE_FAULT_INJECTED);
+		else if (master_abort)
+			freeze(pe, dev, addr, store, TCE_FAULT_MASTER_ABORT);
+	}
+	ok = !pe->mmio_frozen && !pe->reset_active;
+	tce__unlock(&pe->lock);
+	return ok;
+}
+
+int tce__pe_eeh_state(const struct tce__pe *pe)
+{
+	if (pe->reset_active)
+		return TCE_EEH_PE_STATE_RESET;
+	if (!pe->frozen)
+		return pe->mmio_frozen ? TCE_EEH_PE_STATE_UNAVAIL : TCE_EEH_PE_STATE_NORMAL;
+	return pe->mmio_frozen ? TCE_EEH_PE_STATE_STOPPED : TCE_EEH_PE_STATE_STOPPED_DMA;
+}
+
+void tce__pe_thaw(struct tce__pe *pe, uint32_t what)
+{
+	if (what & TCE_EEH_FROZEN_MMIO)
+		pe->mmio_frozen = false;
+	if (what & TCE_EEH_FROZEN_DMA)
+		pe->frozen = false;
+	if (!pe->frozen && !pe->mmio_frozen)
+		pe->fault = (struct tce_fault){ 0 };
+}
+
+void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
+{
+	struct tce_machine *m = pe->phb->m;
+	bool was_active;
+	uint32_t i;
+
+	tce__lock(&pe->lock);
+	was_active = pe->reset_active;
+	if (assert_reset)
+		pe->reset_active = pe->frozen = pe->mmio_frozen = true;
+	tce__unlock(&pe->lock);
+	if (assert_reset)
+		return;
+	for (i = 0; was_active && i < m->ndevs; i++)
+		if (m->devs[i].pe == pe)
+			tce__dev_reset(&m->devs[i]);
+	tce__lock(&pe->lock);
+	pe->reset_active = false;
+	tce__pe_thaw(pe, TCE_EEH_FROZEN_MMIO | TCE_EEH_FROZEN_DMA);
+	tce__unlock(&pe->lock);
 }
 
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
@@ -214,6 +310,10 @@ enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uin
 
 	if (pe->frozen)
 		return TCE_FAULT_FROZEN;
+	if (inject_fires(pe, write ? TCE__ACC_DMA_WR : TCE__ACC_DMA_RD, bus)) {
+		freeze(pe, dev, bus, write, TCE_FAULT_INJECTED);
+		return TCE_FAULT_INJECTED;
+	}
 	s = slot_of(pe, bus);
 	if (!s) {
 		why = TCE_FAULT_NO_WINDOW;
@@ -238,7 +338,7 @@ bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault)
 	bool frozen;
 
 	tce__lock(&d->pe->lock);
-	frozen = d->pe->frozen;
+	frozen = d->pe->frozen || d->pe->mmio_frozen;
 	if (fault)
 		*fault = d->pe->fault;
 	tce__unlock(&d->pe->lock);
@@ -248,7 +348,6 @@ bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault)
 void tce_dev_eeh_thaw(struct tce_pci_dev *d)
 {
 	tce__lock(&d->pe->lock);
-	d->pe->frozen = false;
-	d->pe->fault = (struct tce_fault){ 0 };
+	tce__pe_thaw(d->pe, TCE_EEH_FROZEN_MMIO | TCE_EEH_FROZEN_DMA);
 	tce__unlock(&d->pe->lock);
 }

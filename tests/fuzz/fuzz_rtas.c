@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target: sequences of RTAS calls (query, create, remove, reset
- * and unknown tokens with arbitrary argument and result counts, config
+ * libFuzzer target: sequences of RTAS calls (query, create, remove, reset,
+ * the EEH calls and unknown tokens with arbitrary argument and result counts, config
  * addresses, BUIDs, page and window shifts, LIOBNs) on the built-in pseries
  * machine. After every call the reported window count must match the
  * windows that hcalls can reach, created windows must be where create said
  * and empty, and a PE must never be left without any way back (reset always
- * restores the default window).
+ * restores the default window), and no call writes past the results it
+ * was given.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 
 static const uint32_t cfgs[2] = { 0x0800, 0x1000 };
 static const uint32_t liobns[3] = { 0x80000000, 0x80000001, 0x80000100 };
-static const uint32_t tokens[5] = { 0x2026, 0x2027, 0x2028, 0x2029, 0x2030 };
+static const uint32_t tokens[9] = { 0x2026, 0x2027, 0x2028, 0x2029, 0x2030,
+				    0x2020, 0x2022, 0x2023, 0x2024 };
 
 /* Windows of PE @pe that answer H_GET_TCE at their own first entry. */
 static unsigned live_windows(struct tce_machine *m, unsigned pe)
@@ -48,7 +50,7 @@ static void check(struct tce_machine *m)
 
 static void call(struct tce_machine *m, struct input *in)
 {
-	uint32_t token = tokens[take(in, 1) % 5], nargs = take(in, 1) % 7, nret = take(in, 1) % 8;
+	uint32_t token = tokens[take(in, 1) % 9], nargs = take(in, 1) % 7, nret = take(in, 1) % 8;
 	uint32_t args[8], rets[8];
 	unsigned i;
 
@@ -69,6 +71,8 @@ static void call(struct tce_machine *m, struct input *in)
 	}
 	ENSURE(tce_hv_rtas(m, token, nargs, args, nret, rets) == 0);
 	ENSURE((int32_t)rets[0] == 0 || (int32_t)rets[0] == -1 || (int32_t)rets[0] == -3);
+	for (i = nret; i < 8; i++)
+		ENSURE(rets[i] == 0xa5a5a5a5u); /* nothing written past the results asked for */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -240,16 +240,18 @@ static void dma_test_config_space(void)
 	uint32_t v;
 
 	REQUIRE(rig(&r, TCE_PLATFORM_PSERIES) == 0);
-	CHECK_EQ(cfg_read(r.a, 0, 2), 0x7ce5);
-	CHECK_EQ(cfg_read(r.a, 2, 2), 0x0001);
-	CHECK(cfg_read(r.a, 6, 2) & 0x10);  /* capability list */
-	CHECK_EQ(cfg_read(r.a, 0x34, 1), 0x40);
-	CHECK_EQ(cfg_read(r.a, 0x40, 1), 0x10); /* PCI Express */
-	CHECK_EQ(cfg_read(r.a, 0x41, 1), 0);    /* last */
-	CHECK_RC(tce_dev_config_write(r.a, 0x10, 4, 0xffffffff), 0);
-	CHECK_EQ(cfg_read(r.a, 0x10, 4), 0xfffff004); /* 4 KiB, 64-bit memory BAR */
-	CHECK_RC(tce_dev_config_write(r.a, 0x0, 2, 0x1234), 0);
-	CHECK_EQ(cfg_read(r.a, 0, 2), 0x7ce5); /* read-only */
+	CHECK_EQ(cfg_read(r.a, TCE_PCI_VENDOR_ID, 2), 0x7ce5);
+	CHECK_EQ(cfg_read(r.a, TCE_PCI_DEVICE_ID, 2), 0x0001);
+	CHECK(cfg_read(r.a, TCE_PCI_STATUS, 2) & TCE_PCI_STATUS_CAP_LIST);
+	CHECK_EQ(cfg_read(r.a, TCE_PCI_CAPABILITY_LIST, 1), 0x40);
+	CHECK_EQ(cfg_read(r.a, 0x40, 1), TCE_PCI_CAP_ID_EXP);
+	CHECK_EQ(cfg_read(r.a, 0x41, 1), 0x80); /* then MSI-X, the last */
+	CHECK_EQ(cfg_read(r.a, 0x80, 1), TCE_PCI_CAP_ID_MSIX);
+	CHECK_EQ(cfg_read(r.a, 0x81, 1), 0);
+	CHECK_RC(tce_dev_config_write(r.a, TCE_PCI_BASE_ADDRESS_0, 4, 0xffffffff), 0);
+	CHECK_EQ(cfg_read(r.a, TCE_PCI_BASE_ADDRESS_0, 4), 0xffff0004); /* 64 KiB, 64-bit memory */
+	CHECK_RC(tce_dev_config_write(r.a, TCE_PCI_VENDOR_ID, 2, 0x1234), 0);
+	CHECK_EQ(cfg_read(r.a, TCE_PCI_VENDOR_ID, 2), 0x7ce5); /* read-only */
 	CHECK_RC(tce_dev_config_read(r.a, 4095, 2, &v), -EINVAL);
 	CHECK_RC(tce_dev_config_read(r.a, 4096, 1, &v), -EINVAL);
 	CHECK_RC(tce_dev_config_read(r.a, 2, 4, &v), -EINVAL);
@@ -265,34 +267,48 @@ static uint64_t bar(struct tce_pci_dev *d, uint64_t off)
 	return v;
 }
 
+static uint64_t bar32(struct tce_pci_dev *d, uint64_t off)
+{
+	uint64_t v = ~0ULL;
+
+	CHECK_RC(tce_dev_bar_read(d, 0, off, 4, &v), 0);
+	return v;
+}
+
 static void dma_test_copy_engine(void)
 {
 	struct rig r;
 	uint64_t v;
 
 	REQUIRE(rig(&r, TCE_PLATFORM_PSERIES) == 0);
-	CHECK_EQ(bar(r.a, 0x28) & 0xffffffff, 0x7ce5d0a1);
+	CHECK_RC(tce_dev_config_write(r.a, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY), 0);
+	CHECK_EQ(bar32(r.a, TCE_DT_REG_ID), TCE_DT_ID_MAGIC);
 	memcpy(ram(&r, RAM_A, 8), "payload!", 8);
 	CHECK_EQ(put(&r, LIOBN0, 0x1000, RAM_A | 1), TCE_H_SUCCESS); /* the device reads it */
 	CHECK_EQ(put(&r, LIOBN0, 0x2000, RAM_B | 2), TCE_H_SUCCESS); /* and writes here */
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x00, 8, 0x1000), 0);
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x08, 8, 0x2000), 0);
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x10, 4, 8), 0);
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x18, 4, 1), 0);
-	CHECK_EQ(bar(r.a, 0x18) >> 32, 2); /* no bus mastering yet: error */
-	CHECK_RC(tce_dev_config_write(r.a, 4, 2, 0x6), 0);
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x18, 4, 1), 0);
-	CHECK_EQ(bar(r.a, 0x18) >> 32, 1);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_SRC, 8, 0x1000), 0);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_DST, 8, 0x2000), 0);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_LEN, 4, 8), 0);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY), 0);
+	CHECK_EQ(bar32(r.a, TCE_DT_REG_STATUS), TCE_DT_STATUS_ERROR); /* no bus mastering yet */
+	CHECK(!memcmp(ram(&r, RAM_B, 8), "\0\0\0\0\0\0\0\0", 8));
+	CHECK_RC(tce_dev_config_write(r.a, TCE_PCI_COMMAND, 2,
+				      TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER), 0);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY), 0);
+	CHECK_EQ(bar32(r.a, TCE_DT_REG_STATUS), TCE_DT_STATUS_DONE);
+	CHECK_EQ(bar(r.a, TCE_DT_REG_CMD) >> 32, TCE_DT_STATUS_DONE); /* CMD reads 0, STATUS above */
 	CHECK(!memcmp(ram(&r, RAM_B, 8), "payload!", 8));
-	/* Copying the other way needs WRITE on 0x1000: a fault, reported. */
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x00, 8, 0x2000), 0);
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x08, 8, 0x1000), 0);
-	CHECK_RC(tce_dev_bar_write(r.a, 0, 0x18, 4, 1), 0);
-	CHECK_EQ(bar(r.a, 0x18) >> 32, 2);
-	CHECK_EQ(bar(r.a, 0x20), 0x2000); /* reading a write-only TCE faulted first */
+	/* Copying the other way needs WRITE on 0x1000: a fault freezes the PE. */
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_SRC, 8, 0x2000), 0);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_DST, 8, 0x1000), 0);
+	CHECK_RC(tce_dev_bar_write(r.a, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY), 0);
 	CHECK(tce_dev_eeh_frozen(r.a, NULL));
+	CHECK_EQ(bar32(r.a, TCE_DT_REG_STATUS), 0xffffffff); /* MMIO is frozen too */
+	tce_dev_eeh_thaw(r.a);
+	CHECK_EQ(bar32(r.a, TCE_DT_REG_STATUS), TCE_DT_STATUS_ERROR);
+	CHECK_EQ(bar(r.a, TCE_DT_REG_FAULT), 0x2000); /* reading a write-only TCE faulted first */
 	CHECK_RC(tce_dev_bar_read(r.a, 1, 0, 8, &v), -EINVAL);
-	CHECK_RC(tce_dev_bar_read(r.a, 0, 4096, 4, &v), -EINVAL);
+	CHECK_RC(tce_dev_bar_read(r.a, 0, TCE_DT_BAR0_SIZE, 4, &v), -EINVAL);
 	CHECK_RC(tce_dev_bar_write(r.a, 0, 3, 4, 0), -EINVAL);
 	tce_machine_destroy(r.m);
 }

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The DMA-test device's BAR0 and engine (registers: <tce/abi.h>): the
+ * registers live in page-aligned memory a client may map, so every access
+ * is an atomic little-endian load or store. CMD copies in the writer's
+ * thread; DOORBELL hands the copy to a per-device thread that polls the
+ * mapping, publishes STATUS and raises MSI-X vector 0 through the
+ * handler, or sets its PBA bit while masked. Lock order: the thread state
+ * mutex, the device's lock, the PE's lock. Layer: hw.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "hw/hw_int.h"
+
+/* The device thread's poll interval: from POLL_MIN_NS after work, doubling to POLL_MAX_NS. */
+#define POLL_MIN_NS 10000L
+#define POLL_MAX_NS 1000000L
+
+#define REGS_END (TCE_DT_REG_DOORBELL + 4)
+#define TABLE_END (TCE_DT_MSIX_TABLE + TCE_DT_MSIX_VECTORS * TCE_PCI_MSIX_ENTRY_SIZE)
+
+/* ---- the register memory ---- */
+
+static uint64_t load(struct tce_pci_dev *d, uint64_t off, unsigned size)
+{
+	void *p = d->dt.bar + off;
+
+	switch (size) {
+	case 1: return __atomic_load_n((uint8_t *)p, __ATOMIC_ACQUIRE);
+	case 2: return le16toh(__atomic_load_n((uint16_t *)p, __ATOMIC_ACQUIRE));
+	case 4: return le32toh(__atomic_load_n((uint32_t *)p, __ATOMIC_ACQUIRE));
+	default: return le64toh(__atomic_load_n((uint64_t *)p, __ATOMIC_ACQUIRE));
+	}
+}
+
+static void store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t v)
+{
+	void *p = d->dt.bar + off;
+
+	switch (size) {
+	case 1: __atomic_store_n((uint8_t *)p, (uint8_t)v, __ATOMIC_RELEASE); break;
+	case 2: __atomic_store_n((uint16_t *)p, htole16((uint16_t)v), __ATOMIC_RELEASE); break;
+	case 4: __atomic_store_n((uint32_t *)p, htole32((uint32_t)v), __ATOMIC_RELEASE); break;
+	default: __atomic_store_n((uint64_t *)p, htole64(v), __ATOMIC_RELEASE); break;
+	}
+}
+
+/* Offsets that hold a register; the rest of BAR0 reads 0. */
+static bool readable(uint64_t off)
+{
+	return off < REGS_END || (off >= TCE_DT_MSIX_TABLE && off < TABLE_END) ||
+	       (off >= TCE_DT_MSIX_PBA && off < TCE_DT_MSIX_PBA + 8);
+}
+
+void tce__dt_regs_init(struct tce_pci_dev *d)
+{
+	unsigned v;
+	uint64_t off;
+
+	for (off = 0; off < REGS_END + 4; off += 8)
+		store(d, off, 8, 0);
+	store(d, TCE_DT_REG_ID, 4, TCE_DT_ID_MAGIC);
+	for (v = 0; v < TCE_DT_MSIX_VECTORS; v++) {
+		off = TCE_DT_MSIX_TABLE + v * TCE_PCI_MSIX_ENTRY_SIZE;
+		store(d, off, 8, 0);
+		store(d, off + TCE_PCI_MSIX_ENTRY_DATA, 8,
+		      (uint64_t)TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT << 32);
+	}
+	store(d, TCE_DT_MSIX_PBA, 8, 0);
+}
+
+/* ---- MSI-X ---- */
+
+static bool vector_masked(struct tce_pci_dev *d, unsigned v)
+{
+	uint64_t ctrl = TCE_DT_MSIX_TABLE + v * TCE_PCI_MSIX_ENTRY_SIZE +
+			TCE_PCI_MSIX_ENTRY_VECTOR_CTRL;
+
+	return load(d, ctrl, 4) & TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT;
+}
+
+static uint32_t msix_flags(struct tce_pci_dev *d)
+{
+	return tce__dev_config16(d, TCE_DT_CFG_MSIX_CAP + TCE_PCI_MSIX_FLAGS);
+}
+
+/*
+ * Raise vector @v: returns @v when the message goes out now, else -1 (MSI-X
+ * disabled: nothing; masked: its PBA bit is set). Context: device lock.
+ */
+static int raise_vector(struct tce_pci_dev *d, unsigned v)
+{
+	uint32_t f = msix_flags(d);
+
+	if (!(f & TCE_PCI_MSIX_FLAGS_ENABLE))
+		return -1;
+	if (!(f & TCE_PCI_MSIX_FLAGS_MASKALL) && !vector_masked(d, v))
+		return (int)v;
+	__atomic_fetch_or((uint64_t *)(d->dt.bar + TCE_DT_MSIX_PBA), htole64(1ULL << v),
+			  __ATOMIC_ACQ_REL);
+	return -1;
+}
+
+/* A pending vector that is now unmasked: its PBA bit is cleared. Context: device lock. */
+static int pending_vector(struct tce_pci_dev *d)
+{
+	uint64_t *pba = (uint64_t *)(d->dt.bar + TCE_DT_MSIX_PBA);
+	uint32_t f = msix_flags(d);
+	unsigned v;
+
+	if (!(f & TCE_PCI_MSIX_FLAGS_ENABLE) || (f & TCE_PCI_MSIX_FLAGS_MASKALL))
+		return -1;
+	for (v = 0; v < TCE_DT_MSIX_VECTORS; v++) {
+		if (!(load(d, TCE_DT_MSIX_PBA, 8) & (1ULL << v)) || vector_masked(d, v))
+			continue;
+		__atomic_fetch_and(pba, htole64(~(1ULL << v)), __ATOMIC_ACQ_REL);
+		return (int)v;
+	}
+	return -1;
+}
+
+/* ---- the copy engine ---- */
+
+static bool command(struct tce_pci_dev *d, uint32_t bit)
+{
+	return tce__dev_config16(d, TCE_PCI_COMMAND) & bit;
+}
+
+/* Copy @len bytes from @src to @dst through translation; needs bus mastering. */
+static int engine(struct tce_pci_dev *d, uint64_t src, uint64_t dst, uint64_t len, bool master)
+{
+	void *buf;
+	int rc;
+
+	if (!master || !len || len > TCE_DT_MAX_COPY)
+		return -EINVAL;
+	buf = tce__malloc(d->m->ctx, (size_t)len);
+	if (!buf)
+		return -ENOMEM;
+	rc = tce_dev_dma_read(d, src, buf, (size_t)len);
+	if (!rc)
+		rc = tce_dev_dma_write(d, dst, buf, (size_t)len);
+	tce__free(d->m->ctx, buf, (size_t)len);
+	return rc;
+}
+
+/* STATUS and FAULT after a copy. Context: device lock. */
+static void publish(struct tce_pci_dev *d, int rc)
+{
+	struct tce_fault f;
+
+	store(d, TCE_DT_REG_FAULT, 8, rc && tce_dev_eeh_frozen(d, &f) ? f.bus_addr : 0);
+	store(d, TCE_DT_REG_STATUS, 4, rc ? TCE_DT_STATUS_ERROR : TCE_DT_STATUS_DONE);
+}
+
+/* CMD: copy now, in the caller's thread; ignored while a doorbell copy runs. Context: device lock. */
+static void sync_copy(struct tce_pci_dev *d)
+{
+	if (load(d, TCE_DT_REG_STATUS, 4) == TCE_DT_STATUS_BUSY)
+		return;
+	publish(d, engine(d, load(d, TCE_DT_REG_SRC, 8), load(d, TCE_DT_REG_DST, 8),
+			  load(d, TCE_DT_REG_LEN, 8), command(d, TCE_PCI_COMMAND_MASTER)));
+}
+
+/*
+ * A doorbell the thread took: the store it was passes the PE's EEH checks
+ * now (master abort, injection, freeze), then the copy runs without the
+ * device lock so that STATUS reads BUSY meanwhile. Returns the vector to
+ * raise, or -1.
+ */
+static int doorbell_copy(struct tce_pci_dev *d)
+{
+	uint64_t src, dst, len, at;
+	bool master;
+	int rc, v;
+
+	tce__lock(&d->lock);
+	at = tce__dev_bar0_addr(d) + TCE_DT_REG_DOORBELL;
+	if (!tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_ST, at,
+			  !command(d, TCE_PCI_COMMAND_MEMORY))) {
+		tce__unlock(&d->lock);
+		return -1;
+	}
+	src = load(d, TCE_DT_REG_SRC, 8), dst = load(d, TCE_DT_REG_DST, 8);
+	len = load(d, TCE_DT_REG_LEN, 8), master = command(d, TCE_PCI_COMMAND_MASTER);
+	store(d, TCE_DT_REG_STATUS, 4, TCE_DT_STATUS_BUSY);
+	tce__unlock(&d->lock);
+	rc = engine(d, src, dst, len, master);
+	tce__lock(&d->lock);
+	publish(d, rc);
+	v = raise_vector(d, TCE_DT_MSIX_VECTOR_DONE);
+	tce__unlock(&d->lock);
+	return v;
+}
+
+/* ---- the device thread ---- */
+
+static bool on_thread(struct tce_pci_dev *d)
+{
+	return d->dt.thread_started && pthread_equal(pthread_self(), d->dt.thread);
+}
+
+/* Call the handler for vector @v. Context: mtx held; released during the call. */
+static void deliver(struct tce_pci_dev *d, int v)
+{
+	tce_msi_fn fn = d->dt.msi_fn;
+	void *arg = d->dt.msi_arg;
+
+	if (v < 0 || !fn)
+		return;
+	d->dt.in_handler = true;
+	pthread_mutex_unlock(&d->dt.mtx);
+	fn(arg, (unsigned)v);
+	pthread_mutex_lock(&d->dt.mtx);
+	d->dt.in_handler = false;
+	pthread_cond_broadcast(&d->dt.cond);
+}
+
+/*
+ * One round of work: a doorbell, else a pending vector. The caller set
+ * busy (under mtx, not quiesced), so a reset waits for the round to end.
+ * Context: mtx held; released while working.
+ */
+static bool work(struct tce_pci_dev *d)
+{
+	uint32_t *db = (uint32_t *)(d->dt.bar + TCE_DT_REG_DOORBELL);
+	bool rang;
+	int v;
+
+	d->dt.kick = false;
+	rang = le32toh(__atomic_exchange_n(db, 0, __ATOMIC_ACQ_REL)) & TCE_DT_DOORBELL_COPY;
+	pthread_mutex_unlock(&d->dt.mtx);
+	if (rang) {
+		v = doorbell_copy(d);
+	} else {
+		tce__lock(&d->lock);
+		v = pending_vector(d);
+		tce__unlock(&d->lock);
+	}
+	pthread_mutex_lock(&d->dt.mtx);
+	d->dt.busy = false;
+	pthread_cond_broadcast(&d->dt.cond);
+	deliver(d, v);
+	return rang || v >= 0;
+}
+
+/* Sleep until kicked or @ns pass (a kick while quiesced waits too). Context: mtx held. */
+static void nap(struct tce_pci_dev *d, long ns)
+{
+	struct timespec t;
+
+	if ((d->dt.kick && !d->dt.quiesce) || d->dt.stop)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += ns;
+	if (t.tv_nsec >= 1000000000L)
+		t.tv_sec++, t.tv_nsec -= 1000000000L;
+	pthread_cond_timedwait(&d->dt.cond, &d->dt.mtx, &t);
+}
+
+static void *dt_thread(void *arg)
+{
+	struct tce_pci_dev *d = arg;
+	long ns = POLL_MIN_NS;
+
+	pthread_mutex_lock(&d->dt.mtx);
+	while (!d->dt.stop) {
+		if (!d->dt.quiesce) {
+			d->dt.busy = true;
+			if (work(d)) {
+				ns = POLL_MIN_NS;
+				continue;
+			}
+		}
+		nap(d, ns);
+		ns = ns * 2 > POLL_MAX_NS ? POLL_MAX_NS : ns * 2;
+	}
+	pthread_mutex_unlock(&d->dt.mtx);
+	return NULL;
+}
+
+/* Start the device thread once. Returns 0, -ENOMEM (fault point) or -EAGAIN. */
+static int thread_start(struct tce_pci_dev *d)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&d->dt.mtx);
+	if (!d->dt.thread_started) {
+		if (tce__fault(d->m->ctx))
+			rc = -ENOMEM;
+		else if (pthread_create(&d->dt.thread, NULL, dt_thread, d))
+			rc = -EAGAIN;
+		d->dt.thread_started = !rc;
+	}
+	pthread_mutex_unlock(&d->dt.mtx);
+	return rc;
+}
+
+void tce__dt_quiesce(struct tce_pci_dev *d)
+{
+	pthread_mutex_lock(&d->dt.mtx);
+	d->dt.quiesce++;
+	while (d->dt.busy && !on_thread(d))
+		pthread_cond_wait(&d->dt.cond, &d->dt.mtx);
+	pthread_mutex_unlock(&d->dt.mtx);
+}
+
+void tce__dt_resume(struct tce_pci_dev *d)
+{
+	pthread_mutex_lock(&d->dt.mtx);
+	d->dt.quiesce--;
+	pthread_mutex_unlock(&d->dt.mtx);
+}
+
+static int cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+	int rc = pthread_condattr_init(&a);
+
+	if (!rc) {
+		rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		if (!rc)
+			rc = pthread_cond_init(c, &a);
+		pthread_condattr_destroy(&a);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+int tce__dt_init(struct tce_pci_dev *d)
+{
+	d->dt.bar = tce__pages_alloc(d->m->ctx, TCE_DT_BAR0_SIZE);
+	if (!d->dt.bar)
+		return -ENOMEM;
+	if (pthread_mutex_init(&d->dt.mtx, NULL)) {
+		tce__pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+		return -ENOMEM;
+	}
+	if (cond_init(&d->dt.cond)) {
+		pthread_mutex_destroy(&d->dt.mtx);
+		tce__pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+		return -ENOMEM;
+	}
+	tce__dt_regs_init(d);
+	return 0;
+}
+
+void tce__dt_fini(struct tce_pci_dev *d)
+{
+	bool started;
+
+	pthread_mutex_lock(&d->dt.mtx);
+	d->dt.stop = true;
+	started = d->dt.thread_started;
+	pthread_cond_broadcast(&d->dt.cond);
+	pthread_mutex_unlock(&d->dt.mtx);
+	if (started)
+		pthread_join(d->dt.thread, NULL);
+	pthread_cond_destroy(&d->dt.cond);
+	pthread_mutex_destroy(&d->dt.mtx);
+	tce__pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+}
+
+/* ---- BAR access ---- */
+
+/* Sanitise what a store left in the MSI-X vector controls: only the mask bit. */
+static void table_fixup(struct tce_pci_dev *d)
+{
+	uint64_t off = TCE_DT_MSIX_TABLE + TCE_PCI_MSIX_ENTRY_VECTOR_CTRL;
+
+	for (; off < TABLE_END; off += TCE_PCI_MSIX_ENTRY_SIZE)
+		store(d, off, 4, load(d, off, 4) & TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+/* A BAR store that passed decode and EEH; true if it rang the doorbell. Context: device lock. */
+static bool reg_store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t val)
+{
+	if (off < TCE_DT_REG_CMD) {
+		store(d, off, size, val);
+	} else if (off == TCE_DT_REG_CMD && (val & TCE_DT_CMD_COPY)) {
+		sync_copy(d);
+	} else if (off == TCE_DT_REG_DOORBELL && (val & TCE_DT_DOORBELL_COPY)) {
+		store(d, off, 4, TCE_DT_DOORBELL_COPY);
+		return true;
+	} else if (off >= TCE_DT_MSIX_TABLE && off < TABLE_END) {
+		store(d, off, size, val);
+		table_fixup(d);
+	}
+	return false;
+}
+
+static bool has_bar(const struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size)
+{
+	return d->type == TCE_DEV_DMA_TEST && bar == 0 &&
+	       tce__access_ok(off, size, TCE_DT_BAR0_SIZE);
+}
+
+int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
+		     uint64_t *val)
+{
+	bool ok;
+
+	if (!has_bar(d, bar, off, size))
+		return -EINVAL;
+	tce__lock(&d->lock);
+	ok = tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_LD, tce__dev_bar0_addr(d) + off,
+			  !command(d, TCE_PCI_COMMAND_MEMORY));
+	*val = !ok ? tce__ones(size) : readable(off) ? load(d, off, size) : 0;
+	tce__unlock(&d->lock);
+	return 0;
+}
+
+int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
+		      uint64_t val)
+{
+	bool rang = false;
+	int rc;
+
+	if (!has_bar(d, bar, off, size))
+		return -EINVAL;
+	if (off == TCE_DT_REG_DOORBELL && (val & TCE_DT_DOORBELL_COPY) && (rc = thread_start(d)))
+		return rc;
+	tce__lock(&d->lock);
+	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_ST, tce__dev_bar0_addr(d) + off,
+			 !command(d, TCE_PCI_COMMAND_MEMORY)))
+		rang = reg_store(d, off, size, val);
+	tce__unlock(&d->lock);
+	if (rang) {
+		pthread_mutex_lock(&d->dt.mtx);
+		d->dt.kick = true;
+		pthread_cond_broadcast(&d->dt.cond);
+		pthread_mutex_unlock(&d->dt.mtx);
+	}
+	return 0;
+}
+
+int tce_dev_bar_map(struct tce_pci_dev *d, unsigned bar, void **ptr, size_t *size)
+{
+	int rc;
+
+	if (d->type != TCE_DEV_DMA_TEST || bar != 0)
+		return -EINVAL;
+	rc = thread_start(d);
+	if (rc)
+		return rc;
+	*ptr = d->dt.bar;
+	*size = TCE_DT_BAR0_SIZE;
+	return 0;
+}
+
+int tce_dev_set_msi_handler(struct tce_pci_dev *d, tce_msi_fn fn, void *arg)
+{
+	if (d->type != TCE_DEV_DMA_TEST)
+		return -EINVAL;
+	pthread_mutex_lock(&d->dt.mtx);
+	while (d->dt.in_handler && !on_thread(d))
+		pthread_cond_wait(&d->dt.cond, &d->dt.mtx);
+	d->dt.msi_fn = fn;
+	d->dt.msi_arg = arg;
+	pthread_mutex_unlock(&d->dt.mtx);
+	return 0;
+}
