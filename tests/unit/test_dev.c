@@ -7,7 +7,8 @@
  * doorbell copy run by the device thread with its MSI-X message (once,
  * vector 0), a masked vector's PBA bit, the doorbell through the mapped
  * BAR, function-level reset (also while a copy is in flight), replacing
- * the MSI handler, and fail-Nth over starting the device thread.
+ * the MSI handler, and fail-Nth over starting the device thread and over
+ * a doorbell copy.
  */
 #include <endian.h>
 #include <errno.h>
@@ -605,6 +606,47 @@ static void fail_nth_thread_start(void)
 	tt_ctx_done(ctx);
 }
 
+/* Fail-Nth over a doorbell copy: starting the thread, then the engine's buffer. */
+static void fail_nth_doorbell_copy(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_machine_config c = { .ctx = ctx };
+	struct tce_machine *ref, *m;
+	struct tce_pci_dev *d;
+	uint64_t n, st = 0;
+	int rc = -1;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
+	c.dtb = tce_machine_fdt(ref), c.dtb_size = tce_machine_fdt_size(ref);
+	REQUIRE(tce_machine_create(&c, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	map_two(m);
+	for (n = 1; n < 10; n++) {
+		CHECK_RC(tce_dev_reset(d), 0);
+		wcfg(d, TCE_PCI_COMMAND, 2, MEM_CMD);
+		program(d, 0x1000, 0x2000, 64);
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = tce_dev_bar_write(d, 0, TCE_DT_REG_DOORBELL, 4, TCE_DT_DOORBELL_COPY);
+		if (rc) {
+			CHECK_RC(rc, -ENOMEM);
+			CHECK_EQ(reg(d, TCE_DT_REG_DOORBELL, 4), 0);
+			continue;
+		}
+		WAIT_FOR((st = reg(d, TCE_DT_REG_STATUS, 4)) == TCE_DT_STATUS_DONE ||
+			 st == TCE_DT_STATUS_ERROR);
+		if (tce_ctx_fail_nth_armed(ctx))
+			break;
+		CHECK_EQ(st, TCE_DT_STATUS_ERROR); /* no buffer: an error, not a fault */
+		CHECK(!tce_dev_eeh_frozen(d, NULL));
+	}
+	CHECK_EQ(st, TCE_DT_STATUS_DONE);
+	CHECK(n > 2);
+	tce_ctx_set_fail_nth(ctx, 0);
+	tce_machine_destroy(m);
+	tce_machine_destroy(ref);
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(config_fields),
 	TT_CASE(bar_registers),
@@ -617,6 +659,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(reset_waits_for_copy_in_flight),
 	TT_CASE(replacing_the_handler_waits),
 	TT_CASE(fail_nth_thread_start),
+	TT_CASE(fail_nth_doorbell_copy),
 };
 
 int main(int argc, char **argv)
