@@ -1271,6 +1271,63 @@ TCE_API int tce_group_release_ownership(struct tce_group *g);
 TCE_API bool tce_group_owned(struct tce_group *g);
 
 /*
+ * PE-level EEH of a group (what VFIO_EEH_PE_OP does; spec vfio.md §1.5).
+ * The state machine: a DMA fault, a master abort or an injected error
+ * freezes MMIO and DMA (STOPPED); unfreezing MMIO gives STOPPED_DMA, then
+ * unfreezing DMA NORMAL; a hot or fundamental reset freezes the PE and
+ * reads RESET until deactivated, which resets its functions and gives
+ * NORMAL. While MMIO is frozen, config and BAR reads of the PE's functions
+ * return all ones and writes are dropped; while DMA is frozen, device DMA
+ * fails. Every call takes the group's lock for reading and may call the
+ * firmware (pseries: RTAS; powernv: the OPAL-style calls); none needs the
+ * group to be owned.
+ *
+ * tce_group_eeh_enable(), tce_group_eeh_disable(), tce_group_eeh_configure()
+ * - return 0 and change nothing, as a modern kernel does (EEH stays on).
+ */
+TCE_API int tce_group_eeh_enable(struct tce_group *g);
+TCE_API int tce_group_eeh_disable(struct tce_group *g);
+TCE_API int tce_group_eeh_configure(struct tce_group *g);
+
+/*
+ * tce_group_eeh_get_state() - the PE's state in *@state: TCE_EEH_PE_STATE_
+ * NORMAL, RESET, STOPPED, STOPPED_DMA or UNAVAIL (MMIO frozen, DMA not).
+ * Return: 0; -EINVAL (@state NULL); -ENOENT (pseries: the firmware offers no
+ * ibm,read-slot-reset-state2); -EIO (the firmware failed).
+ */
+TCE_API int tce_group_eeh_get_state(struct tce_group *g, uint32_t *state);
+
+/*
+ * tce_group_eeh_unfreeze_mmio(), tce_group_eeh_unfreeze_dma() - thaw one
+ * side of the PE. Return: 0; -ENOENT (pseries: no ibm,set-eeh-option);
+ * -EIO (the firmware failed).
+ */
+TCE_API int tce_group_eeh_unfreeze_mmio(struct tce_group *g);
+TCE_API int tce_group_eeh_unfreeze_dma(struct tce_group *g);
+
+/*
+ * tce_group_eeh_reset() - @kind TCE_EEH_RESET_HOT or _FUNDAMENTAL asserts
+ * a reset (the PE freezes and reads RESET); TCE_EEH_RESET_DEACTIVATE ends
+ * it (the PE's functions go back to power-on state, the PE to NORMAL).
+ * Return: 0; -EINVAL for another @kind; -ENOENT (pseries: no
+ * ibm,set-slot-reset); -EIO. Context: may block for a device's copy.
+ */
+TCE_API int tce_group_eeh_reset(struct tce_group *g, uint32_t kind);
+
+/*
+ * tce_group_eeh_inject() - inject an error of @type (TCE_EEH_ERR_TYPE_32
+ * or _64) and function @func (TCE_EEH_ERR_FUNC_*, 0..19) at @addr under
+ * @mask. powernv arms the PHB: the next access of a function of the PE
+ * that matches freezes it. pseries (the 2024 kernel) accepts only the MMIO
+ * functions LD/ST MEM ADDR/DATA (0, 1, 6, 7) and freezes the PE at once,
+ * by turning off memory decode of each of its functions and loading from
+ * BAR 0 (the address and mask are not used). Return: 0; -EINVAL (type or
+ * function out of range); -ERANGE (pseries: not an MMIO function); -EIO.
+ */
+TCE_API int tce_group_eeh_inject(struct tce_group *g, uint32_t type, uint32_t func, uint64_t addr,
+				 uint64_t mask);
+
+/*
  * An owner's release of a page a TCE pointed at, called once per replaced or
  * cleared non-empty TCE, always after the TCE cache was killed for it
  * (DECISIONS 10): @idx the entry, @real the old page, @dirty when the old

@@ -222,7 +222,8 @@ int tce_host_create_config(struct tce_machine *m, const struct tce_host_config *
 	rc = tce__of_scan(m, &h->of);
 	h->ops = ops_of(h->of.platform, cfg->profile);
 	h->env = (struct tce__env){ .m = m, .ctx = h->ctx, .ram_size = h->of.ram_size,
-				    .host_page_shift = cfg->page_shift ? cfg->page_shift : 16 };
+				    .host_page_shift = cfg->page_shift ? cfg->page_shift : 16,
+				    .of = &h->of };
 	if (!rc)
 		rc = kmem_init(h);
 	if (!rc)

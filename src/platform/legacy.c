@@ -98,4 +98,8 @@ const struct tce__group_ops tce__legacy_group_ops = {
 	.take = lg_take,
 	.restore_default = lg_restore_default,
 	.enable_ddw = lg_enable_ddw,
+	.eeh_thaw = tce__eeh_ps_thaw,
+	.eeh_get_state = tce__eeh_ps_get_state,
+	.eeh_reset = tce__eeh_ps_reset,
+	.eeh_inject = tce__eeh_ps_inject,
 };

@@ -131,6 +131,18 @@ static void ddw_props(const void *fdt, int node, struct tce__pe_desc *pe)
 	pe->query6 = cell(p, 0) >= 2 && len >= 12 && cell(p, 2) == 1;
 }
 
+/* The EEH tokens /rtas names (Linux's rtas_function_token()). */
+static void eeh_tokens(const void *fdt, struct tce__pe_desc *pe)
+{
+	static const char *const name[TCE_EEH_NCALLS] = {
+		"ibm,set-eeh-option", "ibm,read-slot-reset-state2", "ibm,set-slot-reset",
+		"ibm,configure-pe" };
+	int rtas = fdt_path_offset(fdt, "/rtas"), i;
+
+	for (i = 0; rtas >= 0 && i < TCE_EEH_NCALLS; i++)
+		pe->eeh_tok[i] = prop_u32(fdt, rtas, name[i], 0);
+}
+
 static void pseries_pe(const void *fdt, int phb, int fn, struct tce__pe_desc *pe)
 {
 	int win = fdt_getprop(fdt, fn, "ibm,dma-window", NULL) ? fn : phb;
@@ -142,6 +154,7 @@ static void pseries_pe(const void *fdt, int phb, int fn, struct tce__pe_desc *pe
 	if (dma_window(fdt, phb, win, pe))
 		pe->def_size = 0;
 	ddw_props(fdt, win, pe);
+	eeh_tokens(fdt, pe);
 }
 
 static void powernv_pe(const void *fdt, int phb, int fn, struct tce__pe_desc *pe)

@@ -161,6 +161,15 @@ enum tce__ddw_call {
 	TCE_DDW_NCALLS = 4,
 };
 
+/* RTAS EEH calls, as /rtas names them. */
+enum tce__eeh_call {
+	TCE_EEH_SET_OPTION = 0,
+	TCE_EEH_READ_STATE = 1,
+	TCE_EEH_SET_RESET = 2,
+	TCE_EEH_CONFIGURE = 3,
+	TCE_EEH_NCALLS = 4,
+};
+
 struct tce__pe_desc {
 	uint32_t phb, pe;             /* PHB index (the PCI domain) and PE number */
 	uint64_t buid;                /* pseries: the PHB's reg; powernv: ibm,opal-phbid */
@@ -173,6 +182,7 @@ struct tce__pe_desc {
 	bool ddw;                     /* pseries: ibm,ddw-applicable on the window's node */
 	uint32_t tok[TCE_DDW_NCALLS]; /* RTAS tokens (0: the call is not offered) */
 	bool query6;                  /* ibm,ddw-extensions[2] == 1: the 6-output query */
+	uint32_t eeh_tok[TCE_EEH_NCALLS]; /* pseries: the /rtas EEH tokens (0: not offered) */
 	uint64_t mmio32_start, mmio32_size; /* the PHB's 32-bit MMIO range on the bus */
 };
 
@@ -204,6 +214,7 @@ struct tce__env {
 	struct tce_ctx *ctx;
 	uint64_t ram_size;            /* the DDW direct mapping covers [0, ram_size) */
 	uint32_t host_page_shift;     /* 12 or 16 */
+	const struct tce__of *of;     /* what the tree says (every PE's functions) */
 	struct tce__pseries_lists *lists; /* pseries: hcall list pages */
 };
 
@@ -271,18 +282,36 @@ struct tce__group_ops {
 	int (*restore_default)(struct tce__tg *tg);
 	/* A 64-bit window for the kernel's DMA API; a failure falls back and is remembered. */
 	void (*enable_ddw)(struct tce__tg *tg);
-	/* EEH (spec vfio.md §1.5): the kernel's EEH_OPT_* option. */
-	int (*eeh_set_option)(struct tce__tg *tg, uint32_t option);
-	/* The PE's state as TCE_EEH_PE_STATE_* (returned through @state). */
+	/*
+	 * EEH (spec vfio.md §1.5), with the group's lock held for reading.
+	 * Thaw MMIO or DMA (TCE_EEH_FROZEN_MMIO or _DMA). -ENOENT when the
+	 * firmware offers no EEH call for it.
+	 */
+	int (*eeh_thaw)(struct tce__tg *tg, uint32_t what);
+	/* The PE's state as TCE_EEH_PE_STATE_*. */
 	int (*eeh_get_state)(struct tce__tg *tg, uint32_t *state);
-	/* TCE_EEH_RESET_DEACTIVATE, _HOT or _FUNDAMENTAL. */
+	/* TCE_EEH_RESET_DEACTIVATE, _HOT or _FUNDAMENTAL (the caller checked @kind). */
 	int (*eeh_reset)(struct tce__tg *tg, uint32_t kind);
-	/* Reconfigure the PE's bridges after a reset. */
-	int (*eeh_configure)(struct tce__tg *tg);
-	/* Inject an error: type 0/1 (32/64-bit), function 0..19. */
+	/*
+	 * Inject an error; the caller checked type 0/1 and function 0..19.
+	 * The platform's policy: pseries accepts the MMIO functions 0, 1, 6, 7
+	 * and freezes at once (-ERANGE otherwise); powernv arms all 20.
+	 */
 	int (*eeh_inject)(struct tce__tg *tg, uint32_t type, uint32_t func, uint64_t addr,
 			  uint64_t mask);
 };
+
+/* The pseries and powernv EEH ops (eeh.c); legacy uses pseries'. */
+int tce__eeh_ps_thaw(struct tce__tg *tg, uint32_t what);
+int tce__eeh_ps_get_state(struct tce__tg *tg, uint32_t *state);
+int tce__eeh_ps_reset(struct tce__tg *tg, uint32_t kind);
+int tce__eeh_ps_inject(struct tce__tg *tg, uint32_t type, uint32_t func, uint64_t addr,
+		       uint64_t mask);
+int tce__eeh_pnv_thaw(struct tce__tg *tg, uint32_t what);
+int tce__eeh_pnv_get_state(struct tce__tg *tg, uint32_t *state);
+int tce__eeh_pnv_reset(struct tce__tg *tg, uint32_t kind);
+int tce__eeh_pnv_inject(struct tce__tg *tg, uint32_t type, uint32_t func, uint64_t addr,
+			uint64_t mask);
 
 extern const struct tce__group_ops tce__pseries_group_ops;
 extern const struct tce__group_ops tce__powernv_group_ops;

@@ -195,4 +195,8 @@ const struct tce__group_ops tce__powernv_group_ops = {
 	.take = pnv_take,
 	.restore_default = pnv_restore_default,
 	.enable_ddw = pnv_enable_ddw,
+	.eeh_thaw = tce__eeh_pnv_thaw,
+	.eeh_get_state = tce__eeh_pnv_get_state,
+	.eeh_reset = tce__eeh_pnv_reset,
+	.eeh_inject = tce__eeh_pnv_inject,
 };

@@ -388,4 +388,8 @@ const struct tce__group_ops tce__pseries_group_ops = {
 	.take = ps_take,
 	.restore_default = ps_restore_default,
 	.enable_ddw = ps_enable_ddw,
+	.eeh_thaw = tce__eeh_ps_thaw,
+	.eeh_get_state = tce__eeh_ps_get_state,
+	.eeh_reset = tce__eeh_ps_reset,
+	.eeh_inject = tce__eeh_ps_inject,
 };
