@@ -43,6 +43,7 @@ static enum tce_dma_mode mode_of(struct tce_device *d)
 {
 	struct tce_group *g = d->g;
 
+	tce__assert(tce__rwlock_held(&g->rw));
 	if (g->owned)
 		return TCE_DMA_OWNED;
 	if (tce__mask_is_64(d->h, atomic_load(&d->dma_mask)) && g->tg.ddw_mode != TCE_DMA_DEFAULT)
@@ -103,6 +104,7 @@ static bool in_ddw(const struct tce_group *g, uint64_t bus)
  */
 static int route(struct tce_device *d, struct tce_dma **dma)
 {
+	tce__assert(tce__rwlock_held(&d->g->rw));
 	switch (mode_of(d)) {
 	case TCE_DMA_OWNED:
 		return -EBUSY;
@@ -195,6 +197,7 @@ static int direct_unsg(struct tce_group *g, const struct tce_sg *sg, unsigned ne
 {
 	unsigned n;
 
+	tce__assert(tce__rwlock_held(&g->rw));
 	for (n = 0; n < nents && sg[n].dma_length; n++) {
 		if (tce__records_take(&g->kernel, sg[n].dma_address, sg[n].dma_length, 0, REC_SG)) {
 			while (n--) /* put back: cannot fail, the table only shrank */
@@ -328,6 +331,7 @@ static uint32_t coherent_shift(struct tce_device *d)
 /* Unmap a coherent buffer's bus range (direct modes: nothing to clear). Context: rw held. */
 static int unmap_coherent(struct tce_group *g, uint64_t bus, uint64_t size)
 {
+	tce__assert(tce__rwlock_held(&g->rw));
 	if (in_ddw(g, bus))
 		return g->tg.dma64 ? tce_dma_unmap_page(g->tg.dma64, bus, size) : 0;
 	return g->tg.dma32 ? tce_dma_unmap_page(g->tg.dma32, bus, size) : -EINVAL;

@@ -85,6 +85,7 @@ static int boot_group(struct tce_host *h, struct tce_group *g, const struct tce_
 	int rc;
 
 	*g = (struct tce_group){ .h = h, .tg = { .ops = h->ops, .env = &h->env, .pe = *pe } };
+	g->tg.lock = &g->rw;
 	rc = tce__rwlock_init(&g->rw);
 	if (!rc && (rc = tce__records_init(&g->kernel, h->ctx)))
 		tce__rwlock_fini(&g->rw);

@@ -36,6 +36,7 @@ static void wlock(struct tce_group *g)
 
 static void unlock_checked(struct tce_group *g)
 {
+	tce__assert(tce__rwlock_held_write(&g->rw));
 	tce__assert(tce__group_check(g) == 0);
 	tce__write_unlock(&g->rw);
 }

@@ -21,6 +21,7 @@ static int eeh_rtas(struct tce__tg *tg, enum tce__eeh_call call, uint32_t *extra
 	uint32_t a[4] = { tg->pe.cfg_addr, (uint32_t)(tg->pe.buid >> 32), (uint32_t)tg->pe.buid };
 	int rc;
 
+	tce__tg_assert_held(tg);
 	if (!tg->pe.eeh_tok[call])
 		return -ENOENT; /* the firmware offers no such call: the kernel's missing eeh_ops */
 	if (nextra)

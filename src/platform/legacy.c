@@ -30,6 +30,7 @@ static int lg_boot(struct tce__tg *tg)
 {
 	int rc = 0;
 
+	tce__tg_assert_write(tg);
 	if (!tg->tables[0])
 		rc = tce__pseries_default_table(tg, tg->pe.def_size >> 12, false, &tg->tables[0]);
 	return rc ? rc : tce__tg_dma(tg, tg->tables[0], &tg->dma32);
@@ -58,6 +59,7 @@ static int lg_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_tabl
 /* Only the owner's borrowed window is "unset": its TCEs are cleared, the window stays. */
 static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 {
+	tce__tg_assert_write(tg);
 	if (num == 0 && tg->borrowed && tg->tables[0])
 		tce__iotable_clear_all(tg->tables[0]);
 	return 0;
@@ -65,6 +67,7 @@ static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 
 static int lg_take(struct tce__tg *tg)
 {
+	tce__tg_assert_write(tg);
 	if (!tg->tables[0])
 		return -ENODEV;
 	tce__iotable_clear_all(tg->tables[0]); /* the kernel's TCEs, none in use */
@@ -75,6 +78,8 @@ static int lg_take(struct tce__tg *tg)
 static int lg_restore_default(struct tce__tg *tg)
 {
 	tce__tg_kernel_dma_destroy(tg);
+
+	tce__tg_assert_write(tg);
 	if (!tg->tables[0])
 		return lg_boot(tg);
 	tce__iotable_clear_all(tg->tables[0]);

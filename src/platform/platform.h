@@ -224,6 +224,7 @@ struct tce__env {
  * for writing; the kernel DMA API reads with it held for reading).
  */
 struct tce__tg {
+	struct tce__rwlock *lock;      /* the owning group's rwlock (asserted by the ops) */
 	const struct tce__group_ops *ops;
 	const struct tce__env *env;
 	struct tce__pe_desc pe;
@@ -316,6 +317,17 @@ int tce__eeh_pnv_inject(struct tce__tg *tg, uint32_t type, uint32_t func, uint64
 extern const struct tce__group_ops tce__pseries_group_ops;
 extern const struct tce__group_ops tce__powernv_group_ops;
 extern const struct tce__group_ops tce__legacy_group_ops;
+
+/* Debug builds: the group's lock is held for writing (group ops) or at all (EEH ops). */
+static inline void tce__tg_assert_write(struct tce__tg *tg)
+{
+	tce__assert(tce__rwlock_held_write(tg->lock));
+}
+
+static inline void tce__tg_assert_held(struct tce__tg *tg)
+{
+	tce__assert(tce__rwlock_held(tg->lock));
+}
 
 /* The kernel's DMA object over @t (MMIO32 reserved when the window covers it). */
 int tce__tg_dma(struct tce__tg *tg, struct tce_iommu_table *t, struct tce_dma **out);

@@ -84,8 +84,10 @@ static int bypass(struct tce__tg *tg)
 
 static int pnv_boot(struct tce__tg *tg)
 {
-	int rc = default_window(tg);
+	int rc;
 
+	tce__tg_assert_write(tg);
+	rc = default_window(tg);
 	return rc ? rc : bypass(tg);
 }
 
@@ -116,12 +118,14 @@ static int pnv_create_table(struct tce__tg *tg, const struct tce_window_req *req
 {
 	uint64_t bus = req->num ? TCE_PNV_WINDOW1_BASE : tg->info.tce32_start;
 
+	tce__tg_assert_write(tg);
 	return tce__powernv_table(tg->env->m, bus, req->window_size, req->page_shift, req->levels,
 				  tg->env->host_page_shift, true, t);
 }
 
 static int pnv_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_table *t)
 {
+	tce__tg_assert_write(tg);
 	if (tg->tables[num])
 		return tg->tables[num] == t ? 0 : -EBUSY;
 	if (!(tg->info.pgsizes & (1ULL << t->page_shift)) || t->levels > tg->info.max_levels ||
@@ -139,6 +143,7 @@ static int pnv_unset_window(struct tce__tg *tg, uint32_t num)
 	struct tce_iommu_table *t = tg->tables[num];
 	int rc;
 
+	tce__tg_assert_write(tg);
 	if (!t)
 		return 0;
 	tce__lock(&t->link_lock);
@@ -164,8 +169,11 @@ static int bypass_off(struct tce__tg *tg)
 
 static int pnv_take(struct tce__tg *tg)
 {
-	int rc = bypass_off(tg), rc2 = tce__tg_unset_all(tg);
+	int rc, rc2;
 
+	tce__tg_assert_write(tg);
+	rc = bypass_off(tg);
+	rc2 = tce__tg_unset_all(tg);
 	return rc ? rc : rc2;
 }
 
@@ -173,6 +181,8 @@ static int pnv_restore_default(struct tce__tg *tg)
 {
 	tce__tg_kernel_dma_destroy(tg);
 	tce__tg_unset_all(tg);
+
+	tce__tg_assert_write(tg);
 	if (tg->pe.nslots > 1)
 		tce_fw_map_window_real(tg->env->m, tg->pe.phb, tg->pe.pe, 1, 0, 0);
 	tg->ddw_mode = TCE_DMA_DEFAULT;

@@ -167,8 +167,10 @@ static int ps_probe(struct tce__tg *tg)
 
 static int ps_boot(struct tce__tg *tg)
 {
-	int rc = tce__pseries_default_table(tg, tg->pe.def_size >> 12, false, &tg->tables[0]);
+	int rc;
 
+	tce__tg_assert_write(tg);
+	rc = tce__pseries_default_table(tg, tg->pe.def_size >> 12, false, &tg->tables[0]);
 	return rc ? rc : tce__tg_dma(tg, tg->tables[0], &tg->dma32);
 }
 
@@ -179,6 +181,7 @@ static int ps_unset_window(struct tce__tg *tg, uint32_t num)
 	struct tce_iommu_table *t = tg->tables[num];
 	int rc;
 
+	tce__tg_assert_write(tg);
 	if (!t)
 		return 0;
 	tce__iotable_clear_all(t); /* always before the window goes */
@@ -240,6 +243,7 @@ static int ps_create_table(struct tce__tg *tg, const struct tce_window_req *req,
 	bool def = req->num == 0 && req->page_shift == 12 && req->window_size <= tg->pe.def_size;
 	int rc;
 
+	tce__tg_assert_write(tg);
 	if (req->num == 0 && tg->tables[1])
 		return -EPERM; /* a reset would destroy the dynamic window */
 	rc = def ? owner_default(tg, req, t) : owner_ddw(tg, req, t);
@@ -252,6 +256,8 @@ static int ps_create_table(struct tce__tg *tg, const struct tce_window_req *req,
 static int ps_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_table *t)
 {
 	return tg->tables[num] == t ? 0 : -EPERM;
+
+	tce__tg_assert_write(tg);
 }
 
 /* ---- ownership ---- */
@@ -260,6 +266,7 @@ static int ps_take(struct tce__tg *tg)
 {
 	int rc = 0, rc2;
 
+	tce__tg_assert_write(tg);
 	if (tg->ddw_mode != TCE_DMA_DEFAULT)
 		rc = ps_unset_window(tg, tg->ddw_slot);
 	tg->ddw_mode = TCE_DMA_DEFAULT;
@@ -271,6 +278,7 @@ static int ps_restore_default(struct tce__tg *tg)
 {
 	int rc;
 
+	tce__tg_assert_write(tg);
 	tce__tg_kernel_dma_destroy(tg);
 	tg->ddw_mode = TCE_DMA_DEFAULT;
 	tce__tg_unset_all(tg);
@@ -368,6 +376,7 @@ static void ps_enable_ddw(struct tce__tg *tg)
 {
 	int rc;
 
+	tce__tg_assert_write(tg);
 	if (tg->ddw_failed || tg->ddw_mode != TCE_DMA_DEFAULT || !tg->pe.ddw)
 		return;
 	rc = enable(tg);

@@ -355,6 +355,64 @@ static void sweep_direct_dma(void)
 	}
 }
 
+/* The group's EEH ops: each firmware call a fault point (-EIO), recoverable. */
+static int eeh_ops(struct tce_group *g)
+{
+	uint32_t st;
+	int rc = tce_group_eeh_get_state(g, &st);
+
+	if (!rc)
+		rc = tce_group_eeh_inject(g, 0, TCE_EEH_ERR_FUNC_LD_MEM_ADDR, 0, 0);
+	if (!rc)
+		rc = tce_group_eeh_unfreeze_mmio(g);
+	if (!rc)
+		rc = tce_group_eeh_unfreeze_dma(g);
+	if (!rc)
+		rc = tce_group_eeh_reset(g, TCE_EEH_RESET_FUNDAMENTAL);
+	if (!rc)
+		rc = tce_group_eeh_reset(g, TCE_EEH_RESET_DEACTIVATE);
+	return rc;
+}
+
+static void sweep_eeh(void)
+{
+	static const enum tce_platform ps[2] = { TCE_PLATFORM_PSERIES, TCE_PLATFORM_POWERNV };
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		struct tce_ctx *ctx = tt_ctx();
+		bool armed = false;
+		uint64_t n;
+		int rc = -1;
+
+		for (n = 1; n < MAX_POINTS && !armed && !tt_failed(); n++) {
+			struct tce_machine *m = tt_machine(ctx, ps[k]);
+			struct tce_host *h = NULL;
+			struct tce_device *d;
+			uint32_t st = 99;
+
+			REQUIRE(m && tce_host_create(m, &h) == 0);
+			REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+			tce_ctx_set_fail_nth(ctx, n);
+			rc = eeh_ops(tce_device_group(d));
+			armed = tce_ctx_fail_nth_armed(ctx);
+			tce_ctx_set_fail_nth(ctx, 0);
+			CHECK(rc == 0 || rc == -EIO);
+			/* Recover as a driver would: reset and deactivate. */
+			CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_HOT), 0);
+			CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_DEACTIVATE), 0);
+			CHECK_RC(tce_group_eeh_get_state(tce_device_group(d), &st), 0);
+			CHECK_EQ(st, TCE_EEH_PE_STATE_NORMAL);
+			tce_host_destroy(h);
+			tce_machine_destroy(m);
+			tt_no_leak(ctx);
+		}
+		CHECK_RC(rc, 0);
+		CHECK(n > 5);
+		tt_ctx_done(ctx);
+	}
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(sweep_host_create),
 	TT_CASE(sweep_owner_pseries_default),
@@ -367,6 +425,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(sweep_release_legacy),
 	TT_CASE(sweep_take_all),
 	TT_CASE(sweep_direct_dma),
+	TT_CASE(sweep_eeh),
 };
 
 int main(int argc, char **argv)
