@@ -6,6 +6,7 @@
  * Layer: table.
  */
 #include <errno.h>
+#include <inttypes.h>
 
 #include "tce/table_int.h"
 #include "util/arith.h"
@@ -180,10 +181,46 @@ struct tce_table *tce_table_hold(struct tce_table *t)
 	return t;
 }
 
+/* Blocks of a tree under @block (itself included); *@bad counts malformed level pointers. */
+static uint64_t count_blocks(const struct tce_table *t, const uint64_t *block, uint32_t depth,
+			     uint64_t *bad)
+{
+	uint64_t i, e, n = 1;
+
+	for (i = 0; depth && i < t->level_entries; i++) {
+		e = tce__load_be(&block[i]);
+		if (!e)
+			continue;
+		if ((e & TCE_PERM_MASK) != TCE_PERM_MASK || (e & 0xffc))
+			(*bad)++;
+		else
+			n += count_blocks(t, tce__level_block(e), depth - 1, bad);
+	}
+	return n;
+}
+
+int tce__table_check(const struct tce_table *t)
+{
+	uint64_t bad = 0, hw = count_blocks(t, t->root, t->levels - 1, &bad), mirror = 0;
+
+	if (t->mirror_root)
+		mirror = count_blocks(t, t->mirror_root, t->levels - 1, &bad);
+	if (!bad && hw == atomic_load(&t->levels_allocated) &&
+	    mirror == atomic_load(&t->mirror_levels_allocated))
+		return 0;
+	tce__err(t->ctx, "table check: %" PRIu64 " malformed level pointers; %" PRIu64
+		 " blocks against %" PRIu64 " counted, mirror %" PRIu64 " against %" PRIu64,
+		 bad, hw, (uint64_t)atomic_load(&t->levels_allocated), mirror,
+		 (uint64_t)atomic_load(&t->mirror_levels_allocated));
+	return -EIO;
+}
+
 void tce_table_put(struct tce_table *t)
 {
-	if (t && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+	if (t && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
+		tce__assert(tce__table_check(t) == 0);
 		table_free(t);
+	}
 }
 
 void tce_table_get_config(const struct tce_table *t, struct tce_table_config *out)

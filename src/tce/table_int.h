@@ -113,6 +113,14 @@ static inline bool tce__table_rel(const struct tce_table *t, uint64_t idx, uint6
 	return true;
 }
 
+/*
+ * The table's checker: recount the blocks of both trees against the
+ * counters and check every level pointer (READ | WRITE, page aligned).
+ * 0, or -EIO after logging. Debug builds run it on the last put.
+ * Context: no writer may run.
+ */
+int tce__table_check(const struct tce_table *t);
+
 /* Geometry check shared by creation; fills the "out" fields of @cfg. */
 int tce__table_geometry(struct tce_table_config *cfg);
 
