@@ -49,7 +49,7 @@ static struct tce__pe *find_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_
 	for (i = 0; i < m->ndevs; i++) {
 		struct tce_pci_dev *d = &m->devs[i];
 
-		if (d->phb->buid == buid && d->phb->ddw && d->bus == (uint8_t)(cfg_addr >> 16) &&
+		if (d->phb->buid == buid && d->pe->ddw && d->bus == (uint8_t)(cfg_addr >> 16) &&
 		    d->devfn == (uint8_t)(cfg_addr >> 8))
 			return d->pe;
 	}
@@ -141,7 +141,7 @@ static int remove_window(struct tce_machine *m, uint32_t liobn)
 	bool was_default, none_left;
 	struct tce__pe *pe = tce__find_liobn(m, liobn, &i);
 
-	if (!pe || !pe->phb->ddw)
+	if (!pe || !pe->ddw)
 		return TCE_RTAS_PARAM_ERROR;
 	tce__lock(&pe->lock);
 	if (!pe->slot[i].enabled) {

@@ -187,6 +187,8 @@ struct dt_fn {
 	bool own_window;          /* pseries: its own ibm,dma-window; powernv: own dma32 size */
 	uint32_t liobn;
 	uint64_t win_bus, win_size;
+	bool ddw;                 /* pseries: DDW properties beside its own window */
+	uint32_t tok[4];          /* their RTAS tokens */
 };
 
 static int root_cells(struct tce_machine *m, uint32_t *ac, uint32_t *sc)
@@ -212,7 +214,7 @@ static int pci_cells(struct tce_machine *m, int node)
 }
 
 /* ibm,ddw-applicable (query, create, remove) and ibm,ddw-extensions (reset). */
-static int ddw_tokens(struct tce_machine *m, int node, struct tce__phb *phb, uint32_t tok[4])
+static int ddw_tokens(struct tce_machine *m, int node, bool *ddw, uint32_t tok[4])
 {
 	const fdt32_t *p;
 	unsigned n, i;
@@ -220,7 +222,7 @@ static int ddw_tokens(struct tce_machine *m, int node, struct tce__phb *phb, uin
 
 	if (rc || !p)
 		return rc;
-	phb->ddw = true;
+	*ddw = true;
 	for (i = 0; i < 3; i++)
 		tok[i] = fdt32_to_cpu(p[i]);
 	rc = cells(m, node, "ibm,ddw-extensions", &p, &n);
@@ -230,7 +232,7 @@ static int ddw_tokens(struct tce_machine *m, int node, struct tce__phb *phb, uin
 		return dt_err(m, node, "ibm,ddw-extensions", "count %u but %u cells follow",
 			      n ? fdt32_to_cpu(p[0]) : 0, n ? n - 1 : 0);
 	if (fdt32_to_cpu(p[0]) >= 1)
-		tok[3] = phb->reset_token = fdt32_to_cpu(p[1]);
+		tok[3] = fdt32_to_cpu(p[1]);
 	return 0;
 }
 
@@ -272,7 +274,8 @@ static int pseries_phb(struct tce_machine *m, int node, struct tce__phb *phb, ui
 
 	if (rc)
 		return rc;
-	rc = ddw_tokens(m, node, phb, tok);
+	rc = ddw_tokens(m, node, &phb->ddw, tok);
+	phb->reset_token = tok[3];
 	if (!rc)
 		rc = u64_prop(m, node, "libtce,dma-page-sizes", 0x1211000ULL, &phb->page_mask);
 	if (!rc)
@@ -358,7 +361,11 @@ static int parse_fn(struct tce_machine *m, int phb_node, int node, struct dt_fn 
 	if (m->platform == TCE_PLATFORM_POWERNV)
 		return dma32_size(m, node, 0x80000000ULL, &f->own_window, &f->win_size);
 	f->own_window = fdt_getprop(m->fdt, node, "ibm,dma-window", NULL) != NULL;
-	return f->own_window ? dma_window(m, phb_node, node, &f->liobn, &f->win_bus, &f->win_size) : 0;
+	if (!f->own_window)
+		return 0;
+	rc = dma_window(m, phb_node, node, &f->liobn, &f->win_bus, &f->win_size);
+	/* As PowerVM (and Linux reads it): DDW properties sit on the node of the window. */
+	return rc ? rc : ddw_tokens(m, node, &f->ddw, f->tok);
 }
 
 struct phb_scan {
@@ -411,6 +418,7 @@ static int pe_window(struct tce_machine *m, int phb_node, const struct phb_scan 
 	if (own) {
 		pe->def_liobn = own->liobn, pe->def_bus = own->win_bus, pe->def_size = own->win_size;
 		pe->dt_node = own->node;
+		pe->ddw = own->ddw;
 		return 0;
 	}
 	if (!s->has_window)
@@ -419,6 +427,7 @@ static int pe_window(struct tce_machine *m, int phb_node, const struct phb_scan 
 			      "PE %u has no default window", pe->num);
 	pe->def_liobn = s->liobn, pe->def_bus = s->win_bus, pe->def_size = s->win_size;
 	pe->dt_node = phb_node;
+	pe->ddw = pe->phb->ddw;
 	return 0;
 }
 
@@ -618,6 +627,7 @@ static int add_devs(struct tce_machine *m, struct tce__phb *phb, const struct ph
 static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
 {
 	uint32_t tok[4];
+	unsigned i;
 	int node, rc;
 
 	fdt_for_each_subnode(node, m->fdt, 0) {
@@ -635,6 +645,8 @@ static int parse_phbs(struct tce_machine *m, struct phb_scan *s)
 		rc = parse_phb(m, node, phb, s, tok);
 		if (!rc)
 			rc = merge_tokens(m, node, tok);
+		for (i = 0; !rc && i < s->nfn; i++)
+			rc = merge_tokens(m, s->fn[i].node, s->fn[i].tok);
 		if (!rc)
 			rc = add_devs(m, phb, s);
 		if (rc)

@@ -58,6 +58,7 @@ struct tce__pe {
 	uint32_t def_liobn;
 	uint64_t def_bus, def_size;
 	int dt_node;               /* the node that describes the default window */
+	bool ddw;                  /* pseries: DDW offered (ibm,ddw-applicable on that node) */
 	/* EEH (docs/machine.md): */
 	bool frozen;               /* DMA frozen: device DMA is refused */
 	bool mmio_frozen;          /* MMIO and config reads give all ones, writes are dropped */

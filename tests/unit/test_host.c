@@ -617,8 +617,21 @@ static void pseries_without_ddw(void)
 	REQUIRE(boot_from(&o, m) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK(!gi.dynamic_ops);
-	tce_group_info(tce_device_group(o.b), &gi); /* the VF's node still has them, */
-	CHECK(!gi.dynamic_ops); /* but the hypervisor offers DDW only where the PHB's node says so */
+	tce_group_info(tce_device_group(o.b), &gi); /* the VF's node still has them */
+	CHECK(gi.dynamic_ops);
+	CHECK_EQ(gi.max_dynamic_windows, 1);
+	{
+		struct tce_device_dma_info di;
+
+		CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0); /* the VF's DDW, in slot 0 */
+		tce_device_dma_info(o.b, &di);
+		CHECK_EQ(di.mode, TCE_DMA_DIRECT);
+		CHECK_EQ(di.slot, 0);
+		CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0); /* PE 0: none offered */
+		tce_device_dma_info(o.a, &di);
+		CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
+		kernel_copy(&o, o.b, 4096);
+	}
 	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
 	REQUIRE(tce_group_get_table(tce_device_group(o.a), 0, &t) == 0);
 	tce_iommu_table_put(t);
