@@ -6,7 +6,9 @@
  * libtce refuses with a parameter error (-3): a window whose TCE count does
  * not fit 32 bits or exceeds the largest block, page shifts outside the
  * PHB's mask. Placement (DECISIONS.md 13): a new window goes to bus 0 when
- * no enabled window starts there, else to 2^59. Removing the last window
+ * it overlaps no enabled window there, else to 2^59 when it overlaps none
+ * there. The query advertises the largest block create accepts (a power of
+ * two of at most 2^31 TCEs within the tree's largest block). Removing the last window
  * that is not the default restores the default; reset restores it and drops
  * every other window and every TCE. The EEH calls are in eeh.c. Layer: fw.
  */
@@ -65,10 +67,23 @@ static unsigned active(const struct tce__pe *pe)
 	return n;
 }
 
+/*
+ * The largest block create accepts: a window is a power of two of fewer
+ * than 2^32 TCEs, at most the tree's largest block. Advertising exactly
+ * that keeps a guest that asks for log2up(block) TCEs (Linux) from being
+ * refused.
+ */
+static uint64_t creatable_block(const struct tce__phb *phb)
+{
+	uint64_t block = phb->largest_block < (1ULL << 31) ? phb->largest_block : 1ULL << 31;
+
+	return 1ULL << tce__ilog2(block);
+}
+
 static int query(struct tce__pe *pe, uint32_t nret, uint32_t *rets)
 {
 	const struct tce__phb *phb = pe->phb;
-	uint64_t block = phb->largest_block;
+	uint64_t block = creatable_block(phb);
 
 	tce__lock(&pe->lock);
 	rets[1] = pe->nslots - active(pe);
@@ -86,15 +101,31 @@ static int query(struct tce__pe *pe, uint32_t nret, uint32_t *rets)
 	return TCE_RTAS_SUCCESS;
 }
 
-/* Bus 0 unless an enabled window starts there; then 2^59. Context: PE lock. */
-static uint64_t placement(const struct tce__pe *pe)
+/* Does [bus, bus + size) overlap an enabled window of @pe? Context: PE lock. */
+static bool overlaps(const struct tce__pe *pe, uint64_t bus, uint64_t size)
 {
 	unsigned i;
 
 	for (i = 0; i < pe->nslots; i++)
-		if (pe->slot[i].enabled && pe->slot[i].bus_start == 0)
-			return TCE_PNV_WINDOW1_BASE;
-	return 0;
+		if (pe->slot[i].enabled && bus < pe->slot[i].bus_start + pe->slot[i].size &&
+		    pe->slot[i].bus_start < bus + size)
+			return true;
+	return false;
+}
+
+/*
+ * Bus 0 when [0, size) is below 2^59 and free, else 2^59 when
+ * [2^59, 2^59 + size) is free (QEMU's two addresses, never overlapping a
+ * window that is there). Returns false when neither is. Context: PE lock.
+ */
+static bool placement(const struct tce__pe *pe, uint64_t size, uint64_t *bus)
+{
+	if (size <= TCE_PNV_WINDOW1_BASE && !overlaps(pe, 0, size)) {
+		*bus = 0;
+		return true;
+	}
+	*bus = TCE_PNV_WINDOW1_BASE;
+	return size <= TCE_PNV_WINDOW1_BASE && !overlaps(pe, *bus, size);
 }
 
 static int create_checks(const struct tce__pe *pe, uint32_t shift, uint32_t wshift)
@@ -118,10 +149,9 @@ static int create(struct tce__pe *pe, uint32_t shift, uint32_t wshift, uint32_t 
 	tce__lock(&pe->lock);
 	for (i = 0; i < pe->nslots && pe->slot[i].enabled; i++)
 		;
-	bus = placement(pe);
 	if (i == pe->nslots)
 		rc = TCE_RTAS_HW_ERROR; /* no free slot, as QEMU */
-	else if (bus == 0 && size > TCE_PNV_WINDOW1_BASE)
+	else if (!placement(pe, size, &bus))
 		rc = TCE_RTAS_PARAM_ERROR;
 	else if ((rc = tce__slot_enable_hv(pe, i, bus, size, shift)))
 		rc = rc == -ENOMEM ? TCE_RTAS_HW_ERROR : TCE_RTAS_PARAM_ERROR;

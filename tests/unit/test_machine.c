@@ -538,6 +538,63 @@ static void largest_block_from_tree(void)
 	tce_machine_destroy(m);
 }
 
+
+/* The query advertises exactly the largest window create accepts. */
+static void query_block_is_creatable(void)
+{
+	static const struct {
+		uint32_t hi, lo;     /* libtce,largest-block */
+		uint32_t advertised; /* what the 6-output query says */
+	} v[] = { { 1, 0, 1u << 31 }, { 0, 1u << 31, 1u << 31 }, { 0, 100, 64 }, { 0, 1, 1 } };
+	unsigned i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+		uint32_t block[2] = { v[i].hi, v[i].lo }, q[3] = { 0x800, 0x08000000, 0x20000000 };
+		uint32_t a[5] = { 0x800, 0x08000000, 0x20000000, 12, 0 }, r[6];
+		struct tce_machine *m = NULL;
+
+		set_cells(fdt, PHB, "libtce,largest-block", block, 2);
+		REQUIRE(tce_machine_create_dtb(fdt, fdt_totalsize(fdt), &m) == 0);
+		CHECK_RC(tce_hv_rtas(m, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, q, 6, r), 0);
+		CHECK_EQ(r[2], 0);
+		CHECK_EQ(r[3], v[i].advertised);
+		CHECK_RC(tce_hv_rtas(m, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, q, 5, r), 0);
+		CHECK_EQ(r[2], v[i].advertised);
+		/* What Linux asks for: log2up(block) TCEs of 4 KiB. */
+		a[4] = 12 + (uint32_t)__builtin_ctz(v[i].advertised);
+		CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, r), 0);
+		CHECK_EQ(r[0], 0);
+		tce_machine_destroy(m);
+	}
+}
+
+/* A new window never overlaps one that is there: 0 if free, else 2^59. */
+static void placement_avoids_overlap(void)
+{
+	static const uint32_t win[5] = { 0x80000000, 0, 0x80000000, 0, 0x80000000 };
+	void *fdt = base_tree(TCE_PLATFORM_PSERIES);
+	uint32_t a[5] = { 0x800, 0x08000000, 0x20000000, 16, 32 }, r[4];
+	uint32_t small[5] = { 0x800, 0x08000000, 0x20000000, 16, 30 }, lio;
+	struct tce_machine *m = NULL;
+	struct tce_pe_info pi;
+
+	/* The PHB's default window at [2 GiB, 4 GiB). */
+	set_cells(fdt, PHB, "ibm,dma-window", win, 5);
+	REQUIRE(tce_machine_create_dtb(fdt, fdt_totalsize(fdt), &m) == 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, r), 0);
+	CHECK_EQ(r[0], 0);
+	CHECK_EQ((uint64_t)r[2] << 32 | r[3], 1ULL << 59); /* 4 GiB at 0 would overlap it */
+	lio = r[1];
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, &lio, 1, r), 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, small, 4, r), 0);
+	CHECK_EQ(r[0], 0);
+	CHECK_EQ((uint64_t)r[2] << 32 | r[3], 0); /* 1 GiB at 0 fits below it */
+	CHECK_RC(tce_machine_pe(m, 0, 0, &pi), 0);
+	CHECK(pi.slot[0].enabled && pi.slot[1].enabled);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(builtin_pseries),
 	TT_CASE(builtin_powernv),
@@ -552,6 +609,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(bad_functions),
 	TT_CASE(bad_powernv),
 	TT_CASE(largest_block_from_tree),
+	TT_CASE(query_block_is_creatable),
+	TT_CASE(placement_avoids_overlap),
 	TT_CASE(phb_cells_required),
 	TT_CASE(duplicate_ids),
 	TT_CASE(liobn_wraps),
