@@ -24,13 +24,21 @@ static bool errno_like(int rc)
 	       rc == -ENODEV;
 }
 
+/* Host creation on each machine and profile (both host page sizes). */
 static void sweep_host_create(void)
 {
-	enum tce_platform p;
+	static const struct {
+		enum tce_platform p;
+		struct tce_host_config cfg;
+	} v[] = { { TCE_PLATFORM_PSERIES, { TCE_OS_DEFAULT, 0 } },
+		  { TCE_PLATFORM_POWERNV, { TCE_OS_DEFAULT, 0 } },
+		  { TCE_PLATFORM_POWERNV, { TCE_OS_DEFAULT, 12 } },
+		  { TCE_PLATFORM_PSERIES, { TCE_OS_LEGACY, 12 } } };
+	unsigned i;
 
-	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct tce_ctx *ctx = tt_ctx();
-		struct tce_machine *m = tt_machine(ctx, p);
+		struct tce_machine *m = tt_machine(ctx, v[i].p);
 		struct tce_mem_stats before, after;
 		struct tce_host *h = NULL;
 		uint64_t n;
@@ -40,7 +48,7 @@ static void sweep_host_create(void)
 		tce_ctx_mem_stats(ctx, &before);
 		for (n = 1; n < MAX_POINTS && rc; n++) {
 			tce_ctx_set_fail_nth(ctx, n);
-			rc = tce_host_create(m, &h);
+			rc = tce_host_create_config(m, &v[i].cfg, &h);
 			tce_ctx_set_fail_nth(ctx, 0);
 			CHECK(errno_like(rc));
 			if (rc) {
@@ -56,7 +64,6 @@ static void sweep_host_create(void)
 	}
 }
 
-/* The whole owner sequence; returns the first error. */
 /* The machine's windows of the PE of @d, as the hardware holds them. */
 static void pe_windows(struct tce_machine *m, struct tce_device *d, struct tce_pe_info *out)
 {
@@ -68,6 +75,7 @@ static void pe_windows(struct tce_machine *m, struct tce_device *d, struct tce_p
 	out->frozen = false;
 }
 
+/* The whole owner sequence; returns the first error. */
 static int owner_sequence(struct tce_machine *m, struct tce_device *d, struct tt_account *acct,
 			  uint32_t num, uint32_t shift, uint64_t size)
 {
