@@ -118,24 +118,6 @@ int tce__rtas_eeh_call(const struct tce_machine *m, uint32_t token)
 	return -1;
 }
 
-/* The PE of the function at @cfg_addr under the PHB of BUID @hi:@lo, or NULL. */
-static struct tce__pe *rtas_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_t hi, uint32_t lo)
-{
-	uint64_t buid = (uint64_t)hi << 32 | lo;
-	uint32_t i;
-
-	if (cfg_addr & 0xff0000ffu)
-		return NULL;
-	for (i = 0; i < m->ndevs; i++) {
-		struct tce_pci_dev *d = &m->devs[i];
-
-		if (d->phb->buid == buid && d->bus == (uint8_t)(cfg_addr >> 16) &&
-		    d->devfn == (uint8_t)(cfg_addr >> 8))
-			return d->pe;
-	}
-	return NULL;
-}
-
 /* ibm,set-eeh-option: enable and disable are accepted (EEH is always on). */
 static int set_option(struct tce__pe *pe, uint32_t option)
 {
@@ -178,7 +160,7 @@ int tce__rtas_eeh(struct tce_machine *m, int call, uint32_t nargs, const uint32_
 
 	if (nargs != counts[call].nargs || nret < counts[call].nret_lo || nret > counts[call].nret_hi)
 		return TCE_RTAS_PARAM_ERROR;
-	pe = rtas_pe(m, args[0], args[1], args[2]);
+	pe = tce__rtas_pe(m, args[0], args[1], args[2]);
 	if (!pe)
 		return TCE_RTAS_PARAM_ERROR;
 	switch (call) {

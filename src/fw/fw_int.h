@@ -8,6 +8,12 @@
 
 #include "hw/hw_int.h"
 
+/*
+ * The PE of the function at config address @cfg_addr under the PHB of BUID
+ * @hi:@lo (how RTAS names a PE), or NULL.
+ */
+struct tce__pe *tce__rtas_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_t hi, uint32_t lo);
+
 /* Which EEH call @token is (an index of m->eeh_token), or -1. */
 int tce__rtas_eeh_call(const struct tce_machine *m, uint32_t token);
 

@@ -39,9 +39,7 @@ static uint32_t query_mask(uint64_t page_mask)
 	return mask;
 }
 
-/* The PE of the function at @cfg_addr under the PHB of BUID @hi:@lo with DDW. */
-static struct tce__pe *find_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_t hi,
-			       uint32_t lo)
+struct tce__pe *tce__rtas_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_t hi, uint32_t lo)
 {
 	uint64_t buid = (uint64_t)hi << 32 | lo;
 	uint32_t i;
@@ -51,11 +49,20 @@ static struct tce__pe *find_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_
 	for (i = 0; i < m->ndevs; i++) {
 		struct tce_pci_dev *d = &m->devs[i];
 
-		if (d->phb->buid == buid && d->pe->ddw && d->bus == (uint8_t)(cfg_addr >> 16) &&
+		if (d->phb->buid == buid && d->bus == (uint8_t)(cfg_addr >> 16) &&
 		    d->devfn == (uint8_t)(cfg_addr >> 8))
 			return d->pe;
 	}
 	return NULL;
+}
+
+/* The PE named so, when it offers DDW. */
+static struct tce__pe *find_pe(struct tce_machine *m, uint32_t cfg_addr, uint32_t hi,
+			       uint32_t lo)
+{
+	struct tce__pe *pe = tce__rtas_pe(m, cfg_addr, hi, lo);
+
+	return pe && pe->ddw ? pe : NULL;
 }
 
 static unsigned active(const struct tce__pe *pe)

@@ -327,7 +327,21 @@ static int direct_ops(struct tce_host *h, struct tce_device *d)
 	return rc;
 }
 
-static void sweep_direct_dma(void)
+/*
+ * A fail-Nth sweep of @ops on device 0000:00:01.0 of a fresh host on each
+ * built-in machine (after @prepare, unarmed): each failure one of
+ * @allowed, then @after checks the group is whole; nothing leaks; at least
+ * @min_points fault points.
+ */
+struct sweep {
+	int (*prepare)(struct tce_host *h, struct tce_device *d);
+	int (*ops)(struct tce_host *h, struct tce_device *d);
+	void (*after)(struct tce_host *h, struct tce_device *d);
+	int allowed;
+	uint64_t min_points;
+};
+
+static void sweep_run(const struct sweep *sw)
 {
 	static const enum tce_platform ps[2] = { TCE_PLATFORM_PSERIES, TCE_PLATFORM_POWERNV };
 	unsigned k;
@@ -345,22 +359,44 @@ static void sweep_direct_dma(void)
 
 			REQUIRE(m && tce_host_create(m, &h) == 0);
 			REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
-			REQUIRE(tce_device_set_dma_mask(d, ~0ULL) == 0);
+			REQUIRE(!sw->prepare || sw->prepare(h, d) == 0);
 			tce_ctx_set_fail_nth(ctx, n);
-			rc = direct_ops(h, d);
+			rc = sw->ops(h, d);
 			armed = tce_ctx_fail_nth_armed(ctx);
 			tce_ctx_set_fail_nth(ctx, 0);
-			CHECK(rc == 0 || rc == -ENOMEM);
-			CHECK_RC(tce_group_take_ownership(tce_device_group(d)), 0); /* nothing left mapped */
-			CHECK_RC(tce_group_release_ownership(tce_device_group(d)), 0);
+			CHECK(rc == 0 || rc == sw->allowed);
+			sw->after(h, d);
 			tce_host_destroy(h);
 			tce_machine_destroy(m);
 			tt_no_leak(ctx);
 		}
 		CHECK_RC(rc, 0);
-		CHECK(n > 2); /* the records' first table is the one allocation of the sequence */
+		CHECK(n > sw->min_points);
 		tt_ctx_done(ctx);
 	}
+}
+
+static int mask_64(struct tce_host *h, struct tce_device *d)
+{
+	(void)h;
+	return tce_device_set_dma_mask(d, ~0ULL);
+}
+
+/* Nothing is left mapped: an owner can take the group. */
+static void nothing_mapped(struct tce_host *h, struct tce_device *d)
+{
+	(void)h;
+	CHECK_RC(tce_group_take_ownership(tce_device_group(d)), 0);
+	CHECK_RC(tce_group_release_ownership(tce_device_group(d)), 0);
+}
+
+static void sweep_direct_dma(void)
+{
+	/* The records' first table is the one allocation of the sequence. */
+	const struct sweep sw = { .prepare = mask_64, .ops = direct_ops, .after = nothing_mapped,
+				  .allowed = -ENOMEM, .min_points = 2 };
+
+	sweep_run(&sw);
 }
 
 /* The group's EEH ops: each firmware call a fault point (-EIO), recoverable. */
@@ -382,43 +418,30 @@ static int eeh_ops(struct tce_group *g)
 	return rc;
 }
 
+static int eeh_ops_dev(struct tce_host *h, struct tce_device *d)
+{
+	(void)h;
+	return eeh_ops(tce_device_group(d));
+}
+
+/* Recover as a driver would: reset and deactivate; the PE is NORMAL again. */
+static void eeh_recovered(struct tce_host *h, struct tce_device *d)
+{
+	uint32_t st = 99;
+
+	(void)h;
+	CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_HOT), 0);
+	CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_DEACTIVATE), 0);
+	CHECK_RC(tce_group_eeh_get_state(tce_device_group(d), &st), 0);
+	CHECK_EQ(st, TCE_EEH_PE_STATE_NORMAL);
+}
+
 static void sweep_eeh(void)
 {
-	static const enum tce_platform ps[2] = { TCE_PLATFORM_PSERIES, TCE_PLATFORM_POWERNV };
-	unsigned k;
+	const struct sweep sw = { .ops = eeh_ops_dev, .after = eeh_recovered, .allowed = -EIO,
+				  .min_points = 5 };
 
-	for (k = 0; k < 2; k++) {
-		struct tce_ctx *ctx = tt_ctx();
-		bool armed = false;
-		uint64_t n;
-		int rc = -1;
-
-		for (n = 1; n < MAX_POINTS && !armed && !tt_failed(); n++) {
-			struct tce_machine *m = tt_machine(ctx, ps[k]);
-			struct tce_host *h = NULL;
-			struct tce_device *d;
-			uint32_t st = 99;
-
-			REQUIRE(m && tce_host_create(m, &h) == 0);
-			REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
-			tce_ctx_set_fail_nth(ctx, n);
-			rc = eeh_ops(tce_device_group(d));
-			armed = tce_ctx_fail_nth_armed(ctx);
-			tce_ctx_set_fail_nth(ctx, 0);
-			CHECK(rc == 0 || rc == -EIO);
-			/* Recover as a driver would: reset and deactivate. */
-			CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_HOT), 0);
-			CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_DEACTIVATE), 0);
-			CHECK_RC(tce_group_eeh_get_state(tce_device_group(d), &st), 0);
-			CHECK_EQ(st, TCE_EEH_PE_STATE_NORMAL);
-			tce_host_destroy(h);
-			tce_machine_destroy(m);
-			tt_no_leak(ctx);
-		}
-		CHECK_RC(rc, 0);
-		CHECK(n > 5);
-		tt_ctx_done(ctx);
-	}
+	sweep_run(&sw);
 }
 
 static const struct tt_case cases[] = {
