@@ -807,6 +807,10 @@ static void direct_exact_unmaps(void)
 		CHECK_RC(tce_device_map_page(o.a, real, 8192, TCE_DIR_TO_DEVICE, &bus2), 0);
 		CHECK_EQ(bus, bus2);
 		CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_NONE, &bus2), -EINVAL);
+		CHECK_RC(tce_device_map_page(o.a, real, 0, TCE_DIR_TO_DEVICE, &bus2), -EINVAL);
+		CHECK_RC(tce_device_map_page(o.a, (4ULL << 30) - 4096, 8192, TCE_DIR_TO_DEVICE, &bus2),
+			 -EINVAL); /* runs past RAM: the direct mapping covers RAM only */
+		CHECK_RC(tce_device_map_page(o.a, ~0ULL - 100, 4096, TCE_DIR_TO_DEVICE, &bus2), -EINVAL);
 		CHECK_RC(tce_device_unmap_page(o.a, bus, 4096), -EINVAL);   /* partial */
 		CHECK_RC(tce_device_unmap_page(o.a, bus, 12288), -EINVAL);  /* too much */
 		CHECK_RC(tce_device_unmap_page(o.a, bus + 4096, 4096), -EINVAL);
