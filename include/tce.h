@@ -63,15 +63,17 @@ extern "C" {
 
 /*
  * tce_strerror() - a one-line English description of a negative errno.
- * Returns a static string; unknown codes give "unknown error".
- * Context: any; never blocks.
+ * @err: a code a libtce call returned (0 gives "success").
+ * Return: a static string, never NULL; unknown codes give "unknown error".
+ * Context: any thread; pure, never blocks.
  */
 TCE_API const char *tce_strerror(int err);
 
 /*
  * tce_err_name() - the symbolic name of a negative errno ("EINVAL").
- * Returns a static string; unknown codes give "UNKNOWN".
- * Context: any; never blocks.
+ * @err: a code a libtce call returned (0 gives "OK").
+ * Return: a static string, never NULL; unknown codes give "UNKNOWN".
+ * Context: any thread; pure, never blocks.
  */
 TCE_API const char *tce_err_name(int err);
 
@@ -97,24 +99,30 @@ enum tce_log_level {
 typedef void (*tce_log_fn)(void *arg, enum tce_log_level level, const char *msg);
 
 /*
- * tce_ctx_create() - create a context: the home of every other object.
+ * tce_ctx_create() - create a context: the home of every other object. It
+ * starts silent (no log callback) with fault injection disarmed.
  * @out: receives the context.
  * Return: 0, or -ENOMEM.
- * Context: may block (allocates). The caller owns the context and destroys it
- * with tce_ctx_destroy() after every object created from it is released.
+ * Context: any thread; allocates (with the C library's allocator, not a
+ * fault point). The caller owns the context and destroys it with
+ * tce_ctx_destroy() after every object created from it is released.
  */
 TCE_API int tce_ctx_create(struct tce_ctx **out);
 
 /*
- * tce_ctx_destroy() - release a context. NULL is accepted.
- * Context: the context must no longer be in use by any thread.
+ * tce_ctx_destroy() - release a context. NULL is accepted. It does not
+ * check for objects still allocated from it (tce_ctx_mem_stats() shows
+ * them): release every table, pool, DMA object, machine and host first.
+ * Context: the context must no longer be in use by any thread; never blocks.
  */
 TCE_API void tce_ctx_destroy(struct tce_ctx *ctx);
 
 /*
- * tce_ctx_set_log() - route messages at @max_level or more severe to @fn.
- * A NULL @fn silences the context (the default).
+ * tce_ctx_set_log() - route messages at @max_level or more severe to @fn
+ * (with @arg). A NULL @fn silences the context (the default).
  * Context: not safe against concurrent logging; set it before sharing @ctx.
+ * @fn is then called on whichever thread logs, possibly with library locks
+ * held, and must not call back into libtce.
  */
 TCE_API void tce_ctx_set_log(struct tce_ctx *ctx, tce_log_fn fn, void *arg,
 			     enum tce_log_level max_level);
@@ -128,9 +136,11 @@ TCE_API void tce_ctx_set_log(struct tce_ctx *ctx, tce_log_fn fn, void *arg,
 TCE_API void tce_ctx_set_fail_nth(struct tce_ctx *ctx, uint64_t n);
 
 /*
- * tce_ctx_fail_nth_armed() - true while a countdown set by
+ * tce_ctx_fail_nth_armed() - whether a countdown set by
  * tce_ctx_set_fail_nth() has not fired yet. A fail-Nth sweep stops at the
  * first @n for which the operation completes with the countdown still armed.
+ * Return: true while armed; false when disarmed or after it fired.
+ * Context: any thread; one atomic load.
  */
 TCE_API bool tce_ctx_fail_nth_armed(const struct tce_ctx *ctx);
 
@@ -143,8 +153,10 @@ struct tce_mem_stats {
 };
 
 /*
- * tce_ctx_mem_stats() - what the context's allocations currently hold.
- * Context: any thread; the counters are read without a common snapshot.
+ * tce_ctx_mem_stats() - what the context's allocations currently hold,
+ * written to @out.
+ * Context: any thread; never blocks; the counters are read without a common
+ * snapshot.
  */
 TCE_API void tce_ctx_mem_stats(const struct tce_ctx *ctx, struct tce_mem_stats *out);
 
@@ -161,14 +173,19 @@ enum tce_dir {
 };
 
 /*
- * tce_dir_to_perm() - permission bits of a direction: BIDIRECTIONAL → R|W,
- * TO_DEVICE → R, FROM_DEVICE → W, anything else (NONE, out of range) → 0.
+ * tce_dir_to_perm() - the TCE permission bits of a direction.
+ * Return: BIDIRECTIONAL → R|W, TO_DEVICE → R, FROM_DEVICE → W, anything else
+ * (NONE, out of range) → 0.
+ * Context: any thread; pure.
  */
 TCE_API uint64_t tce_dir_to_perm(enum tce_dir dir);
 
 /*
- * tce_perm_to_dir() - direction of a TCE from its low bits: R&W →
- * BIDIRECTIONAL, R → TO_DEVICE, W → FROM_DEVICE, neither → NONE.
+ * tce_perm_to_dir() - the direction of a TCE, from its two permission bits
+ * (the address bits are ignored).
+ * Return: R&W → BIDIRECTIONAL, R → TO_DEVICE, W → FROM_DEVICE, neither →
+ * NONE.
+ * Context: any thread; pure.
  */
 TCE_API enum tce_dir tce_perm_to_dir(uint64_t tce);
 
@@ -233,7 +250,9 @@ TCE_API uint64_t tce_table_size_bytes_ext(uint32_t page_shift, uint64_t window_s
  * tce_table_size_bytes() - the kernel's figure (spec kernel.md §3.4): the
  * worst case of a table and its mirror on 64 KiB host pages, that is
  * tce_table_size_bytes_ext(@page_shift, @window_size, @levels, 16, true).
- * Return: as tce_table_size_bytes_ext().
+ * Return: as tce_table_size_bytes_ext(): the byte count, or 0 for invalid
+ * parameters.
+ * Context: any; pure.
  */
 TCE_API uint64_t tce_table_size_bytes(uint32_t page_shift, uint64_t window_size,
 				      uint32_t levels);
@@ -258,28 +277,42 @@ TCE_API uint32_t tce_table_max_levels(uint32_t page_shift, uint32_t host_page_sh
  * Return: 0; -EINVAL for a geometry outside the rules (page shift, levels,
  * window size, host page shift, alignment of the bus offset, a window that
  * overflows the bus, or (level_shift - 3) * levels + page_shift >= 55); the
- * charge's error if the accounting hook refuses; -ENOMEM if memory runs out
- * (the charge is then refunded). The charge is
- * tce_table_size_bytes_ext() of the config: with a mirror only if one is
- * asked for.
- * Context: may block. Release with tce_table_put().
+ * charge's error if the accounting hook refuses (a positive value counts as
+ * -ENOMEM); -ENOMEM if memory runs out (the charge is then refunded). The
+ * charge is tce_table_size_bytes_ext() of the config: with a mirror only if
+ * one is asked for.
+ * Context: any thread; takes no lock; allocates; calls @cfg->account once
+ * before allocating (and again to refund on failure). The caller owns the
+ * reference and releases it with tce_table_put(); the last put refunds the
+ * charge through the same hook, which must stay callable until then.
  */
 TCE_API int tce_table_create(struct tce_ctx *ctx, struct tce_table_config *cfg,
 			     struct tce_table **out);
 
 /*
- * tce_table_hold() - take one more reference on @t; returns @t.
- * tce_table_put() - drop a reference; the last one frees the table, walking
- * its populated levels only, and refunds the charge. NULL is accepted.
- * Context: any thread; the count is atomic. The last put must not race with
- * other calls on the table.
+ * tce_table_hold() - take one more reference on @t (not NULL), to be
+ * dropped with tce_table_put().
+ * Return: @t.
+ * Context: any thread; the count is atomic; never blocks. The caller must
+ * already hold a reference.
  */
 TCE_API struct tce_table *tce_table_hold(struct tce_table *t);
+
+/*
+ * tce_table_put() - drop a reference; the last one frees the table, walking
+ * its populated levels only, and refunds the charge through the accounting
+ * hook. NULL is accepted. Mirror slots and entries read from the table are
+ * invalid once it is freed.
+ * Context: any thread; the count is atomic. The last put must not race with
+ * other calls on the table; it calls the accounting hook (debug builds first
+ * run the table's checker).
+ */
 TCE_API void tce_table_put(struct tce_table *t);
 
 /*
  * tce_table_get_config() - the granted geometry of @t (all fields of @out,
  * including the "out" ones; the accounting hook is reported as given).
+ * Context: any thread; lock-free (the configuration never changes).
  */
 TCE_API void tce_table_get_config(const struct tce_table *t, struct tce_table_config *out);
 
@@ -368,8 +401,10 @@ struct tce_table_stats {
 };
 
 /*
- * tce_table_stats() - count what @t holds; walks the populated levels.
- * Context: lock-free; counts taken while others write are approximate.
+ * tce_table_stats() - count what @t holds into @out; walks the populated
+ * levels.
+ * Context: lock-free; never allocates; counts taken while others write are
+ * approximate.
  */
 TCE_API void tce_table_stats(const struct tce_table *t, struct tce_table_stats *out);
 
@@ -430,42 +465,67 @@ struct tce_alloc_req {
 /*
  * tce_pool_create() - an allocator over @cfg->entries entries.
  * When the window starts at bus address 0, entry 0 is reserved so that bus
- * address 0 is never handed out. Return: 0 and the "out" fields; -EINVAL for
- * a bad configuration (including a window whose last bus address,
- * (first_idx + entries) << page_shift - 1, does not fit in 64 bits); -ENOMEM.
- * Context: may block. Destroy with tce_pool_destroy().
+ * address 0 is never handed out.
+ * @ctx: the context that owns the allocator's memory.
+ * @cfg: the request; defaults are applied and the "out" fields written on
+ * success. @cfg->lazy_flush, if set, must stay callable until the pool is
+ * destroyed.
+ * Return: 0 and the "out" fields; -EINVAL for a bad configuration (no
+ * entries, a page shift outside 12..34, more than 16 pools, a block_pages
+ * that is not a power of two, a window whose last bus address,
+ * (first_idx + entries) << page_shift - 1, does not fit in 64 bits);
+ * -ENOMEM (or a lock's initialisation error).
+ * Context: any thread; allocates. The caller owns the pool and destroys it
+ * with tce_pool_destroy().
  */
 TCE_API int tce_pool_create(struct tce_ctx *ctx, struct tce_pool_config *cfg,
 			    struct tce_pool **out);
 
-/* tce_pool_destroy() - release the allocator. NULL is accepted. */
+/*
+ * tce_pool_destroy() - release the allocator, with its bitmaps and caches.
+ * NULL is accepted. Ranges still allocated, parked or cached are simply
+ * forgotten; the lazy flush is not called.
+ * Context: no other thread may use the pool; never blocks.
+ */
 TCE_API void tce_pool_destroy(struct tce_pool *p);
 
 /*
  * tce_pool_reserve() - mark [idx, idx + npages) busy for good (an MMIO hole).
- * Return: 0; -EINVAL if the range leaves the window; -EBUSY if part of it is
- * allocated. Context: takes the pool locks of the range.
+ * Return: 0; -EINVAL if the range leaves the window (or @npages is 0);
+ * -EBUSY if part of it is allocated, reserved, parked or cached.
+ * Context: takes every pool lock (in index order, then the large pool's);
+ * never allocates.
  */
 TCE_API int tce_pool_reserve(struct tce_pool *p, uint64_t idx, uint64_t npages);
 
 /*
  * tce_pool_alloc() - allocate @req->npages consecutive entries that satisfy
- * every constraint of @req. Return: 0 with *@idx the first absolute entry
- * (and req->handle set to the end); -EINVAL for an impossible request (0
- * pages, more pages than the boundary or the window, a mask below the
- * window, a boundary that is not a power of two or smaller than a page, an
- * alignment order above 63); -ENOSPC if no space is left after every pool
- * was searched and every cache drained.
- * Context: takes pool locks one at a time; may call the lazy flush.
+ * every constraint of @req. With caches the request is rounded up to a
+ * power of two (up to 32 pages); free the same count that was asked for.
+ * Return: 0 with *@idx the first absolute entry (and req->handle set to the
+ * end); -EINVAL for an impossible request (0 pages, more pages than the
+ * boundary or the window, a mask below the window, a boundary that is not a
+ * power of two or smaller than a page, an alignment order above 63); -ENOSPC
+ * if no space is left after every pool was searched and every cache
+ * drained.
+ * Context: takes pool locks one at a time (with caches: the thread's cache
+ * slot lock first, and on -ENOSPC every cache lock in turn); never
+ * allocates; may call the lazy flush, with a pool's or a cache slot's lock
+ * held.
  */
 TCE_API int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx);
 
 /*
- * tce_pool_free() - free a range returned by tce_pool_alloc().
+ * tce_pool_free() - free a range returned by tce_pool_alloc(). With a lazy
+ * flush the range is parked until the next flush; with caches a small range
+ * may go to the thread's cache.
  * Return: 0; -EINVAL if the range leaves the window, spans two pools,
- * touches a reserved range or holds entries that are not allocated; the
- * error is logged and nothing is changed.
- * Context: takes one pool lock (or a cache slot's lock).
+ * touches a reserved range or holds entries that are not allocated (or are
+ * already parked or cached: a double free); the error is logged and nothing
+ * is changed.
+ * Context: takes one pool lock, or a cache slot's lock (and, when its
+ * magazine is full, the cache depot's lock or the pool locks of the ranges
+ * it returns); never allocates, never calls the lazy flush.
  */
 TCE_API int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages);
 
@@ -480,7 +540,11 @@ struct tce_pool_stats {
 	uint64_t drains;     /* times the caches were drained to satisfy a request */
 };
 
-/* tce_pool_stats() - counters; takes every lock in turn. */
+/*
+ * tce_pool_stats() - the allocator's counters, written to @out.
+ * Context: takes every pool lock (and cache lock) in turn, one at a time:
+ * the counters are not one snapshot while others allocate; never allocates.
+ */
 TCE_API void tce_pool_stats(struct tce_pool *p, struct tce_pool_stats *out);
 
 /*
@@ -568,16 +632,36 @@ struct tce_sg {
  */
 
 /*
- * tce_dma_create() - DMA API over @cfg->table.
- * Return: 0; -EINVAL for a bad configuration (including a host page shift
- * other than 0, 12 or 16); -ENOMEM.
- * Context: may block. Destroy with tce_dma_destroy() once nothing is mapped;
- * mappings still live then are forgotten (logged), not unmapped.
+ * tce_dma_create() - DMA API over @cfg->table (or a backend-owned window).
+ * @cfg: the request; defaults are applied and the granted values written
+ * back on success. @cfg->ops and @cfg->ops_arg must stay valid until the
+ * DMA object is destroyed. Unless @cfg->strict, the backend's flush becomes
+ * the allocator's lazy flush.
+ * Return: 0; -EINVAL for a bad configuration (ops without set or clear,
+ * neither a table nor ops with a valid pool window, a segment boundary that
+ * is not a power of two or smaller than a page, a host page shift other
+ * than 0, 12 or 16, or the allocator's own refusals); -ENOMEM.
+ * Context: any thread; allocates. Takes a reference on @cfg->table, held
+ * until destroy. Destroy with tce_dma_destroy().
  */
 TCE_API int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, struct tce_dma **out);
+
+/*
+ * tce_dma_destroy() - release the DMA object, its allocator and its record,
+ * and drop its table reference. NULL is accepted. Destroy it once nothing is
+ * mapped: mappings still live are forgotten (logged), not unmapped (their
+ * TCEs stay), and the memory of coherent buffers still live is not freed.
+ * Context: no other thread may use @d; calls no backend op.
+ */
 TCE_API void tce_dma_destroy(struct tce_dma *d);
 
-/* The allocator behind @d, for statistics and checks. */
+/*
+ * tce_dma_pool() - the allocator behind @d, for statistics and checks
+ * (tce_pool_stats(), tce_pool_check()). Allocating from it or freeing into
+ * it bypasses the DMA API's record.
+ * Return: the pool; it belongs to @d and lives until tce_dma_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API struct tce_pool *tce_dma_pool(struct tce_dma *d);
 
 /*
@@ -587,8 +671,10 @@ TCE_API struct tce_pool *tce_dma_pool(struct tce_dma *d);
  * least one host page is mapped, the TCEs form an aligned group of a host
  * page. Return: 0 and *@bus; -EINVAL (size 0, TCE_DIR_NONE or an invalid
  * direction, a wrapping range); -ENOSPC; -ENOMEM (the mapping could not be
- * recorded); the backend's error.
- * Context: takes pool locks and one record shard lock; calls the backend.
+ * recorded); the backend's error (-EIO from a fault point).
+ * Context: takes pool locks, then one record shard lock; may allocate (the
+ * record grows); calls the backend's set (and its clear on failure), and
+ * may call its flush as the lazy flush.
  */
 TCE_API int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, enum tce_dir dir,
 			     uint64_t *bus);
@@ -598,8 +684,9 @@ TCE_API int tce_dma_map_page(struct tce_dma *d, uint64_t real, uint64_t size, en
  * with the @bus it returned and the @size it was given.
  * Return: 0; -EINVAL if no live mapping of that kind has exactly this bus
  * address and size (a part of one, a neighbour's, one already unmapped):
- * nothing is cleared.
- * Context: one record shard lock, then pool locks; calls the backend.
+ * nothing is cleared, and the error is logged.
+ * Context: one record shard lock, then pool locks; never allocates; calls
+ * the backend's clear (and, with @strict, its flush).
  */
 TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
 
@@ -610,10 +697,13 @@ TCE_API int tce_dma_unmap_page(struct tce_dma *d, uint64_t bus, uint64_t size);
  * size and does not span the segment boundary (nor two pools). Output
  * segment i is written to sg[i].dma_*; if fewer than @nents come out, the
  * next has dma_length 0.
- * Return: 0 and *@mapped output segments; -EINVAL (no non-empty element,
- * bad direction); -ENOSPC, -ENOMEM (including a list that could not be
- * recorded) or the backend's error, in which case everything this call
- * mapped is unmapped again.
+ * Return: 0 and *@mapped output segments; -EINVAL (@nents 0, no non-empty
+ * element, an element whose range wraps, bad direction); -ENOSPC, -ENOMEM
+ * (including a list that could not be recorded) or the backend's error, in
+ * which case everything this call mapped is unmapped again.
+ * Context: as tce_dma_map_page(), once per element; allocates the list's
+ * record (and, above 64 elements, a temporary array). Unmap the list with
+ * tce_dma_unmap_sg().
  */
 TCE_API int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents,
 			   enum tce_dir dir, unsigned *mapped);
@@ -621,8 +711,10 @@ TCE_API int tce_dma_map_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents,
 /*
  * tce_dma_unmap_sg() - unmap the output of tce_dma_map_sg(): the output
  * segments in @sg up to @nents or the first with dma_length 0 must be
- * exactly those one call produced, all of them. Return: 0; -EINVAL
- * otherwise (nothing is cleared).
+ * exactly those one call produced, all of them.
+ * Return: 0; -EINVAL otherwise (nothing is cleared; the error is logged).
+ * Context: one record shard lock, then pool locks; never allocates; calls
+ * the backend's clear per range (and, with @strict, its flush once).
  */
 TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nents);
 
@@ -631,7 +723,11 @@ TCE_API int tce_dma_unmap_sg(struct tce_dma *d, struct tce_sg *sg, unsigned nent
  * address naturally aligned to its size rounded to a power of two. The real
  * address of the buffer is its host address (the identity memory model).
  * Return: 0, *@cpu and *@bus; -EINVAL for size 0 or above the kernel's limit
- * (an allocation order of 13 host pages or more); -ENOMEM; -ENOSPC.
+ * (an allocation order of 13 host pages or more); -ENOMEM (the buffer or its
+ * record); -ENOSPC; the backend's error. On error nothing stays allocated.
+ * Context: as tce_dma_map_page(); allocates the buffer from the context.
+ * The buffer belongs to the DMA object; free it only with
+ * tce_dma_free_coherent().
  */
 TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus);
 
@@ -640,6 +736,7 @@ TCE_API int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu,
  * tce_dma_alloc_coherent(), given the same @size, @cpu and @bus.
  * Return: 0; -EINVAL if they do not name one live coherent buffer exactly
  * (nothing is unmapped or freed, so the TCEs never outlive the memory).
+ * Context: as tce_dma_unmap_page(). *@cpu is invalid once this returns 0.
  */
 TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t bus);
 
@@ -647,9 +744,12 @@ TCE_API int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, u
  * tce_dma_map_coherent() - map an existing buffer at real address @real
  * (aligned to the IOMMU page) the way tce_dma_alloc_coherent() maps its
  * own: BIDIRECTIONAL, the bus address naturally aligned to @size rounded to
- * a power of two. Undo with tce_dma_unmap_page(). Return: 0 and *@bus;
- * -EINVAL (size 0 or above the coherent limit, a misaligned @real); -ENOSPC;
+ * a power of two. Undo with tce_dma_unmap_page().
+ * Return: 0 and *@bus; -EINVAL (size 0 or above the coherent limit, a
+ * misaligned @real); -ENOSPC; -ENOMEM (the mapping could not be recorded);
  * the backend's error.
+ * Context: as tce_dma_map_page(). The caller keeps owning the buffer and
+ * must keep it until it is unmapped.
  */
 TCE_API int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64_t *bus);
 
@@ -713,16 +813,32 @@ struct tce_machine_config {
 
 /*
  * tce_machine_create() - a machine from a device tree blob (copied).
- * Return: 0; -EINVAL for a malformed or hostile tree (logged with the node
- * and property); -ENOMEM.
- * Context: may block; reserves (does not touch) the RAM the tree describes.
+ * @cfg: the tree, the memory model and the context; @cfg->mem and its
+ * argument must stay valid until the machine is destroyed.
+ * Return: 0; -EINVAL for no blob, an empty one or one above 1 MiB, and for a
+ * malformed or hostile tree (logged with the node and property); -ENOMEM
+ * (including the context it could not create).
+ * Context: any thread; allocates; reserves (does not touch) the RAM the tree
+ * describes; starts no thread. The caller owns the machine and destroys it
+ * with tce_machine_destroy(); a context given in @cfg must outlive it.
  */
 TCE_API int tce_machine_create(const struct tce_machine_config *cfg, struct tce_machine **out);
 
-/* The built-in machine of a platform, with its own context. */
+/*
+ * tce_machine_create_default() - the built-in machine of @platform, with a
+ * context of its own (tce_machine_ctx()) that it destroys with it.
+ * Return: 0; -EINVAL for a platform other than TCE_PLATFORM_PSERIES or
+ * TCE_PLATFORM_POWERNV; -ENOMEM.
+ * Context: as tce_machine_create(). Destroy with tce_machine_destroy().
+ */
 TCE_API int tce_machine_create_default(enum tce_platform platform, struct tce_machine **out);
 
-/* A machine from a DTB blob, with its own context. */
+/*
+ * tce_machine_create_dtb() - a machine from the DTB blob @dtb of @size
+ * bytes (copied), with a context of its own and the machine's own RAM.
+ * Return: as tce_machine_create().
+ * Context: as tce_machine_create(). Destroy with tce_machine_destroy().
+ */
 TCE_API int tce_machine_create_dtb(const void *dtb, size_t size, struct tce_machine **out);
 
 /*
@@ -731,27 +847,66 @@ TCE_API int tce_machine_create_dtb(const void *dtb, size_t size, struct tce_mach
  * the file is read into memory allocated through it. A .dts source must be
  * compiled first (tcectl runs dtc).
  * Return: 0; the errno of a file that cannot be opened or read (-ENOENT,
- * -EACCES, ...); -EISDIR for a directory; -EINVAL for an empty, oversized or
- * not regular file and for a refused tree; -ENOMEM.
- * Context: may block (file I/O).
+ * -EACCES, ...; -EIO if it ends early); -EISDIR for a directory; -EINVAL for
+ * a NULL @path, an empty, oversized or not regular file and for a refused
+ * tree; -ENOMEM.
+ * Context: may block (file I/O); allocates. Destroy with
+ * tce_machine_destroy().
  */
 TCE_API int tce_machine_create_dtb_file(const char *path, struct tce_ctx *ctx,
 					struct tce_machine **out);
 
-/* tce_machine_destroy() - release the machine (and its context if it owns it). NULL is accepted. */
+/*
+ * tce_machine_destroy() - release the machine (and its context if it owns
+ * it). NULL is accepted. Device threads are stopped and joined first; the
+ * machine's references on the tables programmed into its window slots are
+ * dropped (a caller's table lives on until its own put). Every PCI function
+ * pointer, mapped BAR and pointer into its RAM becomes invalid.
+ * Context: may block (joins device threads); no other thread may use the
+ * machine, and it must not be called from an MSI handler. Destroy every host
+ * on the machine first and put every IOMMU table a host handed out.
+ */
 TCE_API void tce_machine_destroy(struct tce_machine *m);
 
-/* The tree a guest would read, and its size. */
+/*
+ * tce_machine_fdt() - the tree a guest would read: the machine's copy of
+ * its blob.
+ * Return: the blob; it belongs to the machine, must not be written, and
+ * lives until tce_machine_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API const void *tce_machine_fdt(const struct tce_machine *m);
+
+/*
+ * tce_machine_fdt_size() - the size of tce_machine_fdt()'s blob.
+ * Return: its size in bytes.
+ * Context: any thread; no lock.
+ */
 TCE_API size_t tce_machine_fdt_size(const struct tce_machine *m);
 
-/* The machine's context (logging, fault injection) and platform. */
+/*
+ * tce_machine_ctx() - the machine's context (logging, fault injection):
+ * the one given at creation, or the machine's own.
+ * Return: the context; a context the machine owns lives until
+ * tce_machine_destroy(), which destroys it.
+ * Context: any thread; no lock.
+ */
 TCE_API struct tce_ctx *tce_machine_ctx(struct tce_machine *m);
+
+/*
+ * tce_machine_platform() - the platform the tree describes.
+ * Return: TCE_PLATFORM_PSERIES or TCE_PLATFORM_POWERNV.
+ * Context: any thread; no lock.
+ */
 TCE_API enum tce_platform tce_machine_platform(const struct tce_machine *m);
 
 /*
  * tce_machine_find_device() - the PCI function at "DDDD:BB:DD.F" (the domain
- * is the PHB index). Return: 0; -EINVAL for a malformed address; -ENODEV.
+ * is the PHB index; exactly 4, 2, 2 and 1 hex digits).
+ * Return: 0 with *@out; -EINVAL for a NULL or malformed address; -ENODEV
+ * when the tree has no such function.
+ * Context: any thread; no lock. The function lives until
+ * tce_machine_destroy().
  */
 TCE_API int tce_machine_find_device(struct tce_machine *m, const char *pci_addr,
 				    struct tce_pci_dev **out);
@@ -788,18 +943,44 @@ struct tce_pe_info {
 	struct tce_window_info slot[TCE_MAX_WINDOWS];
 };
 
+/*
+ * tce_machine_info() - what @m holds, written to @out.
+ * Context: takes the region set's read lock (to count caller regions).
+ */
 TCE_API void tce_machine_info(const struct tce_machine *m, struct tce_machine_info *out);
-/* PHB @i, PE @j of PHB @i, device @i: 0, or -EINVAL past the end. */
+
+/*
+ * tce_machine_phb() - PHB @i (0 .. nphbs - 1), written to @out.
+ * Return: 0; -EINVAL past the end.
+ * Context: any thread; no lock (a PHB's description never changes).
+ */
 TCE_API int tce_machine_phb(struct tce_machine *m, uint32_t i, struct tce_phb_info *out);
+
+/*
+ * tce_machine_pe() - the @j-th PE of PHB @phb (an index, not the PE number),
+ * with its window slots as programmed now, written to @out.
+ * Return: 0; -EINVAL for a PHB or PE index past the end.
+ * Context: takes the PE's lock; the slots may change once it is dropped.
+ */
 TCE_API int tce_machine_pe(struct tce_machine *m, uint32_t phb, uint32_t j, struct tce_pe_info *out);
+
+/*
+ * tce_machine_device() - PCI function @i (0 .. ndevs - 1) in *@out.
+ * Return: 0; -EINVAL past the end.
+ * Context: any thread; no lock. The function lives until
+ * tce_machine_destroy().
+ */
 TCE_API int tce_machine_device(struct tce_machine *m, uint32_t i, struct tce_pci_dev **out);
 
 /*
  * tce_machine_ram_ptr() - the host memory behind [real, real + len) when the
  * range lies inside ONE region (RAM or a caller region) and its memory model
- * accepts it; NULL otherwise (len 0, a range in no region or spanning two).
- * The pointer stays valid while the region does.
- * Context: takes the region set's read lock.
+ * accepts it.
+ * Return: the pointer; NULL otherwise (len 0, a range in no region or
+ * spanning two, a callback that refuses). It stays valid while the region
+ * does (RAM: until tce_machine_destroy()).
+ * Context: a range in RAM takes no lock; above RAM it takes the region set's
+ * read lock for the lookup. Calls the region's memory model callback.
  */
 TCE_API void *tce_machine_ram_ptr(struct tce_machine *m, uint64_t real_addr, size_t len);
 
@@ -823,15 +1004,17 @@ struct tce_mem_region {
 
 /*
  * tce_machine_add_region() - add a caller region (copied) to @m's real
- * address space, above its RAM. From now on TCEs may point into it and device DMA through
- * them reaches its memory (for an identity region: the caller's own buffers,
- * which must stay mapped until the region is removed).
- * Return: 0; -EINVAL for bad fields (page_shift out of 12..34, misaligned
- * start, size 0 or not a multiple of the page size, a range reaching 2^64,
- * an identity range beyond this process's address space); -EBUSY when it overlaps RAM or
- * another region; -ENOSPC with TCE_MAX_MEM_REGIONS regions already; -ENOMEM.
+ * address space, above its RAM. From now on TCEs may point into it and
+ * device DMA through them reaches its memory (for an identity region: the
+ * caller's own buffers, which must stay mapped until the region is
+ * removed). A callback region's @mem and @mem_arg must stay valid as long.
+ * Return: 0; -EINVAL for bad fields (@r NULL, page_shift out of 12..34,
+ * misaligned start, size 0 or not a multiple of the page size, a range
+ * reaching 2^64, an identity range beyond this process's address space);
+ * -EBUSY when it overlaps RAM or another region; -ENOSPC with
+ * TCE_MAX_MEM_REGIONS regions already; -ENOMEM.
  * Context: takes the region set's write lock (waits for DMA in flight);
- * must not be called from a memory model callback.
+ * may allocate; must not be called from a memory model callback.
  */
 TCE_API int tce_machine_add_region(struct tce_machine *m, const struct tce_mem_region *r);
 
@@ -853,7 +1036,8 @@ TCE_API int tce_machine_remove_region(struct tce_machine *m, uint64_t real_start
  * is reported as real_start 0, size ram_size, page_shift 12 and the callback
  * that gives its memory (the machine's own, or tce_machine_config.mem).
  * Return: 0; -ENOENT when @real is in no region.
- * Context: takes the region set's read lock.
+ * Context: an address in RAM takes no lock; above RAM it takes the region
+ * set's read lock. The copy may be stale once a region is removed.
  */
 TCE_API int tce_machine_find_region(struct tce_machine *m, uint64_t real,
 				    struct tce_mem_region *out);
@@ -888,23 +1072,46 @@ struct tce_fault {
 };
 
 /*
- * tce_dev_dma_read() / tce_dev_dma_write() - a device's DMA of @len bytes at
- * @bus_addr, through translation, split at IOMMU page boundaries, all or
- * nothing. A device read needs READ in every TCE, a write needs WRITE.
- * A byte whose real address is in no region faults the whole access with
- * TCE_FAULT_BAD_REAL before anything is copied.
- * Return: 0; -EINVAL for len 0 or a wrapping range; -EFAULT when the access
- * faults (the fault is recorded and the device's PE frozen); -EIO when the
- * PE is frozen; -ENOMEM.
- * Context: takes the PHB's TCE cache lock and the PE's lock, and the region
- * set's read lock from the lookup of a caller region until the copy is done.
+ * tce_dev_dma_read() - device @d reads @len bytes of memory at bus address
+ * @bus_addr into @buf, through translation, split at IOMMU page boundaries,
+ * all or nothing: every page is translated (each needing READ in its TCE)
+ * before a byte is copied. A byte whose real address is in no region faults
+ * the whole access with TCE_FAULT_BAD_REAL; an armed injection of a DMA
+ * read function (tce_fw_eeh_inject()) that matches one of its pages faults
+ * it with TCE_FAULT_INJECTED.
+ * Return: 0; -EINVAL for len 0, above 1 GiB or a wrapping range; -EFAULT
+ * when the access faults (the fault is recorded and the device's PE frozen,
+ * @buf untouched); -EIO when the PE is already DMA-frozen; -ENOMEM (a plan
+ * of more than 16 pages is allocated).
+ * Context: takes the PE's lock and, under it, the PHB's TCE cache lock; the
+ * region set's read lock from the lookup of a caller region until the copy
+ * is done. Calls the memory model callback; never blocks otherwise.
  */
 TCE_API int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t len);
+
+/*
+ * tce_dev_dma_write() - device @d writes @len bytes from @buf to memory at
+ * bus address @bus_addr: as tce_dev_dma_read(), with WRITE needed in every
+ * TCE and nothing written unless every page translates.
+ * Return: as tce_dev_dma_read() (on -EFAULT no byte of memory changed).
+ * Context: as tce_dev_dma_read().
+ */
 TCE_API int tce_dev_dma_write(struct tce_pci_dev *d, uint64_t bus_addr, const void *buf,
 			      size_t len);
 
-/* The device's "DDDD:BB:DD.F", its PE number and the number of window slots of that PE. */
+/*
+ * tce_dev_name() - the function's PCI address, "DDDD:BB:DD.F".
+ * Return: the name; it belongs to the machine and lives until
+ * tce_machine_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API const char *tce_dev_name(const struct tce_pci_dev *d);
+
+/*
+ * tce_dev_pe() - the number of the PE the function belongs to.
+ * Return: the PE number (as the tree gives it, not an index).
+ * Context: any thread; no lock.
+ */
 TCE_API uint32_t tce_dev_pe(const struct tce_pci_dev *d);
 
 /*
@@ -913,13 +1120,22 @@ TCE_API uint32_t tce_dev_pe(const struct tce_pci_dev *d);
  * (device DMA fails with -EIO) and in reset. A DMA fault, a master abort or
  * a matching injected error freezes both. The firmware calls below and the
  * RTAS EEH calls read and change that state.
- *
- * tce_dev_eeh_frozen() - whether @d's PE is frozen (MMIO or DMA) and, if
- * @fault is not NULL, the fault that froze it first.
- * tce_dev_eeh_thaw() - clear both freezes (not a reset in progress).
- * Context: take the PE's lock; never block.
+ */
+
+/*
+ * tce_dev_eeh_frozen() - whether @d's PE is frozen (MMIO or DMA; a PE in
+ * reset is frozen too) and, if @fault is not NULL, the fault that froze it
+ * first (all zero when there is none).
+ * Return: true while either freeze is set.
+ * Context: takes the PE's lock; never blocks.
  */
 TCE_API bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault);
+
+/*
+ * tce_dev_eeh_thaw() - clear both freezes of @d's PE and forget its fault.
+ * It neither ends a reset in progress nor resets any function.
+ * Context: takes the PE's lock; never blocks.
+ */
 TCE_API void tce_dev_eeh_thaw(struct tce_pci_dev *d);
 
 /* A PHB's TCE cache counters. */
@@ -927,39 +1143,70 @@ struct tce_cache_stats {
 	uint64_t hits, misses, kills;
 };
 
-/* tce_dev_cache_stats() - the counters of the cache of @d's PHB. */
+/*
+ * tce_dev_cache_stats() - the counters of the TCE cache of @d's PHB (shared
+ * by every function of the PHB), written to @out.
+ * Context: takes the PHB's TCE cache lock; never blocks.
+ */
 TCE_API void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out);
 
 /*
- * tce_dev_config_read() / tce_dev_config_write() - the function's 4 KiB
- * config space; @size 1, 2 or 4, aligned to itself. A function without an
- * emulated device reads all ones. While the PE is MMIO-frozen or in reset,
- * reads give all ones and writes are dropped. Writing
- * TCE_PCI_EXP_DEVCTL_BCR_FLR to the PCI Express device control register
- * resets the function as tce_dev_reset() does. Config accesses are what an
- * armed injection's CFG functions match (tce_fw_eeh_inject()).
+ * tce_dev_config_read() - read @size bytes (1, 2 or 4, aligned to itself) at
+ * @off in the function's 4 KiB config space into *@val (little-endian, as
+ * PCI). A function without an emulated device has an empty config space
+ * whose first dword (vendor and device ID) reads all ones. While the PE is
+ * MMIO-frozen or in reset, reads give all ones. Config reads are what an
+ * armed injection's CFG load functions match (tce_fw_eeh_inject()); a match
+ * freezes the PE and the read gives all ones.
  * Return: 0; -EINVAL for a bad offset or size.
- * Context: take the device's and the PE's locks; a reset may block.
+ * Context: takes the device's lock, then the PE's; never blocks.
  */
 TCE_API int tce_dev_config_read(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t *val);
+
+/*
+ * tce_dev_config_write() - write @size bytes of @val at @off, as
+ * tce_dev_config_read() reads them; only the bits the function implements
+ * as writable change. While the PE is MMIO-frozen or in reset, or when an
+ * armed CFG store injection matches, the write is dropped. Writing
+ * TCE_PCI_EXP_DEVCTL_BCR_FLR to the PCI Express device control register
+ * resets the function as tce_dev_reset() does. Writes to a function
+ * without an emulated device are ignored.
+ * Return: 0; -EINVAL for a bad offset or size.
+ * Context: takes the device's lock, then the PE's; an FLR then waits for a
+ * copy in flight (may block).
+ */
 TCE_API int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned size, uint32_t val);
 
 /*
- * tce_dev_bar_read() / tce_dev_bar_write() - an MMIO access of @size 1, 2, 4
- * or 8 bytes, aligned to itself, at @off in BAR @bar (the DMA-test device
- * has BAR0 only; its registers are in <tce/abi.h>). With the command
- * register's memory decode off the access is a master abort: the PE freezes
- * and a read gives all ones. While the PE is MMIO-frozen or in reset, reads
- * give all ones and writes are dropped. Writing CMD copies at once in the
- * caller's thread; writing DOORBELL hands the copy to the device thread
- * (started on first use).
- * Return: 0; -EINVAL for a function without that BAR, a bad offset or size;
- * -ENOMEM or -EAGAIN when a doorbell write cannot start the device thread
- * (nothing changed).
- * Context: take the device's and the PE's locks; CMD blocks for the copy.
+ * tce_dev_bar_read() - an MMIO load of @size 1, 2, 4 or 8 bytes, aligned to
+ * itself, at @off in BAR @bar into *@val (the DMA-test device has BAR0 only;
+ * its registers are in <tce/abi.h>; offsets that hold no register read 0).
+ * With the command register's memory decode off the access is a master
+ * abort: the PE freezes and the read gives all ones. While the PE is
+ * MMIO-frozen or in reset, or when an armed MEM load injection matches,
+ * the read gives all ones.
+ * Return: 0; -EINVAL for a function without that BAR, a bad offset or size.
+ * Context: takes the device's lock, then the PE's; never blocks.
  */
 TCE_API int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
 			     uint64_t *val);
+
+/*
+ * tce_dev_bar_write() - an MMIO store of @val, as tce_dev_bar_read() loads:
+ * a master abort with memory decode off, dropped while the PE is MMIO-frozen
+ * or in reset or when an armed MEM store injection matches. Writing CMD
+ * copies at once in the caller's thread (ignored while a doorbell copy is
+ * in flight); writing DOORBELL hands the copy to the device thread
+ * (started on first use). A copy's result is in STATUS and FAULT, not in
+ * the return value.
+ * Return: 0; -EINVAL for a function without that BAR, a bad offset or size;
+ * -ENOMEM or -EAGAIN when a doorbell write cannot start the device thread
+ * (nothing changed).
+ * Context: takes the device's lock, then the PE's; a CMD copy runs under
+ * the device's lock as device DMA (tce_dev_dma_read() then
+ * tce_dev_dma_write(), with a bounce buffer allocated) and blocks for it.
+ * May start the device thread; never calls the MSI handler itself.
+ */
 TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
 			      uint64_t val);
 
@@ -978,7 +1225,7 @@ TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off,
  * (the PE freezes) while memory decode is off.
  * Return: 0; -EINVAL for a function without that BAR; -ENOMEM or -EAGAIN
  * when the device thread cannot be started.
- * Context: may start the device thread.
+ * Context: takes the device thread's mutex; may start the device thread.
  */
 TCE_API int tce_dev_bar_map(struct tce_pci_dev *d, unsigned bar, void **ptr, size_t *size);
 
@@ -993,9 +1240,11 @@ typedef void (*tce_msi_fn)(void *arg, unsigned vector);
  * once it is unmasked. @fn runs in the device thread; it may access and
  * reset the device and set the handler, but must not destroy the machine.
  * When this returns (called from elsewhere), the previous handler is no
- * longer running.
+ * longer running. @arg is passed to @fn and must stay valid until the
+ * handler is replaced or the machine destroyed.
  * Return: 0; -EINVAL for a function without MSI-X.
- * Context: may block while the previous handler runs.
+ * Context: takes the device thread's mutex; may block while the previous
+ * handler runs (not when called from that handler).
  */
 TCE_API int tce_dev_set_msi_handler(struct tce_pci_dev *d, tce_msi_fn fn, void *arg);
 
@@ -1006,7 +1255,9 @@ TCE_API int tce_dev_set_msi_handler(struct tce_pci_dev *d, tce_msi_fn fn, void *
  * their power-on state. A pending doorbell is dropped; the device thread
  * stays, idle (a mapping stays valid). The PE's EEH state is not changed.
  * Return: 0; -EINVAL for a function without an emulated device.
- * Context: may block until the copy in flight completes.
+ * Context: may block until the copy in flight completes (not when called
+ * from the MSI handler, on the device thread); then takes the device's
+ * lock.
  */
 TCE_API int tce_dev_reset(struct tce_pci_dev *d);
 
@@ -1015,10 +1266,18 @@ TCE_API int tce_dev_reset(struct tce_pci_dev *d);
 /* ------------------------------------------------------------------------ */
 
 /*
- * tce_hv_hcall() - one TCE hcall. @args holds r4..r12 (at least 9 values),
- * in and out. Returns the H_* status (<tce/abi.h>): H_FUNCTION for an opcode
- * that is not a TCE hcall or on a powernv machine.
- * Context: takes the table's lock; may touch the memory model.
+ * tce_hv_hcall() - one TCE hcall (H_GET_TCE, H_PUT_TCE, H_STUFF_TCE,
+ * H_PUT_TCE_INDIRECT). @args holds r4..r12 (at least 9 values), in and
+ * out: H_GET_TCE writes the TCE to @args[0].
+ * Return: the H_* status (<tce/abi.h>), never an errno: H_SUCCESS;
+ * H_PARAMETER for a call the validation refuses (nothing changed);
+ * H_NOT_ENOUGH_RESOURCES when a level of the hypervisor's table cannot be
+ * allocated (nothing stored); H_HARDWARE from a fault point; H_FUNCTION for
+ * an opcode that is not a TCE hcall, a NULL @args or a powernv machine.
+ * Context: takes the window's PE lock briefly, then writes the table
+ * lock-free and takes the PHB's TCE cache lock to kill what changed; the
+ * region set's read lock while an INDIRECT list or a TCE's page above RAM
+ * is checked or read (calling memory model callbacks); may allocate.
  */
 TCE_API long tce_hv_hcall(struct tce_machine *m, uint64_t opcode, uint64_t *args);
 
@@ -1026,12 +1285,15 @@ TCE_API long tce_hv_hcall(struct tce_machine *m, uint64_t opcode, uint64_t *args
  * tce_hv_rtas() - one RTAS call: the DDW calls and the EEH calls whose
  * tokens the machine's tree names (<tce/abi.h> tables; docs/machine.md).
  * Writes the RTAS status to @rets[0] (-3, a parameter error, for an unknown
- * token or wrong argument or result counts, as QEMU) and never writes past
- * @rets[@nret - 1]; returns 0. Returns -EINVAL when it cannot write a
- * status (@rets NULL or @nret 0, or @args NULL with @nargs > 0) and
- * -EOPNOTSUPP on a powernv machine.
- * Context: takes PE and device locks; ibm,set-slot-reset may block for
- * in-flight copies.
+ * token or wrong argument or result counts, as QEMU; -1, a hardware error,
+ * from a fault point) and never writes past @rets[@nret - 1].
+ * Return: 0 once a status is written; -EINVAL when it cannot write one
+ * (@rets NULL or @nret 0, or @args NULL with @nargs > 0); -EOPNOTSUPP on a
+ * powernv machine.
+ * Context: takes PE locks (and the PHB's TCE cache lock); creating or
+ * resetting windows allocates tables; ibm,set-slot-reset deactivation
+ * resets the PE's functions, taking their locks and waiting for in-flight
+ * copies (may block).
  */
 TCE_API int tce_hv_rtas(struct tce_machine *m, uint32_t token, uint32_t nargs,
 			const uint32_t *args, uint32_t nret, uint32_t *rets);
@@ -1044,9 +1306,15 @@ TCE_API int tce_hv_rtas(struct tce_machine *m, uint32_t token, uint32_t nargs,
  * tce_fw_map_window() - program window slot @slot of PE @pe of PHB @phb with
  * the OS-owned table @t (slot 0 decodes bus addresses from the table's bus
  * offset, slot 1 from 2^59); @t == NULL disables the slot. The slot holds a
- * reference on the table. The whole PE's TCE cache entries are killed.
- * Return: 0; -EINVAL (bad PHB, PE or slot, a table whose levels, page size
- * or bus placement the PHB does not support); -EOPNOTSUPP on pseries.
+ * reference on the table until it is reprogrammed or the machine destroyed;
+ * the slot's previous table loses that reference. The whole PE's TCE cache
+ * entries are killed.
+ * Return: 0; -EINVAL (bad PHB, PE number or slot, a table whose levels, page
+ * size or bus placement the PHB does not support); -EOPNOTSUPP on pseries;
+ * -EIO from a fault point (nothing changed).
+ * Context: takes the PE's lock, then the PHB's TCE cache lock; never
+ * allocates or blocks (dropping the last reference of the old table frees
+ * it).
  */
 TCE_API int tce_fw_map_window(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t slot,
 			      struct tce_table *t);
@@ -1055,9 +1323,12 @@ TCE_API int tce_fw_map_window(struct tce_machine *m, uint32_t phb, uint32_t pe, 
  * tce_fw_map_window_real() - program slot @slot of PE @pe in real mode (the
  * powernv bypass window): bus addresses [@bus_start, @bus_start + @size)
  * reach real addresses from 0, read and write, with no table. @size 0
- * disables the slot. Return: 0; -EINVAL (bad ids or slot, a range that is
- * not a power of two or leaves the slot's half of the bus); -EOPNOTSUPP on
- * pseries.
+ * disables the slot. The slot's previous table loses its reference.
+ * Return: 0; -EINVAL (bad ids or slot, a size that is not a power of two, a
+ * range that leaves the slot's half of the bus); -EOPNOTSUPP on pseries;
+ * -EIO from a fault point (nothing changed).
+ * Context: takes the PE's lock, then the PHB's TCE cache lock; never
+ * allocates or blocks.
  */
 TCE_API int tce_fw_map_window_real(struct tce_machine *m, uint32_t phb, uint32_t pe,
 				   uint32_t slot, uint64_t bus_start, uint64_t size);
@@ -1065,28 +1336,40 @@ TCE_API int tce_fw_map_window_real(struct tce_machine *m, uint32_t phb, uint32_t
 /*
  * PE-level EEH, OPAL-style (powernv; -EOPNOTSUPP on pseries). Every call
  * returns -EINVAL for an unknown PHB or PE and is a fault point (-EIO).
- *
+ */
+
+/*
  * tce_fw_eeh_freeze_status() - the PE's freeze bits (TCE_EEH_FROZEN_MMIO |
- * TCE_EEH_FROZEN_DMA) in *@freeze and whether a reset is asserted.
- * Context: takes the PE's lock.
+ * TCE_EEH_FROZEN_DMA) in *@freeze and whether a reset is asserted in
+ * *@reset_active; either pointer may be NULL.
+ * Return: 0; -EINVAL (unknown PHB or PE); -EOPNOTSUPP on pseries; -EIO.
+ * Context: takes the PE's lock; never blocks.
  */
 TCE_API int tce_fw_eeh_freeze_status(struct tce_machine *m, uint32_t phb, uint32_t pe,
 				     uint32_t *freeze, bool *reset_active);
 
 /*
  * tce_fw_eeh_freeze_clear() - clear freeze bits @what (a non-zero subset of
- * TCE_EEH_FROZEN_MMIO | TCE_EEH_FROZEN_DMA, else -EINVAL). Clearing MMIO of
- * a stopped PE leaves it STOPPED_DMA. Context: takes the PE's lock.
+ * TCE_EEH_FROZEN_MMIO | TCE_EEH_FROZEN_DMA). Clearing MMIO of a stopped PE
+ * leaves it STOPPED_DMA; clearing the last bit forgets the recorded fault.
+ * A reset in progress is not ended.
+ * Return: 0; -EINVAL (bad @what, unknown PHB or PE); -EOPNOTSUPP on
+ * pseries; -EIO.
+ * Context: takes the PE's lock; never blocks.
  */
 TCE_API int tce_fw_eeh_freeze_clear(struct tce_machine *m, uint32_t phb, uint32_t pe,
 				    uint32_t what);
 
 /*
  * tce_fw_eeh_reset() - assert (@assert_reset) a reset of @kind
- * (TCE_EEH_RESET_HOT or TCE_EEH_RESET_FUNDAMENTAL, else -EINVAL): the PE is
- * frozen and reads RESET; or deassert it (@kind ignored): the PE's functions
- * return to their power-on state (tce_dev_reset()) and the PE is thawed,
- * NORMAL. Context: may block for in-flight copies.
+ * (TCE_EEH_RESET_HOT or TCE_EEH_RESET_FUNDAMENTAL): the PE is frozen and
+ * reads RESET; or deassert it (@kind ignored): after an asserted reset the
+ * PE's functions return to their power-on state (tce_dev_reset()); in
+ * either case the PE is thawed, NORMAL.
+ * Return: 0; -EINVAL (another @kind when asserting, unknown PHB or PE);
+ * -EOPNOTSUPP on pseries; -EIO.
+ * Context: takes the PE's lock; deasserting takes each function's lock and
+ * may block for in-flight copies.
  */
 TCE_API int tce_fw_eeh_reset(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t kind,
 			     bool assert_reset);
@@ -1099,8 +1382,10 @@ TCE_API int tce_fw_eeh_reset(struct tce_machine *m, uint32_t phb, uint32_t pe, u
  * functions never match, the functions have no IO BARs) and whose address
  * satisfies (addr & @mask) == (@addr & @mask) freezes the PE, once. @type
  * (TCE_EEH_ERR_TYPE_32 or _64) is recorded, not matched. A new injection
- * replaces an armed one. Return: 0; -EINVAL for a type other than 0 or 1 or
- * a function above 19. Context: takes the PE's lock.
+ * replaces an armed one.
+ * Return: 0; -EINVAL for a type other than 0 or 1, a function above 19, an
+ * unknown PHB or PE; -EOPNOTSUPP on pseries; -EIO.
+ * Context: takes the PE's lock; never blocks.
  */
 TCE_API int tce_fw_eeh_inject(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t type,
 			      uint32_t func, uint64_t addr, uint64_t mask);
@@ -1108,7 +1393,10 @@ TCE_API int tce_fw_eeh_inject(struct tce_machine *m, uint32_t phb, uint32_t pe, 
 /*
  * tce_fw_tce_kill() - invalidate the PHB's cached translations of PE @pe
  * for @npages IOMMU pages of @page_shift from @bus_addr, or, with @npages 0,
- * every entry of the PE. Return 0 or -EINVAL.
+ * every entry of the PE.
+ * Return: 0; -EINVAL (unknown PHB or PE, or with @npages a page shift
+ * outside 12..34); -EOPNOTSUPP on pseries. It is not a fault point.
+ * Context: takes the PE's lock, then the PHB's TCE cache lock; never blocks.
  */
 TCE_API int tce_fw_tce_kill(struct tce_machine *m, uint32_t phb, uint32_t pe, uint32_t page_shift,
 			    uint64_t bus_addr, uint64_t npages);
@@ -1155,34 +1443,89 @@ struct tce_host_config {
  * (tce_machine_add_region) are reached only through an owner's windows.
  * @m must outlive the host.
  * Return: 0; -ENOMEM; -EOPNOTSUPP when the machine does not own its RAM
- * (a caller memory model); -EINVAL for a tree the OS cannot use; the
- * platform's error (-EIO: the hypervisor or firmware failed).
- * Context: may block; calls the hypervisor. Destroy with tce_host_destroy(),
- * which leaves the machine's windows as the machine booted them.
+ * (a caller memory model) or has too little of it; -EINVAL for a tree the
+ * OS cannot use (or a NULL argument); the platform's error (-EIO: the
+ * hypervisor or firmware failed).
+ * Context: may block; allocates; calls the hypervisor (RTAS, hcalls) or the
+ * firmware (window programming) and takes each new group's lock for
+ * writing. Destroy with tce_host_destroy(), which leaves the machine's
+ * windows as the machine booted them.
  */
 TCE_API int tce_host_create(struct tce_machine *m, struct tce_host **out);
 
 /*
  * tce_host_create_config() - tce_host_create() with a profile and host page
- * size. Return: 0; -EINVAL for a bad configuration; -EOPNOTSUPP (the legacy
- * profile on a powernv machine, a machine without its own RAM); -ENOMEM.
- * Context: may block. Destroy with tce_host_destroy().
+ * size.
+ * Return: 0; -EINVAL for a NULL argument or a bad configuration (an unknown
+ * profile, a page shift other than 0, 12 or 16) and as tce_host_create();
+ * -EOPNOTSUPP (the legacy profile on a powernv machine, a machine without
+ * its own RAM); -ENOMEM; the platform's error.
+ * Context: as tce_host_create(). Destroy with tce_host_destroy().
  */
 TCE_API int tce_host_create_config(struct tce_machine *m, const struct tce_host_config *cfg,
 				   struct tce_host **out);
+
+/*
+ * tce_host_destroy() - shut the OS down. NULL is accepted. Each group's
+ * kernel DMA objects go (live kernel mappings are forgotten, logged) and
+ * its windows are unset, an owner's included (their TCEs cleared, each old
+ * page handed to the table's release callback); pseries PEs get their
+ * default window back. Groups, devices and kernel memory allocations of
+ * the host become invalid. An owner's table references stay valid until
+ * put, but their windows are gone: put them before the machine is
+ * destroyed.
+ * Context: may block; takes each group's lock for writing; calls the
+ * hypervisor or firmware and release callbacks. No other thread may use
+ * the host, its groups or devices.
+ */
 TCE_API void tce_host_destroy(struct tce_host *h);
 
+/*
+ * tce_host_ngroups() - the number of IOMMU groups: one per PE of the tree.
+ * Return: the count; it never changes.
+ * Context: any thread; no lock.
+ */
 TCE_API uint32_t tce_host_ngroups(const struct tce_host *h);
+
+/*
+ * tce_host_group() - group @i (0 .. tce_host_ngroups() - 1).
+ * Return: the group, or NULL past the end. It belongs to the host and lives
+ * until tce_host_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API struct tce_group *tce_host_group(struct tce_host *h, uint32_t i);
+
+/*
+ * tce_host_find_device() - the host's device for the PCI function at
+ * "DDDD:BB:DD.F" (as tce_machine_find_device()).
+ * Return: 0 with *@out; -EINVAL for a NULL or malformed address; -ENODEV
+ * when there is no such function. The device lives until
+ * tce_host_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API int tce_host_find_device(struct tce_host *h, const char *pci_addr,
 				 struct tce_device **out);
 
 /*
- * Kernel memory for DMA buffers: @size bytes (rounded to 4 KiB pages) of
- * the machine's RAM. Return 0 with the real address and its host pointer;
- * -EINVAL for size 0; -ENOMEM when kernel memory is exhausted.
+ * tce_host_alloc() - kernel memory for DMA buffers: @size bytes (rounded up
+ * to 4 KiB pages, 4 KiB aligned) of the machine's RAM, not zeroed.
+ * @real: receives the real address (required).
+ * @ptr: receives its host pointer; may be NULL.
+ * Return: 0; -EINVAL for size 0 or a NULL @real; -ENOMEM when kernel memory
+ * is exhausted or the allocation cannot be recorded.
+ * Context: takes the kernel memory allocator's lock, then its record's
+ * lock; may allocate. The memory is the caller's until tce_host_free() with
+ * the same @real and @size, and at most until tce_host_destroy().
  */
 TCE_API int tce_host_alloc(struct tce_host *h, uint64_t size, uint64_t *real, void **ptr);
+
+/*
+ * tce_host_free() - give back one allocation of tce_host_alloc(), named by
+ * the @real address it returned and the @size it was given.
+ * Return: 0; -EINVAL if no live allocation has exactly this address and
+ * size (nothing is freed).
+ * Context: takes the record's lock, then the allocator's; never allocates.
+ */
 TCE_API int tce_host_free(struct tce_host *h, uint64_t real, uint64_t size);
 
 
@@ -1201,12 +1544,24 @@ struct tce_group_info {
 	bool dynamic_ops;
 };
 
+/*
+ * tce_group_info() - what @g offers, written to @out.
+ * Context: any thread; no lock (the information is fixed when the host
+ * boots).
+ */
 TCE_API void tce_group_info(const struct tce_group *g, struct tce_group_info *out);
 
+/* Table-group ops (spec kernel.md §6.2, §6.3, without §10.2's bugs). */
+
 /*
- * Table-group ops (spec kernel.md §6.2, §6.3, without §10.2's bugs).
- * tce_group_table_size(): the bytes create_table charges for a window of
- * these parameters (-EINVAL if it cannot create one).
+ * tce_group_table_size() - the bytes tce_group_create_table() charges for a
+ * window of these parameters, in *@bytes (pseries: the flat TCE array;
+ * powernv: spec kernel.md §3.4 with the mirror, on the host's pages).
+ * Return: 0; -EPERM (the legacy profile: no dynamic-window ops); -EINVAL if
+ * it cannot create such a window (a page size the group does not offer, a
+ * window that is not a power of two or smaller than a page, levels 0 or
+ * above max_levels, powernv: a geometry the 55-bit rule refuses).
+ * Context: any thread; takes no lock; pure.
  */
 TCE_API int tce_group_table_size(struct tce_group *g, uint32_t page_shift, uint64_t window_size,
 				 uint32_t levels, uint64_t *bytes);
@@ -1225,8 +1580,8 @@ struct tce_window_req {
  * userspace-address mirror. powernv: allocated, not yet programmed (slot 0
  * at the default window's start, slot 1 at 2^59). pseries: the window is
  * opened now (the default window again for a default request on slot 0,
- * else a DDW whose placement the hypervisor picks). The group keeps the
- * window; @out gets a reference. Accounting is refunded on every failure
+ * else a DDW whose placement the hypervisor picks) and the group keeps it;
+ * @out gets a reference. Accounting is refunded on every failure
  * and when the last reference is put.
  * Return: 0; -EINVAL (geometry, page size, levels; pseries: a window
  * larger than the hypervisor's largest block); -EPERM (not owned; the
@@ -1234,40 +1589,90 @@ struct tce_window_req {
  * slot is in use); -ENODEV (pseries: the hypervisor failed this PE's
  * dynamic window, now or earlier: the PE is not asked again, as the
  * kernel's failed-DDW list); -ENOMEM; -EIO (the hypervisor or firmware
- * failed); the accounting hook's error.
- * Context: takes the group's lock for writing; may call the hypervisor.
+ * failed); the accounting hook's error; -EINVAL also for a NULL @req or
+ * @out or a slot number the PE does not have.
+ * Context: takes the group's lock for writing; allocates; calls the
+ * accounting hook under it; pseries: calls the hypervisor (RTAS). *@out is
+ * the caller's reference, put with tce_iommu_table_put(); the group holds
+ * its own only while the window is set (pseries: from now; powernv: from
+ * tce_group_set_window()) until tce_group_unset_window().
  */
 TCE_API int tce_group_create_table(struct tce_group *g, const struct tce_window_req *req,
 				   struct tce_iommu_table **out);
 
 /*
- * tce_group_set_window() - program slot @num with @t. pseries: @t must be
- * the table create_table made for this group's slot (-EPERM otherwise);
- * powernv: any compatible table, which may back several groups.
- * tce_group_unset_window() - clear every TCE of the slot's table, then
- * disable the slot and drop the group's reference (no-op when empty).
+ * tce_group_set_window() - program slot @num of an owned group with @t.
+ * pseries: @t must be the table create_table made for this group's slot,
+ * already programmed (a no-op); powernv: any compatible table, which may
+ * back several groups; setting the slot's own table again is a no-op.
+ * Return: 0; -EINVAL (@num not a slot of the PE, @t NULL; powernv: a page
+ * size or level count the PE does not take, a table of another platform, a
+ * bus placement the slot does not decode); -EPERM (not owned; the legacy
+ * profile; pseries: another table); -EBUSY (powernv: the slot holds another
+ * table); -ENOMEM; -EIO (the firmware failed).
+ * Context: takes the group's lock for writing; powernv: takes the table's
+ * locks and calls the firmware (tce_fw_map_window()). On success the group
+ * holds a reference on @t until the slot is unset.
  */
 TCE_API int tce_group_set_window(struct tce_group *g, uint32_t num, struct tce_iommu_table *t);
+
+/*
+ * tce_group_unset_window() - clear every TCE of slot @num's table (pseries
+ * always; powernv when this PE is the table's last), then disable the slot
+ * and drop the group's reference (no-op when empty). Cleared pages go to
+ * the table's release callback. pseries: the window is removed (RTAS); when
+ * no window is left the hypervisor's default window is removed too.
+ * Return: 0; -EINVAL (@num above 1); -EPERM (not owned; the legacy
+ * profile); the platform's error (-EIO, -EINVAL: the firmware or hypervisor
+ * failed), in which case the slot is still left empty.
+ * Context: takes the group's lock for writing; calls the hypervisor or
+ * firmware and the release callback.
+ */
 TCE_API int tce_group_unset_window(struct tce_group *g, uint32_t num);
 
 /*
  * tce_group_take_ownership() - hand the PE to an external owner: the
- * kernel's windows go (TCEs cleared first), its devices' DMA API refuses to
- * map. -EBUSY if already owned or the kernel still has live mappings.
- * tce_group_release_ownership() - unset what the owner left, restore the
- * default window and the kernel's DMA. -EINVAL if not owned.
+ * kernel's DMA objects and windows go (TCEs cleared first), its devices'
+ * DMA API refuses to map (-EBUSY).
+ * Return: 0; -EBUSY if already owned or the kernel still has live mappings
+ * or coherent buffers; -ENODEV (legacy: no default window); the platform's
+ * error (-EIO, -EINVAL: the hypervisor or firmware failed), after which the
+ * kernel's default configuration is restored; if even that fails the group
+ * is left owned and must be released with tce_group_release_ownership().
+ * Context: takes the group's lock for writing; calls the hypervisor or
+ * firmware.
  */
 TCE_API int tce_group_take_ownership(struct tce_group *g);
 
 /*
  * tce_group_get_table() - a reference to the table in slot @num of an owned
  * group (what VFIO v1 borrows on the legacy profile: the default window).
- * Return: 0; -EINVAL (@num); -EPERM (not owned); -ENOENT (the slot is
- * empty). Context: takes the group's lock for reading. Put it with
- * tce_iommu_table_put().
+ * Return: 0; -EINVAL (@num above 1, @out NULL); -EPERM (not owned); -ENOENT
+ * (the slot is empty).
+ * Context: takes the group's lock for reading; never blocks otherwise. Put
+ * the reference with tce_iommu_table_put().
  */
 TCE_API int tce_group_get_table(struct tce_group *g, uint32_t num, struct tce_iommu_table **out);
+
+/*
+ * tce_group_release_ownership() - give the PE back to the kernel: unset what
+ * the owner left (TCEs cleared, old pages to the release callbacks), restore
+ * the default window (pseries: an RTAS reset; powernv: and the bypass) and
+ * the kernel's DMA.
+ * Return: 0; -EINVAL if not owned; the platform's error (-EIO, -ENOMEM)
+ * when the default configuration cannot be restored: the group then stays
+ * owned, without kernel DMA, and the call may be retried.
+ * Context: takes the group's lock for writing; allocates; calls the
+ * hypervisor or firmware and release callbacks. Table references the owner
+ * still holds stay valid until put.
+ */
 TCE_API int tce_group_release_ownership(struct tce_group *g);
+
+/*
+ * tce_group_owned() - whether @g has an external owner.
+ * Return: true while owned; the answer may be stale once it is returned.
+ * Context: takes the group's lock for reading.
+ */
 TCE_API bool tce_group_owned(struct tce_group *g);
 
 /*
@@ -1278,15 +1683,33 @@ TCE_API bool tce_group_owned(struct tce_group *g);
  * reads RESET until deactivated, which resets its functions and gives
  * NORMAL. While MMIO is frozen, config and BAR reads of the PE's functions
  * return all ones and writes are dropped; while DMA is frozen, device DMA
- * fails. Every call takes the group's lock for reading and may call the
- * firmware (pseries: RTAS; powernv: the OPAL-style calls); none needs the
- * group to be owned.
- *
- * tce_group_eeh_enable(), tce_group_eeh_disable(), tce_group_eeh_configure()
- * - return 0 and change nothing, as a modern kernel does (EEH stays on).
+ * fails. The calls that reach the PE take the group's lock for reading and
+ * call the firmware (pseries and legacy: RTAS; powernv: the OPAL-style
+ * calls); none needs the group to be owned.
+ */
+
+/*
+ * tce_group_eeh_enable() - enable EEH on the PE: changes nothing, as a
+ * modern kernel's eeh_pe_set_option(EEH_OPT_ENABLE) (EEH stays on).
+ * Return: 0, always.
+ * Context: any thread; no lock, no firmware call.
  */
 TCE_API int tce_group_eeh_enable(struct tce_group *g);
+
+/*
+ * tce_group_eeh_disable() - as tce_group_eeh_enable(), for disabling: EEH
+ * stays on.
+ * Return: 0, always.
+ * Context: any thread; no lock, no firmware call.
+ */
 TCE_API int tce_group_eeh_disable(struct tce_group *g);
+
+/*
+ * tce_group_eeh_configure() - configure the PE after a reset: nothing to
+ * do, as a modern kernel's eeh_pe_configure().
+ * Return: 0, always.
+ * Context: any thread; no lock, no firmware call.
+ */
 TCE_API int tce_group_eeh_configure(struct tce_group *g);
 
 /*
@@ -1294,15 +1717,26 @@ TCE_API int tce_group_eeh_configure(struct tce_group *g);
  * NORMAL, RESET, STOPPED, STOPPED_DMA or UNAVAIL (MMIO frozen, DMA not).
  * Return: 0; -EINVAL (@state NULL); -ENOENT (pseries: the firmware offers no
  * ibm,read-slot-reset-state2); -EIO (the firmware failed).
+ * Context: takes the group's lock for reading; calls the firmware, which
+ * takes the PE's lock; never blocks otherwise.
  */
 TCE_API int tce_group_eeh_get_state(struct tce_group *g, uint32_t *state);
 
 /*
- * tce_group_eeh_unfreeze_mmio(), tce_group_eeh_unfreeze_dma() - thaw one
- * side of the PE. Return: 0; -ENOENT (pseries: no ibm,set-eeh-option);
- * -EIO (the firmware failed).
+ * tce_group_eeh_unfreeze_mmio() - thaw the PE's MMIO side (a STOPPED PE
+ * becomes STOPPED_DMA). It does not end a reset.
+ * Return: 0; -ENOENT (pseries: no ibm,set-eeh-option); -EIO (the firmware
+ * failed).
+ * Context: as tce_group_eeh_get_state().
  */
 TCE_API int tce_group_eeh_unfreeze_mmio(struct tce_group *g);
+
+/*
+ * tce_group_eeh_unfreeze_dma() - as tce_group_eeh_unfreeze_mmio(), for the
+ * DMA side (clearing the last freeze forgets the recorded fault).
+ * Return: 0; -ENOENT (pseries: no ibm,set-eeh-option); -EIO.
+ * Context: as tce_group_eeh_get_state().
+ */
 TCE_API int tce_group_eeh_unfreeze_dma(struct tce_group *g);
 
 /*
@@ -1310,7 +1744,10 @@ TCE_API int tce_group_eeh_unfreeze_dma(struct tce_group *g);
  * a reset (the PE freezes and reads RESET); TCE_EEH_RESET_DEACTIVATE ends
  * it (the PE's functions go back to power-on state, the PE to NORMAL).
  * Return: 0; -EINVAL for another @kind; -ENOENT (pseries: no
- * ibm,set-slot-reset); -EIO. Context: may block for a device's copy.
+ * ibm,set-slot-reset); -EIO.
+ * Context: takes the group's lock for reading; calls the firmware, which
+ * takes the PE's and, when deactivating, the functions' locks; may block
+ * for a device's copy in flight.
  */
 TCE_API int tce_group_eeh_reset(struct tce_group *g, uint32_t kind);
 
@@ -1321,8 +1758,12 @@ TCE_API int tce_group_eeh_reset(struct tce_group *g, uint32_t kind);
  * that matches freezes it. pseries (the 2024 kernel) accepts only the MMIO
  * functions LD/ST MEM ADDR/DATA (0, 1, 6, 7) and freezes the PE at once,
  * by turning off memory decode of each of its functions and loading from
- * BAR 0 (the address and mask are not used). Return: 0; -EINVAL (type or
- * function out of range); -ERANGE (pseries: not an MMIO function); -EIO.
+ * BAR 0 (the address and mask are not used).
+ * Return: 0; -EINVAL (type or function out of range); -ERANGE (pseries: not
+ * an MMIO function); -EIO (powernv: the firmware failed).
+ * Context: takes the group's lock for reading; powernv: calls the firmware
+ * (the PE's lock); pseries: config and BAR accesses of the PE's functions
+ * (their locks and the PE's). Never blocks otherwise.
  */
 TCE_API int tce_group_eeh_inject(struct tce_group *g, uint32_t type, uint32_t func, uint64_t addr,
 				 uint64_t mask);
@@ -1344,28 +1785,98 @@ struct tce_iommu_table_info {
 	uint32_t page_shift, levels;
 };
 
+/*
+ * tce_iommu_table_info() - the geometry of @t, written to @out.
+ * Context: any thread; no lock (the geometry never changes).
+ */
 TCE_API void tce_iommu_table_info(const struct tce_iommu_table *t, struct tce_iommu_table_info *out);
+
+/*
+ * tce_iommu_table_put() - drop a reference of tce_group_create_table() or
+ * tce_group_get_table(). NULL is accepted. The last one frees the table
+ * (and its mirror) and refunds what create_table charged through the
+ * accounting hook; it does not clear its TCEs (unset the window first).
+ * Context: any thread; the count is atomic. The last put must not race with
+ * other calls on the table; it calls the accounting hook.
+ */
 TCE_API void tce_iommu_table_put(struct tce_iommu_table *t);
 
 /*
- * Entry access for an owner (indexes absolute, checked against the table):
- * exchange one entry without invalidating (batch, kill once, then release
- * the old pages), kill a range, read one, clear a range (with its kill),
- * and the mirror slot. Return 0 or -EINVAL for indexes outside, or the
- * platform's error.
+ * Entry access for an owner: indexes are absolute and checked against the
+ * table's entries (which may be fewer than its window holds).
+ */
+
+/*
+ * tce_iommu_table_xchg() - atomically replace entry @idx, without killing
+ * cached translations: exchange a batch, tce_iommu_table_kill() it once,
+ * then release the old pages (DECISIONS 10).
+ * @real: in, the new real address (page aligned; ignored for
+ * TCE_DIR_NONE); out, the old one.
+ * @dir: in, the new direction; out, the old one (powernv: a FROM_DEVICE
+ * entry reads back BIDIRECTIONAL, the PHB needing READ with WRITE).
+ * Return: 0; -EINVAL (index outside, bad direction, misaligned @real;
+ * pseries: the hypervisor refused the TCE, e.g. a page in no region);
+ * -ENOMEM (a level cannot be allocated); -EIO (the hypervisor failed). On
+ * error the entry and the outputs are unchanged.
+ * Context: pseries: H_GET_TCE then H_PUT_TCE under the table's lock (the
+ * hypervisor kills its cache itself); powernv: lock-free, may allocate. The
+ * release callback is not called.
  */
 TCE_API int tce_iommu_table_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real,
 				 enum tce_dir *dir);
+
+/*
+ * tce_iommu_table_kill() - invalidate cached translations of @npages
+ * entries from @idx in every PE the table is programmed into.
+ * Return: 0; -EINVAL if the range (or @npages 0) is outside the table.
+ * Context: powernv: takes the table's lock and calls tce_fw_tce_kill() for
+ * each linked PE; pseries: nothing to do. Never blocks otherwise.
+ */
 TCE_API int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+
+/*
+ * tce_iommu_table_get() - the raw TCE of entry @idx in *@tce (0 when empty;
+ * pseries: as the hypervisor stored it, poison values included).
+ * Return: 0; -EINVAL for an index outside the table; pseries: the
+ * hypervisor's error (-EIO).
+ * Context: pseries: one H_GET_TCE; powernv: a lock-free read.
+ */
 TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce);
+
+/*
+ * tce_iommu_table_clear() - empty @npages entries from @idx and kill them.
+ * With a release callback, populated entries are exchanged in batches of
+ * 256, each batch killed, then each old page released; without one, the
+ * platform clears the range (pseries: H_STUFF_TCE, skipping chunks never
+ * written).
+ * Return: 0; -EINVAL if the range (or @npages 0) is outside the table. A
+ * hypervisor failure on an entry is not reported.
+ * Context: calls the hypervisor (pseries; the xchg pairs under the table's
+ * lock) or the firmware's kill (powernv, under the table's lock) and the
+ * release callback.
+ */
 TCE_API int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+
+/*
+ * tce_iommu_table_mirror_slot() - the mirror slot of entry @idx (a
+ * big-endian userspace address), allocating an absent mirror level with
+ * @alloc (pseries: a flat array, always present). Access the slot with
+ * atomic 64-bit loads and stores.
+ * Return: 0 with *@slot; -EINVAL for an index outside the table;
+ * -EOPNOTSUPP if the table has no mirror (a kernel table); -ENOENT (powernv:
+ * the level is absent and @alloc false); -ENOMEM.
+ * Context: lock-free. The slot lives as long as the table.
+ */
 TCE_API int tce_iommu_table_mirror_slot(struct tce_iommu_table *t, uint64_t idx, bool alloc,
 					uint64_t **slot);
 
 /*
  * tce_iommu_table_set_release() - the callback that receives every page
- * this table's updates, clears and unsets replace (NULL: none). Set it
- * before the table is shared between threads.
+ * this table's updates, clears and unsets replace (NULL: none), with @arg,
+ * which must stay valid while it is set. Set it before the table is shared
+ * between threads.
+ * Context: not synchronised with updates: no update, clear or unset of the
+ * table may run meanwhile.
  */
 TCE_API void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_fn fn, void *arg);
 
@@ -1376,8 +1887,9 @@ TCE_API void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_
  * callback. Return: 0; -EINVAL (range outside the table, misaligned or
  * wrapping @real, bad direction); -ENOMEM; the platform's error. On error
  * every entry is as it was and nothing is released.
- * Context: may block (pseries: hcalls under the table's lock); calls the
- * release callback.
+ * Context: may block (pseries: hcalls under the table's lock; powernv:
+ * firmware kills under it); allocates above 64 entries; calls the release
+ * callback, after the kill.
  */
 TCE_API int tce_iommu_table_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages,
 				   uint64_t real, enum tce_dir dir);
@@ -1398,40 +1910,128 @@ struct tce_device_dma_info {
 	bool ddw_failed;          /* enabling a dynamic window failed once (not retried) */
 };
 
+/*
+ * tce_device_group() - the IOMMU group (PE) @d belongs to.
+ * Return: the group; it lives until tce_host_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API struct tce_group *tce_device_group(struct tce_device *d);
+
+/*
+ * tce_device_pci() - the machine's PCI function behind @d (for device DMA,
+ * config and BAR access).
+ * Return: the function; it lives until tce_machine_destroy().
+ * Context: any thread; no lock.
+ */
 TCE_API struct tce_pci_dev *tce_device_pci(struct tce_device *d);
+
+/*
+ * tce_device_dma_info() - how @d's DMA is translated now, written to @out:
+ * the mode its mask and its group select, and the window it maps into
+ * (none while owned; page_shift 0 for the bypass).
+ * Context: takes the group's lock for reading; the answer may be stale once
+ * it is returned.
+ */
 TCE_API void tce_device_dma_info(struct tce_device *d, struct tce_device_dma_info *out);
 
 /*
- * tce_device_set_dma_mask() - the driver's DMA mask. A mask of 64 bits
- * enables a dynamic window (pseries, spec kernel.md §7.5: direct mapping of
- * all RAM when the window covers it, dynamic otherwise; a single-slot PE
- * gives up its default window; a failure falls back to the default window
- * and is remembered) or the bypass window (powernv, when it covers RAM).
- * Return: 0; -EINVAL for mask 0; -EBUSY while the group is owned.
+ * tce_device_set_dma_mask() - the driver's DMA mask (32 bits at boot). A
+ * mask of 64 bits enables a dynamic window (pseries, spec kernel.md §7.5:
+ * direct mapping of all RAM when the window covers it, dynamic otherwise; a
+ * single-slot PE gives up its default window; a failure falls back to the
+ * default window and is remembered: tce_device_dma_info().ddw_failed) or
+ * the bypass window (powernv, when it covers RAM).
+ * Return: 0, also when the dynamic window could not be enabled; -EINVAL for
+ * mask 0; -EBUSY while the group is owned.
+ * Context: takes the group's lock for reading, and for writing when it
+ * enables a dynamic window: then allocates and calls the hypervisor (RTAS,
+ * hcalls for the direct mapping); may block.
  */
 TCE_API int tce_device_set_dma_mask(struct tce_device *d, uint64_t mask);
 
 /*
  * The kernel DMA API of a device (see tce_dma_*): real addresses are the
- * machine's. -EBUSY while the group is owned.
+ * machine's. In the default and dynamic modes mappings go through the
+ * window's DMA object (the PHB's 32-bit MMIO range is never handed out); in
+ * the direct and bypass modes the bus address is the window's base plus the
+ * real address, for RAM only, and the mapping is recorded so that an unmap
+ * must name it exactly (DECISIONS 24).
+ */
+
+/*
+ * tce_device_map_page() - map @size bytes at real address @real for @dir,
+ * as tce_dma_map_page(); a 64-bit mask first enables a dynamic window as
+ * tce_device_set_dma_mask() does.
+ * Return: 0 and *@bus; -EBUSY while the group is owned; -ENODEV when the
+ * device's mode has no window (a 32-bit device on a PE that gave up its
+ * default window); -EINVAL (size 0, bad direction, a wrapping range; direct
+ * and bypass: a range beyond RAM); -ENOSPC; -ENOMEM; the platform's error
+ * (-EIO, -EINVAL: the hypervisor refused).
+ * Context: as tce_device_set_dma_mask() when it enables a window; then the
+ * group's lock for reading, pool and record locks; calls the hypervisor
+ * (pseries hcalls) or the firmware's TCE kill (powernv).
  */
 TCE_API int tce_device_map_page(struct tce_device *d, uint64_t real, uint64_t size,
 				enum tce_dir dir, uint64_t *bus);
+
+/*
+ * tce_device_unmap_page() - undo tce_device_map_page() with the @bus it
+ * returned and the @size it was given.
+ * Return: 0; -EBUSY while the group is owned; -EINVAL if no live mapping
+ * has exactly this bus address and size (nothing is cleared).
+ * Context: takes the group's lock for reading, record and pool locks;
+ * calls the hypervisor or the firmware's TCE kill; never allocates.
+ */
 TCE_API int tce_device_unmap_page(struct tce_device *d, uint64_t bus, uint64_t size);
+
+/*
+ * tce_device_map_sg() - map a scatter list as tce_dma_map_sg() (direct and
+ * bypass: one output segment per non-empty element, none merged); a 64-bit
+ * mask first enables a dynamic window. Unmap with tce_device_unmap_sg().
+ * Return: 0 and *@mapped; -EINVAL (@nents 0, no non-empty element, a
+ * wrapping element; default and dynamic: a bad direction; direct and
+ * bypass: an element beyond RAM); -EBUSY; -ENODEV; -ENOSPC; -ENOMEM; the
+ * platform's error. On error nothing stays mapped.
+ * Context: as tce_device_map_page(); allocates the list's record.
+ */
 TCE_API int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents,
 			      enum tce_dir dir, unsigned *mapped);
+
+/*
+ * tce_device_unmap_sg() - unmap the output of tce_device_map_sg(): the
+ * segments up to @nents or the first with dma_length 0 must be exactly
+ * those one call produced.
+ * Return: 0; -EINVAL (@sg NULL, @nents 0, an empty first segment, segments
+ * that are not exactly one live list: nothing is cleared); -EBUSY while the
+ * group is owned.
+ * Context: as tce_device_unmap_page().
+ */
 TCE_API int tce_device_unmap_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents);
 
 /*
  * tce_device_alloc_coherent() - a zeroed buffer of kernel memory (the
- * machine's RAM) mapped for @d BIDIRECTIONAL, naturally aligned on the bus.
- * Return: 0 with its real address, host pointer and bus address; -EINVAL;
- * -ENOMEM; -ENOSPC; -EBUSY while the group is owned.
- * tce_device_free_coherent() - unmap and free it (the same size, real and bus).
+ * machine's RAM, as tce_host_alloc(), aligned to the window's IOMMU page)
+ * mapped for @d BIDIRECTIONAL, naturally aligned on the bus.
+ * Return: 0 with its real address, host pointer and bus address (@real,
+ * @cpu and @bus are all required); -EINVAL (size 0 or above 1 TiB, or above
+ * the DMA object's coherent limit); -ENOMEM (kernel memory exhausted, or a
+ * record); -ENOSPC; -EBUSY while the group is owned; -ENODEV; the
+ * platform's error. On error nothing stays allocated or mapped.
+ * Context: as tce_device_map_page(). The buffer is the caller's until
+ * tce_device_free_coherent().
  */
 TCE_API int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *real,
 				      void **cpu, uint64_t *bus);
+
+/*
+ * tce_device_free_coherent() - unmap and free a buffer of
+ * tce_device_alloc_coherent(), given the same @size, @real and @bus.
+ * Return: 0; -EBUSY while the group is owned; -EINVAL if they do not name
+ * one live coherent buffer exactly (nothing is unmapped or freed); the
+ * platform's error from the unmap.
+ * Context: as tce_device_unmap_page(), then the kernel memory allocator's
+ * locks. The host pointer is invalid once this returns 0.
+ */
 TCE_API int tce_device_free_coherent(struct tce_device *d, uint64_t size, uint64_t real,
 				     uint64_t bus);
 
