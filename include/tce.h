@@ -1153,8 +1153,8 @@ TCE_API void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *
 /*
  * tce_dev_config_read() - read @size bytes (1, 2 or 4, aligned to itself) at
  * @off in the function's 4 KiB config space into *@val (little-endian, as
- * PCI). A function without an emulated device has an empty config space
- * whose first dword (vendor and device ID) reads all ones. While the PE is
+ * PCI). A function without an emulated device reads all ones everywhere
+ * (a master abort, as an absent function). While the PE is
  * MMIO-frozen or in reset, reads give all ones. Config reads are what an
  * armed injection's CFG load functions match (tce_fw_eeh_inject()); a match
  * freezes the PE and the read gives all ones.

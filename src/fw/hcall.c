@@ -105,7 +105,8 @@ static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *a
 	if (!tce_valid(m, w, args[2]))
 		return TCE_H_PARAMETER;
 	tce = args[2];
-	rc = store(w, idx, 1, &tce);
+	/* A clear allocates no level (KVM's kvmppc_tce_put): it cannot run out of memory. */
+	rc = tce__table_fill_raw(w->t, idx, 1, tce) ? TCE_H_NOT_ENOUGH_RESOURCES : TCE_H_SUCCESS;
 	if (!rc)
 		kill(w, idx, 1);
 	return rc;

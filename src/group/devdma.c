@@ -221,7 +221,8 @@ int tce_device_map_sg(struct tce_device *d, struct tce_sg *sg, unsigned nents, e
 	if (!rc && dma)
 		rc = tce_dma_map_sg(dma, sg, nents, dir, mapped);
 	else if (!rc)
-		rc = nents ? direct_sg(d, sg, nents, mapped) : -EINVAL;
+		rc = nents && sg && mapped && (unsigned)dir < TCE_DIR_NONE ? direct_sg(d, sg, nents, mapped)
+									  : -EINVAL;
 	tce__read_unlock(&d->g->rw);
 	return rc;
 }
@@ -353,7 +354,7 @@ int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint64_t *rea
 {
 	int rc;
 
-	if (!size || size > (1ULL << 40))
+	if (!size || size > (1ULL << 40) || !real || !cpu || !bus)
 		return -EINVAL;
 	want_ddw(d);
 	rc = tce__host_alloc_aligned(d->h, size, coherent_shift(d), real, cpu);

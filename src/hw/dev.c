@@ -172,11 +172,11 @@ static void config_init(struct tce_pci_dev *d)
 {
 	uint8_t *c = d->config;
 
-	memset(c, 0, sizeof(d->config));
 	if (d->type != TCE_DEV_DMA_TEST) {
-		put32(c, 0xffffffff); /* no emulated function: reads as absent */
+		memset(c, 0xff, sizeof(d->config)); /* no emulated function: every read is a master abort */
 		return;
 	}
+	memset(c, 0, sizeof(d->config));
 	put16(c + TCE_PCI_VENDOR_ID, TCE_DT_VENDOR);
 	put16(c + TCE_PCI_DEVICE_ID, TCE_DT_DEVICE);
 	put16(c + TCE_PCI_STATUS, TCE_PCI_STATUS_CAP_LIST);

@@ -255,9 +255,8 @@ static int ps_create_table(struct tce__tg *tg, const struct tce_window_req *req,
 /* A pseries table serves only the PE it was opened for (§6.3). */
 static int ps_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_table *t)
 {
-	return tg->tables[num] == t ? 0 : -EPERM;
-
 	tce__tg_assert_write(tg);
+	return tg->tables[num] == t ? 0 : -EPERM;
 }
 
 /* ---- ownership ---- */

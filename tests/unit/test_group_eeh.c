@@ -232,6 +232,7 @@ static void no_eeh_tokens(void)
 	tce_machine_destroy(m);
 }
 
+
 static void state_machine_pseries(void) { state_machine(K_PSERIES); }
 static void state_machine_powernv(void) { state_machine(K_POWERNV); }
 static void state_machine_legacy(void) { state_machine(K_LEGACY); }

@@ -124,6 +124,20 @@ static void put_get_vectors(void)
 	CHECK_EQ(hc(m, TCE_H_PUT_TCE, 0xdead, 0, 0x2003, 0, NULL), TCE_H_PARAMETER);
 	CHECK_EQ(hc(m, 0x24, LIOBN0, 0, 0, 0, NULL), TCE_H_FUNCTION);
 	CHECK_EQ(tce_hv_hcall(m, TCE_H_PUT_TCE, NULL), TCE_H_FUNCTION);
+	/* A clear where no level exists allocates none: it cannot fail for memory (KVM). */
+	{
+		uint32_t r[4];
+		uint64_t bus = (1ULL << 59) + (1ULL << 35); /* a 2-level window, an absent leaf */
+
+		CHECK_EQ(create(m, CFG_A, 12, 40, r), 0);
+		tce_ctx_set_fail_nth(tce_machine_ctx(m), 2); /* the hcall itself, then an allocation */
+		CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN1, bus, 0, 0, NULL), TCE_H_SUCCESS);
+		CHECK(tce_ctx_fail_nth_armed(tce_machine_ctx(m)));
+		tce_ctx_set_fail_nth(tce_machine_ctx(m), 2); /* a mapping does allocate */
+		CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN1, bus, 0x2003, 0, NULL), TCE_H_NOT_ENOUGH_RESOURCES);
+		tce_ctx_set_fail_nth(tce_machine_ctx(m), 0);
+		CHECK_EQ(get_tce(m, LIOBN1, bus), 0);
+	}
 	tce_machine_destroy(m);
 }
 

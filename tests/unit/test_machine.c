@@ -595,6 +595,37 @@ static void placement_avoids_overlap(void)
 	tce_machine_destroy(m);
 }
 
+/* A function with no emulated device reads all ones at every offset; writes go nowhere. */
+static void absent_function(void)
+{
+	static char tree[1 << 16];
+	fdt32_t reg[5] = { cpu_to_fdt32(7 << 11), 0, 0, 0, 0 };
+	struct tce_machine *ref, *m;
+	struct tce_pci_dev *d;
+	uint32_t off, v;
+	int node;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &ref) == 0);
+	REQUIRE(fdt_open_into(tce_machine_fdt(ref), tree, sizeof(tree)) == 0);
+	tce_machine_destroy(ref);
+	node = fdt_add_subnode(tree, fdt_path_offset(tree, "/pciex@3fffe40000000"), "empty@7");
+	REQUIRE(node >= 0);
+	fdt_setprop(tree, node, "reg", reg, sizeof(reg));
+	REQUIRE(tce_machine_create_dtb(tree, fdt_totalsize(tree), &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:07.0", &d) == 0);
+	CHECK_RC(tce_dev_config_write(d, TCE_PCI_COMMAND, 2, 0x6), 0);
+	for (off = 0; off < 4096; off += 4) {
+		CHECK_RC(tce_dev_config_read(d, off, 4, &v), 0);
+		if (v != 0xffffffff) {
+			tt_fail(__FILE__, __LINE__, "config 0x%x reads 0x%x", off, v);
+			break;
+		}
+	}
+	CHECK_RC(tce_dev_config_read(d, 0x41, 1, &v), 0);
+	CHECK_EQ(v, 0xff);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(builtin_pseries),
 	TT_CASE(builtin_powernv),
@@ -611,6 +642,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(largest_block_from_tree),
 	TT_CASE(query_block_is_creatable),
 	TT_CASE(placement_avoids_overlap),
+	TT_CASE(absent_function),
 	TT_CASE(phb_cells_required),
 	TT_CASE(duplicate_ids),
 	TT_CASE(liobn_wraps),
