@@ -290,8 +290,7 @@ int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npag
 {
 	if (!in_table(t, idx, npages))
 		return -EINVAL;
-	tce__iotable_clear(t, idx, npages);
-	return 0;
+	return tce__iotable_clear(t, idx, npages);
 }
 
 int tce_iommu_table_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages,

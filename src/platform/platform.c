@@ -154,16 +154,23 @@ int tce__iotable_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages
 	return rc;
 }
 
-/* Exchange out up to CLEAR_BATCH populated entries of [*idx, end); kill; release. */
-static void clear_batch(struct tce_iommu_table *t, uint64_t *idx, uint64_t end)
+/*
+ * Exchange out up to CLEAR_BATCH populated entries of [*idx, end); kill;
+ * release. An entry that cannot be exchanged stays; its error goes to *@rc.
+ */
+static void clear_batch(struct tce_iommu_table *t, uint64_t *idx, uint64_t end, int *rc)
 {
 	struct old_tce o[CLEAR_BATCH];
 	uint64_t first = *idx, n = 0;
+	int err;
 
 	while (n < CLEAR_BATCH && *idx < end && !t->ops->next(t, idx, end)) {
 		o[n] = (struct old_tce){ .idx = *idx, .dir = TCE_DIR_NONE };
-		if (!t->ops->xchg(t, *idx, &o[n].real, &o[n].dir))
+		err = t->ops->xchg(t, *idx, &o[n].real, &o[n].dir);
+		if (!err)
 			n++;
+		else if (!*rc)
+			*rc = err;
 		(*idx)++;
 	}
 	if (n)
@@ -173,19 +180,19 @@ static void clear_batch(struct tce_iommu_table *t, uint64_t *idx, uint64_t end)
 		*idx = end;
 }
 
-void tce__iotable_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+int tce__iotable_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	uint64_t end = idx + npages;
+	int rc = 0;
 
-	if (!t->release) {
-		t->ops->clear(t, idx, npages);
-		return;
-	}
+	if (!t->release)
+		return t->ops->clear(t, idx, npages);
 	while (idx < end)
-		clear_batch(t, &idx, end);
+		clear_batch(t, &idx, end, &rc);
+	return rc;
 }
 
-void tce__iotable_clear_all(struct tce_iommu_table *t)
+int tce__iotable_clear_all(struct tce_iommu_table *t)
 {
-	tce__iotable_clear(t, t->first_idx, t->entries);
+	return tce__iotable_clear(t, t->first_idx, t->entries);
 }

@@ -47,8 +47,11 @@ struct tce__table_ops {
 	 * around the H_GET_TCE/H_PUT_TCE pair; powernv is lock-free.
 	 */
 	int (*xchg)(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir);
-	/* Zero @npages entries from @idx and invalidate them; never fails. */
-	void (*clear)(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+	/*
+	 * Zero @npages entries from @idx and invalidate them. Goes on after an
+	 * error and returns the first (pseries: a failed hcall); powernv: 0.
+	 */
+	int (*clear)(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
 	/*
 	 * The next entry at or after *@idx (below @end) that may be populated:
 	 * 0 and *@idx set, or -ENOENT. Lets clears skip what was never mapped
@@ -141,9 +144,12 @@ void tce__iotable_put(struct tce_iommu_table *t);
 int tce__iotable_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint64_t real,
 			enum tce_dir dir);
 
-/* Clear a range (the whole window with @all) and release what it held. */
-void tce__iotable_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
-void tce__iotable_clear_all(struct tce_iommu_table *t);
+/*
+ * Clear a range (the whole window) and release what it held. Goes on after
+ * an entry that cannot be cleared and returns the first error.
+ */
+int tce__iotable_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages);
+int tce__iotable_clear_all(struct tce_iommu_table *t);
 
 /* The table's derived state is consistent (links, refs, geometry). 0 or -EIO. */
 int tce__iotable_check(struct tce_iommu_table *t);

@@ -51,10 +51,12 @@ static int pnv_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enu
 	return rc;
 }
 
-static void pnv_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+static int pnv_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
-	tce_table_clear(t->table, idx, npages);
+	int rc = tce_table_clear(t->table, idx, npages);
+
 	t->ops->invalidate(t, idx, npages);
+	return rc;
 }
 
 static int pnv_next(struct tce_iommu_table *t, uint64_t *idx, uint64_t end)

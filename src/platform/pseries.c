@@ -97,34 +97,40 @@ static bool chunk_dirty(struct tce_iommu_table *t, uint64_t c)
 }
 
 /* H_STUFF_TCE(0) over [idx, idx + npages), one call per 512, whatever was written. */
-static void stuff_zero(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+static int stuff_zero(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	uint64_t n;
+	long rc, first = TCE_H_SUCCESS;
 
 	for (; npages; idx += n, npages -= n) {
 		n = tce__min_u64(npages, CHUNK);
-		hcall(t, TCE_H_STUFF_TCE, idx << t->page_shift, 0, n, NULL);
+		rc = hcall(t, TCE_H_STUFF_TCE, idx << t->page_shift, 0, n, NULL);
+		first = first == TCE_H_SUCCESS ? rc : first;
 	}
+	return tce__hcall_errno(first);
 }
 
 /*
  * Clear a range, skipping chunks never written; a chunk cleared whole is
- * marked clean again.
+ * marked clean again (not when its hcall failed). The first error.
  */
-static void ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+static int ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	uint64_t rel = idx - t->first_idx, end = rel + npages, c, lo, hi;
+	int rc = 0, err;
 
 	for (c = rel / CHUNK; c * CHUNK < end; c++) {
 		if (!chunk_dirty(t, c))
 			continue;
 		lo = tce__max_u64(c * CHUNK, rel);
 		hi = tce__min_u64((c + 1) * CHUNK, end);
-		stuff_zero(t, t->first_idx + lo, hi - lo);
-		if (lo == c * CHUNK && (hi == (c + 1) * CHUNK || hi == t->entries))
+		err = stuff_zero(t, t->first_idx + lo, hi - lo);
+		rc = rc ? rc : err;
+		if (!err && lo == c * CHUNK && (hi == (c + 1) * CHUNK || hi == t->entries))
 			__atomic_fetch_and(&priv(t)->dirty[c / 64], ~(1ULL << (c % 64)),
 					   __ATOMIC_RELAXED);
 	}
+	return rc;
 }
 
 /* The first entry at or after *@idx in a chunk that was written. */
@@ -167,10 +173,8 @@ static int ps_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint
 {
 	uint64_t perm = tce_dir_to_perm(dir);
 
-	if (!perm) {
-		stuff_zero(t, idx, npages);
-		return 0;
-	}
+	if (!perm)
+		return stuff_zero(t, idx, npages);
 	mark_dirty(t, idx, npages);
 	if (npages == 1)
 		return tce__hcall_errno(hcall(t, TCE_H_PUT_TCE, idx << t->page_shift, real | perm, 0,
@@ -192,7 +196,7 @@ static int ps_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum
 		mark_dirty(t, idx, 1);
 	tce__lock(&t->lock);
 	rc = hcall(t, TCE_H_GET_TCE, idx << t->page_shift, 0, 0, &old);
-	if (rc == TCE_H_SUCCESS)
+	if (rc == TCE_H_SUCCESS && (perm || old)) /* clearing an empty entry writes nothing */
 		rc = hcall(t, TCE_H_PUT_TCE, idx << t->page_shift, perm ? *real | perm : 0, 0, NULL);
 	tce__unlock(&t->lock);
 	if (rc != TCE_H_SUCCESS)

@@ -22,7 +22,7 @@ static void io_clear(void *arg, uint64_t idx, uint64_t npages)
 {
 	struct tce_iommu_table *t = arg;
 
-	t->ops->clear(t, idx, npages);
+	t->ops->clear(t, idx, npages); /* the kernel's unmap: an error is the hypervisor's to log */
 }
 
 static int io_get(void *arg, uint64_t idx, uint64_t *tce)

@@ -441,6 +441,42 @@ static void powernv_missing_kill(void)
 	owner_down(&o);
 }
 
+/*
+ * pseries: a clear whose hcall fails reports the error and keeps the entry
+ * (and its page) for a retry, with and without a release callback.
+ */
+static void clear_failure_reported(void)
+{
+	struct tce_iommu_table_info ti;
+	struct owner o;
+	uint64_t tce;
+	unsigned with;
+
+	REQUIRE(owner_up(&o, K_PSERIES) == 0);
+	tce_iommu_table_info(o.t, &ti);
+	for (with = 0; with < 2; with++) {
+		rec.nev = 0;
+		tce_iommu_table_set_release(o.t, with ? on_release : NULL, NULL);
+		CHECK_RC(tce_iommu_table_update(o.t, ti.first_idx + 3, 1, 0x7000, TCE_DIR_TO_DEVICE), 0);
+		/*
+		 * Without a callback the clear is one H_STUFF_TCE; with one, an
+		 * H_GET_TCE per entry of the written chunk: fail entry 3's.
+		 */
+		tce_ctx_set_fail_nth(tce_machine_ctx(o.m), with ? 4 : 1);
+		CHECK_RC(tce_iommu_table_clear(o.t, ti.first_idx, 8), -EIO);
+		tce_ctx_set_fail_nth(tce_machine_ctx(o.m), 0);
+		CHECK_RC(tce_iommu_table_get(o.t, ti.first_idx + 3, &tce), 0);
+		CHECK_EQ(tce, 0x7000 | TCE_PCI_READ);
+		CHECK_EQ(count(EV_RELEASE), 0);
+		CHECK_RC(tce_iommu_table_clear(o.t, ti.first_idx, 8), 0);
+		CHECK_RC(tce_iommu_table_get(o.t, ti.first_idx + 3, &tce), 0);
+		CHECK_EQ(tce, 0);
+		CHECK_EQ(count(EV_RELEASE), with);
+	}
+	CHECK_RC(tce_group_unset_window(o.g, 0), 0);
+	owner_down(&o);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tt_case cases[] = {
@@ -448,6 +484,7 @@ int main(int argc, char **argv)
 		TT_CASE(oracle_legacy),         TT_CASE(release_order_pseries),
 		TT_CASE(release_order_powernv), TT_CASE(release_order_legacy),
 		TT_CASE(update_fails_whole),    TT_CASE(powernv_missing_kill),
+		TT_CASE(clear_failure_reported),
 	};
 
 	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
