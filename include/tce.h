@@ -1849,8 +1849,10 @@ TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_
  * 256, each batch killed, then each old page released; without one, the
  * platform clears the range (pseries: H_STUFF_TCE, skipping chunks never
  * written).
- * Return: 0; -EINVAL if the range (or @npages 0) is outside the table. A
- * hypervisor failure on an entry is not reported.
+ * Return: 0; -EINVAL if the range (or @npages 0) is outside the table;
+ * the first hypervisor failure (-EIO), after going on with the rest: the
+ * entries it could not clear keep their pages (nothing released for them),
+ * so a retry finishes the job.
  * Context: calls the hypervisor (pseries; the xchg pairs under the table's
  * lock) or the firmware's kill (powernv, under the table's lock) and the
  * release callback.
