@@ -648,10 +648,11 @@ TCE_API int tce_dma_create(struct tce_ctx *ctx, struct tce_dma_config *cfg, stru
 
 /*
  * tce_dma_destroy() - release the DMA object, its allocator and its record,
- * and drop its table reference. NULL is accepted. Destroy it once nothing is
- * mapped: mappings still live are forgotten (logged), not unmapped (their
- * TCEs stay), and the memory of coherent buffers still live is not freed.
- * Context: no other thread may use @d; calls no backend op.
+ * and drop its table reference. NULL is accepted. Mappings still live are
+ * logged and unmapped (their TCEs cleared through the backend, so none
+ * outlives the object) and coherent buffers still live are freed.
+ * Context: no other thread may use @d; calls the backend's clear for what
+ * was still mapped.
  */
 TCE_API void tce_dma_destroy(struct tce_dma *d);
 

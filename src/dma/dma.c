@@ -337,6 +337,24 @@ int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t 
 	return rc;
 }
 
+void tce__dma_forget(struct tce_dma *d, const struct tce__dma_rec *r)
+{
+	const struct tce__dma_sgrec *s = (const struct tce__dma_sgrec *)r->aux;
+	uint32_t order;
+	unsigned i;
+
+	if (r->kind == TCE__DMA_SG) {
+		for (i = 0; i < s->nranges; i++)
+			tce__dma_unmap_range(d, s->span[s->nsegs + i].a, s->span[s->nsegs + i].b, true);
+		tce__dma_sgrec_free(d, (struct tce__dma_sgrec *)r->aux);
+		return;
+	}
+	tce__dma_unmap_range(d, r->bus >> d->page_shift, tce__dma_pages(r->bus, r->size, d->page_shift),
+			     true);
+	if (r->kind == TCE__DMA_COHERENT && !coherent_order(d, r->size, &order))
+		tce__aligned_free(d->ctx, (void *)r->aux, coherent_bytes(d, order));
+}
+
 int tce_dma_check(struct tce_dma *d, uint64_t *mappings)
 {
 	struct tce_pool_stats st;

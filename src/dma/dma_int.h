@@ -60,6 +60,13 @@ static inline size_t tce__dma_sgrec_bytes(unsigned nsegs, unsigned nranges)
 
 void tce__dma_sgrec_free(struct tce_dma *d, struct tce__dma_sgrec *s);
 
+/*
+ * A mapping still live when its DMA object is destroyed: clear its TCEs
+ * (no TCE may outlive the object and point at memory freed with it) and,
+ * for a coherent buffer, free the buffer. Context: destroy only.
+ */
+void tce__dma_forget(struct tce_dma *d, const struct tce__dma_rec *r);
+
 /* Set up and tear down the record (fini frees scatter-list records still held). */
 int tce__dma_track_init(struct tce_dma *d);
 void tce__dma_track_fini(struct tce_dma *d);

@@ -211,8 +211,8 @@ void tce__dma_track_fini(struct tce_dma *d)
 	for (k = 0; k < d->nshards; k++) {
 		sh = &d->shards[k];
 		for (i = 0; sh->shift && i < (1ULL << sh->shift); i++)
-			if (sh->slot[i].kind == TCE__DMA_SG)
-				tce__dma_sgrec_free(d, (struct tce__dma_sgrec *)sh->slot[i].aux);
+			if (sh->slot[i].kind)
+				tce__dma_forget(d, &sh->slot[i]);
 		left += sh->count;
 		tce__free(d->ctx, sh->slot, slots_bytes(sh->shift));
 		tce__lock_fini(&sh->lock);

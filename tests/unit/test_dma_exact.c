@@ -341,6 +341,34 @@ static void host_page_shift(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * Destroying a DMA object with mappings still live clears their TCEs (the
+ * table outlives it here) and frees its coherent buffers: nothing leaks and
+ * no TCE points at freed memory.
+ */
+static void destroy_with_live_mappings(void)
+{
+	struct fixture f;
+	struct tce_table_stats st;
+	struct tce_sg sg[3];
+	uint64_t bus, cbus;
+	unsigned n;
+	void *cpu;
+
+	REQUIRE(setup(&f, 1ULL << 30) == 0);
+	CHECK_RC(tce_dma_map_page(f.d, REAL, 8192, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dma_alloc_coherent(f.d, 16384, &cpu, &cbus), 0);
+	fill_sg(sg, 3, 4096);
+	CHECK_RC(tce_dma_map_sg(f.d, sg, 3, TCE_DIR_FROM_DEVICE, &n), 0);
+	tce_table_stats(f.t, &st);
+	CHECK(st.populated >= 2 + 4 + 3);
+	tce_dma_destroy(f.d);
+	tce_table_stats(f.t, &st);
+	CHECK_EQ(st.populated, 0);
+	tce_table_put(f.t);
+	tt_ctx_done(f.ctx); /* the coherent buffer was freed with it */
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(page_unmaps_exact),
 	TT_CASE(coherent_frees_exact),
@@ -350,6 +378,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(device_calls_pseries),
 	TT_CASE(device_calls_powernv),
 	TT_CASE(host_page_shift),
+	TT_CASE(destroy_with_live_mappings),
 };
 
 int main(int argc, char **argv)
