@@ -281,8 +281,11 @@ int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
 		return -EINVAL;
 	}
 	npages = tce__cache_round(p, npages);
-	if (rel + npages > p->entries)
+	if (rel + npages > p->entries) {
+		tce__err(p->ctx, "pool: free of [0x%" PRIx64 ", +%" PRIu64 ") (rounded) leaves the window",
+			 idx, npages);
 		return -EINVAL;
+	}
 	if (p->cache) {
 		rc = tce__cache_free(p, rel, npages);
 		if (rc != -EAGAIN)
