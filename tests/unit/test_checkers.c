@@ -2,9 +2,11 @@
 /*
  * The checkers debug builds run on put and on every group unlock, through
  * the layers' own headers: each passes on a healthy object and reports
- * -EIO once the derived state it recomputes is made inconsistent.
+ * -EIO once the derived state it recomputes is made inconsistent. Also
+ * what the OS read from a tree (its RTAS query form).
  */
 #include <errno.h>
+#include <libfdt.h>
 
 #include "group/group_int.h"
 #include "harness.h"
@@ -76,9 +78,46 @@ static void group_and_iotable_checkers(void)
 	tce_machine_destroy(m);
 }
 
+/*
+ * What the OS read from the tree: the 6-output query where
+ * ibm,ddw-extensions says so (the built-in tree), the 5-output one where
+ * it does not, and the same dynamic window either way.
+ */
+static void query_outputs_from_tree(void)
+{
+	static char tree[1 << 16];
+	fdt32_t ext[2] = { cpu_to_fdt32(1), cpu_to_fdt32(0x2029) };
+	struct tce_machine *ref, *m;
+	struct tce_host *h;
+	struct tce_device *d;
+	struct tce_device_dma_info di;
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
+		REQUIRE(fdt_open_into(tce_machine_fdt(ref), tree, sizeof(tree)) == 0);
+		tce_machine_destroy(ref);
+		if (k)
+			fdt_setprop(tree, fdt_path_offset(tree, "/pci@800000020000000"),
+				    "ibm,ddw-extensions", ext, sizeof(ext));
+		REQUIRE(tce_machine_create_dtb(tree, fdt_totalsize(tree), &m) == 0);
+		REQUIRE(tce_host_create(m, &h) == 0);
+		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+		CHECK_EQ(tce_device_group(d)->tg.pe.query6, k == 0);
+		CHECK_EQ(tce_device_group(d)->tg.pe.tok[TCE_DDW_RESET], 0x2029);
+		CHECK_RC(tce_device_set_dma_mask(d, ~0ULL), 0);
+		tce_device_dma_info(d, &di);
+		CHECK_EQ(di.mode, TCE_DMA_DIRECT);
+		CHECK_EQ(di.page_shift, 24);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+	}
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(table_checker),
 	TT_CASE(group_and_iotable_checkers),
+	TT_CASE(query_outputs_from_tree),
 };
 
 int main(int argc, char **argv)
