@@ -3,6 +3,9 @@
 
 BUILD ?= build
 FUZZ_SECONDS ?= 60
+# FUZZ_RUNS=N: N executions per target instead of FUZZ_SECONDS; FUZZ_TARGETS: a subset.
+FUZZ_RUNS ?=
+FUZZ_TARGETS ?=
 SANITIZER_SCALE ?= 0.2
 MESON_SETUP = meson setup --wrap-mode=nodownload
 SUMMARY = scripts/test-summary
@@ -50,7 +53,7 @@ build-fuzz/build.ninja:
 
 fuzz: deps build-fuzz/build.ninja
 	@ninja -C build-fuzz
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz build-fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) scripts/run-fuzz build-fuzz $(FUZZ_TARGETS)
 
 build-release/build.ninja:
 	$(MESON_SETUP) build-release --buildtype=release -Db_lto=true
