@@ -38,28 +38,55 @@ static void want_ddw(struct tce_device *d)
 	tce__write_unlock(&g->rw);
 }
 
-/* The mode the device maps with. Context: rw held. */
-static enum tce_dma_mode mode_of(struct tce_device *d)
+/*
+ * The mode a device with @mask maps with: the 64-bit window when the mask
+ * is 64-bit, or when the default window is gone (a single-slot PE gave it
+ * to the DDW) and the mask still reaches the whole DDW. Context: rw held.
+ */
+static enum tce_dma_mode mode_for(const struct tce_device *d, uint64_t mask)
 {
-	struct tce_group *g = d->g;
+	const struct tce_group *g = d->g;
 
-	tce__assert(tce__rwlock_held(&g->rw));
 	if (g->owned)
 		return TCE_DMA_OWNED;
-	if (tce__mask_is_64(d->h, atomic_load(&d->dma_mask)) && g->tg.ddw_mode != TCE_DMA_DEFAULT)
+	if (g->tg.ddw_mode != TCE_DMA_DEFAULT &&
+	    (tce__mask_is_64(d->h, mask) ||
+	     (!g->tg.dma32 && g->tg.ddw_base + g->tg.ddw_size - 1 <= mask)))
 		return g->tg.ddw_mode;
 	return TCE_DMA_DEFAULT;
 }
 
+/* The mode the device maps with. Context: rw held. */
+static enum tce_dma_mode mode_of(struct tce_device *d)
+{
+	tce__assert(tce__rwlock_held(&d->g->rw));
+	return mode_for(d, atomic_load(&d->dma_mask));
+}
+
+/*
+ * A mask that would leave the device no window (its single slot holds a
+ * DDW the mask cannot reach) is refused, as the kernel's dma_set_mask()
+ * refuses what dma_supported() denies.
+ */
 int tce_device_set_dma_mask(struct tce_device *d, uint64_t mask)
 {
+	struct tce_group *g = d->g;
+	int rc = 0;
+
 	if (!mask)
 		return -EINVAL;
-	if (tce_group_owned(d->g))
-		return -EBUSY;
-	atomic_store(&d->dma_mask, mask);
-	want_ddw(d);
-	return 0;
+	tce__read_lock(&g->rw);
+	if (g->owned)
+		rc = -EBUSY;
+	else if (mode_for(d, mask) == TCE_DMA_DEFAULT && !g->tg.dma32 &&
+		 g->tg.ddw_mode != TCE_DMA_DEFAULT)
+		rc = -EIO;
+	else
+		atomic_store(&d->dma_mask, mask);
+	tce__read_unlock(&g->rw);
+	if (!rc)
+		want_ddw(d);
+	return rc;
 }
 
 void tce_device_dma_info(struct tce_device *d, struct tce_device_dma_info *out)

@@ -847,6 +847,39 @@ static void direct_exact_unmaps(void)
 	}
 }
 
+
+/*
+ * A VF gave its only slot to a DDW: a narrower mask that still reaches the
+ * whole DDW maps through it; one that cannot is refused (-EIO), as the
+ * kernel's dma_set_mask() refuses what dma_supported() denies, and the
+ * device keeps its mask and window.
+ */
+static void vf_narrow_mask(void)
+{
+	struct tce_device_dma_info di;
+	uint64_t bus;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
+	tce_device_dma_info(o.b, &di);
+	REQUIRE(di.mode == TCE_DMA_DIRECT && di.slot == 0 && di.bus_start == 0);
+	CHECK_EQ(di.size, 4ULL << 30);
+	CHECK_RC(tce_device_set_dma_mask(o.b, 0xffffffffULL), 0); /* reaches [0, 4 GiB) */
+	tce_device_dma_info(o.b, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DIRECT);
+	CHECK_RC(tce_device_map_page(o.b, 0x123000, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_EQ(bus, 0x123000);
+	CHECK_RC(tce_device_unmap_page(o.b, bus, 4096), 0);
+	CHECK_RC(tce_device_set_dma_mask(o.b, 0xffffff), -EIO);  /* 16 MiB: no window */
+	tce_device_dma_info(o.b, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DIRECT);                       /* unchanged */
+	kernel_copy(&o, o.b, 4096);
+	/* PE 0 keeps its default window: any mask is fine there. */
+	CHECK_RC(tce_device_set_dma_mask(o.a, 0xffffff), 0);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(groups_boot),
 	TT_CASE(kernel_dma),
@@ -861,6 +894,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(coherent_buffers),
 	TT_CASE(host_page_sizes),
 	TT_CASE(direct_exact_unmaps),
+	TT_CASE(vf_narrow_mask),
 	TT_CASE(legacy_profile),
 	TT_CASE(pseries_without_ddw),
 	TT_CASE(owner_ddw_failed_remembered),
