@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A process's preregistered memory (mm.h; spec kernel.md §9), with the
+ * kernel's order of checks on registration (the locked-memory account,
+ * then the pages, then overlap) and its "mapped" protocol, without its
+ * O(R) walks: the regions never overlap, so a sorted array and a binary
+ * search find the one holding an address. Registering touches no page: the
+ * default probe reads /proc/self/smaps to learn that the range is mapped
+ * writable and its backing page size. Layer: vfio.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/arith.h"
+#include "vfio/mm.h"
+
+int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shift,
+		 uint64_t limit_bytes)
+{
+	*mm = (struct tce__mm){ .ctx = ctx, .sys_page_shift = sys_page_shift,
+				.limit_pages = limit_bytes >> sys_page_shift,
+				.probe = tce__mm_probe_self };
+	return tce__rwlock_init(&mm->lock);
+}
+
+void tce__mm_fini(struct tce__mm *mm)
+{
+	uint32_t i;
+
+	for (i = 0; i < mm->n; i++)
+		tce__free(mm->ctx, mm->r[i], sizeof(*mm->r[i]));
+	tce__free(mm->ctx, mm->r, mm->alloc * sizeof(*mm->r));
+	tce__rwlock_fini(&mm->lock);
+}
+
+/* ---- the default probe: /proc/self/smaps, read without touching the range ---- */
+
+struct smaps {
+	int fd;
+	char buf[4096];
+	size_t len, pos;
+};
+
+/* The next line into @line (NUL-terminated, cut at @cap); false at the end. */
+static bool next_line(struct smaps *s, char *line, size_t cap)
+{
+	size_t n = 0;
+	ssize_t got;
+
+	for (;;) {
+		if (s->pos == s->len) {
+			got = read(s->fd, s->buf, sizeof(s->buf));
+			if (got <= 0)
+				break;
+			s->len = (size_t)got, s->pos = 0;
+		}
+		if (s->buf[s->pos] == '\n') {
+			s->pos++;
+			line[n] = 0;
+			return true;
+		}
+		if (n + 1 < cap)
+			line[n++] = s->buf[s->pos];
+		s->pos++;
+	}
+	line[n] = 0;
+	return n > 0;
+}
+
+/* Walk state: the part of the range still to be covered by writable mappings. */
+struct cover {
+	uint64_t next, end;   /* [next, end) not yet seen */
+	bool in_range;        /* the current VMA overlaps the range */
+	bool ok;              /* so far every overlapping VMA was writable and contiguous */
+	uint32_t shift;       /* the smallest page shift seen */
+};
+
+static void vma_header(struct cover *c, uint64_t start, uint64_t stop, const char *perms)
+{
+	c->in_range = start < c->end && stop > c->next;
+	if (!c->in_range)
+		return;
+	if (start > c->next || perms[1] != 'w')
+		c->ok = false;
+	c->next = stop < c->end ? stop : c->end;
+}
+
+static void vma_line(struct cover *c, const char *line)
+{
+	uint64_t kb, start, stop;
+	char perms[8];
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &start, &stop, perms) == 3)
+		vma_header(c, start, stop, perms);
+	else if (c->in_range && sscanf(line, "KernelPageSize: %" SCNu64 " kB", &kb) == 1 && kb)
+		c->shift = tce__ilog2(kb << 10) < c->shift ? tce__ilog2(kb << 10) : c->shift;
+}
+
+int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shift)
+{
+	struct smaps s = { .fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC) };
+	struct cover c = { .next = ua, .end = ua + size, .ok = true, .shift = 63 };
+	char line[256];
+
+	(void)arg;
+	if (s.fd < 0)
+		return -EFAULT;
+	/* Until the first mapping past the range (a VMA's KernelPageSize follows its header). */
+	while (c.ok && next_line(&s, line, sizeof(line))) {
+		vma_line(&c, line);
+		if (c.next >= c.end && !c.in_range)
+			break;
+	}
+	close(s.fd);
+	if (!c.ok || c.next < c.end)
+		return -EFAULT;
+	*page_shift = c.shift == 63 ? 12 : c.shift;
+	return 0;
+}
+
+/* ---- regions ---- */
+
+/* The index of the first region ending after @ua. Context: lock held. */
+static uint32_t first_after(const struct tce__mm *mm, uint64_t ua)
+{
+	uint32_t lo = 0, hi = mm->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (mm->r[mid]->ua + mm->r[mid]->size <= ua)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct tce__mm_region *tce__mm_lookup(struct tce__mm *mm, uint64_t ua, uint64_t size)
+{
+	struct tce__mm_region *r = NULL;
+	uint32_t i;
+
+	tce__read_lock(&mm->lock);
+	i = first_after(mm, ua);
+	if (i < mm->n && mm->r[i]->ua <= ua && size <= mm->r[i]->size - (ua - mm->r[i]->ua))
+		r = mm->r[i];
+	tce__read_unlock(&mm->lock);
+	return r;
+}
+
+static int account(struct tce__mm *mm, uint64_t pages)
+{
+	if (mm->limit_pages && pages > mm->limit_pages - tce__min_u64(mm->locked_pages,
+								       mm->limit_pages))
+		return -ENOMEM;
+	mm->locked_pages += pages;
+	return 0;
+}
+
+/* Room for one more region pointer. Context: lock held for writing. */
+static int room(struct tce__mm *mm)
+{
+	uint32_t want = mm->alloc ? mm->alloc * 2 : 8;
+	struct tce__mm_region **p;
+
+	if (mm->n < mm->alloc)
+		return 0;
+	p = tce__malloc(mm->ctx, want * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (mm->n)
+		memcpy(p, mm->r, mm->n * sizeof(*p));
+	tce__free(mm->ctx, mm->r, mm->alloc * sizeof(*p));
+	mm->r = p, mm->alloc = want;
+	return 0;
+}
+
+/* Insert @r at its sorted place unless it overlaps one. Context: lock held for writing. */
+static int insert(struct tce__mm *mm, struct tce__mm_region *r)
+{
+	uint32_t i = first_after(mm, r->ua);
+
+	if (i < mm->n && mm->r[i]->ua < r->ua + r->size)
+		return -EINVAL;
+	if (room(mm))
+		return -ENOMEM;
+	memmove(&mm->r[i + 1], &mm->r[i], (mm->n - i) * sizeof(*mm->r));
+	mm->r[i] = r;
+	mm->n++;
+	return 0;
+}
+
+/* The usable IOMMU page: the backing page capped by the range's alignment. */
+static uint32_t usable_shift(uint64_t ua, uint64_t size, uint32_t backing)
+{
+	uint32_t align = (uint32_t)__builtin_ctzll(ua | size);
+
+	return align < backing ? align : backing;
+}
+
+/* Probe, allocate and insert a region of [ua, ua + size). Context: lock held for writing. */
+static int create(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_region **out)
+{
+	struct tce__mm_region *r;
+	uint32_t backing = 0;
+	int rc;
+
+	if (mm->probe(mm->probe_arg, ua, size, &backing))
+		return -EFAULT; /* what a failed pin_user_pages() gives */
+	r = tce__calloc(mm->ctx, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	*r = (struct tce__mm_region){ .ua = ua, .size = size, .used = 1,
+				      .page_shift = usable_shift(ua, size, backing) };
+	atomic_init(&r->mapped, 1);
+	rc = insert(mm, r);
+	if (rc) {
+		tce__free(mm->ctx, r, sizeof(*r));
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int tce__mm_new(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_region **out)
+{
+	uint64_t pages = size >> mm->sys_page_shift;
+	int rc;
+
+	tce__write_lock(&mm->lock);
+	rc = account(mm, pages);
+	if (!rc && (rc = create(mm, ua, size, out)))
+		mm->locked_pages -= pages; /* refunded exactly (DECISIONS 9) */
+	tce__write_unlock(&mm->lock);
+	return rc;
+}
+
+struct tce__mm_region *tce__mm_get(struct tce__mm *mm, uint64_t ua, uint64_t size)
+{
+	struct tce__mm_region *r = NULL;
+	uint32_t i;
+
+	tce__write_lock(&mm->lock);
+	i = first_after(mm, ua);
+	if (i < mm->n && mm->r[i]->ua == ua && mm->r[i]->size == size) {
+		r = mm->r[i];
+		r->used++;
+	}
+	tce__write_unlock(&mm->lock);
+	return r;
+}
+
+/* Take @r out of the array and free it. Context: lock held for writing. */
+static void remove_region(struct tce__mm *mm, struct tce__mm_region *r)
+{
+	uint32_t i = first_after(mm, r->ua);
+
+	memmove(&mm->r[i], &mm->r[i + 1], (mm->n - i - 1) * sizeof(*mm->r));
+	mm->n--;
+	mm->locked_pages -= r->size >> mm->sys_page_shift;
+	tce__free(mm->ctx, r, sizeof(*r));
+}
+
+int tce__mm_put(struct tce__mm *mm, struct tce__mm_region *r)
+{
+	uint_fast64_t one = 1;
+	int rc = 0;
+
+	tce__write_lock(&mm->lock);
+	if (!r->used) {
+		rc = -ENOENT;
+	} else if (--r->used == 0) {
+		if (atomic_compare_exchange_strong(&r->mapped, &one, 0))
+			remove_region(mm, r);
+		else {
+			r->used++; /* TCEs still reference it (DECISIONS 7) */
+			rc = -EBUSY;
+		}
+	}
+	tce__write_unlock(&mm->lock);
+	return rc;
+}
+
+int tce__mm_ua_to_real(const struct tce__mm_region *r, uint64_t ua, uint32_t page_shift,
+		       uint64_t *real)
+{
+	if (ua < r->ua || ua - r->ua >= r->size || page_shift > r->page_shift)
+		return -EFAULT;
+	*real = ua; /* the identity model: a user address is its own real address */
+	return 0;
+}
+
+int tce__mm_mapped_inc(struct tce__mm_region *r)
+{
+	uint_fast64_t v = atomic_load(&r->mapped);
+
+	do {
+		if (!v)
+			return -ENXIO;
+	} while (!atomic_compare_exchange_weak(&r->mapped, &v, v + 1));
+	return 0;
+}
+
+void tce__mm_mapped_dec(struct tce__mm_region *r)
+{
+	uint_fast64_t v = atomic_load(&r->mapped);
+
+	do {
+		if (v <= 1)
+			return; /* never below the bias */
+	} while (!atomic_compare_exchange_weak(&r->mapped, &v, v - 1));
+}

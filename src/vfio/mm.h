@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A process's preregistered memory for VFIO SPAPR TCE v2 (the kernel's
+ * mm->context.iommu_group_mem_list, spec kernel.md §9): regions of user
+ * addresses, each with its usable IOMMU page size, a "mapped" count that
+ * every live TCE holds one of (plus a bias of 1), and a registration count.
+ * Regions never overlap, so they are kept sorted by address and found by
+ * binary search: a lookup is O(log R) where the kernel walks a list.
+ * Layer: vfio. Includes util and the public header.
+ *
+ *  | kernel (iommu_api.c)   | here                   | errors                        |
+ *  |------------------------|------------------------|-------------------------------|
+ *  | mm_iommu_new           | tce__mm_new()          | -EINVAL overlap, -EFAULT not  |
+ *  |                        |                        | writable memory, -ENOMEM      |
+ *  | mm_iommu_get           | tce__mm_get()          | NULL: no exact match          |
+ *  | mm_iommu_put           | tce__mm_put()          | -ENOENT, -EBUSY still mapped  |
+ *  | mm_iommu_lookup        | tce__mm_lookup()       | NULL                          |
+ *  | mm_iommu_ua_to_hpa     | tce__mm_ua_to_real()   | -EFAULT                       |
+ *  | mm_iommu_mapped_inc/dec| tce__mm_mapped_inc/dec | -ENXIO once release started   |
+ */
+#ifndef TCE_VFIO_MM_H
+#define TCE_VFIO_MM_H
+
+#include <stdatomic.h>
+
+#include "util/lock.h"
+#include "util/util.h"
+
+/*
+ * What the memory behind [ua, ua + size) is, found without touching or
+ * faulting a page (the default reads /proc/self/maps and smaps): 0 with
+ * the smallest backing page shift over the range when all of it is mapped
+ * writable; -EFAULT otherwise.
+ */
+typedef int (*tce__mm_probe_fn)(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shift);
+
+struct tce__mm_region {
+	uint64_t ua, size;              /* bytes; immutable */
+	uint32_t page_shift;            /* the usable IOMMU page shift; immutable */
+	atomic_uint_fast64_t mapped;    /* 1 (the bias) + live TCEs; 0 once released */
+	uint64_t used;                  /* registrations; guarded by the mm's lock */
+};
+
+struct tce__mm {
+	struct tce_ctx *ctx;
+	struct tce__rwlock lock;        /* guards the array and every region's @used */
+	struct tce__mm_region **r;      /* sorted by ua, never overlapping */
+	uint32_t n, alloc;
+	uint32_t sys_page_shift;        /* the system page: alignment and accounting unit */
+	uint64_t locked_pages, limit_pages; /* the locked_vm account and its limit (0: none) */
+	tce__mm_probe_fn probe;
+	void *probe_arg;
+};
+
+int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shift,
+		 uint64_t limit_bytes);
+/* Frees every region (their TCEs must be gone). */
+void tce__mm_fini(struct tce__mm *mm);
+
+/* The default probe: /proc/self/maps (writable) and smaps (KernelPageSize). */
+int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shift);
+
+/*
+ * A new region (used 1, mapped 1): -EINVAL when it overlaps one, -EFAULT
+ * when the memory is not all mapped writable, -ENOMEM when the account's
+ * limit or memory refuses. The caller checked alignment, size and wrap.
+ * Context: takes the lock for writing.
+ */
+int tce__mm_new(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_region **out);
+
+/* The region of exactly [ua, ua + size) with one more registration, or NULL. */
+struct tce__mm_region *tce__mm_get(struct tce__mm *mm, uint64_t ua, uint64_t size);
+
+/*
+ * One registration fewer; the last one frees the region when no TCE maps
+ * it (-EBUSY, and the registration stays, when one does).
+ */
+int tce__mm_put(struct tce__mm *mm, struct tce__mm_region *r);
+
+/* The region holding [ua, ua + size), or NULL. Context: takes the lock for reading. */
+struct tce__mm_region *tce__mm_lookup(struct tce__mm *mm, uint64_t ua, uint64_t size);
+
+/*
+ * The real address of @ua in @r for an IOMMU page of @page_shift: -EFAULT
+ * past the region's end or when the page is larger than the region's.
+ * Identity model: the real address is the user address.
+ */
+int tce__mm_ua_to_real(const struct tce__mm_region *r, uint64_t ua, uint32_t page_shift,
+		       uint64_t *real);
+
+/* A TCE starts or stops referencing @r. inc: -ENXIO once the region is being freed. */
+int tce__mm_mapped_inc(struct tce__mm_region *r);
+void tce__mm_mapped_dec(struct tce__mm_region *r);
+
+#endif /* TCE_VFIO_MM_H */
