@@ -227,16 +227,37 @@ enum tce_platform tce_machine_platform(const struct tce_machine *m)
 	return m->platform;
 }
 
-/* "DDDD:BB:DD.F": hex fields of exactly 4, 2, 2 and 1 digits. */
+/* The value of @n hex digits at @s (digits only: no sign, space or 0x), or -1. */
+static long hex_field(const char *s, unsigned n)
+{
+	long v = 0;
+	unsigned i;
+	int d;
+
+	for (i = 0; i < n; i++) {
+		d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0'
+		    : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+		    : s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* "DDDD:BB:DD.F": hex fields of exactly 4, 2, 2 and 1 digits, nothing else. */
 static int parse_pci_addr(const char *s, unsigned *dom, unsigned *bus, unsigned *dev,
 			  unsigned *fn)
 {
-	char tail;
+	long f[4];
 
-	if (!s || strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+	if (!s || strnlen(s, 13) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
 		return -EINVAL;
-	if (sscanf(s, "%4x:%2x:%2x.%1x%c", dom, bus, dev, fn, &tail) != 4 || *dev > 31 || *fn > 7)
+	f[0] = hex_field(s, 4), f[1] = hex_field(s + 5, 2), f[2] = hex_field(s + 8, 2);
+	f[3] = hex_field(s + 11, 1);
+	if (f[0] < 0 || f[1] < 0 || f[2] < 0 || f[3] < 0 || f[2] > 31 || f[3] > 7)
 		return -EINVAL;
+	*dom = (unsigned)f[0], *bus = (unsigned)f[1], *dev = (unsigned)f[2], *fn = (unsigned)f[3];
 	return 0;
 }
 

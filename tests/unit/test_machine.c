@@ -626,6 +626,30 @@ static void absent_function(void)
 	tce_machine_destroy(m);
 }
 
+
+/* PCI addresses are exactly "DDDD:BB:DD.F" in hex digits: no sign, space, 0x or other case of form. */
+static void pci_addresses(void)
+{
+	static const char *const bad[] = {
+		"+000:00:01.0", " 000:00:01.0", "0000:+0:01.0", "0000:00:+1.0", "0000:00:01.+",
+		"0X00:00:01.0", "000x:00:01.0", "0000:00:01.0 ", "0000:00:01", "0000-00:01.0",
+		"0000:00:20.0", "0000:00:01.8", "", "00000:0:01.0", "-000:00:01.0",
+	};
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	unsigned i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (tce_machine_find_device(m, bad[i], &d) != -EINVAL)
+			tt_fail(__FILE__, __LINE__, "\"%s\" was not refused", bad[i]);
+	CHECK_RC(tce_machine_find_device(m, NULL, &d), -EINVAL);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:01.0", &d), 0);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:1F.7", &d), -ENODEV); /* upper case is hex */
+	CHECK_RC(tce_machine_find_device(m, "0001:00:01.0", &d), -ENODEV);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(builtin_pseries),
 	TT_CASE(builtin_powernv),
@@ -643,6 +667,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(query_block_is_creatable),
 	TT_CASE(placement_avoids_overlap),
 	TT_CASE(absent_function),
+	TT_CASE(pci_addresses),
 	TT_CASE(phb_cells_required),
 	TT_CASE(duplicate_ids),
 	TT_CASE(liobn_wraps),
