@@ -800,6 +800,8 @@ static void direct_exact_unmaps(void)
 		CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 		tce_device_dma_info(o.a, &di);
 		CHECK(di.mode == TCE_DMA_DIRECT || di.mode == TCE_DMA_BYPASS);
+		CHECK_RC(tce_host_alloc(o.h, UINT64_MAX, &real, NULL), -ENOMEM); /* as the header says */
+		CHECK_RC(tce_host_alloc(o.h, 0, &real, NULL), -EINVAL);
 		REQUIRE(tce_host_alloc(o.h, 3 * 4096, &real, NULL) == 0);
 		CHECK_RC(tce_host_free(o.h, real, 4096), -EINVAL);     /* part of it */
 		CHECK_RC(tce_host_free(o.h, real + 4096, 8192), -EINVAL);
