@@ -250,7 +250,8 @@ static void zero_size_succeeds(void)
  */
 static void pages_released_by_their_source(void)
 {
-	static const size_t sizes[] = { 4096, (2u << 20) - 4096, 2u << 20, (2u << 20) + 4096 };
+	static const size_t sizes[] = { 4096, (2u << 20) - 4096, (2u << 20) - 1, 2u << 20,
+					(2u << 20) + 4096 };
 	struct tce_ctx *ctx;
 	struct tce_mem_stats st;
 	size_t i;
