@@ -26,6 +26,7 @@ void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 int __real_munmap(void *addr, size_t len);
 int __real_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
 int __real_pthread_mutex_destroy(pthread_mutex_t *m);
+int __real_pthread_mutex_unlock(pthread_mutex_t *m);
 int __real_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a);
 int __real_pthread_rwlock_destroy(pthread_rwlock_t *l);
 
@@ -38,6 +39,7 @@ void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 int __wrap_munmap(void *addr, size_t len);
 int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
 int __wrap_pthread_mutex_destroy(pthread_mutex_t *m);
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
 int __wrap_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a);
 int __wrap_pthread_rwlock_destroy(pthread_rwlock_t *l);
 
@@ -53,6 +55,8 @@ static struct {
 	bool mmap_unmapped;   /* ... and that exactly it came back through munmap */
 	int bad_munmaps;      /* munmap of a region mmap did not hand out */
 	pthread_mutex_t *mutex_destroyed;
+	int mutex_inits, mutex_destroys; /* successful calls */
+	int bad_unlocks;                 /* unlocks of a mutex nobody held */
 	pthread_rwlock_t *rwlock_destroyed;
 } w;
 
@@ -142,13 +146,25 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 {
 	int rc = take_lock_fail();
 
-	return rc ? rc : __real_pthread_mutex_init(m, a);
+	if (!rc)
+		rc = __real_pthread_mutex_init(m, a);
+	w.mutex_inits += !rc;
+	return rc;
 }
 
 int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
 {
 	w.mutex_destroyed = m;
+	w.mutex_destroys++;
 	return __real_pthread_mutex_destroy(m);
+}
+
+/* A default mutex the caller holds is busy to trylock; one nobody holds is taken. */
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (pthread_mutex_trylock(m) == 0)
+		w.bad_unlocks++;
+	return __real_pthread_mutex_unlock(m);
 }
 
 int __wrap_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
@@ -353,6 +369,41 @@ static void error_names(void)
 	CHECK(strcmp(tce_strerror(-4095), "unknown error") == 0);
 }
 
+/*
+ * The allocator's locking, single-threaded so it is exact: every mutex it
+ * sets up is destroyed with the pool, and every unlock releases a mutex the
+ * code took. The sequence runs the cache's depot both ways (a full magazine
+ * moved there, a dry slot refilled from it).
+ */
+static void pool_locks_balanced(void)
+{
+	struct tce_pool_config cfg = { .first_idx = 1 << 20, .entries = 1 << 16,
+				       .page_shift = 12, .cache = true };
+	struct tce_alloc_req req = { .npages = 1, .cpu = 0 };
+	struct tce_pool_stats st;
+	struct tce_pool *p;
+	struct tce_ctx *ctx;
+	uint64_t idx[96], i;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK(w.mutex_inits > 32); /* the pool's locks and the cache's slots and depot */
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_alloc(p, &req, &idx[i]), 0);
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_free(p, idx[i], 1), 0);
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_alloc(p, &req, &idx[i]), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cache_hits, 96);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	CHECK_EQ(w.bad_unlocks, 0);
+	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	tce_ctx_destroy(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
@@ -361,6 +412,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pages_released_by_their_source),
 	TT_CASE(lock_starts_free),
 	TT_CASE(lock_setup_and_teardown),
+	TT_CASE(pool_locks_balanced),
 };
 
 int main(int argc, char **argv)
