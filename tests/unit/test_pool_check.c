@@ -4,7 +4,9 @@
  * layer's private header: it passes on a healthy pool (caches in every slot
  * included), and each inconsistency it promises to find, made alone, gives
  * -EIO with an error logged: a parked or cached entry still mapped in the
- * table, a pool's free or parked count that disagrees with the bitmaps.
+ * table, a pool's free or parked count that disagrees with the bitmaps, a
+ * parked entry not allocated, a hint out of its pool, a cached range the
+ * bitmaps do not mark.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 
 #include "alloc/pool_int.h"
 #include "harness.h"
+#include "util/bitmap.h"
 #include "tt_table.h"
 
 struct log_record {
@@ -30,12 +33,12 @@ static void record_log(void *arg, enum tce_log_level level, const char *msg)
 }
 
 /* -EIO, and exactly one error logged for it. */
-static void check_fails(struct tce_pool *p, const struct tce_table *t, struct log_record *rec)
-{
-	rec->errors = 0;
-	CHECK_RC(tce_pool_check(p, t), -EIO);
-	CHECK_EQ(rec->errors, 1);
-}
+#define CHECK_FAILS(p, t, rec)                            \
+	do {                                              \
+		(rec)->errors = 0;                        \
+		CHECK_RC(tce_pool_check((p), (t)), -EIO); \
+		CHECK_EQ((rec)->errors, 1);               \
+	} while (0)
 
 static int alloc1(struct tce_pool *p, uint64_t *idx)
 {
@@ -80,7 +83,7 @@ static void freed_but_mapped(bool cache)
 	tce_pool_stats(p, &st);
 	CHECK_EQ(cache ? st.cached : st.parked, 2);
 	CHECK_RC(tce_pool_check(p, NULL), 0);
-	check_fails(p, t, &rec);
+	CHECK_FAILS(p, t, &rec);
 	CHECK_RC(tce_table_clear(t, a, 1), 0);
 	CHECK_RC(tce_pool_check(p, t), 0);
 	CHECK_EQ(flushes, 0);
@@ -110,7 +113,7 @@ static void counters_disagree(void)
 				       .flush_arg = &flushes };
 	struct tce_pool *p;
 	struct tce__pool_range *r;
-	uint64_t a, b;
+	uint64_t a, b, saved;
 
 	tce_ctx_set_log(ctx, record_log, &rec, TCE_LOG_ERR);
 	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
@@ -120,14 +123,30 @@ static void counters_disagree(void)
 	r = tce__pool_of(p, a - cfg.first_idx);
 	CHECK_RC(tce_pool_check(p, NULL), 0);
 	r->free++;
-	check_fails(p, NULL, &rec);
+	CHECK_FAILS(p, NULL, &rec);
 	r->free--;
 	r->parked++;
-	check_fails(p, NULL, &rec);
+	CHECK_FAILS(p, NULL, &rec);
 	r->parked--;
+	/* The parked entry no longer allocated in the bitmap (free count kept in step). */
+	tce__bitmap_clear(p->map, b - cfg.first_idx, 1);
+	r->free++;
+	CHECK_FAILS(p, NULL, &rec);
+	tce__bitmap_set(p->map, b - cfg.first_idx, 1);
+	r->free--;
+	/* A hint may run up to a block past the end of its pool, no further, nor before it. */
+	r = &p->pools[1];
+	saved = r->hint;
+	r->hint = r->end + cfg.block_pages;
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	r->hint++;
+	CHECK_FAILS(p, NULL, &rec);
+	r->hint = r->start - 1;
+	CHECK_FAILS(p, NULL, &rec);
+	r->hint = saved;
 	/* The large pool too: the check covers every range. */
 	p->large.free--;
-	check_fails(p, NULL, &rec);
+	CHECK_FAILS(p, NULL, &rec);
 	p->large.free++;
 	CHECK_RC(tce_pool_check(p, NULL), 0);
 	tce_pool_destroy(p);
@@ -202,10 +221,43 @@ static void check_walks_every_slot(void)
 	tt_ctx_done(ctx);
 }
 
+/* A cached range that the bitmaps do not mark as allocated and cached. */
+static void cached_not_marked(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct log_record rec = { 0 };
+	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
+				       .cache = true };
+	struct tce_pool *p;
+	struct tce__pool_range *r;
+	uint64_t a, rel;
+
+	tce_ctx_set_log(ctx, record_log, &rec, TCE_LOG_ERR);
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK_RC(alloc1(p, &a), 0);
+	CHECK_RC(tce_pool_free(p, a, 1), 0);
+	rel = a - cfg.first_idx;
+	r = tce__pool_of(p, rel);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	/* Free in the bitmap, the pool's count in step: only the cache's walk can see it. */
+	tce__bitmap_clear(p->map, rel, 1);
+	r->free++;
+	CHECK_FAILS(p, NULL, &rec);
+	tce__bitmap_set(p->map, rel, 1);
+	r->free--;
+	tce__bitmap_clear(p->cached, rel, 1);
+	CHECK_FAILS(p, NULL, &rec);
+	tce__bitmap_set(p->cached, rel, 1);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(parked_but_mapped),
 	TT_CASE(cached_but_mapped),
 	TT_CASE(counters_disagree),
+	TT_CASE(cached_not_marked),
 	TT_CASE(check_walks_every_slot),
 };
 
