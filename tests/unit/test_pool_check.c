@@ -60,7 +60,7 @@ static void freed_but_mapped(bool cache)
 	int flushes = 0;
 	struct tce_table *t;
 	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
-				       .cache = cache };
+				       .block_pages = 1, .cache = cache };
 	struct tce_pool *p;
 	struct tce_pool_stats st;
 	uint64_t a, b;
@@ -74,17 +74,21 @@ static void freed_but_mapped(bool cache)
 	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
 	CHECK_RC(alloc1(p, &a), 0);
 	CHECK_RC(alloc1(p, &b), 0);
+	REQUIRE(b == a + 1); /* block_pages 1: no hint rounding */
 	CHECK_RC(tce_table_set(t, a, 1, 0x1000, TCE_DIR_TO_DEVICE), 0);
 	CHECK_RC(tce_table_set(t, b, 1, 0x2000, TCE_DIR_TO_DEVICE), 0);
 	CHECK_RC(tce_pool_check(p, t), 0); /* allocated and mapped: fine */
-	CHECK_RC(tce_table_clear(t, b, 1), 0);
-	CHECK_RC(tce_pool_free(p, b, 1), 0);
+	/* a freed and unmapped beside b, allocated and mapped: fine too. */
+	CHECK_RC(tce_table_clear(t, a, 1), 0);
 	CHECK_RC(tce_pool_free(p, a, 1), 0);
+	CHECK_RC(tce_pool_check(p, t), 0);
+	/* b freed while still mapped. */
+	CHECK_RC(tce_pool_free(p, b, 1), 0);
 	tce_pool_stats(p, &st);
 	CHECK_EQ(cache ? st.cached : st.parked, 2);
 	CHECK_RC(tce_pool_check(p, NULL), 0);
 	CHECK_FAILS(p, t, &rec);
-	CHECK_RC(tce_table_clear(t, a, 1), 0);
+	CHECK_RC(tce_table_clear(t, b, 1), 0);
 	CHECK_RC(tce_pool_check(p, t), 0);
 	CHECK_EQ(flushes, 0);
 	tce_pool_destroy(p);
@@ -222,6 +226,29 @@ static void check_walks_every_slot(void)
 }
 
 /* A cached range that the bitmaps do not mark as allocated and cached. */
+/* Sixteen pools, the most there can be: each range is counted once. */
+static void sixteen_pools_counted_once(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
+				       .nr_pools = 16 };
+	struct tce_alloc_req req = { .npages = 100, .cpu = 0 };
+	struct tce_pool_stats st;
+	struct tce_pool *p;
+	uint64_t a;
+
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK_RC(tce_pool_alloc(p, &req, &a), 0);
+	CHECK(a >= cfg.large_start); /* above the threshold: the large pool */
+	req.npages = 1;
+	CHECK_RC(tce_pool_alloc(p, &req, &a), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.allocated, 101);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static void cached_not_marked(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -258,6 +285,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(cached_but_mapped),
 	TT_CASE(counters_disagree),
 	TT_CASE(cached_not_marked),
+	TT_CASE(sixteen_pools_counted_once),
 	TT_CASE(check_walks_every_slot),
 };
 
