@@ -51,6 +51,24 @@ static int check_parked_unmapped(struct tce_pool *p, struct tce__pool_range *r,
 	return 0;
 }
 
+/*
+ * Some parked entry of @r is clear in the allocation bitmap or reserved: a
+ * per-bit test, since counts can balance one such entry against another
+ * allocated one. Pools start on a word (pool_int.h), so words are theirs.
+ */
+static bool parked_unallocated(const struct tce_pool *p, const struct tce__pool_range *r)
+{
+	uint64_t w, pk;
+
+	for (w = r->start / 64; w < tce__bitmap_words(r->end); w++) {
+		pk = __atomic_load_n(&p->parked[w], __ATOMIC_RELAXED);
+		if (pk & (~__atomic_load_n(&p->map[w], __ATOMIC_RELAXED) |
+			  __atomic_load_n(&p->rsv[w], __ATOMIC_RELAXED)))
+			return true;
+	}
+	return false;
+}
+
 static int check_range(struct tce_pool *p, struct tce__pool_range *r, const struct tce_table *t)
 {
 	uint64_t n = r->end - r->start, used = tce__bitmap_weight(p->map, r->start, n);
@@ -67,8 +85,7 @@ static int check_range(struct tce_pool *p, struct tce__pool_range *r, const stru
 			 r->hint, r->start, r->end);
 		return -EIO;
 	}
-	if (parked && tce__bitmap_weight(p->map, r->start, n) <
-			      parked + tce__bitmap_weight(p->rsv, r->start, n)) {
+	if (parked && parked_unallocated(p, r)) {
 		tce__err(p->ctx, "pool check: parked entries not allocated");
 		return -EIO;
 	}

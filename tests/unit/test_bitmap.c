@@ -99,6 +99,47 @@ static void zero_area_agrees(void)
 	CHECK_EQ(tce__bitmap_find_zero_area(map, 0, NBITS, 0, 0), TCE_BITMAP_NONE);
 }
 
+/*
+ * A claim is all or nothing: it sets every bit of the range when none was
+ * set, and otherwise leaves the whole map as it found it, whichever word of
+ * a multi-word range holds the conflict. A release clears exactly its range.
+ */
+static void claim_all_or_nothing(void)
+{
+	uint64_t seed = tt_seed() ^ 0xc1a1, i, start, n, k;
+	uint64_t before[sizeof(map) / sizeof(map[0])];
+	bool free_range;
+
+	memset(ref, 0, sizeof(ref));
+	memset(map, 0, sizeof(map));
+	for (i = 0; i < 20000 && !tt_failed(); i++) {
+		start = tt_below(&seed, NBITS);
+		n = 1 + tt_below(&seed, tce__min_u64(NBITS - start, 200));
+		if (tt_below(&seed, 3) == 0) {
+			tce__bitmap_release_atomic(map, start, n);
+			ref_apply(start, n, false);
+			continue;
+		}
+		for (k = 0, free_range = true; k < n; k++)
+			free_range = free_range && !ref[start + k];
+		memcpy(before, map, sizeof(map));
+		CHECK_EQ(tce__bitmap_claim_atomic(map, start, n), free_range);
+		if (free_range)
+			ref_apply(start, n, true);
+		else
+			CHECK(memcmp(before, map, sizeof(map)) == 0);
+	}
+	for (i = 0; i < NBITS; i++)
+		CHECK_EQ(tce__bitmap_test(map, i), ref[i]);
+
+	/* The conflict in the third word of a range that starts mid-word. */
+	memset(map, 0, sizeof(map));
+	tce__bitmap_set(map, 140, 1);
+	CHECK(!tce__bitmap_claim_atomic(map, 10, 200));
+	CHECK_EQ(tce__bitmap_weight(map, 0, NBITS), 1);
+	CHECK(tce__bitmap_test(map, 140));
+}
+
 static void arithmetic(void)
 {
 	uint64_t s;
@@ -125,6 +166,7 @@ static void arithmetic(void)
 static const struct tt_case cases[] = {
 	TT_CASE(random_ranges_agree),
 	TT_CASE(zero_area_agrees),
+	TT_CASE(claim_all_or_nothing),
 	TT_CASE(arithmetic),
 };
 

@@ -348,6 +348,182 @@ static void cache_rounds_bounds_and_drains(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * One thread's frees fill its slot's two magazines, then full magazines go
+ * to the shared depot (within its bound, cache_limit / 2); when the slot
+ * runs dry its allocations are served from the depot's magazines.
+ */
+static void cache_depot_round_trip(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 1 << 20, .entries = 1 << 16, .page_shift = 12,
+				       .cache = true };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_pool_stats st;
+	uint64_t idx[96], again[96], i, k;
+
+	for (i = 0; i < 96; i++)
+		CHECK_RC(alloc1(p, 1, &idx[i]), 0);
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_free(p, idx[i], 1), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 96); /* 64 in the slot, 32 in the depot: under both bounds */
+	CHECK_EQ(st.allocated, 0);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	for (i = 0; i < 96; i++)
+		CHECK_RC(alloc1(p, 1, &again[i]), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cache_hits, 96);
+	CHECK_EQ(st.cached, 0);
+	/* The very ranges freed came back, each once. */
+	for (i = 0; i < 96; i++) {
+		for (k = 0; k < 96 && again[k] != idx[i]; k++)
+			;
+		CHECK(k < 96);
+	}
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+/*
+ * A free into the cache is validated as a pool free is: each bad free
+ * below fails for one reason only and changes nothing.
+ */
+static void cached_frees_are_validated(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	int flushes = 0;
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 1 << 12, .page_shift = 12,
+				       .nr_pools = 2, .no_large_pool = true, .cache = true };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_pool_stats st;
+	uint64_t a, idx[9], i, n = 0;
+
+	CHECK_EQ(cfg.cache_limit, 512); /* a slot holds at most 8 entries */
+	while (alloc1(p, 1, &a) == 0)
+		n++;
+	CHECK_EQ(n, 4095);
+	/* Three pages at the window's end round to four, past it. */
+	CHECK_RC(tce_pool_free(p, 4093, 3), -EINVAL);
+	/* Both entries allocated, but the range spans the two pools. */
+	CHECK_RC(tce_pool_free(p, 2047, 2), -EINVAL);
+	/* Entry 0 of a window at bus 0: reserved (and set in the bitmap). */
+	CHECK_RC(tce_pool_free(p, 0, 1), -EINVAL);
+	/* A free entry: the 9th free finds the slot full and goes to the pool. */
+	for (i = 0; i < 9; i++)
+		CHECK_RC(tce_pool_free(p, 10 + i, 1), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 8);
+	CHECK_RC(alloc1(p, 1, &a), 0); /* from the cache: the slot has room again */
+	CHECK_EQ(a, 17);
+	CHECK_RC(tce_pool_free(p, 18, 1), -EINVAL);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 7);
+	CHECK_EQ(st.allocated, 4095 - 8);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+
+	/* With a lazy flush the 9th free is parked; freeing it again is a double free. */
+	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = 1 << 12, .page_shift = 12,
+					.nr_pools = 2, .no_large_pool = true, .cache = true,
+					.lazy_flush = count_flush, .flush_arg = &flushes };
+	p = pool(ctx, &cfg);
+	for (i = 0; i < 9; i++)
+		CHECK_RC(alloc1(p, 1, &idx[i]), 0);
+	for (i = 0; i < 9; i++)
+		CHECK_RC(tce_pool_free(p, idx[i], 1), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 8);
+	CHECK_EQ(st.parked, 1);
+	CHECK_RC(alloc1(p, 1, &a), 0);
+	CHECK_EQ(a, idx[7]);
+	CHECK_RC(tce_pool_free(p, idx[8], 1), -EINVAL);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, 7);
+	CHECK_EQ(st.parked, 1);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+/*
+ * spec kernel.md §2.3-2.4: a pass starts at the pool's hint and the hint is
+ * not lowered on free, so space freed below it is reused only after a wrap.
+ */
+static void hint_not_lowered_on_free(void)
+{
+	static const uint64_t firsts[] = { 0, 1 << 20 };
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg;
+	struct tce_pool *p;
+	uint64_t a, b, c, d;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		cfg = (struct tce_pool_config){ .first_idx = firsts[i], .entries = 1024,
+						.page_shift = 12, .nr_pools = 1, .block_pages = 1 };
+		p = pool(ctx, &cfg);
+		CHECK_RC(alloc1(p, 1, &a), 0);
+		CHECK_RC(alloc1(p, 1, &b), 0);
+		CHECK_RC(alloc1(p, 1, &c), 0);
+		CHECK_EQ(b, a + 1);
+		CHECK_EQ(c, b + 1);
+		CHECK_RC(tce_pool_free(p, a, 1), 0);
+		CHECK_RC(alloc1(p, 1, &d), 0);
+		CHECK_EQ(d, c + 1);
+		tce_pool_destroy(p);
+	}
+	tt_ctx_done(ctx);
+}
+
+/*
+ * An aligned request whose pass from the hint finds nothing must not take
+ * space outside the pool it searches: here the home pool (pool 1) has room
+ * below its hint, and the window's first entry is unaligned so that an
+ * aligned entry lies just above it, in pool 0.
+ */
+static void aligned_search_stays_in_pool(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 3, .entries = 4096, .page_shift = 12,
+				       .nr_pools = 2, .no_large_pool = true, .block_pages = 1 };
+	struct tce_alloc_req req = { .npages = 1 };
+	struct tce_pool *p;
+	uint64_t idx, i;
+	int32_t cpu;
+
+	/* A CPU whose home pool is pool 1 (entries 2048 + 3 and up). */
+	for (cpu = 0; cpu < 64; cpu++) {
+		p = pool(ctx, &cfg);
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+		CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+		tce_pool_destroy(p);
+		if (idx >= 2048 + 3)
+			break;
+	}
+	REQUIRE(cpu < 64);
+	p = pool(ctx, &cfg);
+	for (i = 0; i < 2048; i++) {
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+		CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+		CHECK_EQ(idx, 3 + 2048 + i);
+	}
+	/* Two entries free at 3002 and 3003: take 3002, so the hint is 3003 (unaligned). */
+	CHECK_RC(tce_pool_free(p, 3002, 2), 0);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 3002);
+	/* Room below the hint, aligned: 2052. */
+	CHECK_RC(tce_pool_free(p, 2052, 1), 0);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu, .align_order = 2 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 2052); /* the home pool wraps before the others are tried */
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(layout_and_defaults),
 	TT_CASE(bad_configs),
@@ -359,6 +535,10 @@ static const struct tt_case cases[] = {
 	TT_CASE(frees_are_validated),
 	TT_CASE(lazy_flush_parks_frees),
 	TT_CASE(cache_rounds_bounds_and_drains),
+	TT_CASE(cache_depot_round_trip),
+	TT_CASE(cached_frees_are_validated),
+	TT_CASE(hint_not_lowered_on_free),
+	TT_CASE(aligned_search_stays_in_pool),
 };
 
 int main(int argc, char **argv)

@@ -363,6 +363,17 @@ static void clear_skips_and_is_exact(void)
 	CHECK_RC(tce_table_clear(t, 0, cfg.entries), 0);
 	tce_table_stats(t, &st);
 	CHECK_EQ(st.populated, 0);
+	/* A set with TCE_DIR_NONE clears its range (tce.h), and only it; real_addr is ignored. */
+	CHECK_RC(tce_table_set(t, le - 2, 6, 0x10000, TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_RC(tce_table_set(t, le - 1, 4, 0x123, TCE_DIR_NONE), 0);
+	tce_table_stats(t, &st);
+	CHECK_EQ(st.populated, 2);
+	CHECK_RC(tce_table_get(t, le - 2, &v), 0);
+	CHECK_EQ(v, 0x10000 | 3);
+	CHECK_RC(tce_table_get(t, le, &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_RC(tce_table_get(t, le + 3, &v), 0);
+	CHECK_EQ(v, 0x15000 | 3);
 	tce_table_put(t);
 	tt_ctx_done(ctx);
 }

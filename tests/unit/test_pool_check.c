@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The allocator's checker, tce_pool_check(), white-box through the alloc
+ * layer's private header: it passes on a healthy pool (caches in every slot
+ * included), and each inconsistency it promises to find, made alone, gives
+ * -EIO with an error logged: a parked or cached entry still mapped in the
+ * table, a pool's free or parked count that disagrees with the bitmaps, a
+ * parked entry not allocated, a hint out of its pool, a cached range the
+ * bitmaps do not mark.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "alloc/pool_int.h"
+#include "harness.h"
+#include "util/bitmap.h"
+#include "tt_table.h"
+
+struct log_record {
+	int errors;
+	char msg[256];
+};
+
+static void record_log(void *arg, enum tce_log_level level, const char *msg)
+{
+	struct log_record *r = arg;
+
+	if (level == TCE_LOG_ERR) {
+		r->errors++;
+		snprintf(r->msg, sizeof(r->msg), "%s", msg);
+	}
+}
+
+/* -EIO, and exactly one error logged for it. */
+#define CHECK_FAILS(p, t, rec)                            \
+	do {                                              \
+		(rec)->errors = 0;                        \
+		CHECK_RC(tce_pool_check((p), (t)), -EIO); \
+		CHECK_EQ((rec)->errors, 1);               \
+	} while (0)
+
+static int alloc1(struct tce_pool *p, uint64_t *idx)
+{
+	struct tce_alloc_req req = { .npages = 1, .cpu = 0 };
+
+	return tce_pool_alloc(p, &req, idx);
+}
+
+static void count_flush(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* An entry freed (parked or cached) while the table still maps it. */
+static void freed_but_mapped(bool cache)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct log_record rec = { 0 };
+	int flushes = 0;
+	struct tce_table *t;
+	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
+				       .block_pages = 1, .cache = cache };
+	struct tce_pool *p;
+	struct tce_pool_stats st;
+	uint64_t a, b;
+
+	if (!cache) {
+		cfg.lazy_flush = count_flush;
+		cfg.flush_arg = &flushes;
+	}
+	tce_ctx_set_log(ctx, record_log, &rec, TCE_LOG_ERR);
+	REQUIRE(tt_table(ctx, (uint64_t)1 << 28, (uint64_t)1 << 29, 12, 2, false, &t) == 0);
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK_RC(alloc1(p, &a), 0);
+	CHECK_RC(alloc1(p, &b), 0);
+	REQUIRE(b == a + 1); /* block_pages 1: no hint rounding */
+	CHECK_RC(tce_table_set(t, a, 1, 0x1000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_table_set(t, b, 1, 0x2000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_pool_check(p, t), 0); /* allocated and mapped: fine */
+	/* a freed and unmapped beside b, allocated and mapped: fine too. */
+	CHECK_RC(tce_table_clear(t, a, 1), 0);
+	CHECK_RC(tce_pool_free(p, a, 1), 0);
+	CHECK_RC(tce_pool_check(p, t), 0);
+	/* b freed while still mapped. */
+	CHECK_RC(tce_pool_free(p, b, 1), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(cache ? st.cached : st.parked, 2);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	CHECK_FAILS(p, t, &rec);
+	CHECK_RC(tce_table_clear(t, b, 1), 0);
+	CHECK_RC(tce_pool_check(p, t), 0);
+	CHECK_EQ(flushes, 0);
+	tce_pool_destroy(p);
+	tce_table_put(t);
+	tt_ctx_done(ctx);
+}
+
+static void parked_but_mapped(void)
+{
+	freed_but_mapped(false);
+}
+
+static void cached_but_mapped(void)
+{
+	freed_but_mapped(true);
+}
+
+/* Each pool counter made wrong alone, then put back. */
+static void counters_disagree(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct log_record rec = { 0 };
+	int flushes = 0;
+	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
+				       .nr_pools = 2, .lazy_flush = count_flush,
+				       .flush_arg = &flushes };
+	struct tce_pool *p;
+	struct tce__pool_range *r;
+	uint64_t a, b, saved;
+
+	tce_ctx_set_log(ctx, record_log, &rec, TCE_LOG_ERR);
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK_RC(alloc1(p, &a), 0);
+	CHECK_RC(alloc1(p, &b), 0);
+	CHECK_RC(tce_pool_free(p, b, 1), 0); /* parked */
+	r = tce__pool_of(p, a - cfg.first_idx);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	r->free++;
+	CHECK_FAILS(p, NULL, &rec);
+	r->free--;
+	r->parked++;
+	CHECK_FAILS(p, NULL, &rec);
+	r->parked--;
+	/* The parked entry no longer allocated in the bitmap (free count kept in step). */
+	tce__bitmap_clear(p->map, b - cfg.first_idx, 1);
+	r->free++;
+	CHECK_FAILS(p, NULL, &rec);
+	tce__bitmap_set(p->map, b - cfg.first_idx, 1);
+	r->free--;
+	/* A hint may run up to a block past the end of its pool, no further, nor before it. */
+	r = &p->pools[1];
+	saved = r->hint;
+	r->hint = r->end + cfg.block_pages;
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	r->hint++;
+	CHECK_FAILS(p, NULL, &rec);
+	r->hint = r->start - 1;
+	CHECK_FAILS(p, NULL, &rec);
+	r->hint = saved;
+	/* The large pool too: the check covers every range. */
+	p->large.free--;
+	CHECK_FAILS(p, NULL, &rec);
+	p->large.free++;
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+/*
+ * Many threads, alive together, each free one range into their cache slot,
+ * so that (whatever the slot hash) the slots are spread; the checker, which
+ * must walk every slot and the depot, finds the pool healthy and the counts
+ * agree.
+ */
+#define NTHREADS 256
+
+struct cache_thread {
+	struct tce_pool *p;
+	uint64_t idx;
+	pthread_barrier_t *freed, *done;
+	int rc;
+};
+
+static void *free_one(void *arg)
+{
+	struct cache_thread *c = arg;
+
+	c->rc = tce_pool_free(c->p, c->idx, 1);
+	pthread_barrier_wait(c->freed);
+	pthread_barrier_wait(c->done);
+	return NULL;
+}
+
+static void check_walks_every_slot(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 1 << 20, .entries = 1 << 20, .page_shift = 12,
+				       .cache = true };
+	static struct cache_thread c[NTHREADS];
+	static pthread_t tid[NTHREADS];
+	pthread_barrier_t freed, done;
+	pthread_attr_t attr;
+	struct tce_pool_stats st;
+	struct tce_pool *p;
+	int i, started = 0;
+
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	pthread_barrier_init(&freed, NULL, NTHREADS + 1);
+	pthread_barrier_init(&done, NULL, NTHREADS + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1 << 16);
+	for (i = 0; i < NTHREADS; i++) {
+		c[i] = (struct cache_thread){ .p = p, .freed = &freed, .done = &done };
+		CHECK_RC(alloc1(p, &c[i].idx), 0);
+	}
+	for (i = 0; i < NTHREADS; i++)
+		if (pthread_create(&tid[i], &attr, free_one, &c[i]) == 0)
+			started++;
+	REQUIRE(started == NTHREADS); /* else the barriers never open */
+	pthread_barrier_wait(&freed);
+	for (i = 0; i < NTHREADS; i++)
+		CHECK_RC(c[i].rc, 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cached, NTHREADS);
+	CHECK_EQ(st.allocated, 0);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	pthread_barrier_wait(&done);
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(tid[i], NULL);
+	pthread_attr_destroy(&attr);
+	pthread_barrier_destroy(&freed);
+	pthread_barrier_destroy(&done);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+/* A cached range that the bitmaps do not mark as allocated and cached. */
+/* Sixteen pools, the most there can be: each range is counted once. */
+static void sixteen_pools_counted_once(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
+				       .nr_pools = 16 };
+	struct tce_alloc_req req = { .npages = 100, .cpu = 0 };
+	struct tce_pool_stats st;
+	struct tce_pool *p;
+	uint64_t a;
+
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK_RC(tce_pool_alloc(p, &req, &a), 0);
+	CHECK(a >= cfg.large_start); /* above the threshold: the large pool */
+	req.npages = 1;
+	CHECK_RC(tce_pool_alloc(p, &req, &a), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.allocated, 101);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static void cached_not_marked(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct log_record rec = { 0 };
+	struct tce_pool_config cfg = { .first_idx = 1 << 16, .entries = 1 << 16, .page_shift = 12,
+				       .cache = true };
+	struct tce_pool *p;
+	struct tce__pool_range *r;
+	uint64_t a, rel;
+
+	tce_ctx_set_log(ctx, record_log, &rec, TCE_LOG_ERR);
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK_RC(alloc1(p, &a), 0);
+	CHECK_RC(tce_pool_free(p, a, 1), 0);
+	rel = a - cfg.first_idx;
+	r = tce__pool_of(p, rel);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	/* Free in the bitmap, the pool's count in step: only the cache's walk can see it. */
+	tce__bitmap_clear(p->map, rel, 1);
+	r->free++;
+	CHECK_FAILS(p, NULL, &rec);
+	tce__bitmap_set(p->map, rel, 1);
+	r->free--;
+	tce__bitmap_clear(p->cached, rel, 1);
+	CHECK_FAILS(p, NULL, &rec);
+	tce__bitmap_set(p->cached, rel, 1);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(parked_but_mapped),
+	TT_CASE(cached_but_mapped),
+	TT_CASE(counters_disagree),
+	TT_CASE(cached_not_marked),
+	TT_CASE(sixteen_pools_counted_once),
+	TT_CASE(check_walks_every_slot),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The util layer against the C library it stands on. The binary is linked
+ * with --wrap for the allocators, mmap and the pthread lock set-up calls,
+ * so a test can make the C library fail, return what C permits (NULL for a
+ * zero-size request) or count what was released. It checks that failures
+ * are returned and counted, that memory goes back by the way it came, and
+ * that a lock starts free whatever its memory held before. Also the error
+ * names the layer keeps.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "harness.h"
+#include "util/lock.h"
+#include "util/util.h"
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void __real_free(void *p);
+int __real_posix_memalign(void **out, size_t align, size_t size);
+void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int __real_munmap(void *addr, size_t len);
+int __real_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
+int __real_pthread_mutex_destroy(pthread_mutex_t *m);
+int __real_pthread_mutex_unlock(pthread_mutex_t *m);
+int __real_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a);
+int __real_pthread_rwlock_destroy(pthread_rwlock_t *l);
+
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void __wrap_free(void *p);
+int __wrap_posix_memalign(void **out, size_t align, size_t size);
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int __wrap_munmap(void *addr, size_t len);
+int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a);
+int __wrap_pthread_mutex_destroy(pthread_mutex_t *m);
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
+int __wrap_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a);
+int __wrap_pthread_rwlock_destroy(pthread_rwlock_t *l);
+
+/* What the wrappers do: the tests run on one thread and set these. */
+static struct {
+	bool fail_alloc;      /* the next malloc/calloc/posix_memalign/mmap fails */
+	bool zero_null;       /* malloc(0) and calloc(_, 0) return NULL, as C allows */
+	int fail_lock_init;   /* the next pthread_*_init returns this */
+	void *memalign_block; /* the block posix_memalign handed out last */
+	bool memalign_freed;  /* ... and that it came back through free */
+	void *mmap_block;     /* the region mmap handed out last */
+	size_t mmap_len;
+	bool mmap_unmapped;   /* ... and that exactly it came back through munmap */
+	int bad_munmaps;      /* munmap of a region mmap did not hand out */
+	pthread_mutex_t *mutex_destroyed;
+	int mutex_inits, mutex_destroys; /* successful calls */
+	int bad_unlocks;                 /* unlocks of a mutex nobody held */
+	pthread_rwlock_t *rwlock_destroyed;
+} w;
+
+static bool take_fail(void)
+{
+	bool f = w.fail_alloc;
+
+	w.fail_alloc = false;
+	return f;
+}
+
+void *__wrap_malloc(size_t size)
+{
+	if (take_fail() || (size == 0 && w.zero_null))
+		return NULL;
+	return __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (take_fail() || ((n == 0 || size == 0) && w.zero_null))
+		return NULL;
+	return __real_calloc(n, size);
+}
+
+void __wrap_free(void *p)
+{
+	if (p && p == w.memalign_block)
+		w.memalign_freed = true;
+	__real_free(p);
+}
+
+int __wrap_posix_memalign(void **out, size_t align, size_t size)
+{
+	int rc;
+
+	if (take_fail())
+		return ENOMEM;
+	rc = __real_posix_memalign(out, align, size);
+	if (rc == 0) {
+		w.memalign_block = *out;
+		w.memalign_freed = false;
+	}
+	return rc;
+}
+
+/* With 64-bit file offsets (meson's default) the header names mmap mmap64. */
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+
+	if (take_fail())
+		return MAP_FAILED;
+	p = __real_mmap64(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED) {
+		w.mmap_block = p;
+		w.mmap_len = len;
+		w.mmap_unmapped = false;
+	}
+	return p;
+}
+
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return __wrap_mmap64(addr, len, prot, flags, fd, off);
+}
+
+int __wrap_munmap(void *addr, size_t len)
+{
+	if (addr != w.mmap_block || len != w.mmap_len || w.mmap_unmapped) {
+		w.bad_munmaps++; /* never unmap what mmap did not give: it would corrupt the heap */
+		return 0;
+	}
+	w.mmap_unmapped = true;
+	return __real_munmap(addr, len);
+}
+
+static int take_lock_fail(void)
+{
+	int rc = w.fail_lock_init;
+
+	w.fail_lock_init = 0;
+	return rc;
+}
+
+int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
+{
+	int rc = take_lock_fail();
+
+	if (!rc)
+		rc = __real_pthread_mutex_init(m, a);
+	w.mutex_inits += !rc;
+	return rc;
+}
+
+int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	w.mutex_destroyed = m;
+	w.mutex_destroys++;
+	return __real_pthread_mutex_destroy(m);
+}
+
+/* A default mutex the caller holds is busy to trylock; one nobody holds is taken. */
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (pthread_mutex_trylock(m) == 0)
+		w.bad_unlocks++;
+	return __real_pthread_mutex_unlock(m);
+}
+
+int __wrap_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
+{
+	int rc = take_lock_fail();
+
+	return rc ? rc : __real_pthread_rwlock_init(l, a);
+}
+
+int __wrap_pthread_rwlock_destroy(pthread_rwlock_t *l)
+{
+	w.rwlock_destroyed = l;
+	return __real_pthread_rwlock_destroy(l);
+}
+
+static void reset(void)
+{
+	memset(&w, 0, sizeof(w));
+}
+
+/* A context that cannot be allocated: -ENOMEM and *out untouched. */
+static void ctx_create_fails(void)
+{
+	struct tce_ctx *ctx = (struct tce_ctx *)&w, *keep = ctx;
+
+	reset();
+	w.fail_alloc = true;
+	CHECK_RC(tce_ctx_create(&ctx), -ENOMEM);
+	CHECK(ctx == keep);
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	CHECK(ctx != keep);
+	tce_ctx_destroy(ctx);
+}
+
+static void check_failed(struct tce_ctx *ctx, uint64_t failed)
+{
+	struct tce_mem_stats st;
+
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.failed_allocs, failed);
+	CHECK_EQ(st.live_allocs, 0);
+	CHECK_EQ(st.live_bytes, 0);
+	CHECK_EQ(st.total_allocs, 0);
+}
+
+/* Each allocator returns NULL when the C library fails, and counts the failure. */
+static void libc_failures_counted(void)
+{
+	struct tce_ctx *ctx;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	w.fail_alloc = true;
+	CHECK(tce__malloc(ctx, 64) == NULL);
+	check_failed(ctx, 1);
+	w.fail_alloc = true;
+	CHECK(tce__calloc(ctx, 64) == NULL);
+	check_failed(ctx, 2);
+	w.fail_alloc = true;
+	CHECK(tce__aligned_zalloc(ctx, 64, 64) == NULL);
+	check_failed(ctx, 3);
+	w.fail_alloc = true;
+	CHECK(tce__pages_alloc(ctx, 4096) == NULL);
+	check_failed(ctx, 4);
+	w.fail_alloc = true;
+	CHECK(tce__pages_alloc(ctx, 4u << 20) == NULL);
+	check_failed(ctx, 5);
+	tce_ctx_destroy(ctx);
+}
+
+/* A zero-size request is not out of memory, even where malloc(0) is NULL. */
+static void zero_size_succeeds(void)
+{
+	struct tce_ctx *ctx;
+	struct tce_mem_stats st;
+	void *a, *b;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	w.zero_null = true;
+	a = tce__malloc(ctx, 0);
+	b = tce__calloc(ctx, 0);
+	w.zero_null = false;
+	CHECK(a != NULL);
+	CHECK(b != NULL);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.failed_allocs, 0);
+	tce__free(ctx, a, 0);
+	tce__free(ctx, b, 0);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.live_allocs, 0);
+	tce_ctx_destroy(ctx);
+}
+
+/*
+ * Page blocks go back the way they came, at every size around the point
+ * where they move from the heap to mmap: the freed block is the one handed
+ * out and nothing is unmapped that was not mapped.
+ */
+static void pages_released_by_their_source(void)
+{
+	static const size_t sizes[] = { 4096, (2u << 20) - 4096, (2u << 20) - 1, 2u << 20,
+					(2u << 20) + 4096 };
+	struct tce_ctx *ctx;
+	struct tce_mem_stats st;
+	size_t i;
+	void *p;
+
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		reset();
+		p = tce__pages_alloc(ctx, sizes[i]);
+		REQUIRE(p != NULL);
+		CHECK(((uintptr_t)p & 4095) == 0);
+		CHECK(((unsigned char *)p)[sizes[i] - 1] == 0);
+		CHECK(p == w.memalign_block || p == w.mmap_block);
+		tce__pages_free(ctx, p, sizes[i]);
+		CHECK_EQ(w.bad_munmaps, 0);
+		if (p == w.memalign_block)
+			CHECK(w.memalign_freed);
+		else
+			CHECK(w.mmap_unmapped);
+	}
+	/* The large ones are mapped: a huge flat table costs only touched pages. */
+	reset();
+	p = tce__pages_alloc(ctx, 2u << 20);
+	CHECK(p != NULL && p == w.mmap_block);
+	tce__pages_free(ctx, p, 2u << 20);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.live_allocs, 0);
+	CHECK_EQ(st.live_bytes, 0);
+	tce_ctx_destroy(ctx);
+}
+
+/* A lock set up over memory that held anything starts free and unowned. */
+static void lock_starts_free(void)
+{
+	struct tce__lock l;
+	bool spin;
+
+	for (int i = 0; i < 2; i++) {
+		spin = i == 1;
+		reset();
+		memset(&l, 0xa5, sizeof(l));
+		atomic_store(&l.owner, (uintptr_t)pthread_self()); /* a lock this thread held */
+		REQUIRE(tce__lock_init(&l, spin) == 0);
+		CHECK(!tce__lock_held(&l));
+		REQUIRE(atomic_load(&l.spin) == 0); /* else taking it would spin forever */
+		tce__lock(&l);
+		CHECK(tce__lock_held(&l));
+		/* The spinlock is the one taken when asked for, else the mutex. */
+		CHECK_EQ(atomic_load(&l.spin), spin);
+		if (spin)
+			CHECK_RC(pthread_mutex_trylock(&l.mutex), 0);
+		else
+			CHECK_RC(pthread_mutex_trylock(&l.mutex), EBUSY);
+		if (spin)
+			pthread_mutex_unlock(&l.mutex);
+		tce__unlock(&l);
+		CHECK(!tce__lock_held(&l));
+		tce__lock_fini(&l);
+		CHECK(w.mutex_destroyed == &l.mutex);
+	}
+}
+
+/* Set-up failures are returned; tear-down releases what set-up took. */
+static void lock_setup_and_teardown(void)
+{
+	struct tce__lock l;
+	struct tce__rwlock rw;
+
+	reset();
+	w.fail_lock_init = EAGAIN;
+	CHECK_RC(tce__lock_init(&l, false), -EAGAIN);
+	w.fail_lock_init = EAGAIN;
+	CHECK(tce__rwlock_init(&rw) < 0);
+
+	REQUIRE(tce__rwlock_init(&rw) == 0);
+	CHECK(!tce__rwlock_held(&rw));
+	tce__write_lock(&rw);
+	CHECK(tce__rwlock_held_write(&rw));
+	tce__write_unlock(&rw);
+	tce__read_lock(&rw);
+	CHECK(tce__rwlock_held(&rw));
+	tce__read_unlock(&rw);
+	CHECK(!tce__rwlock_held(&rw));
+	tce__rwlock_fini(&rw);
+	CHECK(w.rwlock_destroyed == &rw.rw);
+}
+
+/* The error names and texts as tce.h documents them, 0 and unknown codes included. */
+static void error_names(void)
+{
+	CHECK(strcmp(tce_err_name(0), "OK") == 0);
+	CHECK(strcmp(tce_strerror(0), "success") == 0);
+	CHECK(strcmp(tce_err_name(-EPERM), "EPERM") == 0);
+	CHECK(strcmp(tce_err_name(-EINVAL), "EINVAL") == 0);
+	CHECK(strcmp(tce_err_name(-ETIMEDOUT), "ETIMEDOUT") == 0);
+	CHECK(strcmp(tce_strerror(-ENOMEM), "out of memory") == 0);
+	CHECK(strcmp(tce_err_name(EINVAL), "UNKNOWN") == 0); /* codes are negative */
+	CHECK(strcmp(tce_err_name(-4095), "UNKNOWN") == 0);
+	CHECK(strcmp(tce_strerror(-4095), "unknown error") == 0);
+}
+
+/*
+ * The allocator's locking, single-threaded so it is exact: every mutex it
+ * sets up is destroyed with the pool, and every unlock releases a mutex the
+ * code took. The sequence runs the cache's depot both ways (a full magazine
+ * moved there, a dry slot refilled from it).
+ */
+static void pool_locks_balanced(void)
+{
+	struct tce_pool_config cfg = { .first_idx = 1 << 20, .entries = 1 << 16,
+				       .page_shift = 12, .cache = true };
+	struct tce_alloc_req req = { .npages = 1, .cpu = 0 };
+	struct tce_pool_stats st;
+	struct tce_pool *p;
+	struct tce_ctx *ctx;
+	uint64_t idx[96], i;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	CHECK(w.mutex_inits > 32); /* the pool's locks and the cache's slots and depot */
+	CHECK_RC(tce_pool_reserve(p, cfg.first_idx + 60000, 4), 0); /* takes every pool lock */
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_alloc(p, &req, &idx[i]), 0);
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_free(p, idx[i], 1), 0);
+	for (i = 0; i < 96; i++)
+		CHECK_RC(tce_pool_alloc(p, &req, &idx[i]), 0);
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.cache_hits, 96);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	CHECK_EQ(w.bad_unlocks, 0);
+	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	tce_ctx_destroy(ctx);
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(error_names),
+	TT_CASE(ctx_create_fails),
+	TT_CASE(libc_failures_counted),
+	TT_CASE(zero_size_succeeds),
+	TT_CASE(pages_released_by_their_source),
+	TT_CASE(lock_starts_free),
+	TT_CASE(lock_setup_and_teardown),
+	TT_CASE(pool_locks_balanced),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
