@@ -34,7 +34,7 @@ static uint64_t home(uint64_t start, uint64_t size, uint64_t aux, uint32_t kind,
 
 static bool same(const struct tce__rec *e, uint64_t start, uint64_t size, uint64_t aux, uint32_t kind)
 {
-	return e->kind == kind && e->start == start && e->size == size;
+	return e->kind == kind && e->start == start && e->size == size && e->aux == aux;
 }
 
 /* The slot of the record, or of the free slot where it would go. Context: lock. */

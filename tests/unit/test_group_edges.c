@@ -200,63 +200,86 @@ static void account_positive_is_enomem(void)
 	shutdown(&o);
 }
 
-/* The owner's entry access: indexes outside the table, bad directions, unaligned addresses. */
+/*
+ * The owner's entry access: indexes outside the table, bad directions and
+ * unaligned addresses are refused and change nothing (pseries: a DDW of
+ * 64 KiB pages; powernv: a slot-0 table of 64 KiB pages).
+ */
 static void owner_entry_args(void)
 {
-	struct tce_window_req req = { .num = 0, .page_shift = 16, .window_size = 1 << 28, .levels = 1 };
+	struct tce_window_req req = { .page_shift = 16, .levels = 1 };
 	struct tce_iommu_table_info ti;
 	struct tce_iommu_table *t;
 	struct tce_group *g;
 	uint64_t real, tce, end;
 	enum tce_dir dir;
+	enum tce_platform p;
 	struct os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
-	g = tce_device_group(o.a);
-	REQUIRE(tce_group_take_ownership(g) == 0);
-	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
-	tce_iommu_table_info(t, &ti);
-	end = ti.first_idx + ti.entries;
-	real = 0x10000, dir = (enum tce_dir)(TCE_DIR_NONE + 1);
-	CHECK_RC(tce_iommu_table_xchg(t, ti.first_idx, &real, &dir), -EINVAL);
-	real = 0x11000, dir = TCE_DIR_TO_DEVICE; /* not on a 64 KiB IOMMU page */
-	CHECK_RC(tce_iommu_table_xchg(t, ti.first_idx, &real, &dir), -EINVAL);
-	real = 0x10000, dir = TCE_DIR_TO_DEVICE;
-	CHECK_RC(tce_iommu_table_xchg(t, end, &real, &dir), -EINVAL);
-	CHECK_RC(tce_iommu_table_get(t, ti.first_idx, &tce), 0);
-	CHECK_EQ(tce, 0); /* none of the refused exchanges wrote */
-	CHECK_RC(tce_iommu_table_kill(t, end, 1), -EINVAL);
-	CHECK_RC(tce_iommu_table_kill(t, end - 1, 2), -EINVAL);
-	CHECK_RC(tce_iommu_table_kill(t, end - 1, 1), 0);
-	CHECK_RC(tce_iommu_table_clear(t, end - 1, 2), -EINVAL);
-	CHECK_RC(tce_iommu_table_update(t, end, 1, 0x10000, TCE_DIR_TO_DEVICE), -EINVAL);
-	CHECK_RC(tce_iommu_table_update(t, ti.first_idx, 1, 0x10000, (enum tce_dir)(TCE_DIR_NONE + 1)),
-		 -EINVAL);
-	CHECK_RC(tce_iommu_table_get(t, end, &tce), -EINVAL);
-	tce_iommu_table_put(t);
-	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
+		req.num = p == TCE_PLATFORM_PSERIES ? 1 : 0;
+		req.window_size = p == TCE_PLATFORM_PSERIES ? 1ULL << 32 : 1ULL << 28;
+		REQUIRE(boot(&o, p) == 0);
+		g = tce_device_group(o.a);
+		REQUIRE(tce_group_take_ownership(g) == 0);
+		REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+		CHECK_RC(tce_group_set_window(g, req.num, t), 0);
+		tce_iommu_table_info(t, &ti);
+		end = ti.first_idx + ti.entries;
+		CHECK_RC(tce_iommu_table_update(t, ti.first_idx, 1, 0x20000, TCE_DIR_TO_DEVICE), 0);
+		real = 0x10000, dir = (enum tce_dir)(TCE_DIR_NONE + 1);
+		CHECK_RC(tce_iommu_table_xchg(t, ti.first_idx, &real, &dir), -EINVAL);
+		real = 0x11000, dir = TCE_DIR_TO_DEVICE; /* not on a 64 KiB IOMMU page */
+		CHECK_RC(tce_iommu_table_xchg(t, ti.first_idx, &real, &dir), -EINVAL);
+		real = 0x10000, dir = TCE_DIR_TO_DEVICE;
+		CHECK_RC(tce_iommu_table_xchg(t, end, &real, &dir), -EINVAL);
+		CHECK_RC(tce_iommu_table_get(t, ti.first_idx, &tce), 0);
+		CHECK_EQ(tce, 0x20000 | TCE_PCI_READ); /* none of the refused exchanges wrote */
+		CHECK_RC(tce_iommu_table_kill(t, end, 1), -EINVAL);
+		CHECK_RC(tce_iommu_table_kill(t, end - 1, 2), -EINVAL);
+		CHECK_RC(tce_iommu_table_kill(t, end - 1, 1), 0);
+		CHECK_RC(tce_iommu_table_clear(t, end - 1, 2), -EINVAL);
+		CHECK_RC(tce_iommu_table_update(t, end, 1, 0x10000, TCE_DIR_TO_DEVICE), -EINVAL);
+		CHECK_RC(tce_iommu_table_update(t, ti.first_idx, 1, 0x10000,
+						(enum tce_dir)(TCE_DIR_NONE + 1)), -EINVAL);
+		CHECK_RC(tce_iommu_table_update(t, ti.first_idx, 1, 0x11000, TCE_DIR_TO_DEVICE), -EINVAL);
+		CHECK_RC(tce_iommu_table_get(t, end, &tce), -EINVAL);
+		CHECK_RC(tce_iommu_table_get(t, ti.first_idx, &tce), 0);
+		CHECK_EQ(tce, 0x20000 | TCE_PCI_READ);
+		CHECK_RC(tce_group_unset_window(g, req.num), 0);
+		tce_iommu_table_put(t);
+		CHECK_RC(tce_group_release_ownership(g), 0);
+		shutdown(&o);
+	}
 }
 
 /*
- * A coherent buffer's kernel memory is aligned to the window's IOMMU page
- * (powernv's default window: the 64 KiB host page), even after a 4 KiB
- * allocation has left kernel memory at an odd 4 KiB page.
+ * A coherent buffer's kernel memory is aligned to the window's IOMMU page:
+ * a pseries dynamic window of 16 MiB pages (a small largest block), after a
+ * small allocation has moved kernel memory off a 16 MiB boundary.
  */
 static void coherent_page_aligned(void)
 {
+	static char blob[1 << 16];
+	fdt32_t block[2] = { 0, cpu_to_fdt32(64) };
 	struct tce_device_dma_info di;
+	struct tce_machine *m;
 	uint64_t small, real, bus;
 	void *cpu;
 	struct os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	fdt_setprop(blob, fdt_path_offset(blob, "/pci@800000020000000"), "libtce,largest-block",
+		    block, sizeof(block));
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tce_device_set_dma_mask(o.a, ~0ULL) == 0);
 	tce_device_dma_info(o.a, &di);
-	REQUIRE(di.mode == TCE_DMA_DEFAULT && di.page_shift == 16);
+	REQUIRE(di.mode == TCE_DMA_DYNAMIC && di.page_shift == 24);
 	REQUIRE(tce_host_alloc(o.h, 4096, &small, NULL) == 0);
 	REQUIRE(tce_device_alloc_coherent(o.a, 4096, &real, &cpu, &bus) == 0);
-	CHECK_EQ(real & 0xffff, 0);
-	CHECK_EQ(bus & 0xffff, 0);
+	CHECK_EQ(real & ((1 << 24) - 1), 0);
+	CHECK_EQ(bus & ((1 << 24) - 1), 0);
 	CHECK_RC(tce_device_free_coherent(o.a, 4096, real, bus), 0);
 	CHECK_RC(tce_host_free(o.h, small, 4096), 0);
 	shutdown(&o);
@@ -286,6 +309,33 @@ static void direct_many_mappings(void)
 	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
 	CHECK_RC(tce_host_free(o.h, real, 40 * 4096), 0);
+	shutdown(&o);
+}
+
+/*
+ * Direct mode: a coherent buffer is freed only with its own size, real and
+ * bus address together; another live buffer's real address with this
+ * buffer's bus address is refused and frees neither.
+ */
+static void coherent_free_exact(void)
+{
+	uint64_t real[10], bus[10];
+	void *cpu;
+	unsigned i, j;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tce_device_set_dma_mask(o.a, ~0ULL) == 0);
+	for (i = 0; i < 10; i++)
+		REQUIRE(tce_device_alloc_coherent(o.a, 4096, &real[i], &cpu, &bus[i]) == 0);
+	for (i = 0; i < 10; i++)
+		for (j = 0; j < 10; j++)
+			if (i != j)
+				CHECK_RC(tce_device_free_coherent(o.a, 4096, real[j], bus[i]), -EINVAL);
+	for (i = 0; i < 10; i++)
+		CHECK_RC(tce_device_free_coherent(o.a, 4096, real[i], bus[i]), 0);
+	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
+	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
 	shutdown(&o);
 }
 
@@ -347,6 +397,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(coherent_page_aligned),
 	TT_CASE(direct_many_mappings),
 	TT_CASE(coherent_free_unknown),
+	TT_CASE(coherent_free_exact),
 	TT_CASE(direct_sg_fails_midway),
 };
 
