@@ -34,14 +34,15 @@ static uint64_t home(uint64_t start, uint64_t size, uint64_t aux, uint32_t kind,
 
 static bool same(const struct tce__rec *e, uint64_t start, uint64_t size, uint64_t aux, uint32_t kind)
 {
-	return e->kind == kind && e->start == start && e->size == size;
+	return e->kind == kind && e->start == start && e->size == size && e->aux == aux;
 }
 
 /* The slot of the record, or of the free slot where it would go. Context: lock. */
-static uint64_t find(const struct tce__records *r, uint64_t start, uint64_t size, uint64_t aux, uint32_t kind)
+static uint64_t find(struct tce__records *r, uint64_t start, uint64_t size, uint64_t aux, uint32_t kind)
 {
 	uint64_t mask = (1ULL << r->shift) - 1, i = home(start, size, aux, kind, r->shift);
 
+	tce__assert(tce__lock_held(&r->lock));
 	while (r->slot[i].kind && !same(&r->slot[i], start, size, aux, kind))
 		i = (i + 1) & mask;
 	return i;

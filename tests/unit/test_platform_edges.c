@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The platforms' group ops at their edges, through <tce.h> (the mutation
+ * runs' survivors, issue 9): what the OS reads from trees that leave out
+ * optional properties or carry unusual ones (no max-levels, no PHB ranges,
+ * a DDW extension list with no entries, a zero RTAS token), the powernv
+ * bypass window's geometry, powernv set-window rules for tables of another
+ * PE, host or platform, and what the legacy profile reports.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <string.h>
+
+#include <tce.h>
+
+#include "harness.h"
+
+struct os {
+	struct tce_machine *m;
+	struct tce_host *h;
+	struct tce_device *a, *b; /* PE 0, PE 1 (the VF) */
+};
+
+static int boot_from(struct os *o, struct tce_machine *m)
+{
+	int rc;
+
+	o->m = m;
+	rc = tce_host_create(m, &o->h);
+	if (!rc)
+		rc = tce_host_find_device(o->h, "0000:00:01.0", &o->a);
+	if (!rc)
+		rc = tce_host_find_device(o->h, "0000:00:02.0", &o->b);
+	return rc;
+}
+
+static int boot(struct os *o, enum tce_platform p)
+{
+	struct tce_machine *m;
+	int rc = tce_machine_create_default(p, &m);
+
+	return rc ? rc : boot_from(o, m);
+}
+
+static void shutdown(struct os *o)
+{
+	tce_host_destroy(o->h);
+	tce_machine_destroy(o->m);
+}
+
+/* The built-in tree of @p, opened for edits into @blob. */
+static int edit_tree(enum tce_platform p, void *blob, int size)
+{
+	struct tce_machine *ref;
+	int rc = tce_machine_create_default(p, &ref);
+
+	if (rc)
+		return rc;
+	rc = fdt_open_into(tce_machine_fdt(ref), blob, size);
+	tce_machine_destroy(ref);
+	return rc;
+}
+
+static const char *phb_path(enum tce_platform p)
+{
+	return p == TCE_PLATFORM_PSERIES ? "/pci@800000020000000" : "/pciex@3fffe40000000";
+}
+
+/* Map a kernel buffer for @d, have the DMA-test device copy it, check, unmap. */
+static void kernel_copy(struct os *o, struct tce_device *d, size_t len)
+{
+	struct tce_pci_dev *pci = tce_device_pci(d);
+	uint64_t src, dst, bsrc, bdst, st = 0;
+	uint8_t *ps, *pd;
+	size_t i;
+
+	REQUIRE(tce_host_alloc(o->h, len, &src, (void **)&ps) == 0);
+	REQUIRE(tce_host_alloc(o->h, len, &dst, (void **)&pd) == 0);
+	for (i = 0; i < len; i++)
+		ps[i] = (uint8_t)(i * 7 + 3), pd[i] = 0;
+	CHECK_RC(tce_device_map_page(d, src, len, TCE_DIR_TO_DEVICE, &bsrc), 0);
+	CHECK_RC(tce_device_map_page(d, dst, len, TCE_DIR_FROM_DEVICE, &bdst), 0);
+	tce_dev_config_write(pci, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_SRC, 8, bsrc);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_DST, 8, bdst);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_LEN, 8, len);
+	tce_dev_bar_write(pci, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	tce_dev_bar_read(pci, 0, TCE_DT_REG_STATUS, 4, &st);
+	CHECK_EQ(st, TCE_DT_STATUS_DONE);
+	CHECK(!memcmp(ps, pd, len));
+	CHECK_RC(tce_device_unmap_page(d, bsrc, len), 0);
+	CHECK_RC(tce_device_unmap_page(d, bdst, len), 0);
+	tce_host_free(o->h, src, len);
+	tce_host_free(o->h, dst, len);
+}
+
+/*
+ * powernv bypass (the kernel's pnv_pci_ioda2_set_bypass): slot 1 at 2^59 in
+ * real mode over RAM rounded up to a power of two (4 GiB here).
+ */
+static void powernv_bypass_geometry(void)
+{
+	struct tce_device_dma_info di;
+	struct tce_group_info gi;
+	struct tce_pe_info pi;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+	tce_device_dma_info(o.a, &di);
+	CHECK_EQ(di.mode, TCE_DMA_BYPASS);
+	CHECK_EQ(di.slot, 1);
+	CHECK_EQ(di.bus_start, 1ULL << 59);
+	CHECK_EQ(di.size, 4ULL << 30);
+	tce_group_info(tce_device_group(o.a), &gi);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	CHECK(pi.slot[1].enabled && pi.slot[1].real_mode);
+	CHECK_EQ(pi.slot[1].bus_start, 1ULL << 59);
+	CHECK_EQ(pi.slot[1].size, 4ULL << 30);
+	CHECK(pi.slot[0].enabled && !pi.slot[0].real_mode);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/* A 3 GiB machine: the bypass covers 4 GiB, the next power of two. */
+static void powernv_bypass_rounds_up(void)
+{
+	static char blob[1 << 16];
+	fdt32_t ram[4] = { 0, 0, 0, cpu_to_fdt32(0xc0000000) };
+	struct tce_device_dma_info di;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, "/memory@0"), "reg", ram, sizeof(ram)) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+	tce_device_dma_info(o.a, &di);
+	CHECK_EQ(di.mode, TCE_DMA_BYPASS);
+	CHECK_EQ(di.size, 4ULL << 30);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/*
+ * powernv set_window (include/tce.h): the slot's own table again is a
+ * no-op; another table in a used slot is -EBUSY.
+ */
+static void powernv_set_window_busy(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
+	struct tce_iommu_table *t, *t2;
+	struct tce_group *g;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t2) == 0);
+	CHECK_RC(tce_group_set_window(g, 0, t), 0);
+	CHECK_RC(tce_group_set_window(g, 0, t), 0);
+	CHECK_RC(tce_group_set_window(g, 0, t2), -EBUSY);
+	CHECK_RC(tce_group_unset_window(g, 0), 0); /* one set, however often: one unset */
+	CHECK_RC(tce_group_set_window(g, 0, t2), 0);
+	CHECK_RC(tce_group_unset_window(g, 0), 0);
+	tce_iommu_table_put(t2);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+}
+
+/* An owned group of the first PE of a host on @m with host page @shift. */
+static int owned_host(struct tce_machine *m, uint32_t shift, struct tce_host **h, struct tce_group **g)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_DEFAULT, .page_shift = shift };
+	int rc = tce_host_create_config(m, &cfg, h);
+
+	if (rc)
+		return rc;
+	*g = tce_host_group(*h, 0);
+	return tce_group_take_ownership(*g);
+}
+
+/*
+ * powernv set_window refuses tables the PE cannot take (-EINVAL): more
+ * levels than it takes (a 4-level table of a 4 KiB-page host on a 64 KiB
+ * one, which takes 3), a page size its PHB does not offer, a pseries table.
+ */
+static void powernv_set_window_foreign(void)
+{
+	static char blob[1 << 16];
+	fdt32_t sizes[2] = { cpu_to_fdt32(12), cpu_to_fdt32(16) };
+	struct tce_window_req deep = { .num = 0, .page_shift = 12, .window_size = 1ULL << 44,
+				       .levels = 4 };
+	struct tce_window_req big = { .num = 0, .page_shift = 21, .window_size = 1ULL << 31,
+				      .levels = 1 };
+	struct tce_window_req ps = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				     .levels = 1 };
+	struct tce_machine *ma, *mb, *mc, *md;
+	struct tce_host *ha, *hb, *hc, *hd;
+	struct tce_group *ga, *gb, *gc, *gd;
+	struct tce_iommu_table *t;
+	struct tce_group_info gi;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &ma) == 0);
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &mb) == 0);
+	REQUIRE(owned_host(ma, 12, &ha, &ga) == 0);
+	REQUIRE(owned_host(mb, 16, &hb, &gb) == 0);
+	tce_group_info(gb, &gi);
+	REQUIRE(gi.max_levels == 3);
+	REQUIRE(tce_group_create_table(ga, &deep, &t) == 0);
+	CHECK_RC(tce_group_set_window(gb, 0, t), -EINVAL);
+	tce_iommu_table_put(t);
+	/* A PHB that offers only 4 KiB and 64 KiB pages. */
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+			    "ibm,supported-tce-sizes", sizes, sizeof(sizes)) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &mc) == 0);
+	REQUIRE(owned_host(mc, 16, &hc, &gc) == 0);
+	REQUIRE(tce_group_create_table(gb, &big, &t) == 0);
+	CHECK_RC(tce_group_set_window(gc, 0, t), -EINVAL);
+	tce_iommu_table_put(t);
+	/* A pseries DDW's table. */
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &md) == 0);
+	REQUIRE(owned_host(md, 16, &hd, &gd) == 0);
+	REQUIRE(tce_group_create_table(gd, &ps, &t) == 0);
+	CHECK_RC(tce_group_set_window(gb, 1, t), -EINVAL);
+	CHECK_RC(tce_group_unset_window(gd, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(ga), 0);
+	CHECK_RC(tce_group_release_ownership(gb), 0);
+	CHECK_RC(tce_group_release_ownership(gc), 0);
+	CHECK_RC(tce_group_release_ownership(gd), 0);
+	tce_host_destroy(ha), tce_host_destroy(hb), tce_host_destroy(hc), tce_host_destroy(hd);
+	tce_machine_destroy(ma), tce_machine_destroy(mb), tce_machine_destroy(mc);
+	tce_machine_destroy(md);
+}
+
+/*
+ * Optional powernv properties: without libtce,max-levels a PHB takes the
+ * most levels there are (5, so a 64 KiB host offers 3); a VF's own
+ * libtce,dma32-size sizes its default window.
+ */
+static void powernv_tree_defaults(void)
+{
+	static char blob[1 << 16];
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+			    "libtce,max-levels") == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK_EQ(gi.max_levels, 3);
+	CHECK_EQ(gi.tce32_size, 2ULL << 30);
+	tce_group_info(tce_device_group(o.b), &gi);
+	CHECK_EQ(gi.tce32_size, 256ULL << 20);
+	kernel_copy(&o, o.b, 4096);
+	shutdown(&o);
+}
+
+/* A PHB without ranges (no 32-bit MMIO to keep out of the DMA windows) boots and maps. */
+static void phb_without_ranges(void)
+{
+	static char blob[1 << 16];
+	enum tce_platform p;
+	struct tce_machine *m;
+	struct os o;
+
+	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
+		REQUIRE(edit_tree(p, blob, sizeof(blob)) == 0);
+		REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(p)), "ranges") == 0);
+		REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+		REQUIRE(boot_from(&o, m) == 0);
+		kernel_copy(&o, o.a, 4096);
+		kernel_copy(&o, o.b, 4096);
+		shutdown(&o);
+	}
+}
+
+/*
+ * ibm,ddw-extensions with no entries names no reset call: without it the
+ * OS cannot give the default window back, so the PE gets the legacy ops.
+ */
+static void pseries_ddw_extensions_empty(void)
+{
+	static char blob[1 << 16];
+	fdt32_t ext[1] = { 0 };
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
+			    "ibm,ddw-extensions", ext, sizeof(ext)) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK(!gi.dynamic_ops);
+	CHECK_EQ(gi.max_dynamic_windows, 0);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/*
+ * A zero ibm,create-pe-dma-window token (the call is not there): enabling
+ * the 64-bit window fails, the device stays on its default window and the
+ * failure is remembered; an owner's DDW is -ENODEV.
+ */
+static void pseries_no_create_token(void)
+{
+	static char blob[1 << 16];
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_device_dma_info di;
+	struct tce_iommu_table *t = NULL;
+	struct tce_machine *m;
+	const fdt32_t *p;
+	fdt32_t tok[3];
+	int node, len;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	node = fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES));
+	p = fdt_getprop(blob, node, "ibm,ddw-applicable", &len);
+	REQUIRE(p && len == 12);
+	tok[0] = p[0], tok[1] = 0, tok[2] = p[2];
+	REQUIRE(fdt_setprop(blob, node, "ibm,ddw-applicable", tok, sizeof(tok)) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+	tce_device_dma_info(o.a, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
+	CHECK(di.ddw_failed);
+	kernel_copy(&o, o.a, 4096);
+	REQUIRE(tce_group_take_ownership(tce_device_group(o.a)) == 0);
+	CHECK_RC(tce_group_create_table(tce_device_group(o.a), &req, &t), -ENODEV);
+	CHECK(t == NULL);
+	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/* The legacy profile reports its one fixed window: 4 KiB pages, one level, no DDW. */
+static void legacy_info(void)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct tce_host *h;
+	uint32_t i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	REQUIRE(tce_host_create_config(m, &cfg, &h) == 0);
+	for (i = 0; i < tce_host_ngroups(h); i++) {
+		tce_group_info(tce_host_group(h, i), &gi);
+		CHECK_EQ(gi.max_levels, 1);
+		CHECK_EQ(gi.pgsizes, 1ULL << 12);
+		CHECK_EQ(gi.max_dynamic_windows, 0);
+		CHECK(!gi.dynamic_ops);
+	}
+	tce_host_destroy(h);
+	tce_machine_destroy(m);
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(powernv_bypass_geometry),
+	TT_CASE(powernv_bypass_rounds_up),
+	TT_CASE(powernv_set_window_busy),
+	TT_CASE(powernv_set_window_foreign),
+	TT_CASE(powernv_tree_defaults),
+	TT_CASE(phb_without_ranges),
+	TT_CASE(pseries_ddw_extensions_empty),
+	TT_CASE(pseries_no_create_token),
+	TT_CASE(legacy_info),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
