@@ -78,7 +78,7 @@ void tce__mem_fini(struct tce_machine *m)
 }
 
 /* Debug check that some thread holds the region lock (read or write). */
-static bool regions_held(struct tce__regions *rs)
+static __attribute__((unused)) bool regions_held(struct tce__regions *rs)
 {
 	if (pthread_rwlock_trywrlock(&rs->lock))
 		return true;
