@@ -313,6 +313,50 @@ static void bad_configs(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * A backend-owned window (no table): ops are required and the window is
+ * the pool config's, with a page shift of 12..34 and at least one entry.
+ */
+static void backend_owned_windows(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct backend be = { 0 };
+	struct tce_dma_config cfg;
+	struct tce_dma *d;
+	static const struct {
+		bool ops;
+		uint64_t entries;
+		uint32_t shift;
+		int rc;
+	} cases[] = {
+		{ false, 1024, 12, -EINVAL }, /* neither a table nor ops */
+		{ true, 0, 12, -EINVAL },
+		{ true, 1024, 11, -EINVAL },
+		{ true, 1024, 35, -EINVAL },
+		{ true, 1024, 12, 0 },
+		{ true, 64, 34, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cfg = (struct tce_dma_config){ .ops = cases[i].ops ? &be_ops : NULL, .ops_arg = &be,
+					       .seg_boundary = 1ULL << 40,
+					       .pool = { .first_idx = 1, .entries = cases[i].entries,
+							 .page_shift = cases[i].shift } };
+		d = NULL;
+		CHECK_RC(tce_dma_create(ctx, &cfg, &d), cases[i].rc);
+		if (cases[i].rc) {
+			CHECK(d == NULL);
+			continue;
+		}
+		CHECK_EQ(cfg.pool.entries, cases[i].entries);
+		CHECK_EQ(cfg.pool.page_shift, cases[i].shift);
+		CHECK_EQ(tce_dma_pool(d) != NULL, 1);
+		tce_dma_destroy(d);
+	}
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(map_page_basics),
 	TT_CASE(directions),
@@ -324,6 +368,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(coherent),
 	TT_CASE(lazy_and_strict_flush),
 	TT_CASE(bad_configs),
+	TT_CASE(backend_owned_windows),
 };
 
 int main(int argc, char **argv)
