@@ -333,6 +333,7 @@ static void backend_owned_windows(void)
 		{ true, 0, 12, -EINVAL },
 		{ true, 1024, 11, -EINVAL },
 		{ true, 1024, 35, -EINVAL },
+		{ true, 1024, 64, -EINVAL }, /* no shift by it may happen */
 		{ true, 1024, 12, 0 },
 		{ true, 64, 34, 0 },
 	};
