@@ -262,6 +262,39 @@ static void coherent(void)
 	teardown(&f);
 }
 
+/*
+ * Coherent bus addresses are aligned to the size rounded up to a power of
+ * two (get_iommu_order), wherever the pool's hint was left by odd-sized
+ * streaming maps before them; bad coherent calls are refused and change
+ * nothing.
+ */
+static void coherent_alignment_and_refusals(void)
+{
+	struct fixture f;
+	uint64_t bus[8], sbus[8], cbus, k, pages;
+	void *cpu;
+
+	REQUIRE(setup(&f, 12, false, false) == 0);
+	for (k = 0; k < 8; k++) {
+		pages = 17 + 5 * k; /* large requests: the large pool, hint = end */
+		CHECK_RC(tce_dma_map_page(f.d, 0x100000, pages << 12, TCE_DIR_TO_DEVICE, &sbus[k]), 0);
+		CHECK_RC(tce_dma_map_coherent(f.d, 0x200000, 17 << 12, &bus[k]), 0);
+		CHECK_EQ(bus[k] % (32 << 12), 0); /* 17 pages: order 5 */
+	}
+	CHECK_RC(tce_dma_map_coherent(f.d, 0x200800, 4096, &cbus), -EINVAL); /* misaligned */
+	CHECK_RC(tce_dma_map_coherent(f.d, 0x200000, 0, &cbus), -EINVAL);
+	CHECK_RC(tce_dma_alloc_coherent(f.d, 4096, &cpu, &cbus), 0);
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, NULL, cbus), -EINVAL);
+	CHECK_RC(tce_dma_free_coherent(f.d, 0, cpu, cbus), -EINVAL);
+	CHECK(tce_at(&f, cbus) != 0); /* still mapped */
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, cpu, cbus), 0);
+	for (k = 0; k < 8; k++) {
+		CHECK_RC(tce_dma_unmap_page(f.d, bus[k], 17 << 12), 0);
+		CHECK_RC(tce_dma_unmap_page(f.d, sbus[k], (17 + 5 * k) << 12), 0);
+	}
+	teardown(&f);
+}
+
 static void lazy_and_strict_flush(void)
 {
 	struct fixture f;
@@ -367,6 +400,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(sg_failure_unwinds),
 	TT_CASE(backend_failure_frees),
 	TT_CASE(coherent),
+	TT_CASE(coherent_alignment_and_refusals),
 	TT_CASE(lazy_and_strict_flush),
 	TT_CASE(bad_configs),
 	TT_CASE(backend_owned_windows),
