@@ -180,6 +180,7 @@ static void sg_merges_within_limits(void)
 static void sg_respects_boundary_and_gaps(void)
 {
 	struct fixture f;
+	struct tce_pool_stats st;
 	struct tce_sg sg[16];
 	unsigned out, i;
 
@@ -202,6 +203,14 @@ static void sg_respects_boundary_and_gaps(void)
 	for (i = 0; i < 4; i++)
 		sg[i].length = 0;
 	CHECK_RC(tce_dma_map_sg(f.d, sg, 4, TCE_DIR_BIDIRECTIONAL, &out), -EINVAL);
+	/* An element whose range wraps, after good ones: refused, and nothing stays mapped. */
+	fill_sg(sg, 4, 4096);
+	sg[3] = (struct tce_sg){ .real = ~0ULL - 4095, .length = 8192 };
+	out = 77;
+	CHECK_RC(tce_dma_map_sg(f.d, sg, 4, TCE_DIR_BIDIRECTIONAL, &out), -EINVAL);
+	CHECK_EQ(out, 77);
+	tce_pool_stats(tce_dma_pool(f.d), &st);
+	CHECK_EQ(st.allocated, 0);
 	teardown(&f);
 }
 
