@@ -304,6 +304,44 @@ static void coherent_alignment_and_refusals(void)
 	teardown(&f);
 }
 
+static void count_errors(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)msg;
+	if (level == TCE_LOG_ERR)
+		(*(int *)arg)++;
+}
+
+/* tce.h: a refused unmap (page, scatter list, coherent buffer) is logged. */
+static void refused_unmaps_logged(void)
+{
+	struct fixture f;
+	struct tce_sg sg[4];
+	uint64_t bus, cbus;
+	unsigned out;
+	int errors = 0;
+	void *cpu;
+
+	REQUIRE(setup(&f, 12, false, false) == 0);
+	tce_ctx_set_log(f.ctx, count_errors, &errors, TCE_LOG_ERR);
+	CHECK_RC(tce_dma_map_page(f.d, REAL, 8192, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dma_unmap_page(f.d, bus, 4096), -EINVAL);
+	CHECK_EQ(errors, 1);
+	fill_sg(sg, 4, 4096);
+	CHECK_RC(tce_dma_map_sg(f.d, sg, 4, TCE_DIR_TO_DEVICE, &out), 0);
+	sg[0].dma_length += 4096;
+	CHECK_RC(tce_dma_unmap_sg(f.d, sg, 4), -EINVAL);
+	CHECK_EQ(errors, 2);
+	sg[0].dma_length -= 4096;
+	CHECK_RC(tce_dma_alloc_coherent(f.d, 4096, &cpu, &cbus), 0);
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, cpu, cbus + 4096), -EINVAL);
+	CHECK_EQ(errors, 3);
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, cpu, cbus), 0);
+	CHECK_RC(tce_dma_unmap_sg(f.d, sg, 4), 0);
+	CHECK_RC(tce_dma_unmap_page(f.d, bus, 8192), 0);
+	CHECK_EQ(errors, 3);
+	teardown(&f);
+}
+
 static void lazy_and_strict_flush(void)
 {
 	struct fixture f;
@@ -410,6 +448,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(backend_failure_frees),
 	TT_CASE(coherent),
 	TT_CASE(coherent_alignment_and_refusals),
+	TT_CASE(refused_unmaps_logged),
 	TT_CASE(lazy_and_strict_flush),
 	TT_CASE(bad_configs),
 	TT_CASE(backend_owned_windows),
