@@ -405,6 +405,32 @@ static void pool_locks_balanced(void)
 	tce_ctx_destroy(ctx);
 }
 
+/* A DMA object over a table: its record shards' mutexes are destroyed with it too. */
+static void dma_locks_balanced(void)
+{
+	struct tce_table_config tc = { .bus_offset = 1ULL << 32, .window_size = 1ULL << 30,
+				       .page_shift = 12, .levels = 2 };
+	struct tce_dma_config cfg;
+	struct tce_table *t;
+	struct tce_dma *d;
+	struct tce_ctx *ctx;
+	uint64_t bus;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce_table_create(ctx, &tc, &t) == 0);
+	cfg = (struct tce_dma_config){ .table = t, .pool = { .nr_pools = 4, .cache = true } };
+	REQUIRE(tce_dma_create(ctx, &cfg, &d) == 0);
+	CHECK_RC(tce_dma_map_page(d, 0x100000, 8192, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dma_unmap_page(d, bus, 8192), 0);
+	tce_dma_destroy(d);
+	tce_table_put(t);
+	CHECK(w.mutex_inits > 5); /* at least the pools' and the shards' */
+	CHECK_EQ(w.bad_unlocks, 0);
+	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	tce_ctx_destroy(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
@@ -414,6 +440,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(lock_starts_free),
 	TT_CASE(lock_setup_and_teardown),
 	TT_CASE(pool_locks_balanced),
+	TT_CASE(dma_locks_balanced),
 };
 
 int main(int argc, char **argv)
