@@ -48,6 +48,7 @@ static struct {
 	bool fail_alloc;      /* the next malloc/calloc/posix_memalign/mmap fails */
 	bool zero_null;       /* malloc(0) and calloc(_, 0) return NULL, as C allows */
 	int fail_lock_init;   /* the next pthread_*_init returns this */
+	int fail_lock_nth;    /* else the n-th pthread_*_init from now returns EAGAIN */
 	void *memalign_block; /* the block posix_memalign handed out last */
 	bool memalign_freed;  /* ... and that it came back through free */
 	void *mmap_block;     /* the region mmap handed out last */
@@ -139,6 +140,8 @@ static int take_lock_fail(void)
 	int rc = w.fail_lock_init;
 
 	w.fail_lock_init = 0;
+	if (!rc && w.fail_lock_nth && --w.fail_lock_nth == 0)
+		rc = EAGAIN;
 	return rc;
 }
 
@@ -431,6 +434,45 @@ static void dma_locks_balanced(void)
 	tce_ctx_destroy(ctx);
 }
 
+/*
+ * Every mutex set-up of a DMA object's creation failing in turn (pool,
+ * cache slots and depot, record shards): the call fails, and every mutex
+ * set up before the failure is destroyed and every byte freed.
+ */
+static void dma_create_lock_failures(void)
+{
+	struct tce_table_config tc = { .bus_offset = 1ULL << 32, .window_size = 1ULL << 30,
+				       .page_shift = 12, .levels = 2 };
+	struct tce_dma_config cfg;
+	struct tce_mem_stats st;
+	struct tce_table *t;
+	struct tce_dma *d;
+	struct tce_ctx *ctx;
+	int n, rc = -1;
+
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce_table_create(ctx, &tc, &t) == 0);
+	for (n = 1; n < 100 && rc; n++) {
+		reset();
+		w.fail_lock_nth = n;
+		cfg = (struct tce_dma_config){ .table = t, .pool = { .nr_pools = 4, .cache = true } };
+		rc = tce_dma_create(ctx, &cfg, &d);
+		if (!rc) {
+			CHECK(w.fail_lock_nth > 0); /* succeeded only once no set-up failed */
+			tce_dma_destroy(d);
+		} else {
+			CHECK(rc < 0);
+		}
+		CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	}
+	CHECK(n > 40); /* 5 pool locks, 33 cache locks, 5 shards */
+	w.fail_lock_nth = 0;
+	tce_table_put(t);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.live_allocs, 0);
+	tce_ctx_destroy(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
@@ -441,6 +483,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(lock_setup_and_teardown),
 	TT_CASE(pool_locks_balanced),
 	TT_CASE(dma_locks_balanced),
+	TT_CASE(dma_create_lock_failures),
 };
 
 int main(int argc, char **argv)
