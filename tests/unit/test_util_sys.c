@@ -57,6 +57,9 @@ static struct {
 	int bad_munmaps;      /* munmap of a region mmap did not hand out */
 	pthread_mutex_t *mutex_destroyed;
 	int mutex_inits, mutex_destroys; /* successful calls */
+	pthread_mutex_t *live[256];      /* mutexes set up and not destroyed */
+	int nlive;
+	int bad_destroys;                /* of a mutex not set up (or destroyed twice) */
 	int bad_unlocks;                 /* unlocks of a mutex nobody held */
 	pthread_rwlock_t *rwlock_destroyed;
 } w;
@@ -152,13 +155,23 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 	if (!rc)
 		rc = __real_pthread_mutex_init(m, a);
 	w.mutex_inits += !rc;
+	if (!rc && w.nlive < 256)
+		w.live[w.nlive++] = m;
 	return rc;
 }
 
 int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
 {
+	int i;
+
 	w.mutex_destroyed = m;
 	w.mutex_destroys++;
+	for (i = 0; i < w.nlive && w.live[i] != m; i++)
+		;
+	if (i == w.nlive)
+		w.bad_destroys++;
+	else
+		w.live[i] = w.live[--w.nlive];
 	return __real_pthread_mutex_destroy(m);
 }
 
@@ -405,6 +418,8 @@ static void pool_locks_balanced(void)
 	tce_pool_destroy(p);
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	CHECK_EQ(w.bad_destroys, 0);
+	CHECK_EQ(w.nlive, 0);
 	tce_ctx_destroy(ctx);
 }
 
@@ -431,6 +446,8 @@ static void dma_locks_balanced(void)
 	CHECK(w.mutex_inits > 5); /* at least the pools' and the shards' */
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	CHECK_EQ(w.bad_destroys, 0);
+	CHECK_EQ(w.nlive, 0);
 	tce_ctx_destroy(ctx);
 }
 
@@ -464,6 +481,8 @@ static void dma_create_lock_failures(void)
 			CHECK(rc < 0);
 		}
 		CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+		CHECK_EQ(w.bad_destroys, 0);
+		CHECK_EQ(w.nlive, 0);
 	}
 	CHECK(n > 40); /* 5 pool locks, 33 cache locks, 5 shards */
 	w.fail_lock_nth = 0;
