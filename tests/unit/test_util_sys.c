@@ -492,6 +492,33 @@ static void dma_create_lock_failures(void)
 	tce_ctx_destroy(ctx);
 }
 
+/*
+ * The pseries EEH RTAS calls on a PE take and release its lock: every unlock
+ * releases a mutex the call took (the PE of config address 0x0800 on the
+ * built-in tree's PHB).
+ */
+static void eeh_rtas_locks(void)
+{
+	uint32_t a[4] = { 0x0800, 0x08000000u, 0x20000000u, TCE_RTAS_EEH_ENABLE }, ret[5];
+	static const uint32_t options[] = { TCE_RTAS_EEH_ENABLE, TCE_RTAS_EEH_THAW_MMIO,
+					    TCE_RTAS_EEH_THAW_DMA };
+	struct tce_machine *m;
+	size_t i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	reset();
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		a[3] = options[i];
+		CHECK_RC(tce_hv_rtas(m, TCE_RTAS_SET_EEH_OPTION, 4, a, 1, ret), 0);
+		CHECK_EQ(ret[0], 0);
+	}
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_READ_SLOT_RESET_STATE2, 3, a, 5, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_EQ(ret[1], TCE_EEH_PE_STATE_NORMAL);
+	CHECK_EQ(w.bad_unlocks, 0);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
@@ -503,6 +530,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pool_locks_balanced),
 	TT_CASE(dma_locks_balanced),
 	TT_CASE(dma_create_lock_failures),
+	TT_CASE(eeh_rtas_locks),
 };
 
 int main(int argc, char **argv)
