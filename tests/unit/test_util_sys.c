@@ -507,6 +507,8 @@ static void eeh_rtas_locks(void)
 
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
 	reset();
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_READ_SLOT_RESET_STATE2, 3, a, 5, ret), 0);
+	CHECK_EQ(ret[0], 0);
 	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		a[3] = options[i];
 		CHECK_RC(tce_hv_rtas(m, TCE_RTAS_SET_EEH_OPTION, 4, a, 1, ret), 0);
