@@ -521,6 +521,21 @@ static void eeh_rtas_locks(void)
 	tce_machine_destroy(m);
 }
 
+/* The powernv window calls take and release the PE's lock. */
+static void opal_window_locks(void)
+{
+	struct tce_machine *m;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	reset();
+	CHECK_RC(tce_fw_map_window_real(m, 0, 0, 1, TCE_PNV_WINDOW1_BASE, 1ULL << 30), 0);
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 0x1000, 4), 0);
+	CHECK_RC(tce_fw_map_window_real(m, 0, 0, 1, 0, 0), 0);
+	CHECK_RC(tce_fw_map_window(m, 0, 0, 0, NULL), 0);
+	CHECK_EQ(w.bad_unlocks, 0);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
@@ -533,6 +548,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(dma_locks_balanced),
 	TT_CASE(dma_create_lock_failures),
 	TT_CASE(eeh_rtas_locks),
+	TT_CASE(opal_window_locks),
 };
 
 int main(int argc, char **argv)
