@@ -88,13 +88,17 @@ static void refusals_change_nothing(void)
 	REQUIRE(rig(&r) == 0);
 	as_rigged(&r);
 	/* Unknown PHB, PE and slot, for each call. */
+	CHECK_RC(tce_fw_map_window(r.m, 1, 0, 0, r.t0), -EINVAL); /* the built-in tree has one PHB */
 	CHECK_RC(tce_fw_map_window(r.m, 7, 0, 0, r.t1), -EINVAL);
 	CHECK_RC(tce_fw_map_window(r.m, 0, 100000, 0, r.t1), -EINVAL);
-	CHECK_RC(tce_fw_map_window(r.m, 0, 0, 2, r.t0), -EINVAL);
+	CHECK_RC(tce_fw_map_window(r.m, 1u << 24, 0, 0, r.t0), -EINVAL);
+	CHECK_RC(tce_fw_map_window(r.m, 0, 0, 2, r.t1), -EINVAL); /* t1 would fit a slot >= 1 */
 	CHECK_RC(tce_fw_map_window_real(r.m, 7, 0, 1, W1, 1ULL << 30), -EINVAL);
+	CHECK_RC(tce_fw_map_window_real(r.m, 1u << 24, 0, 1, W1, 1ULL << 30), -EINVAL);
 	CHECK_RC(tce_fw_map_window_real(r.m, 0, 100000, 1, W1, 1ULL << 30), -EINVAL);
 	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 2, W1, 1ULL << 30), -EINVAL);
 	CHECK_RC(tce_fw_tce_kill(r.m, 7, 0, 12, 0x1000, 1), -EINVAL);
+	CHECK_RC(tce_fw_tce_kill(r.m, 1u << 24, 0, 12, 0x1000, 1), -EINVAL);
 	CHECK_RC(tce_fw_tce_kill(r.m, 0, 100000, 12, 0x1000, 1), -EINVAL);
 	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 11, 0x1000, 1), -EINVAL);
 	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 35, 0x1000, 1), -EINVAL);
@@ -108,6 +112,8 @@ static void refusals_change_nothing(void)
 	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 1, W1 + (W1 - (1ULL << 29)), 1ULL << 30),
 		 -EINVAL);
 	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 0, W1, 1ULL << 30), -EINVAL);
+	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 1, 2 * W1 + (1ULL << 30), 1ULL << 30), -EINVAL);
+	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 0, W1 + (1ULL << 30), 1ULL << 30), -EINVAL);
 	as_rigged(&r);
 	unrig(&r);
 }
@@ -164,11 +170,60 @@ static void reprogramming_kills_cached_tces(void)
 	unrig(&r);
 }
 
+/* What each call accepts at the edges of its ranges. */
+static void edges_accepted(void)
+{
+	struct tce_table *t;
+	struct rig r;
+
+	REQUIRE(rig(&r) == 0);
+	/* Tables that end exactly where their slot's half of the bus ends. */
+	t = table(r.m, W1 - (1ULL << 24), 0, RAM_A);
+	CHECK_RC(tce_fw_map_window(r.m, 0, 0, 0, t), 0);
+	tce_table_put(t);
+	t = table(r.m, 2 * W1 - (1ULL << 24), 0, RAM_A);
+	CHECK_RC(tce_fw_map_window(r.m, 0, 0, 1, t), 0);
+	tce_table_put(t);
+	/* Real windows at the start of slot 0 and filling the rest of slot 1's half. */
+	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 0, 0, 1ULL << 30), 0);
+	CHECK_EQ(dev_read(&r, RAM_A + 0x10), 0xaa);
+	CHECK_RC(tce_fw_map_window_real(r.m, 0, 0, 1, W1 + W1 / 2, W1 / 2), 0);
+	CHECK_EQ(dev_read(&r, W1 + W1 / 2 + RAM_B), 0xbb);
+	/* Kills of the largest and smallest page shifts. */
+	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 34, 0, 1), 0);
+	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 12, 0, 1), 0);
+	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 40, 0, 0), 0); /* a whole-PE kill ignores the shift */
+	unrig(&r);
+}
+
+/*
+ * The OS owns a powernv table and writes it directly: the device keeps
+ * using a cached TCE until the OS kills it, by range or for the whole PE.
+ */
+static void kill_makes_os_writes_visible(void)
+{
+	struct rig r;
+
+	REQUIRE(rig(&r) == 0);
+	as_rigged(&r);
+	CHECK_RC(tce_table_set(r.t0, 1, 1, RAM_B, TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_EQ(dev_read(&r, 0x1010), 0xaa); /* stale until killed */
+	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 12, 0x1000, 1), 0);
+	CHECK_EQ(dev_read(&r, 0x1010), 0xbb);
+	CHECK_RC(tce_table_set(r.t1, (W1 + RAM_A) >> 12, 1, RAM_A, TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_EQ(dev_read(&r, W1 + RAM_A + 0x10), 0xbb);
+	CHECK_RC(tce_fw_tce_kill(r.m, 0, 0, 12, 0, 0), 0);
+	CHECK_EQ(dev_read(&r, W1 + RAM_A + 0x10), 0xaa);
+	unrig(&r);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(refusals_change_nothing),
 	TT_CASE(fault_points_change_nothing),
 	TT_CASE(pseries_has_no_opal),
 	TT_CASE(reprogramming_kills_cached_tces),
+	TT_CASE(edges_accepted),
+	TT_CASE(kill_makes_os_writes_visible),
 };
 
 int main(int argc, char **argv)
