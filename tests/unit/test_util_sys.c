@@ -521,6 +521,27 @@ static void eeh_rtas_locks(void)
 	tce_machine_destroy(m);
 }
 
+/* The DDW RTAS calls (create, remove, reset) take and release the PE's lock. */
+static void ddw_rtas_locks(void)
+{
+	uint32_t a[5] = { 0x0800, 0x08000000u, 0x20000000u, 16, 32 }, ret[4], liobn;
+	struct tce_machine *m;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	reset();
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	liobn = ret[1];
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, &liobn, 1, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_RESET_PE_DMA_WINDOWS, 3, a, 1, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_EQ(w.bad_unlocks, 0);
+	tce_machine_destroy(m);
+}
+
 /* The powernv window calls take and release the PE's lock. */
 static void opal_window_locks(void)
 {
@@ -548,6 +569,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(dma_locks_balanced),
 	TT_CASE(dma_create_lock_failures),
 	TT_CASE(eeh_rtas_locks),
+	TT_CASE(ddw_rtas_locks),
 	TT_CASE(opal_window_locks),
 };
 
