@@ -545,6 +545,14 @@ static void mask_reaches_its_last_page(void)
 	CHECK_EQ(n, 768 - 256); /* entries 256..767 */
 	CHECK_EQ(top, 767);
 	tce_pool_destroy(p);
+	/* A mask that reaches only the window's first page: that page. */
+	p = pool(ctx, &cfg);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = 0, .dma_mask = (257ULL << 12) - 1 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 256);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = 0, .dma_mask = (256ULL << 12) - 1 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL); /* below the window */
+	tce_pool_destroy(p);
 	tt_ctx_done(ctx);
 }
 

@@ -521,14 +521,16 @@ static void eeh_rtas_locks(void)
 	tce_machine_destroy(m);
 }
 
-/* The DDW RTAS calls (create, remove, reset) take and release the PE's lock. */
+/* The DDW RTAS calls (query, create, remove, reset) take and release the PE's lock. */
 static void ddw_rtas_locks(void)
 {
-	uint32_t a[5] = { 0x0800, 0x08000000u, 0x20000000u, 16, 32 }, ret[4], liobn;
+	uint32_t a[5] = { 0x0800, 0x08000000u, 0x20000000u, 16, 32 }, ret[6], liobn;
 	struct tce_machine *m;
 
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
 	reset();
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, a, 5, ret), 0);
+	CHECK_EQ(ret[0], 0);
 	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, ret), 0);
 	CHECK_EQ(ret[0], 0);
 	liobn = ret[1];
