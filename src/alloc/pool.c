@@ -77,7 +77,9 @@ static int init_locks(struct tce_pool *p)
 	unsigned i;
 	int rc = tce__lock_init(&p->large.lock, p->cfg.spinlocks);
 
-	for (i = 0; i < p->nr_pools && !rc; i++) {
+	if (rc)
+		return rc; /* nothing set up: the large pool's lock failed first */
+	for (i = 0; i < p->nr_pools; i++) {
 		rc = tce__lock_init(&p->pools[i].lock, p->cfg.spinlocks);
 		if (rc)
 			break;

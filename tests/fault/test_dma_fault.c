@@ -123,19 +123,30 @@ static int op_page(struct tce_dma *d)
 	return rc;
 }
 
-static int op_sg(struct tce_dma *d)
+static int op_sg_n(struct tce_dma *d, unsigned n)
 {
-	struct tce_sg sg[40];
+	struct tce_sg sg[80];
 	unsigned i, out;
 	int rc;
 
-	for (i = 0; i < 40; i++)
+	for (i = 0; i < n; i++)
 		sg[i] = (struct tce_sg){ .real = 0x10000000 + (uint64_t)i * (1 << 20),
 					 .length = i % 7 ? 5000 + i * 4096 : 0 };
-	rc = tce_dma_map_sg(d, sg, 40, TCE_DIR_BIDIRECTIONAL, &out);
+	rc = tce_dma_map_sg(d, sg, n, TCE_DIR_BIDIRECTIONAL, &out);
 	if (!rc)
-		CHECK_RC(tce_dma_unmap_sg(d, sg, 40), 0);
+		CHECK_RC(tce_dma_unmap_sg(d, sg, n), 0);
 	return rc;
+}
+
+static int op_sg(struct tce_dma *d)
+{
+	return op_sg_n(d, 40);
+}
+
+/* Above 64 elements the ranges go to a temporary array: one more point, first. */
+static int op_sg_long(struct tce_dma *d)
+{
+	return op_sg_n(d, 80);
 }
 
 static int op_coherent(struct tce_dma *d)
@@ -185,6 +196,7 @@ static void sweep_map_sg(void)
 {
 	CHECK(sweep(op_sg, false) > 30);
 	CHECK(sweep(op_sg, true) > 30);
+	CHECK(sweep(op_sg_long, false) > 70);
 }
 
 static void sweep_coherent(void)

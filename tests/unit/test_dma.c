@@ -180,6 +180,7 @@ static void sg_merges_within_limits(void)
 static void sg_respects_boundary_and_gaps(void)
 {
 	struct fixture f;
+	struct tce_pool_stats st;
 	struct tce_sg sg[16];
 	unsigned out, i;
 
@@ -202,6 +203,14 @@ static void sg_respects_boundary_and_gaps(void)
 	for (i = 0; i < 4; i++)
 		sg[i].length = 0;
 	CHECK_RC(tce_dma_map_sg(f.d, sg, 4, TCE_DIR_BIDIRECTIONAL, &out), -EINVAL);
+	/* An element whose range wraps, after good ones: refused, and nothing stays mapped. */
+	fill_sg(sg, 4, 4096);
+	sg[3] = (struct tce_sg){ .real = ~0ULL - 4095, .length = 8192 };
+	out = 77;
+	CHECK_RC(tce_dma_map_sg(f.d, sg, 4, TCE_DIR_BIDIRECTIONAL, &out), -EINVAL);
+	CHECK_EQ(out, 77);
+	tce_pool_stats(tce_dma_pool(f.d), &st);
+	CHECK_EQ(st.allocated, 0);
 	teardown(&f);
 }
 
@@ -262,6 +271,77 @@ static void coherent(void)
 	teardown(&f);
 }
 
+/*
+ * Coherent bus addresses are aligned to the size rounded up to a power of
+ * two (get_iommu_order), wherever the pool's hint was left by odd-sized
+ * streaming maps before them; bad coherent calls are refused and change
+ * nothing.
+ */
+static void coherent_alignment_and_refusals(void)
+{
+	struct fixture f;
+	uint64_t bus[8], sbus[8], cbus, k, pages;
+	void *cpu;
+
+	REQUIRE(setup(&f, 12, false, false) == 0);
+	for (k = 0; k < 8; k++) {
+		pages = 17 + 5 * k; /* large requests: the large pool, hint = end */
+		CHECK_RC(tce_dma_map_page(f.d, 0x100000, pages << 12, TCE_DIR_TO_DEVICE, &sbus[k]), 0);
+		CHECK_RC(tce_dma_map_coherent(f.d, 0x200000, 17 << 12, &bus[k]), 0);
+		CHECK_EQ(bus[k] % (32 << 12), 0); /* 17 pages: order 5 */
+	}
+	CHECK_RC(tce_dma_map_coherent(f.d, 0x200800, 4096, &cbus), -EINVAL); /* misaligned */
+	CHECK_RC(tce_dma_map_coherent(f.d, 0x200000, 0, &cbus), -EINVAL);
+	CHECK_RC(tce_dma_alloc_coherent(f.d, 4096, &cpu, &cbus), 0);
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, NULL, cbus), -EINVAL);
+	CHECK_RC(tce_dma_free_coherent(f.d, 0, cpu, cbus), -EINVAL);
+	CHECK(tce_at(&f, cbus) != 0); /* still mapped */
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, cpu, cbus), 0);
+	for (k = 0; k < 8; k++) {
+		CHECK_RC(tce_dma_unmap_page(f.d, bus[k], 17 << 12), 0);
+		CHECK_RC(tce_dma_unmap_page(f.d, sbus[k], (17 + 5 * k) << 12), 0);
+	}
+	teardown(&f);
+}
+
+static void count_errors(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)msg;
+	if (level == TCE_LOG_ERR)
+		(*(int *)arg)++;
+}
+
+/* tce.h: a refused unmap (page, scatter list, coherent buffer) is logged. */
+static void refused_unmaps_logged(void)
+{
+	struct fixture f;
+	struct tce_sg sg[4];
+	uint64_t bus, cbus;
+	unsigned out;
+	int errors = 0;
+	void *cpu;
+
+	REQUIRE(setup(&f, 12, false, false) == 0);
+	tce_ctx_set_log(f.ctx, count_errors, &errors, TCE_LOG_ERR);
+	CHECK_RC(tce_dma_map_page(f.d, REAL, 8192, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dma_unmap_page(f.d, bus, 4096), -EINVAL);
+	CHECK_EQ(errors, 1);
+	fill_sg(sg, 4, 4096);
+	CHECK_RC(tce_dma_map_sg(f.d, sg, 4, TCE_DIR_TO_DEVICE, &out), 0);
+	sg[0].dma_length += 4096;
+	CHECK_RC(tce_dma_unmap_sg(f.d, sg, 4), -EINVAL);
+	CHECK_EQ(errors, 2);
+	sg[0].dma_length -= 4096;
+	CHECK_RC(tce_dma_alloc_coherent(f.d, 4096, &cpu, &cbus), 0);
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, cpu, cbus + 4096), -EINVAL);
+	CHECK_EQ(errors, 3);
+	CHECK_RC(tce_dma_free_coherent(f.d, 4096, cpu, cbus), 0);
+	CHECK_RC(tce_dma_unmap_sg(f.d, sg, 4), 0);
+	CHECK_RC(tce_dma_unmap_page(f.d, bus, 8192), 0);
+	CHECK_EQ(errors, 3);
+	teardown(&f);
+}
+
 static void lazy_and_strict_flush(void)
 {
 	struct fixture f;
@@ -313,6 +393,51 @@ static void bad_configs(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * A backend-owned window (no table): ops are required and the window is
+ * the pool config's, with a page shift of 12..34 and at least one entry.
+ */
+static void backend_owned_windows(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct backend be = { 0 };
+	struct tce_dma_config cfg;
+	struct tce_dma *d;
+	static const struct {
+		bool ops;
+		uint64_t entries;
+		uint32_t shift;
+		int rc;
+	} cases[] = {
+		{ false, 1024, 12, -EINVAL }, /* neither a table nor ops */
+		{ true, 0, 12, -EINVAL },
+		{ true, 1024, 11, -EINVAL },
+		{ true, 1024, 35, -EINVAL },
+		{ true, 1024, 64, -EINVAL }, /* no shift by it may happen */
+		{ true, 1024, 12, 0 },
+		{ true, 64, 34, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cfg = (struct tce_dma_config){ .ops = cases[i].ops ? &be_ops : NULL, .ops_arg = &be,
+					       .seg_boundary = 1ULL << 40,
+					       .pool = { .first_idx = 1, .entries = cases[i].entries,
+							 .page_shift = cases[i].shift } };
+		d = NULL;
+		CHECK_RC(tce_dma_create(ctx, &cfg, &d), cases[i].rc);
+		if (cases[i].rc) {
+			CHECK(d == NULL);
+			continue;
+		}
+		CHECK_EQ(cfg.pool.entries, cases[i].entries);
+		CHECK_EQ(cfg.pool.page_shift, cases[i].shift);
+		CHECK_EQ(tce_dma_pool(d) != NULL, 1);
+		tce_dma_destroy(d);
+	}
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(map_page_basics),
 	TT_CASE(directions),
@@ -322,8 +447,11 @@ static const struct tt_case cases[] = {
 	TT_CASE(sg_failure_unwinds),
 	TT_CASE(backend_failure_frees),
 	TT_CASE(coherent),
+	TT_CASE(coherent_alignment_and_refusals),
+	TT_CASE(refused_unmaps_logged),
 	TT_CASE(lazy_and_strict_flush),
 	TT_CASE(bad_configs),
+	TT_CASE(backend_owned_windows),
 };
 
 int main(int argc, char **argv)

@@ -200,6 +200,41 @@ static void poison_faults_device_dma(void)
 	tce_machine_destroy(m);
 }
 
+/*
+ * Every hcall that changes TCEs invalidates what the PHB's TCE cache holds
+ * for them: a device that has just used an entry sees the new one at once,
+ * after H_PUT_TCE, H_PUT_TCE_INDIRECT and H_STUFF_TCE alike.
+ */
+static void hcalls_kill_cached_tces(void)
+{
+	struct tce_machine *m = machine();
+	struct tce_pci_dev *d;
+	struct tce_fault f;
+	uint64_t tce = 0x300000 | 3;
+	uint8_t buf[4];
+
+	REQUIRE(m && tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	memset(tce_machine_ram_ptr(m, 0x200000, 4096), 0xaa, 4096);
+	memset(tce_machine_ram_ptr(m, 0x300000, 4096), 0xbb, 4096);
+	memset(tce_machine_ram_ptr(m, 0x400000, 4096), 0xcc, 4096);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0x5000, 0x200000 | 3, 0, NULL), TCE_H_SUCCESS);
+	CHECK_RC(tce_dev_dma_read(d, 0x5010, buf, sizeof(buf)), 0);
+	CHECK_EQ(buf[0], 0xaa);
+	put_list(m, &tce, 1);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, 0x5000, LIST, 1, NULL), TCE_H_SUCCESS);
+	CHECK_RC(tce_dev_dma_read(d, 0x5010, buf, sizeof(buf)), 0);
+	CHECK_EQ(buf[0], 0xbb);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, LIOBN0, 0x5000, 0x400000 | 3, 0, NULL), TCE_H_SUCCESS);
+	CHECK_RC(tce_dev_dma_read(d, 0x5010, buf, sizeof(buf)), 0);
+	CHECK_EQ(buf[0], 0xcc);
+	CHECK_EQ(hc(m, TCE_H_STUFF_TCE, LIOBN0, 0x4000, 0, 4, NULL), TCE_H_SUCCESS);
+	CHECK_RC(tce_dev_dma_read(d, 0x5010, buf, sizeof(buf)), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_NO_TCE);
+	tce_dev_eeh_thaw(d);
+	tce_machine_destroy(m);
+}
+
 /* On a 64 KiB-page window the address part of a permission TCE is 64 KiB aligned. */
 static void large_page_validation(void)
 {
@@ -441,6 +476,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(put_get_vectors),
 	TT_CASE(tce_validation),
 	TT_CASE(poison_faults_device_dma),
+	TT_CASE(hcalls_kill_cached_tces),
 	TT_CASE(large_page_validation),
 	TT_CASE(indirect),
 	TT_CASE(stuff),

@@ -524,6 +524,38 @@ static void aligned_search_stays_in_pool(void)
 	tt_ctx_done(ctx);
 }
 
+/* A DMA mask reaches its last page: every entry up to mask >> page_shift is usable. */
+static void mask_reaches_its_last_page(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 256, .entries = 1024, .page_shift = 12,
+				       .nr_pools = 1 };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_alloc_req req;
+	uint64_t idx, n = 0, top = 0;
+
+	for (;;) {
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = 0,
+					      .dma_mask = (768ULL << 12) - 1 };
+		if (tce_pool_alloc(p, &req, &idx))
+			break;
+		top = idx > top ? idx : top;
+		n++;
+	}
+	CHECK_EQ(n, 768 - 256); /* entries 256..767 */
+	CHECK_EQ(top, 767);
+	tce_pool_destroy(p);
+	/* A mask that reaches only the window's first page: that page. */
+	p = pool(ctx, &cfg);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = 0, .dma_mask = (257ULL << 12) - 1 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 256);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = 0, .dma_mask = (256ULL << 12) - 1 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), -EINVAL); /* below the window */
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(layout_and_defaults),
 	TT_CASE(bad_configs),
@@ -539,6 +571,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(cached_frees_are_validated),
 	TT_CASE(hint_not_lowered_on_free),
 	TT_CASE(aligned_search_stays_in_pool),
+	TT_CASE(mask_reaches_its_last_page),
 };
 
 int main(int argc, char **argv)

@@ -54,6 +54,7 @@ static struct {
 	bool fail_alloc;      /* the next malloc/calloc/posix_memalign/mmap fails */
 	bool zero_null;       /* malloc(0) and calloc(_, 0) return NULL, as C allows */
 	int fail_lock_init;   /* the next pthread_*_init returns this */
+	int fail_lock_nth;    /* else the n-th pthread_*_init from now returns EAGAIN */
 	void *memalign_block; /* the block posix_memalign handed out last */
 	bool memalign_freed;  /* ... and that it came back through free */
 	void *mmap_block;     /* the region mmap handed out last */
@@ -62,6 +63,9 @@ static struct {
 	int bad_munmaps;      /* munmap of a region mmap did not hand out */
 	pthread_mutex_t *mutex_destroyed;
 	int mutex_inits, mutex_destroys; /* successful calls */
+	pthread_mutex_t *live[256];      /* mutexes set up and not destroyed */
+	int nlive;
+	int bad_destroys;                /* of a mutex not set up (or destroyed twice) */
 	int bad_unlocks;                 /* unlocks of a mutex nobody held */
 	pthread_rwlock_t *rwlock_destroyed;
 } w;
@@ -145,6 +149,8 @@ static int take_lock_fail(void)
 	int rc = w.fail_lock_init;
 
 	w.fail_lock_init = 0;
+	if (!rc && w.fail_lock_nth && --w.fail_lock_nth == 0)
+		rc = EAGAIN;
 	return rc;
 }
 
@@ -155,13 +161,23 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 	if (!rc)
 		rc = __real_pthread_mutex_init(m, a);
 	w.mutex_inits += !rc;
+	if (!rc && w.nlive < 256)
+		w.live[w.nlive++] = m;
 	return rc;
 }
 
 int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
 {
+	int i;
+
 	w.mutex_destroyed = m;
 	w.mutex_destroys++;
+	for (i = 0; i < w.nlive && w.live[i] != m; i++)
+		;
+	if (i == w.nlive)
+		w.bad_destroys++;
+	else
+		w.live[i] = w.live[--w.nlive];
 	return __real_pthread_mutex_destroy(m);
 }
 
@@ -410,7 +426,145 @@ static void pool_locks_balanced(void)
 	tce_pool_destroy(p);
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	CHECK_EQ(w.bad_destroys, 0);
+	CHECK_EQ(w.nlive, 0);
 	tce_ctx_destroy(ctx);
+}
+
+/* A DMA object over a table: its record shards' mutexes are destroyed with it too. */
+static void dma_locks_balanced(void)
+{
+	struct tce_table_config tc = { .bus_offset = 1ULL << 32, .window_size = 1ULL << 30,
+				       .page_shift = 12, .levels = 2 };
+	struct tce_dma_config cfg;
+	struct tce_table *t;
+	struct tce_dma *d;
+	struct tce_ctx *ctx;
+	uint64_t bus;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce_table_create(ctx, &tc, &t) == 0);
+	cfg = (struct tce_dma_config){ .table = t, .pool = { .nr_pools = 4, .cache = true } };
+	REQUIRE(tce_dma_create(ctx, &cfg, &d) == 0);
+	CHECK_RC(tce_dma_map_page(d, 0x100000, 8192, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dma_unmap_page(d, bus, 8192), 0);
+	tce_dma_destroy(d);
+	tce_table_put(t);
+	CHECK(w.mutex_inits > 5); /* at least the pools' and the shards' */
+	CHECK_EQ(w.bad_unlocks, 0);
+	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+	CHECK_EQ(w.bad_destroys, 0);
+	CHECK_EQ(w.nlive, 0);
+	tce_ctx_destroy(ctx);
+}
+
+/*
+ * Every mutex set-up of a DMA object's creation failing in turn (pool,
+ * cache slots and depot, record shards): the call fails, and every mutex
+ * set up before the failure is destroyed and every byte freed.
+ */
+static void dma_create_lock_failures(void)
+{
+	struct tce_table_config tc = { .bus_offset = 1ULL << 32, .window_size = 1ULL << 30,
+				       .page_shift = 12, .levels = 2 };
+	struct tce_dma_config cfg;
+	struct tce_mem_stats st;
+	struct tce_table *t;
+	struct tce_dma *d;
+	struct tce_ctx *ctx;
+	int n, rc = -1;
+
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce_table_create(ctx, &tc, &t) == 0);
+	for (n = 1; n < 100 && rc; n++) {
+		reset();
+		w.fail_lock_nth = n;
+		cfg = (struct tce_dma_config){ .table = t, .pool = { .nr_pools = 4, .cache = true } };
+		rc = tce_dma_create(ctx, &cfg, &d);
+		if (!rc) {
+			CHECK(w.fail_lock_nth > 0); /* succeeded only once no set-up failed */
+			tce_dma_destroy(d);
+		} else {
+			CHECK(rc < 0);
+		}
+		CHECK_EQ(w.mutex_destroys, w.mutex_inits);
+		CHECK_EQ(w.bad_destroys, 0);
+		CHECK_EQ(w.nlive, 0);
+	}
+	CHECK(n > 40); /* 5 pool locks, 33 cache locks, 5 shards */
+	w.fail_lock_nth = 0;
+	tce_table_put(t);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.live_allocs, 0);
+	tce_ctx_destroy(ctx);
+}
+
+/*
+ * The pseries EEH RTAS calls on a PE take and release its lock: every unlock
+ * releases a mutex the call took (the PE of config address 0x0800 on the
+ * built-in tree's PHB).
+ */
+static void eeh_rtas_locks(void)
+{
+	uint32_t a[4] = { 0x0800, 0x08000000u, 0x20000000u, TCE_RTAS_EEH_ENABLE }, ret[5];
+	static const uint32_t options[] = { TCE_RTAS_EEH_ENABLE, TCE_RTAS_EEH_THAW_MMIO,
+					    TCE_RTAS_EEH_THAW_DMA };
+	struct tce_machine *m;
+	size_t i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	reset();
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_READ_SLOT_RESET_STATE2, 3, a, 5, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		a[3] = options[i];
+		CHECK_RC(tce_hv_rtas(m, TCE_RTAS_SET_EEH_OPTION, 4, a, 1, ret), 0);
+		CHECK_EQ(ret[0], 0);
+	}
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_READ_SLOT_RESET_STATE2, 3, a, 5, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_EQ(ret[1], TCE_EEH_PE_STATE_NORMAL);
+	CHECK_EQ(w.bad_unlocks, 0);
+	tce_machine_destroy(m);
+}
+
+/* The DDW RTAS calls (query, create, remove, reset) take and release the PE's lock. */
+static void ddw_rtas_locks(void)
+{
+	uint32_t a[5] = { 0x0800, 0x08000000u, 0x20000000u, 16, 32 }, ret[6], liobn;
+	struct tce_machine *m;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	reset();
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, a, 5, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	liobn = ret[1];
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, &liobn, 1, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_RESET_PE_DMA_WINDOWS, 3, a, 1, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	CHECK_EQ(w.bad_unlocks, 0);
+	tce_machine_destroy(m);
+}
+
+/* The powernv window calls take and release the PE's lock. */
+static void opal_window_locks(void)
+{
+	struct tce_machine *m;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	reset();
+	CHECK_RC(tce_fw_map_window_real(m, 0, 0, 1, TCE_PNV_WINDOW1_BASE, 1ULL << 30), 0);
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 0x1000, 4), 0);
+	CHECK_RC(tce_fw_map_window_real(m, 0, 0, 1, 0, 0), 0);
+	CHECK_RC(tce_fw_map_window(m, 0, 0, 0, NULL), 0);
+	CHECK_EQ(w.bad_unlocks, 0);
+	tce_machine_destroy(m);
 }
 
 static const struct tt_case cases[] = {
@@ -422,6 +576,11 @@ static const struct tt_case cases[] = {
 	TT_CASE(lock_starts_free),
 	TT_CASE(lock_setup_and_teardown),
 	TT_CASE(pool_locks_balanced),
+	TT_CASE(dma_locks_balanced),
+	TT_CASE(dma_create_lock_failures),
+	TT_CASE(eeh_rtas_locks),
+	TT_CASE(ddw_rtas_locks),
+	TT_CASE(opal_window_locks),
 };
 
 int main(int argc, char **argv)
