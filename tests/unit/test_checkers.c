@@ -72,10 +72,59 @@ static void group_and_iotable_checkers(void)
 	t->nlinks = t->links_alloc + 1;
 	CHECK_RC(tce__iotable_check(t), -EIO);
 	t->nlinks = 0;
+	{ /* a page size past the largest, on an otherwise consistent geometry */
+		uint32_t shift = t->page_shift;
+		uint64_t entries = t->entries, window = t->window_size;
+
+		t->page_shift = TCE_PAGE_SHIFT_MAX + 1, t->entries = 1, t->window_size = ~0ULL;
+		CHECK_RC(tce__iotable_check(t), -EIO);
+		t->page_shift = TCE_PAGE_SHIFT_MAX;
+		CHECK_RC(tce__iotable_check(t), 0);
+		t->page_shift = shift, t->entries = entries, t->window_size = window;
+	}
+	CHECK_RC(tce__iotable_check(t), 0);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(g), 0);
 	tce_host_destroy(h);
 	tce_machine_destroy(m);
+}
+
+/*
+ * The kernel's powernv default window (docs/design.md): a 2-level table of
+ * host-page TCEs (64 KiB) over the 32-bit window, in slot 0.
+ */
+static void powernv_default_table(void)
+{
+	struct tce_machine *m;
+	struct tce_host *h;
+	struct tce_iommu_table *t;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	REQUIRE(tce_host_create(m, &h) == 0);
+	t = tce_host_group(h, 0)->tg.tables[0];
+	REQUIRE(t != NULL);
+	CHECK_EQ(t->levels, 2);
+	CHECK_EQ(t->page_shift, 16);
+	CHECK_EQ(t->bus_offset, 0);
+	CHECK_EQ(t->entries << t->page_shift, 2ULL << 30);
+	tce_host_destroy(h);
+	tce_machine_destroy(m);
+}
+
+/* Hypervisor and RTAS statuses as errno: the one place each is translated. */
+static void status_to_errno(void)
+{
+	CHECK_RC(tce__hcall_errno(TCE_H_SUCCESS), 0);
+	CHECK_RC(tce__hcall_errno(TCE_H_PARAMETER), -EINVAL);
+	CHECK_RC(tce__hcall_errno(TCE_H_NOT_ENOUGH_RESOURCES), -ENOMEM);
+	CHECK_RC(tce__hcall_errno(TCE_H_FUNCTION), -EOPNOTSUPP);
+	CHECK_RC(tce__hcall_errno(TCE_H_BUSY), -EBUSY);
+	CHECK_RC(tce__hcall_errno(TCE_H_PRIVILEGE), -EPERM);
+	CHECK_RC(tce__hcall_errno(TCE_H_HARDWARE), -EIO);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_SUCCESS), 0);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_PARAM_ERROR), -EINVAL);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_BUSY), -EBUSY);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_HW_ERROR), -EIO);
 }
 
 /*
@@ -118,6 +167,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(table_checker),
 	TT_CASE(group_and_iotable_checkers),
 	TT_CASE(query_outputs_from_tree),
+	TT_CASE(powernv_default_table),
+	TT_CASE(status_to_errno),
 };
 
 int main(int argc, char **argv)
