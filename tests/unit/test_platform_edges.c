@@ -368,6 +368,117 @@ static void legacy_info(void)
 	tce_machine_destroy(m);
 }
 
+/* The built-in pseries machine with its PHB's largest block set to @block TCEs. */
+static int pseries_block(uint32_t block, struct tce_machine **m)
+{
+	static char blob[1 << 16];
+	fdt32_t cells[2] = { 0, cpu_to_fdt32(block) };
+	int rc = edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob));
+
+	if (!rc)
+		rc = fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
+				 "libtce,largest-block", cells, sizeof(cells));
+	return rc ? rc : tce_machine_create_dtb(blob, fdt_totalsize(blob), m);
+}
+
+/*
+ * The kernel maps RAM directly when the largest block covers it (its
+ * enable_ddw: direct unless largest block < 2^(len - page_shift)): 256
+ * TCEs of 16 MiB cover 4 GiB of RAM exactly.
+ */
+static void pseries_block_covers_ram_exactly(void)
+{
+	struct tce_device_dma_info di;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(pseries_block(256, &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+	tce_device_dma_info(o.a, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DIRECT);
+	CHECK_EQ(di.size, 4ULL << 30);
+	CHECK_EQ(di.page_shift, 24);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/* An owner's DDW as large as the largest block is granted; one TCE's worth more is not. */
+static void pseries_owner_ddw_at_block(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 24, .window_size = 1ULL << 30,
+				      .levels = 1 };
+	struct tce_iommu_table *t = NULL;
+	struct tce_iommu_table_info ti;
+	struct tce_machine *m;
+	struct tce_group *g;
+	struct os o;
+
+	REQUIRE(pseries_block(64, &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	req.window_size = 1ULL << 31;
+	CHECK_RC(tce_group_create_table(g, &req, &t), -EINVAL); /* 128 TCEs */
+	req.window_size = 1ULL << 30;
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0); /* 64 TCEs: exactly the block */
+	tce_iommu_table_info(t, &ti);
+	CHECK_EQ(ti.entries, 64);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+}
+
+/*
+ * pseries create_table: a slot-0 request for 4 KiB pages within the
+ * default window's size reopens the default window (all of it); the same
+ * request for slot 1 is a DDW of the size asked for.
+ */
+static void pseries_default_request(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1ULL << 30,
+				      .levels = 1 };
+	struct tce_iommu_table *t;
+	struct tce_group_info gi;
+	struct tce_pe_info pi;
+	struct tce_group *g;
+	unsigned i, n;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	tce_group_info(g, &gi);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	req.window_size = gi.tce32_size; /* all of it still counts as the default */
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	for (i = n = 0; i < TCE_MAX_WINDOWS; i++)
+		if (pi.slot[i].enabled) {
+			n++;
+			CHECK_EQ(pi.slot[i].liobn, pi.def_liobn);
+			CHECK_EQ(pi.slot[i].bus_start, pi.def_bus);
+			CHECK_EQ(pi.slot[i].size, pi.def_size); /* the whole default window */
+		}
+	CHECK_EQ(n, 1);
+	CHECK_RC(tce_group_unset_window(g, 0), 0);
+	tce_iommu_table_put(t);
+	req.num = 1, req.window_size = 1ULL << 30;
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	for (i = n = 0; i < TCE_MAX_WINDOWS; i++)
+		if (pi.slot[i].enabled) {
+			n++;
+			CHECK_EQ(pi.slot[i].size, 1ULL << 30); /* the window asked for */
+		}
+	CHECK_EQ(n, 1);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -378,6 +489,9 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_ddw_extensions_empty),
 	TT_CASE(pseries_no_create_token),
 	TT_CASE(legacy_info),
+	TT_CASE(pseries_block_covers_ram_exactly),
+	TT_CASE(pseries_owner_ddw_at_block),
+	TT_CASE(pseries_default_request),
 };
 
 int main(int argc, char **argv)
