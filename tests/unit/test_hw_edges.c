@@ -192,12 +192,151 @@ static void reset_plain_function(void)
 	tce_machine_destroy(m);
 }
 
+/* A powernv owner's 4 KiB-page window in slot 0 with entries 0..3 mapped to RAM. */
+struct pnv_owner {
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	struct tce_table *t;
+};
+
+static int pnv_owner_up(struct pnv_owner *o)
+{
+	struct tce_table_config cfg = { .bus_offset = 0, .window_size = 1 << 24, .page_shift = 12,
+					.levels = 1 };
+	int rc = tce_machine_create_default(TCE_PLATFORM_POWERNV, &o->m);
+
+	if (!rc)
+		rc = tce_machine_device(o->m, 0, &o->d);
+	if (!rc)
+		rc = tce_table_create(tce_machine_ctx(o->m), &cfg, &o->t);
+	if (!rc)
+		rc = tce_fw_map_window(o->m, 0, 0, 0, o->t);
+	if (!rc)
+		rc = tce_table_set(o->t, 0, 4, 0x100000, TCE_DIR_BIDIRECTIONAL);
+	return rc;
+}
+
+static void pnv_owner_down(struct pnv_owner *o)
+{
+	tce_fw_map_window(o->m, 0, 0, 0, NULL);
+	tce_table_put(o->t);
+	tce_machine_destroy(o->m);
+}
+
+/* The first byte past a powernv window is in no window; its last byte is in it. */
+static void window_end(void)
+{
+	struct pnv_owner o;
+	struct tce_fault f;
+	uint8_t b;
+
+	REQUIRE(pnv_owner_up(&o) == 0);
+	CHECK_RC(tce_table_set(o.t, (1 << 12) - 1, 1, 0x200000, TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_RC(tce_dev_dma_read(o.d, (1 << 24) - 1, &b, 1), 0);
+	CHECK_RC(tce_dev_dma_read(o.d, 1 << 24, &b, 1), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(o.d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_NO_WINDOW);
+	CHECK_EQ(f.bus_addr, 1 << 24);
+	tce_dev_eeh_thaw(o.d);
+	pnv_owner_down(&o);
+}
+
+/*
+ * A kill of one page leaves the PE's other cached pages cached: 64 pages
+ * read (a pass over them all hits once warm), then for each page, kill it
+ * alone: the next pass misses exactly once.
+ */
+static void kill_only_named_pages(void)
+{
+	struct tce_cache_stats before, after;
+	struct pnv_owner o;
+	uint64_t k, i;
+	uint8_t b;
+
+	REQUIRE(pnv_owner_up(&o) == 0);
+	CHECK_RC(tce_table_set(o.t, 0, 64, 0x100000, TCE_DIR_BIDIRECTIONAL), 0);
+	for (i = 0; i < 64; i++)
+		CHECK_RC(tce_dev_dma_read(o.d, i << 12, &b, 1), 0);
+	tce_dev_cache_stats(o.d, &before);
+	for (i = 0; i < 64; i++)
+		CHECK_RC(tce_dev_dma_read(o.d, i << 12, &b, 1), 0);
+	tce_dev_cache_stats(o.d, &after);
+	REQUIRE(after.misses == before.misses); /* all 64 fit the cache */
+	for (k = 0; k < 64 && !tt_failed(); k++) {
+		CHECK_RC(tce_fw_tce_kill(o.m, 0, 0, 12, k << 12, 1), 0);
+		tce_dev_cache_stats(o.d, &before);
+		for (i = 0; i < 64; i++)
+			CHECK_RC(tce_dev_dma_read(o.d, i << 12, &b, 1), 0);
+		tce_dev_cache_stats(o.d, &after);
+		CHECK_EQ(after.misses - before.misses, 1); /* page k only */
+	}
+	pnv_owner_down(&o);
+}
+
+/* pseries: the hypervisor's H_PUT_TCE kills its one page; the PE's other cached pages stay. */
+static void hcall_kills_its_page(void)
+{
+	struct tce_cache_stats before, after;
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	struct tce_pe_info pi;
+	uint64_t args[9], k, i;
+	uint8_t b;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	REQUIRE(tce_machine_device(m, 0, &d) == 0);
+	REQUIRE(tce_machine_pe(m, 0, 0, &pi) == 0);
+	for (i = 0; i < 64; i++) {
+		args[0] = pi.def_liobn, args[1] = i << 12, args[2] = (0x100000 + (i << 12)) | 3;
+		REQUIRE(tce_hv_hcall(m, TCE_H_PUT_TCE, args) == TCE_H_SUCCESS);
+	}
+	for (i = 0; i < 64; i++)
+		CHECK_RC(tce_dev_dma_read(d, i << 12, &b, 1), 0);
+	tce_dev_cache_stats(d, &before);
+	for (i = 0; i < 64; i++)
+		CHECK_RC(tce_dev_dma_read(d, i << 12, &b, 1), 0);
+	tce_dev_cache_stats(d, &after);
+	REQUIRE(after.misses == before.misses); /* all 64 fit the cache */
+	for (k = 0; k < 64 && !tt_failed(); k++) {
+		args[0] = pi.def_liobn, args[1] = k << 12, args[2] = (0x100000 + (k << 12)) | 3;
+		REQUIRE(tce_hv_hcall(m, TCE_H_PUT_TCE, args) == TCE_H_SUCCESS);
+		tce_dev_cache_stats(d, &before);
+		for (i = 0; i < 64; i++)
+			CHECK_RC(tce_dev_dma_read(d, i << 12, &b, 1), 0);
+		tce_dev_cache_stats(d, &after);
+		CHECK_EQ(after.misses - before.misses, 1); /* page k only */
+	}
+	tce_machine_destroy(m);
+}
+
+/* A DMA fault that freezes a PE is logged (warning) with the PE and the device. */
+static void freeze_logged(void)
+{
+	struct pnv_owner o;
+	struct logbuf log = { 0 };
+	uint8_t b;
+
+	REQUIRE(pnv_owner_up(&o) == 0);
+	tce_ctx_set_log(tce_machine_ctx(o.m), keep_log, &log, TCE_LOG_WARN);
+	CHECK_RC(tce_dev_dma_read(o.d, 8 << 12, &b, 1), -EFAULT); /* no TCE */
+	CHECK(log.n >= 1);
+	CHECK(strstr(log.text, "PE 0") != NULL);
+	CHECK(strstr(log.text, "0000:00:01.0") != NULL);
+	tce_ctx_set_log(tce_machine_ctx(o.m), NULL, NULL, TCE_LOG_WARN);
+	tce_dev_eeh_thaw(o.d);
+	pnv_owner_down(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(create_size_limit),
 	TT_CASE(lookups),
 	TT_CASE(tree_bounds),
 	TT_CASE(config_write_bytes),
 	TT_CASE(reset_plain_function),
+	TT_CASE(window_end),
+	TT_CASE(kill_only_named_pages),
+	TT_CASE(freeze_logged),
+	TT_CASE(hcall_kills_its_page),
 };
 
 int main(int argc, char **argv)
