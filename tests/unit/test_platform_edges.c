@@ -479,6 +479,27 @@ static void pseries_default_request(void)
 	shutdown(&o);
 }
 
+/*
+ * pseries injection freezes the PE at once even when its driver has memory
+ * decode on: the inject turns decode off itself, then loads from BAR 0.
+ */
+static void pseries_inject_with_decode_on(void)
+{
+	struct tce_fault f;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	CHECK_RC(tce_dev_config_write(tce_device_pci(o.a), TCE_PCI_COMMAND, 2,
+				      TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER), 0);
+	CHECK_RC(tce_group_eeh_inject(tce_device_group(o.a), TCE_EEH_ERR_TYPE_32,
+				      TCE_EEH_ERR_FUNC_LD_MEM_ADDR, 0, 0), 0);
+	CHECK(tce_dev_eeh_frozen(tce_device_pci(o.a), &f));
+	CHECK_EQ(f.reason, TCE_FAULT_MASTER_ABORT);
+	CHECK(!tce_dev_eeh_frozen(tce_device_pci(o.b), &f)); /* the other PE goes on */
+	tce_dev_eeh_thaw(tce_device_pci(o.a));
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -492,6 +513,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_block_covers_ram_exactly),
 	TT_CASE(pseries_owner_ddw_at_block),
 	TT_CASE(pseries_default_request),
+	TT_CASE(pseries_inject_with_decode_on),
 };
 
 int main(int argc, char **argv)
