@@ -130,25 +130,29 @@ static void status_to_errno(void)
 /*
  * What the OS read from the tree: the 6-output query where
  * ibm,ddw-extensions says so (the built-in tree), the 5-output one where
- * it does not, and the same dynamic window either way.
+ * it does not (one extension, with or without a stray cell after it), and
+ * the same dynamic window either way.
  */
 static void query_outputs_from_tree(void)
 {
 	static char tree[1 << 16];
 	fdt32_t ext[2] = { cpu_to_fdt32(1), cpu_to_fdt32(0x2029) };
+	/* One extension (the reset) and a stray cell: the count says it is not the query form. */
+	fdt32_t stray[3] = { cpu_to_fdt32(1), cpu_to_fdt32(0x2029), cpu_to_fdt32(1) };
 	struct tce_machine *ref, *m;
 	struct tce_host *h;
 	struct tce_device *d;
 	struct tce_device_dma_info di;
 	unsigned k;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
 		REQUIRE(fdt_open_into(tce_machine_fdt(ref), tree, sizeof(tree)) == 0);
 		tce_machine_destroy(ref);
 		if (k)
 			fdt_setprop(tree, fdt_path_offset(tree, "/pci@800000020000000"),
-				    "ibm,ddw-extensions", ext, sizeof(ext));
+				    "ibm,ddw-extensions", k == 1 ? ext : stray,
+				    k == 1 ? sizeof(ext) : sizeof(stray));
 		REQUIRE(tce_machine_create_dtb(tree, fdt_totalsize(tree), &m) == 0);
 		REQUIRE(tce_host_create(m, &h) == 0);
 		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <tce.h>
@@ -500,6 +501,62 @@ static void pseries_inject_with_decode_on(void)
 	shutdown(&o);
 }
 
+/* A powernv PHB without ibm,supported-tce-sizes offers 4 KiB and 64 KiB pages. */
+static void powernv_default_page_sizes(void)
+{
+	static char blob[1 << 16];
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+			    "ibm,supported-tce-sizes") == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16));
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/*
+ * 20 functions in 20 PEs (the OS's function and PE arrays grow past their
+ * first size): the host boots them all and gives back every allocation.
+ */
+static void many_functions_no_leak(void)
+{
+	static char blob[1 << 17];
+	struct tce_mem_stats before, after;
+	struct tce_machine *m;
+	struct tce_host *h;
+	char name[32];
+	uint32_t i;
+	int phb, node;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV));
+	for (i = 0; i < 18; i++) {
+		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+
+		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		node = fdt_add_subnode(blob, phb, name);
+		REQUIRE(node >= 0);
+		REQUIRE(fdt_setprop(blob, node, "reg", reg, sizeof(reg)) == 0);
+		REQUIRE(fdt_setprop_string(blob, node, "libtce,device", "dma-test") == 0);
+		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 2 + i) == 0);
+	}
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	tce_ctx_mem_stats(tce_machine_ctx(m), &before);
+	REQUIRE(tce_host_create(m, &h) == 0);
+	CHECK_EQ(tce_host_ngroups(h), 20);
+	tce_host_destroy(h);
+	tce_ctx_mem_stats(tce_machine_ctx(m), &after);
+	CHECK_EQ(after.live_allocs, before.live_allocs);
+	CHECK_EQ(after.live_bytes, before.live_bytes);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -514,6 +571,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_owner_ddw_at_block),
 	TT_CASE(pseries_default_request),
 	TT_CASE(pseries_inject_with_decode_on),
+	TT_CASE(powernv_default_page_sizes),
+	TT_CASE(many_functions_no_leak),
 };
 
 int main(int argc, char **argv)
