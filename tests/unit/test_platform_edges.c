@@ -173,7 +173,8 @@ static void powernv_set_window_busy(void)
 }
 
 /* An owned group of the first PE of a host on @m with host page @shift. */
-static int owned_host(struct tce_machine *m, uint32_t shift, struct tce_host **h, struct tce_group **g)
+static int owned_host(struct tce_machine *m, uint32_t shift, struct tce_host **h,
+		      struct tce_group **g)
 {
 	struct tce_host_config cfg = { .profile = TCE_OS_DEFAULT, .page_shift = shift };
 	int rc = tce_host_create_config(m, &cfg, h);
