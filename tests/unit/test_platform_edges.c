@@ -558,6 +558,30 @@ static void many_functions_no_leak(void)
 	tce_machine_destroy(m);
 }
 
+/*
+ * powernv: the kernel's map is followed by a kill, as its unmap is (the
+ * kernel's tce_build then invalidate): the PHB cache counts both.
+ */
+static void powernv_kernel_map_kills(void)
+{
+	struct tce_cache_stats before, after;
+	uint64_t real, bus;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tce_host_alloc(o.h, 4096, &real, NULL) == 0);
+	tce_dev_cache_stats(tce_device_pci(o.a), &before);
+	CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	tce_dev_cache_stats(tce_device_pci(o.a), &after);
+	CHECK(after.kills > before.kills);
+	before = after;
+	CHECK_RC(tce_device_unmap_page(o.a, bus, 4096), 0);
+	tce_dev_cache_stats(tce_device_pci(o.a), &after);
+	CHECK(after.kills > before.kills);
+	CHECK_RC(tce_host_free(o.h, real, 4096), 0);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -574,6 +598,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_inject_with_decode_on),
 	TT_CASE(powernv_default_page_sizes),
 	TT_CASE(many_functions_no_leak),
+	TT_CASE(powernv_kernel_map_kills),
 };
 
 int main(int argc, char **argv)
