@@ -582,6 +582,45 @@ static void powernv_kernel_map_kills(void)
 	shutdown(&o);
 }
 
+/*
+ * pseries injection freezes every function of the PE and no other: PE 0
+ * with 7 functions, 8 in the tree (the OS's function array exactly full).
+ */
+static void pseries_inject_whole_pe(void)
+{
+	static char blob[1 << 16];
+	struct tce_machine *m;
+	struct tce_pci_dev *pci;
+	struct tce_fault f;
+	char name[32];
+	uint32_t i;
+	int phb, node;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES));
+	for (i = 0; i < 6; i++) {
+		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+
+		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		node = fdt_add_subnode(blob, phb, name);
+		REQUIRE(node >= 0);
+		REQUIRE(fdt_setprop(blob, node, "reg", reg, sizeof(reg)) == 0);
+		REQUIRE(fdt_setprop_string(blob, node, "libtce,device", "dma-test") == 0);
+		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 0) == 0);
+	}
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_group_eeh_inject(tce_device_group(o.a), TCE_EEH_ERR_TYPE_32,
+				      TCE_EEH_ERR_FUNC_ST_MEM_DATA, 0, 0), 0);
+	for (i = 0; i < 8; i++) {
+		REQUIRE(tce_machine_device(m, i, &pci) == 0);
+		CHECK(tce_dev_eeh_frozen(pci, &f) == (pci != tce_device_pci(o.b)));
+	}
+	tce_dev_eeh_thaw(tce_device_pci(o.a));
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -599,6 +638,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_default_page_sizes),
 	TT_CASE(many_functions_no_leak),
 	TT_CASE(powernv_kernel_map_kills),
+	TT_CASE(pseries_inject_whole_pe),
 };
 
 int main(int argc, char **argv)
