@@ -621,6 +621,47 @@ static void pseries_inject_whole_pe(void)
 	shutdown(&o);
 }
 
+/*
+ * powernv: one table in PE 0 and PE 1; PE 1 leaves. The owner's kills must
+ * still reach PE 0 (the link that goes is PE 1's), and PE 0 leaving last
+ * clears the table.
+ */
+static void powernv_shared_table_leave(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
+	struct tce_group *ga, *gb;
+	struct tce_iommu_table *t;
+	uint64_t real, a;
+	enum tce_dir dir;
+	uint8_t *p, buf[4];
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	ga = tce_device_group(o.a), gb = tce_device_group(o.b);
+	REQUIRE(tce_group_take_ownership(ga) == 0 && tce_group_take_ownership(gb) == 0);
+	REQUIRE(tce_group_create_table(ga, &req, &t) == 0);
+	CHECK_RC(tce_group_set_window(ga, 0, t), 0);
+	CHECK_RC(tce_group_set_window(gb, 0, t), 0);
+	REQUIRE(tce_host_alloc(o.h, 8192, &real, (void **)&p) == 0);
+	memcpy(p, "one", 4), memcpy(p + 4096, "two", 4);
+	CHECK_RC(tce_iommu_table_update(t, 9, 1, real, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), 9 * 4096, buf, 4), 0); /* cached in PE 0 */
+	CHECK_RC(tce_group_unset_window(gb, 0), 0);
+	a = real + 4096, dir = TCE_DIR_TO_DEVICE;
+	CHECK_RC(tce_iommu_table_xchg(t, 9, &a, &dir), 0);
+	CHECK_RC(tce_iommu_table_kill(t, 9, 1), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), 9 * 4096, buf, 4), 0);
+	CHECK(!memcmp(buf, "two", 4));
+	CHECK_RC(tce_group_unset_window(ga, 0), 0);
+	CHECK_RC(tce_iommu_table_get(t, 9, &a), 0);
+	CHECK_EQ(a, 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(ga), 0);
+	CHECK_RC(tce_group_release_ownership(gb), 0);
+	CHECK_RC(tce_host_free(o.h, real, 8192), 0);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -639,6 +680,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(many_functions_no_leak),
 	TT_CASE(powernv_kernel_map_kills),
 	TT_CASE(pseries_inject_whole_pe),
+	TT_CASE(powernv_shared_table_leave),
 };
 
 int main(int argc, char **argv)
