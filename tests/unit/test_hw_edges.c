@@ -155,6 +155,20 @@ static void tree_bounds(void)
 	CHECK(strstr(log.text, "11") != NULL);                  /* and the offending value */
 }
 
+/* A version-17 blob whose structure block ends off a 4-byte boundary is refused. */
+static void blob_struct_end_unaligned(void)
+{
+	static char blob[1 << 16];
+	struct tce_machine *m = NULL;
+	struct logbuf log;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_version(blob) == 17);
+	fdt_set_size_dt_struct(blob, fdt_size_dt_struct(blob) - 2);
+	CHECK_RC(create_logged(blob, &log, &m), -EINVAL);
+	CHECK(strstr(log.text, "(blob)") != NULL);
+}
+
 /* A config write changes only the bytes it names. */
 static void config_write_bytes(void)
 {
@@ -331,6 +345,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(create_size_limit),
 	TT_CASE(lookups),
 	TT_CASE(tree_bounds),
+	TT_CASE(blob_struct_end_unaligned),
 	TT_CASE(config_write_bytes),
 	TT_CASE(reset_plain_function),
 	TT_CASE(window_end),
