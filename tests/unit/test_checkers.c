@@ -91,7 +91,8 @@ static void group_and_iotable_checkers(void)
 
 /*
  * The kernel's powernv default window (docs/design.md): a 2-level table of
- * host-page TCEs (64 KiB) over the 32-bit window, in slot 0.
+ * host-page TCEs (64 KiB) over the 32-bit window, in slot 0 (1 level where
+ * the PHB takes no more).
  */
 static void powernv_default_table(void)
 {
@@ -99,16 +100,27 @@ static void powernv_default_table(void)
 	struct tce_host *h;
 	struct tce_iommu_table *t;
 
-	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
-	REQUIRE(tce_host_create(m, &h) == 0);
-	t = tce_host_group(h, 0)->tg.tables[0];
-	REQUIRE(t != NULL);
-	CHECK_EQ(t->levels, 2);
-	CHECK_EQ(t->page_shift, 16);
-	CHECK_EQ(t->bus_offset, 0);
-	CHECK_EQ(t->entries << t->page_shift, 2ULL << 30);
-	tce_host_destroy(h);
-	tce_machine_destroy(m);
+	static char tree[1 << 16];
+	struct tce_machine *ref;
+	uint32_t max;
+
+	for (max = 1; max <= 3; max++) { /* a PHB of 1 level gets 1; of 2 or more, 2 */
+		REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &ref) == 0);
+		REQUIRE(fdt_open_into(tce_machine_fdt(ref), tree, sizeof(tree)) == 0);
+		tce_machine_destroy(ref);
+		fdt_setprop_u32(tree, fdt_path_offset(tree, "/pciex@3fffe40000000"), "libtce,max-levels",
+				max);
+		REQUIRE(tce_machine_create_dtb(tree, fdt_totalsize(tree), &m) == 0);
+		REQUIRE(tce_host_create(m, &h) == 0);
+		t = tce_host_group(h, 0)->tg.tables[0];
+		REQUIRE(t != NULL);
+		CHECK_EQ(t->levels, max == 1 ? 1 : 2);
+		CHECK_EQ(t->page_shift, 16);
+		CHECK_EQ(t->bus_offset, 0);
+		CHECK_EQ(t->entries << t->page_shift, 2ULL << 30);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+	}
 }
 
 /* Hypervisor and RTAS statuses as errno: the one place each is translated. */

@@ -662,6 +662,26 @@ static void powernv_shared_table_leave(void)
 	shutdown(&o);
 }
 
+/* A powernv PHB that takes only 1-level tables: the kernel's default window uses one. */
+static void powernv_one_level_phb(void)
+{
+	static char blob[1 << 16];
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_setprop_u32(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+				"libtce,max-levels", 1) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK_EQ(gi.max_levels, 1);
+	kernel_copy(&o, o.a, 4096);
+	kernel_copy(&o, o.b, 4096);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -681,6 +701,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_kernel_map_kills),
 	TT_CASE(pseries_inject_whole_pe),
 	TT_CASE(powernv_shared_table_leave),
+	TT_CASE(powernv_one_level_phb),
 };
 
 int main(int argc, char **argv)
