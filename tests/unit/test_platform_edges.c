@@ -682,6 +682,120 @@ static void powernv_one_level_phb(void)
 	shutdown(&o);
 }
 
+/* powernv take hands the PE over without its bypass: slot 1 off, DMA there faults. */
+static void powernv_take_drops_bypass(void)
+{
+	struct tce_group_info gi;
+	struct tce_pe_info pi;
+	uint8_t b;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	REQUIRE(pi.slot[1].enabled && pi.slot[1].real_mode);
+	REQUIRE(tce_group_take_ownership(tce_device_group(o.a)) == 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	CHECK(!pi.slot[0].enabled);
+	CHECK(!pi.slot[1].enabled);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), (1ULL << 59) + 0x1000, &b, 1), -EFAULT);
+	tce_dev_eeh_thaw(tce_device_pci(o.a));
+	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	CHECK(pi.slot[1].enabled && pi.slot[1].real_mode); /* back with the kernel */
+	shutdown(&o);
+}
+
+static void count_release(void *arg, uint64_t idx, uint64_t real, bool dirty)
+{
+	(void)idx, (void)real, (void)dirty;
+	(*(unsigned *)arg)++;
+}
+
+/*
+ * pseries: an owner's clear of whole 512-entry chunks stops at the end of
+ * its range, even when the next chunk holds TCEs; a kernel table has no
+ * mirror (-EOPNOTSUPP).
+ */
+static void pseries_clear_stops_at_end(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_iommu_table_info ti;
+	struct tce_iommu_table *t;
+	struct tce_group *g;
+	struct tce_host *h;
+	struct tce_device *d;
+	uint64_t tce, *slot;
+	unsigned released = 0;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	tce_iommu_table_info(t, &ti);
+	tce_iommu_table_set_release(t, count_release, &released);
+	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + 3, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + TCE_INDIRECT_MAX, 1, 0x2000000,
+					TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_clear(t, ti.first_idx, TCE_INDIRECT_MAX), 0);
+	CHECK_EQ(released, 1);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + 3, &tce), 0);
+	CHECK_EQ(tce, 0);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + TCE_INDIRECT_MAX, &tce), 0);
+	CHECK_EQ(tce, 0x2000000 | TCE_PCI_READ); /* the next chunk: untouched */
+	/* The same without a release callback (the platform's own clear). */
+	tce_iommu_table_set_release(t, NULL, NULL);
+	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + 3, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_clear(t, ti.first_idx, TCE_INDIRECT_MAX), 0);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + 3, &tce), 0);
+	CHECK_EQ(tce, 0);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + TCE_INDIRECT_MAX, &tce), 0);
+	CHECK_EQ(tce, 0x2000000 | TCE_PCI_READ);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+	/* The legacy owner's borrowed kernel table. */
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &o.m) == 0);
+	REQUIRE(tce_host_create_config(o.m, &cfg, &h) == 0);
+	REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+	REQUIRE(tce_group_take_ownership(tce_device_group(d)) == 0);
+	REQUIRE(tce_group_get_table(tce_device_group(d), 0, &t) == 0);
+	CHECK_RC(tce_iommu_table_mirror_slot(t, 5, true, &slot), -EOPNOTSUPP);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(tce_device_group(d)), 0);
+	tce_host_destroy(h);
+	tce_machine_destroy(o.m);
+}
+
+/*
+ * pseries kernel DMA of 3 MiB of 4 KiB pages (H_PUT_TCE_INDIRECT, several
+ * 512-entry lists) maps all of it: the device reads its first and last
+ * bytes.
+ */
+static void pseries_kernel_map_many_chunks(void)
+{
+	uint64_t real, bus, v = 0x5566778899aabbccULL, got = 0;
+	uint8_t *p;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tce_host_alloc(o.h, 3 << 20, &real, (void **)&p) == 0);
+	memcpy(p, &v, 8), memcpy(p + (3 << 20) - 8, &v, 8);
+	CHECK_RC(tce_device_map_page(o.a, real, 3 << 20, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), bus, &got, 8), 0);
+	CHECK_EQ(got, v);
+	got = 0;
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), bus + (3 << 20) - 8, &got, 8), 0);
+	CHECK_EQ(got, v);
+	CHECK_RC(tce_device_unmap_page(o.a, bus, 3 << 20), 0);
+	CHECK_RC(tce_host_free(o.h, real, 3 << 20), 0);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -702,6 +816,9 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_inject_whole_pe),
 	TT_CASE(powernv_shared_table_leave),
 	TT_CASE(powernv_one_level_phb),
+	TT_CASE(powernv_take_drops_bypass),
+	TT_CASE(pseries_clear_stops_at_end),
+	TT_CASE(pseries_kernel_map_many_chunks),
 };
 
 int main(int argc, char **argv)
