@@ -736,6 +736,9 @@ static void pseries_clear_stops_at_end(void)
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
 	tce_iommu_table_info(t, &ti);
+	slot = NULL;
+	CHECK_RC(tce_iommu_table_mirror_slot(t, ti.first_idx + 7, false, &slot), 0); /* flat mirror */
+	CHECK(slot != NULL);
 	tce_iommu_table_set_release(t, count_release, &released);
 	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + 3, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
 	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + TCE_INDIRECT_MAX, 1, 0x2000000,
