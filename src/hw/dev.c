@@ -44,6 +44,7 @@ static int dma_plan(struct tce_pci_dev *d, uint64_t bus, size_t len, bool write,
 	size_t n = 0;
 	enum tce_fault_reason why;
 
+	tce__assert(tce__lock_held(&d->pe->lock));
 	while (len) {
 		why = tce__pe_translate(d->pe, d->name, bus, write, &real, &avail);
 		if (why)

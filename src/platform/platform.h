@@ -127,7 +127,8 @@ int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t wind
 
 /*
  * powernv: program @t into slot @slot of PE @pe and link them (the link is
- * an allocation: -ENOMEM). Unlink returns the links left.
+ * an allocation: -ENOMEM). Unlink returns the links left. Context: @t's
+ * link_lock held (asserted in debug builds).
  */
 int tce__powernv_link(struct tce_iommu_table *t, uint32_t phb, uint32_t pe, uint32_t slot);
 unsigned tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t pe);

@@ -150,6 +150,7 @@ int tce__powernv_link(struct tce_iommu_table *t, uint32_t phb, uint32_t pe, uint
 {
 	int rc;
 
+	tce__assert(tce__lock_held(&t->link_lock));
 	tce__lock(&t->lock);
 	rc = links_grow(t);
 	if (!rc)
@@ -164,6 +165,7 @@ unsigned tce__powernv_unlink(struct tce_iommu_table *t, uint32_t phb, uint32_t p
 {
 	unsigned i, left;
 
+	tce__assert(tce__lock_held(&t->link_lock));
 	tce__lock(&t->lock);
 	for (i = 0; i < t->nlinks; i++) {
 		if (t->links[i].phb == phb && t->links[i].pe == pe) {

@@ -58,6 +58,14 @@ static void sweep_host_create(void)
 		}
 		CHECK_RC(rc, 0);
 		CHECK(n > 5);
+		/* The host that finally boots is whole: both PEs' groups, both devices in them. */
+		CHECK_EQ(tce_host_ngroups(h), 2);
+		{
+			struct tce_device *d;
+
+			CHECK_RC(tce_host_find_device(h, "0000:00:02.0", &d), 0);
+			CHECK(tce_device_group(d) == tce_host_group(h, 1));
+		}
 		tce_host_destroy(h);
 		tce_machine_destroy(m);
 		tt_ctx_done(ctx);

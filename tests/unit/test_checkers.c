@@ -74,6 +74,17 @@ static void group_and_iotable_checkers(void)
 	t->nlinks = t->links_alloc + 1;
 	CHECK_RC(tce__iotable_check(t), -EIO);
 	t->nlinks = 0;
+	{ /* a page size past the largest, on an otherwise consistent geometry */
+		uint32_t shift = t->page_shift;
+		uint64_t entries = t->entries, window = t->window_size;
+
+		t->page_shift = TCE_PAGE_SHIFT_MAX + 1, t->entries = 1, t->window_size = ~0ULL;
+		CHECK_RC(tce__iotable_check(t), -EIO);
+		t->page_shift = TCE_PAGE_SHIFT_MAX;
+		CHECK_RC(tce__iotable_check(t), 0);
+		t->page_shift = shift, t->entries = entries, t->window_size = window;
+	}
+	CHECK_RC(tce__iotable_check(t), 0);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(g), 0);
 	tce_host_destroy(h);
@@ -81,27 +92,81 @@ static void group_and_iotable_checkers(void)
 }
 
 /*
+ * The kernel's powernv default window (docs/design.md): a 2-level table of
+ * host-page TCEs (64 KiB) over the 32-bit window, in slot 0 (1 level where
+ * the PHB takes no more).
+ */
+static void powernv_default_table(void)
+{
+	struct tce_machine *m;
+	struct tce_host *h;
+	struct tce_iommu_table *t;
+
+	static char tree[1 << 16];
+	struct tce_machine *ref;
+	uint32_t max;
+
+	for (max = 1; max <= 3; max++) { /* a PHB of 1 level gets 1; of 2 or more, 2 */
+		REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &ref) == 0);
+		REQUIRE(fdt_open_into(tce_machine_fdt(ref), tree, sizeof(tree)) == 0);
+		tce_machine_destroy(ref);
+		fdt_setprop_u32(tree, fdt_path_offset(tree, "/pciex@3fffe40000000"), "libtce,max-levels",
+				max);
+		REQUIRE(tce_machine_create_dtb(tree, fdt_totalsize(tree), &m) == 0);
+		REQUIRE(tce_host_create(m, &h) == 0);
+		t = tce_host_group(h, 0)->tg.tables[0];
+		REQUIRE(t != NULL);
+		CHECK_EQ(t->levels, max == 1 ? 1 : 2);
+		CHECK_EQ(t->page_shift, 16);
+		CHECK_EQ(t->bus_offset, 0);
+		CHECK_EQ(t->entries << t->page_shift, 2ULL << 30);
+		tce_host_destroy(h);
+		tce_machine_destroy(m);
+	}
+}
+
+/* Hypervisor and RTAS statuses as errno: the one place each is translated. */
+static void status_to_errno(void)
+{
+	CHECK_RC(tce__hcall_errno(TCE_H_SUCCESS), 0);
+	CHECK_RC(tce__hcall_errno(TCE_H_PARAMETER), -EINVAL);
+	CHECK_RC(tce__hcall_errno(TCE_H_NOT_ENOUGH_RESOURCES), -ENOMEM);
+	CHECK_RC(tce__hcall_errno(TCE_H_FUNCTION), -EOPNOTSUPP);
+	CHECK_RC(tce__hcall_errno(TCE_H_BUSY), -EBUSY);
+	CHECK_RC(tce__hcall_errno(TCE_H_PRIVILEGE), -EPERM);
+	CHECK_RC(tce__hcall_errno(TCE_H_HARDWARE), -EIO);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_SUCCESS), 0);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_PARAM_ERROR), -EINVAL);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_BUSY), -EBUSY);
+	CHECK_RC(tce__rtas_errno(TCE_RTAS_HW_ERROR), -EIO);
+}
+
+/*
  * What the OS read from the tree: the 6-output query where
  * ibm,ddw-extensions says so (the built-in tree), the 5-output one where
- * it does not, and the same dynamic window either way.
+ * it does not (one extension, with or without a stray cell after it), and
+ * the same dynamic window either way.
  */
 static void query_outputs_from_tree(void)
 {
 	static char tree[1 << 16];
 	fdt32_t ext[2] = { cpu_to_fdt32(1), cpu_to_fdt32(0x2029) };
+	/* One extension (the reset) and a stray cell: the count says it is not the query form. */
+	fdt32_t stray[3] = { cpu_to_fdt32(1), cpu_to_fdt32(0x2029), cpu_to_fdt32(1) };
 	struct tce_machine *ref, *m;
 	struct tce_host *h;
 	struct tce_device *d;
 	struct tce_device_dma_info di;
 	unsigned k;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
 		REQUIRE(fdt_open_into(tce_machine_fdt(ref), tree, sizeof(tree)) == 0);
 		tce_machine_destroy(ref);
 		if (k)
 			fdt_setprop(tree, fdt_path_offset(tree, "/pci@800000020000000"),
-				    "ibm,ddw-extensions", ext, sizeof(ext));
+				    "ibm,ddw-extensions", k == 1 ? ext : stray,
+				    k == 1 ? sizeof(ext) : sizeof(stray));
 		REQUIRE(tce_machine_create_dtb(tree, fdt_totalsize(tree), &m) == 0);
 		REQUIRE(tce_host_create(m, &h) == 0);
 		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
@@ -120,6 +185,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(table_checker),
 	TT_CASE(group_and_iotable_checkers),
 	TT_CASE(query_outputs_from_tree),
+	TT_CASE(powernv_default_table),
+	TT_CASE(status_to_errno),
 };
 
 int main(int argc, char **argv)

@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <tce.h>
 
@@ -387,6 +389,117 @@ static void direct_sg_fails_midway(void)
 	shutdown(&o);
 }
 
+struct prober {
+	struct tce_group *g;
+	bool done;
+};
+
+static void *probe_lock(void *arg)
+{
+	struct prober *p = arg;
+
+	tce_group_owned(p->g); /* takes the group's lock for reading */
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Another thread can take @g's lock now: the last call gave it back. */
+static bool lock_free(struct tce_group *g)
+{
+	struct prober p = { .g = g };
+	struct timespec ts = { 0, 1000000 };
+	pthread_t th;
+	int i;
+
+	if (pthread_create(&th, NULL, probe_lock, &p))
+		return false;
+	for (i = 0; i < 5000 && !__atomic_load_n(&p.done, __ATOMIC_ACQUIRE); i++)
+		nanosleep(&ts, NULL);
+	if (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE)) {
+		pthread_detach(th); /* blocked for good: the test fails, the process ends */
+		return false;
+	}
+	pthread_join(th, NULL);
+	return true;
+}
+
+/*
+ * Every table-group op gives the group's lock back, on success and on
+ * error (glibc lets the thread that holds a write lock take it again
+ * without blocking, so only another thread sees a lock left held).
+ */
+static void ops_release_the_lock(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
+	struct tce_iommu_table *t, *t2;
+	struct tce_group *g;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	g = tce_device_group(o.a);
+	CHECK_RC(tce_group_take_ownership(g), 0);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_take_ownership(g), -EBUSY);
+	REQUIRE(lock_free(g));
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_set_window(g, 0, t), 0);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_create_table(g, &req, &t2), -EBUSY);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_get_table(g, 0, &t2), 0);
+	REQUIRE(lock_free(g));
+	tce_iommu_table_put(t2);
+	CHECK_RC(tce_group_unset_window(g, 0), 0);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_set_window(g, 1, t), -EINVAL); /* a table at bus 0: not where slot 1 decodes */
+	REQUIRE(lock_free(g));
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_release_ownership(g), -EINVAL);
+	REQUIRE(lock_free(g));
+	CHECK_RC(tce_group_unset_window(g, 0), -EPERM);
+	REQUIRE(lock_free(g));
+	shutdown(&o);
+}
+
+static void count_errors(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)msg;
+	if (level <= TCE_LOG_ERR)
+		(*(unsigned *)arg)++;
+}
+
+/* A healthy run (boot, kernel DMA, an owner's window, release) logs no error. */
+static void healthy_logs_no_error(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
+	struct tce_iommu_table *t;
+	struct tce_machine *m;
+	struct tce_group *g;
+	uint64_t real, bus;
+	unsigned errors = 0;
+	struct os o;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	tce_ctx_set_log(tce_machine_ctx(m), count_errors, &errors, TCE_LOG_ERR);
+	REQUIRE(boot_from(&o, m) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_host_alloc(o.h, 4096, &real, NULL) == 0);
+	CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_device_unmap_page(o.a, bus, 4096), 0);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	CHECK_RC(tce_group_set_window(g, 0, t), 0);
+	CHECK_RC(tce_group_unset_window(g, 0), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	CHECK_RC(tce_host_free(o.h, real, 4096), 0);
+	CHECK_EQ(errors, 0);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(host_create_args),
 	TT_CASE(host_too_little_ram),
@@ -399,6 +512,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(coherent_free_unknown),
 	TT_CASE(coherent_free_exact),
 	TT_CASE(direct_sg_fails_midway),
+	TT_CASE(ops_release_the_lock),
+	TT_CASE(healthy_logs_no_error),
 };
 
 int main(int argc, char **argv)

@@ -376,7 +376,7 @@ static void update_fails_whole(void)
 {
 	struct tce_iommu_table_info ti;
 	struct owner o;
-	uint64_t n, tce;
+	uint64_t n, i, tce;
 	bool armed = false;
 	int rc;
 
@@ -396,13 +396,37 @@ static void update_fails_whole(void)
 			break;
 		CHECK_RC(rc, -ENOMEM);
 		CHECK_EQ(count(EV_RELEASE), 0);
-		CHECK_RC(tce_iommu_table_get(o.t, ti.first_idx + 5, &tce), 0);
-		CHECK_EQ(tce, 0x505000 | TCE_PCI_READ);
-		CHECK_RC(tce_iommu_table_get(o.t, ti.first_idx + 100, &tce), 0);
-		CHECK_EQ(tce, 0);
+		for (i = 4; i < 604; i++) { /* every entry as it was: none exchanged, none rolled onto */
+			CHECK_RC(tce_iommu_table_get(o.t, ti.first_idx + i, &tce), 0);
+			CHECK_EQ(tce, i < 8 ? (0x500000 + (i << 12)) | TCE_PCI_READ : 0);
+		}
 	}
 	CHECK(n > 1);
 	CHECK_EQ(count(EV_RELEASE), 4);
+	/*
+	 * Across a leaf boundary (8192 entries of a 64 KiB level): two entries
+	 * are exchanged, the new leaf cannot be allocated. Both go back, and a
+	 * kill covers them (the PHB may have cached them meanwhile).
+	 */
+	rec.nev = 0;
+	tce_ctx_set_fail_nth(tce_machine_ctx(o.m), 1);
+	rc = tce_iommu_table_update(o.t, ti.first_idx + 8190, 8, 0x900000, TCE_DIR_TO_DEVICE);
+	tce_ctx_set_fail_nth(tce_machine_ctx(o.m), 0);
+	CHECK_RC(rc, -ENOMEM);
+	for (i = 8190; i < 8198; i++) {
+		CHECK_RC(tce_iommu_table_get(o.t, ti.first_idx + i, &tce), 0);
+		CHECK_EQ(tce, 0);
+	}
+	CHECK_EQ(count(EV_RELEASE), 0);
+	{
+		bool covered = false;
+		unsigned k;
+
+		for (k = 0; k < rec.nev; k++)
+			covered |= rec.ev[k].kind == EV_KILL && rec.ev[k].idx <= ti.first_idx + 8190 &&
+				   rec.ev[k].idx + rec.ev[k].n >= ti.first_idx + 8192;
+		CHECK(covered);
+	}
 	unwrap(o.t);
 	CHECK_RC(tce_group_unset_window(o.g, 0), 0);
 	owner_down(&o);

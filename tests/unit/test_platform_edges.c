@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <tce.h>
@@ -172,7 +173,8 @@ static void powernv_set_window_busy(void)
 }
 
 /* An owned group of the first PE of a host on @m with host page @shift. */
-static int owned_host(struct tce_machine *m, uint32_t shift, struct tce_host **h, struct tce_group **g)
+static int owned_host(struct tce_machine *m, uint32_t shift, struct tce_host **h,
+		      struct tce_group **g)
 {
 	struct tce_host_config cfg = { .profile = TCE_OS_DEFAULT, .page_shift = shift };
 	int rc = tce_host_create_config(m, &cfg, h);
@@ -368,6 +370,435 @@ static void legacy_info(void)
 	tce_machine_destroy(m);
 }
 
+/* The built-in pseries machine with its PHB's largest block set to @block TCEs. */
+static int pseries_block(uint32_t block, struct tce_machine **m)
+{
+	static char blob[1 << 16];
+	fdt32_t cells[2] = { 0, cpu_to_fdt32(block) };
+	int rc = edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob));
+
+	if (!rc)
+		rc = fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
+				 "libtce,largest-block", cells, sizeof(cells));
+	return rc ? rc : tce_machine_create_dtb(blob, fdt_totalsize(blob), m);
+}
+
+/*
+ * The kernel maps RAM directly when the largest block covers it (its
+ * enable_ddw: direct unless largest block < 2^(len - page_shift)): 256
+ * TCEs of 16 MiB cover 4 GiB of RAM exactly.
+ */
+static void pseries_block_covers_ram_exactly(void)
+{
+	struct tce_device_dma_info di;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(pseries_block(256, &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+	tce_device_dma_info(o.a, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DIRECT);
+	CHECK_EQ(di.size, 4ULL << 30);
+	CHECK_EQ(di.page_shift, 24);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/* An owner's DDW as large as the largest block is granted; one TCE's worth more is not. */
+static void pseries_owner_ddw_at_block(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 24, .window_size = 1ULL << 30,
+				      .levels = 1 };
+	struct tce_iommu_table *t = NULL;
+	struct tce_iommu_table_info ti;
+	struct tce_machine *m;
+	struct tce_group *g;
+	struct os o;
+
+	REQUIRE(pseries_block(64, &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	req.window_size = 1ULL << 31;
+	CHECK_RC(tce_group_create_table(g, &req, &t), -EINVAL); /* 128 TCEs */
+	req.window_size = 1ULL << 30;
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0); /* 64 TCEs: exactly the block */
+	tce_iommu_table_info(t, &ti);
+	CHECK_EQ(ti.entries, 64);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+}
+
+/*
+ * pseries create_table: a slot-0 request for 4 KiB pages within the
+ * default window's size reopens the default window (all of it); the same
+ * request for slot 1 is a DDW of the size asked for.
+ */
+static void pseries_default_request(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1ULL << 30,
+				      .levels = 1 };
+	struct tce_iommu_table *t;
+	struct tce_group_info gi;
+	struct tce_pe_info pi;
+	struct tce_group *g;
+	unsigned i, n;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	tce_group_info(g, &gi);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	req.window_size = gi.tce32_size; /* all of it still counts as the default */
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	for (i = n = 0; i < TCE_MAX_WINDOWS; i++)
+		if (pi.slot[i].enabled) {
+			n++;
+			CHECK_EQ(pi.slot[i].liobn, pi.def_liobn);
+			CHECK_EQ(pi.slot[i].bus_start, pi.def_bus);
+			CHECK_EQ(pi.slot[i].size, pi.def_size); /* the whole default window */
+		}
+	CHECK_EQ(n, 1);
+	CHECK_RC(tce_group_unset_window(g, 0), 0);
+	tce_iommu_table_put(t);
+	req.num = 1, req.window_size = 1ULL << 30;
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	for (i = n = 0; i < TCE_MAX_WINDOWS; i++)
+		if (pi.slot[i].enabled) {
+			n++;
+			CHECK_EQ(pi.slot[i].size, 1ULL << 30); /* the window asked for */
+		}
+	CHECK_EQ(n, 1);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/*
+ * pseries injection freezes the PE at once even when its driver has memory
+ * decode on: the inject turns decode off itself, then loads from BAR 0.
+ */
+static void pseries_inject_with_decode_on(void)
+{
+	struct tce_fault f;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	CHECK_RC(tce_dev_config_write(tce_device_pci(o.a), TCE_PCI_COMMAND, 2,
+				      TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER), 0);
+	CHECK_RC(tce_group_eeh_inject(tce_device_group(o.a), TCE_EEH_ERR_TYPE_32,
+				      TCE_EEH_ERR_FUNC_LD_MEM_ADDR, 0, 0), 0);
+	CHECK(tce_dev_eeh_frozen(tce_device_pci(o.a), &f));
+	CHECK_EQ(f.reason, TCE_FAULT_MASTER_ABORT);
+	CHECK(!tce_dev_eeh_frozen(tce_device_pci(o.b), &f)); /* the other PE goes on */
+	tce_dev_eeh_thaw(tce_device_pci(o.a));
+	shutdown(&o);
+}
+
+/* A powernv PHB without ibm,supported-tce-sizes offers 4 KiB and 64 KiB pages. */
+static void powernv_default_page_sizes(void)
+{
+	static char blob[1 << 16];
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+			    "ibm,supported-tce-sizes") == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16));
+	kernel_copy(&o, o.a, 4096);
+	shutdown(&o);
+}
+
+/*
+ * 20 functions in 20 PEs (the OS's function and PE arrays grow past their
+ * first size): the host boots them all and gives back every allocation.
+ */
+static void many_functions_no_leak(void)
+{
+	static char blob[1 << 17];
+	struct tce_mem_stats before, after;
+	struct tce_machine *m;
+	struct tce_host *h;
+	char name[32];
+	uint32_t i;
+	int phb, node;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV));
+	for (i = 0; i < 18; i++) {
+		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+
+		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		node = fdt_add_subnode(blob, phb, name);
+		REQUIRE(node >= 0);
+		REQUIRE(fdt_setprop(blob, node, "reg", reg, sizeof(reg)) == 0);
+		REQUIRE(fdt_setprop_string(blob, node, "libtce,device", "dma-test") == 0);
+		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 2 + i) == 0);
+	}
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	tce_ctx_mem_stats(tce_machine_ctx(m), &before);
+	REQUIRE(tce_host_create(m, &h) == 0);
+	CHECK_EQ(tce_host_ngroups(h), 20);
+	tce_host_destroy(h);
+	tce_ctx_mem_stats(tce_machine_ctx(m), &after);
+	CHECK_EQ(after.live_allocs, before.live_allocs);
+	CHECK_EQ(after.live_bytes, before.live_bytes);
+	tce_machine_destroy(m);
+}
+
+/*
+ * powernv: the kernel's map is followed by a kill, as its unmap is (the
+ * kernel's tce_build then invalidate): the PHB cache counts both.
+ */
+static void powernv_kernel_map_kills(void)
+{
+	struct tce_cache_stats before, after;
+	uint64_t real, bus;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tce_host_alloc(o.h, 4096, &real, NULL) == 0);
+	tce_dev_cache_stats(tce_device_pci(o.a), &before);
+	CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	tce_dev_cache_stats(tce_device_pci(o.a), &after);
+	CHECK(after.kills > before.kills);
+	before = after;
+	CHECK_RC(tce_device_unmap_page(o.a, bus, 4096), 0);
+	tce_dev_cache_stats(tce_device_pci(o.a), &after);
+	CHECK(after.kills > before.kills);
+	CHECK_RC(tce_host_free(o.h, real, 4096), 0);
+	shutdown(&o);
+}
+
+/*
+ * pseries injection freezes every function of the PE and no other: PE 0
+ * with 7 functions, 8 in the tree (the OS's function array exactly full).
+ */
+static void pseries_inject_whole_pe(void)
+{
+	static char blob[1 << 16];
+	struct tce_machine *m;
+	struct tce_pci_dev *pci;
+	struct tce_fault f;
+	char name[32];
+	uint32_t i;
+	int phb, node;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES));
+	for (i = 0; i < 6; i++) {
+		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+
+		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		node = fdt_add_subnode(blob, phb, name);
+		REQUIRE(node >= 0);
+		REQUIRE(fdt_setprop(blob, node, "reg", reg, sizeof(reg)) == 0);
+		REQUIRE(fdt_setprop_string(blob, node, "libtce,device", "dma-test") == 0);
+		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 0) == 0);
+	}
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	CHECK_RC(tce_group_eeh_inject(tce_device_group(o.a), TCE_EEH_ERR_TYPE_32,
+				      TCE_EEH_ERR_FUNC_ST_MEM_DATA, 0, 0), 0);
+	for (i = 0; i < 8; i++) {
+		REQUIRE(tce_machine_device(m, i, &pci) == 0);
+		CHECK(tce_dev_eeh_frozen(pci, &f) == (pci != tce_device_pci(o.b)));
+	}
+	tce_dev_eeh_thaw(tce_device_pci(o.a));
+	shutdown(&o);
+}
+
+/*
+ * powernv: one table in PE 0 and PE 1; PE 1 leaves. The owner's kills must
+ * still reach PE 0 (the link that goes is PE 1's), and PE 0 leaving last
+ * clears the table.
+ */
+static void powernv_shared_table_leave(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
+	struct tce_group *ga, *gb;
+	struct tce_iommu_table *t;
+	uint64_t real, a;
+	enum tce_dir dir;
+	uint8_t *p, buf[4];
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	ga = tce_device_group(o.a), gb = tce_device_group(o.b);
+	REQUIRE(tce_group_take_ownership(ga) == 0 && tce_group_take_ownership(gb) == 0);
+	REQUIRE(tce_group_create_table(ga, &req, &t) == 0);
+	CHECK_RC(tce_group_set_window(ga, 0, t), 0);
+	CHECK_RC(tce_group_set_window(gb, 0, t), 0);
+	REQUIRE(tce_host_alloc(o.h, 8192, &real, (void **)&p) == 0);
+	memcpy(p, "one", 4), memcpy(p + 4096, "two", 4);
+	CHECK_RC(tce_iommu_table_update(t, 9, 1, real, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), 9 * 4096, buf, 4), 0); /* cached in PE 0 */
+	CHECK_RC(tce_group_unset_window(gb, 0), 0);
+	a = real + 4096, dir = TCE_DIR_TO_DEVICE;
+	CHECK_RC(tce_iommu_table_xchg(t, 9, &a, &dir), 0);
+	CHECK_RC(tce_iommu_table_kill(t, 9, 1), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), 9 * 4096, buf, 4), 0);
+	CHECK(!memcmp(buf, "two", 4));
+	CHECK_RC(tce_group_unset_window(ga, 0), 0);
+	CHECK_RC(tce_iommu_table_get(t, 9, &a), 0);
+	CHECK_EQ(a, 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(ga), 0);
+	CHECK_RC(tce_group_release_ownership(gb), 0);
+	CHECK_RC(tce_host_free(o.h, real, 8192), 0);
+	shutdown(&o);
+}
+
+/* A powernv PHB that takes only 1-level tables: the kernel's default window uses one. */
+static void powernv_one_level_phb(void)
+{
+	static char blob[1 << 16];
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct os o;
+
+	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_setprop_u32(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+				"libtce,max-levels", 1) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(boot_from(&o, m) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	CHECK_EQ(gi.max_levels, 1);
+	kernel_copy(&o, o.a, 4096);
+	kernel_copy(&o, o.b, 4096);
+	shutdown(&o);
+}
+
+/* powernv take hands the PE over without its bypass: slot 1 off, DMA there faults. */
+static void powernv_take_drops_bypass(void)
+{
+	struct tce_group_info gi;
+	struct tce_pe_info pi;
+	uint8_t b;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	tce_group_info(tce_device_group(o.a), &gi);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	REQUIRE(pi.slot[1].enabled && pi.slot[1].real_mode);
+	REQUIRE(tce_group_take_ownership(tce_device_group(o.a)) == 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	CHECK(!pi.slot[0].enabled);
+	CHECK(!pi.slot[1].enabled);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), (1ULL << 59) + 0x1000, &b, 1), -EFAULT);
+	tce_dev_eeh_thaw(tce_device_pci(o.a));
+	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
+	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
+	CHECK(pi.slot[1].enabled && pi.slot[1].real_mode); /* back with the kernel */
+	shutdown(&o);
+}
+
+static void count_release(void *arg, uint64_t idx, uint64_t real, bool dirty)
+{
+	(void)idx, (void)real, (void)dirty;
+	(*(unsigned *)arg)++;
+}
+
+/*
+ * pseries: an owner's clear of whole 512-entry chunks stops at the end of
+ * its range, even when the next chunk holds TCEs; a kernel table has no
+ * mirror (-EOPNOTSUPP).
+ */
+static void pseries_clear_stops_at_end(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_iommu_table_info ti;
+	struct tce_iommu_table *t;
+	struct tce_group *g;
+	struct tce_host *h;
+	struct tce_device *d;
+	uint64_t tce, *slot;
+	unsigned released = 0;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	tce_iommu_table_info(t, &ti);
+	slot = NULL;
+	CHECK_RC(tce_iommu_table_mirror_slot(t, ti.first_idx + 7, false, &slot), 0); /* flat mirror */
+	CHECK(slot != NULL);
+	tce_iommu_table_set_release(t, count_release, &released);
+	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + 3, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + TCE_INDIRECT_MAX, 1, 0x2000000,
+					TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_clear(t, ti.first_idx, TCE_INDIRECT_MAX), 0);
+	CHECK_EQ(released, 1);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + 3, &tce), 0);
+	CHECK_EQ(tce, 0);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + TCE_INDIRECT_MAX, &tce), 0);
+	CHECK_EQ(tce, 0x2000000 | TCE_PCI_READ); /* the next chunk: untouched */
+	/* The same without a release callback (the platform's own clear). */
+	tce_iommu_table_set_release(t, NULL, NULL);
+	CHECK_RC(tce_iommu_table_update(t, ti.first_idx + 3, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_clear(t, ti.first_idx, TCE_INDIRECT_MAX), 0);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + 3, &tce), 0);
+	CHECK_EQ(tce, 0);
+	CHECK_RC(tce_iommu_table_get(t, ti.first_idx + TCE_INDIRECT_MAX, &tce), 0);
+	CHECK_EQ(tce, 0x2000000 | TCE_PCI_READ);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	shutdown(&o);
+	/* The legacy owner's borrowed kernel table. */
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &o.m) == 0);
+	REQUIRE(tce_host_create_config(o.m, &cfg, &h) == 0);
+	REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+	REQUIRE(tce_group_take_ownership(tce_device_group(d)) == 0);
+	REQUIRE(tce_group_get_table(tce_device_group(d), 0, &t) == 0);
+	CHECK_RC(tce_iommu_table_mirror_slot(t, 5, true, &slot), -EOPNOTSUPP);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(tce_device_group(d)), 0);
+	tce_host_destroy(h);
+	tce_machine_destroy(o.m);
+}
+
+/*
+ * pseries kernel DMA of 3 MiB of 4 KiB pages (H_PUT_TCE_INDIRECT, several
+ * 512-entry lists) maps all of it: the device reads its first and last
+ * bytes.
+ */
+static void pseries_kernel_map_many_chunks(void)
+{
+	uint64_t real, bus, v = 0x5566778899aabbccULL, got = 0;
+	uint8_t *p;
+	struct os o;
+
+	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tce_host_alloc(o.h, 3 << 20, &real, (void **)&p) == 0);
+	memcpy(p, &v, 8), memcpy(p + (3 << 20) - 8, &v, 8);
+	CHECK_RC(tce_device_map_page(o.a, real, 3 << 20, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), bus, &got, 8), 0);
+	CHECK_EQ(got, v);
+	got = 0;
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.a), bus + (3 << 20) - 8, &got, 8), 0);
+	CHECK_EQ(got, v);
+	CHECK_RC(tce_device_unmap_page(o.a, bus, 3 << 20), 0);
+	CHECK_RC(tce_host_free(o.h, real, 3 << 20), 0);
+	shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -378,6 +809,19 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_ddw_extensions_empty),
 	TT_CASE(pseries_no_create_token),
 	TT_CASE(legacy_info),
+	TT_CASE(pseries_block_covers_ram_exactly),
+	TT_CASE(pseries_owner_ddw_at_block),
+	TT_CASE(pseries_default_request),
+	TT_CASE(pseries_inject_with_decode_on),
+	TT_CASE(powernv_default_page_sizes),
+	TT_CASE(many_functions_no_leak),
+	TT_CASE(powernv_kernel_map_kills),
+	TT_CASE(pseries_inject_whole_pe),
+	TT_CASE(powernv_shared_table_leave),
+	TT_CASE(powernv_one_level_phb),
+	TT_CASE(powernv_take_drops_bypass),
+	TT_CASE(pseries_clear_stops_at_end),
+	TT_CASE(pseries_kernel_map_many_chunks),
 };
 
 int main(int argc, char **argv)
