@@ -309,10 +309,16 @@ static void pseries_ddw_extensions_empty(void)
 	shutdown(&o);
 }
 
+static void count_warnings(void *arg, enum tce_log_level level, const char *msg)
+{
+	if (level <= TCE_LOG_WARN && strstr(msg, "DDW"))
+		(*(unsigned *)arg)++;
+}
+
 /*
  * A zero ibm,create-pe-dma-window token (the call is not there): enabling
- * the 64-bit window fails, the device stays on its default window and the
- * failure is remembered; an owner's DDW is -ENODEV.
+ * the 64-bit window fails (a warning says so), the device stays on its
+ * default window and the failure is remembered; an owner's DDW is -ENODEV.
  */
 static void pseries_no_create_token(void)
 {
@@ -324,6 +330,7 @@ static void pseries_no_create_token(void)
 	struct tce_machine *m;
 	const fdt32_t *p;
 	fdt32_t tok[3];
+	unsigned warnings = 0;
 	int node, len;
 	struct os o;
 
@@ -335,7 +342,10 @@ static void pseries_no_create_token(void)
 	REQUIRE(fdt_setprop(blob, node, "ibm,ddw-applicable", tok, sizeof(tok)) == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
 	REQUIRE(boot_from(&o, m) == 0);
+	tce_ctx_set_log(tce_machine_ctx(m), count_warnings, &warnings, TCE_LOG_WARN);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
+	tce_ctx_set_log(tce_machine_ctx(m), NULL, NULL, TCE_LOG_WARN);
+	CHECK(warnings >= 1); /* the fallback is reported, as the kernel warns */
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
 	CHECK(di.ddw_failed);
