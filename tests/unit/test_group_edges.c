@@ -17,61 +17,8 @@
 #include <tce.h>
 
 #include "harness.h"
+#include "tt_os.h"
 #include "tt_table.h"
-
-struct os {
-	struct tce_machine *m;
-	struct tce_host *h;
-	struct tce_device *a, *b; /* PE 0, PE 1 (the VF) */
-};
-
-static int boot_from(struct os *o, struct tce_machine *m)
-{
-	int rc;
-
-	o->m = m;
-	rc = tce_host_create(m, &o->h);
-	if (!rc)
-		rc = tce_host_find_device(o->h, "0000:00:01.0", &o->a);
-	if (!rc)
-		rc = tce_host_find_device(o->h, "0000:00:02.0", &o->b);
-	return rc;
-}
-
-static int boot(struct os *o, enum tce_platform p)
-{
-	struct tce_machine *m;
-	int rc = tce_machine_create_default(p, &m);
-
-	return rc ? rc : boot_from(o, m);
-}
-
-static uint64_t live(struct tce_machine *m)
-{
-	struct tce_mem_stats ms;
-
-	tce_ctx_mem_stats(tce_machine_ctx(m), &ms);
-	return ms.live_allocs;
-}
-
-static void shutdown(struct os *o)
-{
-	tce_host_destroy(o->h);
-	tce_machine_destroy(o->m);
-}
-
-/* The built-in tree of @p, opened for edits into @blob. */
-static int edit_tree(enum tce_platform p, void *blob, int size)
-{
-	struct tce_machine *ref;
-	int rc = tce_machine_create_default(p, &ref);
-
-	if (rc)
-		return rc;
-	rc = fdt_open_into(tce_machine_fdt(ref), blob, size);
-	tce_machine_destroy(ref);
-	return rc;
-}
 
 /* tce_host_create_config(): -EINVAL for a NULL argument or a bad configuration. */
 static void host_create_args(void)
@@ -84,14 +31,14 @@ static void host_create_args(void)
 	uint64_t before;
 
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
-	before = live(m);
+	before = tt_live(m);
 	CHECK_RC(tce_host_create_config(NULL, &good, &h), -EINVAL);
 	CHECK_RC(tce_host_create_config(m, NULL, &h), -EINVAL);
 	CHECK_RC(tce_host_create_config(m, &good, NULL), -EINVAL);
 	CHECK_RC(tce_host_create_config(m, &bad_shift, &h), -EINVAL);
 	CHECK_RC(tce_host_create_config(m, &bad_profile, &h), -EINVAL);
 	CHECK(h == NULL);
-	CHECK_EQ(live(m), before);
+	CHECK_EQ(tt_live(m), before);
 	tce_machine_destroy(m);
 }
 
@@ -109,7 +56,7 @@ static void host_too_little_ram(void)
 	unsigned k;
 
 	for (k = 0; k < 2; k++) {
-		REQUIRE(edit_tree(ps[k], blob, sizeof(blob)) == 0);
+		REQUIRE(tt_edit_tree(ps[k], blob, sizeof(blob)) == 0);
 		REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, "/memory@0"), "reg", ram, sizeof(ram)) ==
 			0);
 		REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
@@ -123,9 +70,9 @@ static void host_kmem_whole(void)
 {
 	uint64_t real, real2;
 	uint8_t *p;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0); /* 4 GiB of RAM, no hcall lists */
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0); /* 4 GiB of RAM, no hcall lists */
 	CHECK_RC(tce_host_alloc(o.h, (256ULL << 20) + 1, &real, NULL), -ENOMEM);
 	REQUIRE(tce_host_alloc(o.h, 256ULL << 20, &real, (void **)&p) == 0);
 	CHECK_EQ(real, (4ULL << 30) - (256ULL << 20));
@@ -134,7 +81,7 @@ static void host_kmem_whole(void)
 	CHECK_RC(tce_host_free(o.h, real, 256ULL << 20), 0);
 	CHECK_RC(tce_host_alloc(o.h, 0, &real2, NULL), -EINVAL);
 	CHECK_RC(tce_host_alloc(o.h, 4096, NULL, NULL), -EINVAL);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* Slot numbers and NULLs of the table-group ops (include/tce.h). */
@@ -144,10 +91,10 @@ static void tgops_args(void)
 	struct tce_iommu_table *t, *t2 = NULL;
 	struct tce_group *g, *gb;
 	enum tce_platform p;
-	struct os o;
+	struct tt_os o;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
-		REQUIRE(boot(&o, p) == 0);
+		REQUIRE(tt_os_boot(&o, p) == 0);
 		t2 = NULL;
 		g = tce_device_group(o.a), gb = tce_device_group(o.b);
 		REQUIRE(tce_group_take_ownership(g) == 0 && tce_group_take_ownership(gb) == 0);
@@ -168,7 +115,7 @@ static void tgops_args(void)
 		tce_iommu_table_put(t);
 		CHECK_RC(tce_group_release_ownership(g), 0);
 		CHECK_RC(tce_group_release_ownership(gb), 0);
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
@@ -189,17 +136,17 @@ static void account_positive_is_enomem(void)
 	struct tce_iommu_table *t = NULL;
 	struct tce_group *g;
 	int calls = 0;
-	struct os o;
+	struct tt_os o;
 
 	req.account_arg = &calls;
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	CHECK_RC(tce_group_create_table(g, &req, &t), -ENOMEM);
 	CHECK(t == NULL);
 	CHECK_EQ(calls, 1); /* refused: nothing to refund */
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -216,12 +163,12 @@ static void owner_entry_args(void)
 	uint64_t real, tce, end;
 	enum tce_dir dir;
 	enum tce_platform p;
-	struct os o;
+	struct tt_os o;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
 		req.num = p == TCE_PLATFORM_PSERIES ? 1 : 0;
 		req.window_size = p == TCE_PLATFORM_PSERIES ? 1ULL << 32 : 1ULL << 28;
-		REQUIRE(boot(&o, p) == 0);
+		REQUIRE(tt_os_boot(&o, p) == 0);
 		g = tce_device_group(o.a);
 		REQUIRE(tce_group_take_ownership(g) == 0);
 		REQUIRE(tce_group_create_table(g, &req, &t) == 0);
@@ -251,7 +198,7 @@ static void owner_entry_args(void)
 		CHECK_RC(tce_group_unset_window(g, req.num), 0);
 		tce_iommu_table_put(t);
 		CHECK_RC(tce_group_release_ownership(g), 0);
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
@@ -268,13 +215,13 @@ static void coherent_page_aligned(void)
 	struct tce_machine *m;
 	uint64_t small, real, bus;
 	void *cpu;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	fdt_setprop(blob, fdt_path_offset(blob, "/pci@800000020000000"), "libtce,largest-block",
 		    block, sizeof(block));
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	REQUIRE(tce_device_set_dma_mask(o.a, ~0ULL) == 0);
 	tce_device_dma_info(o.a, &di);
 	REQUIRE(di.mode == TCE_DMA_DYNAMIC && di.page_shift == 24);
@@ -284,7 +231,7 @@ static void coherent_page_aligned(void)
 	CHECK_EQ(bus & ((1 << 24) - 1), 0);
 	CHECK_RC(tce_device_free_coherent(o.a, 4096, real, bus), 0);
 	CHECK_RC(tce_host_free(o.h, small, 4096), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -296,9 +243,9 @@ static void direct_many_mappings(void)
 {
 	uint64_t real, bus[40];
 	unsigned i;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	REQUIRE(tce_device_set_dma_mask(o.a, ~0ULL) == 0);
 	REQUIRE(tce_host_alloc(o.h, 40 * 4096, &real, NULL) == 0);
 	for (i = 0; i < 40; i++)
@@ -311,7 +258,7 @@ static void direct_many_mappings(void)
 	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
 	CHECK_RC(tce_host_free(o.h, real, 40 * 4096), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -324,9 +271,9 @@ static void coherent_free_exact(void)
 	uint64_t real[10], bus[10];
 	void *cpu;
 	unsigned i, j;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	REQUIRE(tce_device_set_dma_mask(o.a, ~0ULL) == 0);
 	for (i = 0; i < 10; i++)
 		REQUIRE(tce_device_alloc_coherent(o.a, 4096, &real[i], &cpu, &bus[i]) == 0);
@@ -338,20 +285,20 @@ static void coherent_free_exact(void)
 		CHECK_RC(tce_device_free_coherent(o.a, 4096, real[i], bus[i]), 0);
 	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* Nothing was ever recorded: a free of a coherent buffer never handed out is refused. */
 static void coherent_free_unknown(void)
 {
 	enum tce_platform p;
-	struct os o;
+	struct tt_os o;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
-		REQUIRE(boot(&o, p) == 0);
+		REQUIRE(tt_os_boot(&o, p) == 0);
 		CHECK_RC(tce_device_free_coherent(o.a, 4096, 0x100000, 0x100000), -EINVAL);
 		CHECK_RC(tce_host_free(o.h, 0x100000, 4096), -EINVAL);
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
@@ -366,9 +313,9 @@ static void direct_sg_fails_midway(void)
 	struct tce_sg sg[3];
 	uint64_t real, bus[11];
 	unsigned i, n = 0;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	REQUIRE(tce_device_set_dma_mask(o.a, ~0ULL) == 0);
 	REQUIRE(tce_host_alloc(o.h, 16 * 4096, &real, NULL) == 0);
 	/* 11 records: the 16-slot table grows when a 13th is added. */
@@ -386,7 +333,7 @@ static void direct_sg_fails_midway(void)
 	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0); /* nothing left behind */
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
 	CHECK_RC(tce_host_free(o.h, real, 16 * 4096), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 struct prober {
@@ -433,9 +380,9 @@ static void ops_release_the_lock(void)
 	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
 	struct tce_iommu_table *t, *t2;
 	struct tce_group *g;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	g = tce_device_group(o.a);
 	CHECK_RC(tce_group_take_ownership(g), 0);
 	REQUIRE(lock_free(g));
@@ -461,7 +408,7 @@ static void ops_release_the_lock(void)
 	REQUIRE(lock_free(g));
 	CHECK_RC(tce_group_unset_window(g, 0), -EPERM);
 	REQUIRE(lock_free(g));
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 static void count_errors(void *arg, enum tce_log_level level, const char *msg)
@@ -480,11 +427,11 @@ static void healthy_logs_no_error(void)
 	struct tce_group *g;
 	uint64_t real, bus;
 	unsigned errors = 0;
-	struct os o;
+	struct tt_os o;
 
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
 	tce_ctx_set_log(tce_machine_ctx(m), count_errors, &errors, TCE_LOG_ERR);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_host_alloc(o.h, 4096, &real, NULL) == 0);
 	CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
@@ -497,7 +444,7 @@ static void healthy_logs_no_error(void)
 	CHECK_RC(tce_group_release_ownership(g), 0);
 	CHECK_RC(tce_host_free(o.h, real, 4096), 0);
 	CHECK_EQ(errors, 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 static const struct tt_case cases[] = {

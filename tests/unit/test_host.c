@@ -16,86 +16,15 @@
 #include <tce.h>
 
 #include "harness.h"
+#include "tt_os.h"
 #include "tt_table.h"
-
-struct os {
-	struct tce_machine *m;
-	struct tce_host *h;
-	struct tce_device *a, *b; /* PE 0, PE 1 (the VF) */
-	uint64_t live_before;      /* allocations of the bare machine */
-};
-
-static uint64_t live(struct tce_machine *m)
-{
-	struct tce_mem_stats ms;
-
-	tce_ctx_mem_stats(tce_machine_ctx(m), &ms);
-	return ms.live_allocs;
-}
-
-static int boot_from(struct os *o, struct tce_machine *m)
-{
-	int rc;
-
-	o->m = m;
-	o->live_before = live(m);
-	rc = tce_host_create(m, &o->h);
-	if (!rc)
-		rc = tce_host_find_device(o->h, "0000:00:01.0", &o->a);
-	if (!rc)
-		rc = tce_host_find_device(o->h, "0000:00:02.0", &o->b);
-	return rc;
-}
-
-static int boot(struct os *o, enum tce_platform p)
-{
-	struct tce_machine *m;
-	int rc = tce_machine_create_default(p, &m);
-
-	return rc ? rc : boot_from(o, m);
-}
-
-static void shutdown(struct os *o)
-{
-	tce_host_destroy(o->h);
-	CHECK_EQ(live(o->m), o->live_before);
-	tce_machine_destroy(o->m);
-}
-
-/* Map a kernel buffer for @d, have the DMA-test device copy it, check, unmap. */
-static void kernel_copy(struct os *o, struct tce_device *d, size_t len)
-{
-	struct tce_pci_dev *pci = tce_device_pci(d);
-	uint64_t src, dst, bsrc, bdst, st = 0;
-	uint8_t *ps, *pd;
-	size_t i;
-
-	REQUIRE(tce_host_alloc(o->h, len, &src, (void **)&ps) == 0);
-	REQUIRE(tce_host_alloc(o->h, len, &dst, (void **)&pd) == 0);
-	for (i = 0; i < len; i++)
-		ps[i] = (uint8_t)(i * 13 + 1), pd[i] = 0;
-	CHECK_RC(tce_device_map_page(d, src, len, TCE_DIR_TO_DEVICE, &bsrc), 0);
-	CHECK_RC(tce_device_map_page(d, dst, len, TCE_DIR_FROM_DEVICE, &bdst), 0);
-	tce_dev_config_write(pci, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_SRC, 8, bsrc);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_DST, 8, bdst);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_LEN, 8, len);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
-	tce_dev_bar_read(pci, 0, TCE_DT_REG_STATUS, 4, &st);
-	CHECK_EQ(st, TCE_DT_STATUS_DONE);
-	CHECK(!memcmp(ps, pd, len));
-	CHECK_RC(tce_device_unmap_page(d, bsrc, len), 0);
-	CHECK_RC(tce_device_unmap_page(d, bdst, len), 0);
-	tce_host_free(o->h, src, len);
-	tce_host_free(o->h, dst, len);
-}
 
 static void groups_boot(void)
 {
 	struct tce_group_info gi;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	CHECK_EQ(tce_host_ngroups(o.h), 2);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.tce32_start, 0);
@@ -107,13 +36,13 @@ static void groups_boot(void)
 	CHECK_EQ(gi.tce32_size, 256ULL << 20);
 	CHECK_EQ(gi.max_dynamic_windows, 1);
 	CHECK(tce_host_group(o.h, 2) == NULL);
-	shutdown(&o);
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	tt_os_shutdown(&o);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16) | (1ULL << 21) | (1ULL << 30));
 	CHECK_EQ(gi.max_levels, 3); /* 64 KiB host pages: 4 levels break the 55-bit rule */
 	CHECK_EQ(gi.max_dynamic_windows, 2);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -188,24 +117,24 @@ static void kernel_dma(void)
 {
 	struct tce_device_dma_info di;
 	enum tce_platform p;
-	struct os o;
+	struct tt_os o;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
-		REQUIRE(boot(&o, p) == 0);
+		REQUIRE(tt_os_boot(&o, p) == 0);
 		tce_device_dma_info(o.a, &di);
 		CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
-		kernel_copy(&o, o.a, 3 * 4096 + 100);
-		kernel_copy(&o, o.b, 70000);
-		shutdown(&o);
+		tt_os_kernel_copy(&o, o.a, 3 * 4096 + 100);
+		tt_os_kernel_copy(&o, o.b, 70000);
+		tt_os_shutdown(&o);
 	}
 }
 
 static void ddw_pseries(void)
 {
 	struct tce_device_dma_info di;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.a, 0), -EINVAL);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 	tce_device_dma_info(o.a, &di);
@@ -213,15 +142,15 @@ static void ddw_pseries(void)
 	CHECK_EQ(di.bus_start, 1ULL << 59); /* the default window keeps bus 0 */
 	CHECK_EQ(di.size, 4ULL << 30);
 	CHECK_EQ(di.page_shift, 24);           /* the largest page offered */
-	kernel_copy(&o, o.a, 5000);
+	tt_os_kernel_copy(&o, o.a, 5000);
 	/* The VF's single slot: its default window goes, the DDW lands at 0 in slot 0. */
 	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
 	tce_device_dma_info(o.b, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DIRECT);
 	CHECK_EQ(di.bus_start, 0);
 	CHECK_EQ(di.slot, 0);
-	kernel_copy(&o, o.b, 5000);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.b, 5000);
+	tt_os_shutdown(&o);
 }
 
 /* A small largest block forces a dynamic window used through the allocator. */
@@ -231,7 +160,7 @@ static void ddw_dynamic(void)
 	struct tce_machine *ref, *m;
 	struct tce_device_dma_info di;
 	fdt32_t block[2] = { 0, cpu_to_fdt32(64) };
-	struct os o;
+	struct tt_os o;
 
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
 	REQUIRE(fdt_open_into(tce_machine_fdt(ref), blob, sizeof(blob)) == 0);
@@ -239,26 +168,26 @@ static void ddw_dynamic(void)
 	fdt_setprop(blob, fdt_path_offset(blob, "/pci@800000020000000"), "libtce,largest-block",
 		    block, sizeof(block));
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DYNAMIC);
 	CHECK_EQ(di.size, 1ULL << (6 + 24)); /* 64 TCEs of 16 MiB: 1 GiB, less than RAM */
-	kernel_copy(&o, o.a, 9000);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 9000);
+	tt_os_shutdown(&o);
 }
 
 /* RTAS create fails: the device stays on its default window; the failure is remembered. */
 static void ddw_fallback(void)
 {
 	struct tce_device_dma_info di;
-	struct os o;
+	struct tt_os o;
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		struct tce_device *d;
 
-		REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+		REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 		d = i ? o.b : o.a;
 		/* The query, then (VF) the remove and the second query, then the create. */
 		tce_ctx_set_fail_nth(tce_machine_ctx(o.m), i ? 4 : 2);
@@ -268,34 +197,34 @@ static void ddw_fallback(void)
 		CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
 		CHECK(di.ddw_failed);
 		CHECK_EQ(di.bus_start, 0);
-		kernel_copy(&o, d, 4096); /* the default window works (restored for the VF) */
+		tt_os_kernel_copy(&o, d, 4096); /* the default window works (restored for the VF) */
 		CHECK_RC(tce_device_set_dma_mask(d, ~0ULL), 0);
 		tce_device_dma_info(d, &di);
 		CHECK_EQ(di.mode, TCE_DMA_DEFAULT); /* not retried */
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
 static void powernv_bypass(void)
 {
 	struct tce_device_dma_info di;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.a, (1ULL << 60) - 1), 0);
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_BYPASS);
 	CHECK_EQ(di.bus_start, 1ULL << 59);
-	kernel_copy(&o, o.a, 12345);
+	tt_os_kernel_copy(&o, o.a, 12345);
 	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
 	tce_device_dma_info(o.b, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DEFAULT); /* one slot: no bypass */
-	kernel_copy(&o, o.b, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.b, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* An owner's window: create, set, map by exchange, DMA, clear, unset. */
-static void owner_cycle(struct os *o, struct tce_device *d, struct tt_account *acct)
+static void owner_cycle(struct tt_os *o, struct tce_device *d, struct tt_account *acct)
 {
 	struct tce_group *g = tce_device_group(d);
 	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1ULL << 28,
@@ -326,11 +255,11 @@ static void ownership_100_times(void)
 {
 	struct tt_account acct = { 0 };
 	enum tce_platform p;
-	struct os o;
+	struct tt_os o;
 	int i;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
-		REQUIRE(boot(&o, p) == 0);
+		REQUIRE(tt_os_boot(&o, p) == 0);
 		for (i = 0; i < 100 && !tt_failed(); i++) {
 			struct tce_group *g = tce_device_group(i % 2 ? o.b : o.a);
 			uint64_t bus;
@@ -342,10 +271,10 @@ static void ownership_100_times(void)
 			CHECK_RC(tce_group_release_ownership(g), 0);
 			CHECK_EQ(acct.balance, 0);
 		}
-		kernel_copy(&o, o.a, 4096);
-		kernel_copy(&o, o.b, 4096);
+		tt_os_kernel_copy(&o, o.a, 4096);
+		tt_os_kernel_copy(&o, o.b, 4096);
 		CHECK(acct.charges >= 100);
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
@@ -355,9 +284,9 @@ static void ownership_errors(void)
 	struct tce_iommu_table *t, *t2;
 	struct tce_group *g;
 	uint64_t real, bus, bytes;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	g = tce_device_group(o.a);
 	CHECK_RC(tce_group_create_table(g, &req, &t), -EPERM); /* not owned */
 	CHECK_RC(tce_group_release_ownership(g), -EINVAL);
@@ -388,9 +317,9 @@ static void ownership_errors(void)
 	CHECK_RC(tce_group_set_window(tce_device_group(o.b), 0, t), -EPERM);
 	CHECK_RC(tce_group_release_ownership(g), 0); /* unsets what the owner left */
 	tce_iommu_table_put(t);
-	kernel_copy(&o, o.a, 4096);
+	tt_os_kernel_copy(&o, o.a, 4096);
 	tce_host_free(o.h, real, 4096);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* powernv: one table in two PEs; an owner's kill reaches both. */
@@ -402,9 +331,9 @@ static void powernv_shared_table(void)
 	uint64_t real, a;
 	enum tce_dir dir;
 	uint8_t *p, buf[4];
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	ga = tce_device_group(o.a), gb = tce_device_group(o.b);
 	REQUIRE(tce_group_take_ownership(ga) == 0 && tce_group_take_ownership(gb) == 0);
 	REQUIRE(tce_group_create_table(ga, &req, &t) == 0);
@@ -440,8 +369,8 @@ static void powernv_shared_table(void)
 	CHECK_RC(tce_group_release_ownership(gb), 0);
 	tce_iommu_table_put(t);
 	tce_host_free(o.h, real, 8192);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* A powernv platform that forgets its kills is caught by the PHB's TCE cache. */
@@ -459,9 +388,9 @@ static void pseries_clear_before_unset(void)
 	struct tce_group *g;
 	uint64_t a = 0x1000000, args[9];
 	enum tce_dir dir = TCE_DIR_BIDIRECTIONAL;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
@@ -478,19 +407,19 @@ static void pseries_clear_before_unset(void)
 	CHECK_EQ(args[0], 0);                                            /* ...and cleared */
 	CHECK_RC(tce_group_release_ownership(g), 0);
 	tce_iommu_table_put(t);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* Coherent buffers in kernel memory, in each mode a device can be in. */
 static void coherent_buffers(void)
 {
 	enum tce_platform p;
-	struct os o;
+	struct tt_os o;
 	int k;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
-		REQUIRE(boot(&o, p) == 0);
+		REQUIRE(tt_os_boot(&o, p) == 0);
 		for (k = 0; k < 2; k++) {
 			uint64_t real, bus, v = 0x1122334455667788ULL, got = 0;
 			uint8_t *cpu;
@@ -511,24 +440,11 @@ static void coherent_buffers(void)
 			CHECK_RC(tce_device_free_coherent(o.a, 100000, real, bus), 0);
 		}
 		CHECK_RC(tce_device_alloc_coherent(o.a, 0, NULL, NULL, NULL), -EINVAL);
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
 
-
-/* The built-in tree of @p, opened for edits into @blob. */
-static int edit_tree(enum tce_platform p, void *blob, int size)
-{
-	struct tce_machine *ref;
-	int rc = tce_machine_create_default(p, &ref);
-
-	if (rc)
-		return rc;
-	rc = fdt_open_into(tce_machine_fdt(ref), blob, size);
-	tce_machine_destroy(ref);
-	return rc;
-}
 
 /* The legacy profile: one fixed window an owner borrows (VFIO v1); no DDW anywhere. */
 static void legacy_profile(void)
@@ -606,15 +522,15 @@ static void pseries_without_ddw(void)
 	struct tce_group_info gi;
 	struct tce_iommu_table *t;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 	int phb;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, "/pci@800000020000000");
 	fdt_delprop(blob, phb, "ibm,ddw-applicable");
 	fdt_delprop(blob, phb, "ibm,ddw-extensions");
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK(!gi.dynamic_ops);
 	tce_group_info(tce_device_group(o.b), &gi); /* the VF's node still has them */
@@ -630,14 +546,14 @@ static void pseries_without_ddw(void)
 		CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0); /* PE 0: none offered */
 		tce_device_dma_info(o.a, &di);
 		CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
-		kernel_copy(&o, o.b, 4096);
+		tt_os_kernel_copy(&o, o.b, 4096);
 	}
 	CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
 	REQUIRE(tce_group_get_table(tce_device_group(o.a), 0, &t) == 0);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* An owner's DDW the hypervisor failed is remembered; "too large" is not. */
@@ -649,10 +565,10 @@ static void owner_ddw_failed_remembered(void)
 	struct tt_account acct = { 0 };
 	struct tce_iommu_table *t;
 	struct tce_group *g;
-	struct os o;
+	struct tt_os o;
 
 	req.account_arg = &acct;
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	CHECK_RC(tce_group_create_table(g, &big, &t), -EINVAL); /* 2^32 TCEs: above the largest block */
@@ -663,9 +579,9 @@ static void owner_ddw_failed_remembered(void)
 	CHECK_RC(tce_group_create_table(g, &req, &t), -ENODEV); /* not retried */
 	CHECK_EQ(acct.balance, 0);
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 	/* A fresh host: "too large" first, then a good request succeeds. */
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	CHECK_RC(tce_group_create_table(g, &big, &t), -EINVAL);
@@ -675,7 +591,7 @@ static void owner_ddw_failed_remembered(void)
 	tce_iommu_table_put(t);
 	CHECK_EQ(acct.balance, 0);
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -689,15 +605,15 @@ static void ddw_reserves_mmio32(void)
 	struct tce_device_dma_info di;
 	struct tce_machine *m;
 	uint64_t bus[256], n = 0, i;
-	struct os o;
+	struct tt_os o;
 	int rc = 0;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	fdt_setprop(blob, fdt_path_offset(blob, "/pci@800000020000000"), "libtce,largest-block",
 		    block, sizeof(block));
 	fdt_setprop(blob, fdt_path_offset(blob, "/memory@0"), "reg", ram, sizeof(ram));
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
 	tce_device_dma_info(o.b, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DYNAMIC);
@@ -715,7 +631,7 @@ static void ddw_reserves_mmio32(void)
 	CHECK_EQ(n, 256 - 1 - 112); /* entry 0 and the 112 entries of MMIO are never handed out */
 	for (i = 0; i < n; i++)
 		CHECK_RC(tce_device_unmap_page(o.b, bus[i], 1 << 24), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* One powernv table backs 24 PEs (no fixed cap); each leaves in turn; the last clears it. */
@@ -732,7 +648,7 @@ static void powernv_table_many_pes(void)
 	int phb, node;
 	char name[32];
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, "/pciex@3fffe40000000");
 	for (i = 0; i < 22; i++) {
 		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
@@ -793,10 +709,10 @@ static void direct_exact_unmaps(void)
 	uint64_t bus, bus2, real, creal, cbus;
 	unsigned k, n;
 	uint8_t *cpu;
-	struct os o;
+	struct tt_os o;
 
 	for (k = 0; k < 2; k++) {
-		REQUIRE(boot(&o, ps[k]) == 0);
+		REQUIRE(tt_os_boot(&o, ps[k]) == 0);
 		CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 		tce_device_dma_info(o.a, &di);
 		CHECK(di.mode == TCE_DMA_DIRECT || di.mode == TCE_DMA_BYPASS);
@@ -845,7 +761,7 @@ static void direct_exact_unmaps(void)
 		CHECK_RC(tce_host_free(o.h, real, 3 * 4096), -EINVAL);
 		CHECK_RC(tce_group_take_ownership(tce_device_group(o.a)), 0);
 		CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
-		shutdown(&o);
+		tt_os_shutdown(&o);
 	}
 }
 
@@ -860,9 +776,9 @@ static void vf_narrow_mask(void)
 {
 	struct tce_device_dma_info di;
 	uint64_t bus;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
 	tce_device_dma_info(o.b, &di);
 	REQUIRE(di.mode == TCE_DMA_DIRECT && di.slot == 0 && di.bus_start == 0);
@@ -876,10 +792,10 @@ static void vf_narrow_mask(void)
 	CHECK_RC(tce_device_set_dma_mask(o.b, 0xffffff), -EIO);  /* 16 MiB: no window */
 	tce_device_dma_info(o.b, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DIRECT);                       /* unchanged */
-	kernel_copy(&o, o.b, 4096);
+	tt_os_kernel_copy(&o, o.b, 4096);
 	/* PE 0 keeps its default window: any mask is fine there. */
 	CHECK_RC(tce_device_set_dma_mask(o.a, 0xffffff), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 static const struct tt_case cases[] = {

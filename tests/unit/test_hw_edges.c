@@ -14,23 +14,11 @@
 #include <tce.h>
 
 #include "harness.h"
+#include "tt_os.h"
 
 static const char *phb_path(enum tce_platform p)
 {
 	return p == TCE_PLATFORM_PSERIES ? "/pci@800000020000000" : "/pciex@3fffe40000000";
-}
-
-/* The built-in tree of @p, opened for edits into @blob. */
-static int edit_tree(enum tce_platform p, void *blob, int size)
-{
-	struct tce_machine *ref;
-	int rc = tce_machine_create_default(p, &ref);
-
-	if (rc)
-		return rc;
-	rc = fdt_open_into(tce_machine_fdt(ref), blob, size);
-	tce_machine_destroy(ref);
-	return rc;
 }
 
 /* A blob above 1 MiB is refused, whatever it holds. */
@@ -40,7 +28,7 @@ static void create_size_limit(void)
 	struct tce_machine_config cfg = { .dtb = blob };
 	struct tce_machine *m = NULL;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, 1 << 16) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, 1 << 16) == 0);
 	cfg.dtb_size = (1 << 20) + 1;
 	CHECK_RC(tce_machine_create(&cfg, &m), -EINVAL);
 	CHECK(m == NULL);
@@ -131,7 +119,7 @@ static void tree_bounds(void)
 	struct tce_machine *m = NULL;
 	struct logbuf log;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
 			    "ibm,dma-window", win, sizeof(win)) == 0);
 	REQUIRE(create_logged(blob, &log, &m) == 0);
@@ -139,14 +127,14 @@ static void tree_bounds(void)
 	CHECK_EQ(pe.def_size, 4096);
 	destroy_logged(m);
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
 			    "ibm,ddw-extensions", NULL, 0) == 0);
 	CHECK_RC(create_logged(blob, &log, &m), -EINVAL);
 	CHECK(log.n >= 1);
 	CHECK(strstr(log.text, "ibm,ddw-extensions") != NULL);
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
 			    "ibm,supported-tce-sizes", sizes, sizeof(sizes)) == 0);
 	CHECK_RC(create_logged(blob, &log, &m), -EINVAL);
@@ -162,7 +150,7 @@ static void blob_struct_end_unaligned(void)
 	struct tce_machine *m = NULL;
 	struct logbuf log;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_version(blob) == 17);
 	fdt_set_size_dt_struct(blob, fdt_size_dt_struct(blob) - 2);
 	CHECK_RC(create_logged(blob, &log, &m), -EINVAL);
@@ -194,7 +182,7 @@ static void reset_plain_function(void)
 	struct tce_pci_dev *d;
 	int node;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	node = fdt_path_offset(blob, "/pciex@3fffe40000000/vf@2");
 	REQUIRE(node >= 0);
 	REQUIRE(fdt_delprop(blob, node, "libtce,device") == 0);

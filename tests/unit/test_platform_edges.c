@@ -15,84 +15,11 @@
 #include <tce.h>
 
 #include "harness.h"
-
-struct os {
-	struct tce_machine *m;
-	struct tce_host *h;
-	struct tce_device *a, *b; /* PE 0, PE 1 (the VF) */
-};
-
-static int boot_from(struct os *o, struct tce_machine *m)
-{
-	int rc;
-
-	o->m = m;
-	rc = tce_host_create(m, &o->h);
-	if (!rc)
-		rc = tce_host_find_device(o->h, "0000:00:01.0", &o->a);
-	if (!rc)
-		rc = tce_host_find_device(o->h, "0000:00:02.0", &o->b);
-	return rc;
-}
-
-static int boot(struct os *o, enum tce_platform p)
-{
-	struct tce_machine *m;
-	int rc = tce_machine_create_default(p, &m);
-
-	return rc ? rc : boot_from(o, m);
-}
-
-static void shutdown(struct os *o)
-{
-	tce_host_destroy(o->h);
-	tce_machine_destroy(o->m);
-}
-
-/* The built-in tree of @p, opened for edits into @blob. */
-static int edit_tree(enum tce_platform p, void *blob, int size)
-{
-	struct tce_machine *ref;
-	int rc = tce_machine_create_default(p, &ref);
-
-	if (rc)
-		return rc;
-	rc = fdt_open_into(tce_machine_fdt(ref), blob, size);
-	tce_machine_destroy(ref);
-	return rc;
-}
+#include "tt_os.h"
 
 static const char *phb_path(enum tce_platform p)
 {
 	return p == TCE_PLATFORM_PSERIES ? "/pci@800000020000000" : "/pciex@3fffe40000000";
-}
-
-/* Map a kernel buffer for @d, have the DMA-test device copy it, check, unmap. */
-static void kernel_copy(struct os *o, struct tce_device *d, size_t len)
-{
-	struct tce_pci_dev *pci = tce_device_pci(d);
-	uint64_t src, dst, bsrc, bdst, st = 0;
-	uint8_t *ps, *pd;
-	size_t i;
-
-	REQUIRE(tce_host_alloc(o->h, len, &src, (void **)&ps) == 0);
-	REQUIRE(tce_host_alloc(o->h, len, &dst, (void **)&pd) == 0);
-	for (i = 0; i < len; i++)
-		ps[i] = (uint8_t)(i * 7 + 3), pd[i] = 0;
-	CHECK_RC(tce_device_map_page(d, src, len, TCE_DIR_TO_DEVICE, &bsrc), 0);
-	CHECK_RC(tce_device_map_page(d, dst, len, TCE_DIR_FROM_DEVICE, &bdst), 0);
-	tce_dev_config_write(pci, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_SRC, 8, bsrc);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_DST, 8, bdst);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_LEN, 8, len);
-	tce_dev_bar_write(pci, 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
-	tce_dev_bar_read(pci, 0, TCE_DT_REG_STATUS, 4, &st);
-	CHECK_EQ(st, TCE_DT_STATUS_DONE);
-	CHECK(!memcmp(ps, pd, len));
-	CHECK_RC(tce_device_unmap_page(d, bsrc, len), 0);
-	CHECK_RC(tce_device_unmap_page(d, bdst, len), 0);
-	tce_host_free(o->h, src, len);
-	tce_host_free(o->h, dst, len);
 }
 
 /*
@@ -104,9 +31,9 @@ static void powernv_bypass_geometry(void)
 	struct tce_device_dma_info di;
 	struct tce_group_info gi;
 	struct tce_pe_info pi;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_BYPASS);
@@ -119,8 +46,8 @@ static void powernv_bypass_geometry(void)
 	CHECK_EQ(pi.slot[1].bus_start, 1ULL << 59);
 	CHECK_EQ(pi.slot[1].size, 4ULL << 30);
 	CHECK(pi.slot[0].enabled && !pi.slot[0].real_mode);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* A 3 GiB machine: the bypass covers 4 GiB, the next power of two. */
@@ -130,18 +57,18 @@ static void powernv_bypass_rounds_up(void)
 	fdt32_t ram[4] = { 0, 0, 0, cpu_to_fdt32(0xc0000000) };
 	struct tce_device_dma_info di;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, "/memory@0"), "reg", ram, sizeof(ram)) == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_BYPASS);
 	CHECK_EQ(di.size, 4ULL << 30);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -153,9 +80,9 @@ static void powernv_set_window_busy(void)
 	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1 << 28, .levels = 2 };
 	struct tce_iommu_table *t, *t2;
 	struct tce_group *g;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
@@ -169,7 +96,7 @@ static void powernv_set_window_busy(void)
 	tce_iommu_table_put(t2);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* An owned group of the first PE of a host on @m with host page @shift. */
@@ -216,7 +143,7 @@ static void powernv_set_window_foreign(void)
 	CHECK_RC(tce_group_set_window(gb, 0, t), -EINVAL);
 	tce_iommu_table_put(t);
 	/* A PHB that offers only 4 KiB and 64 KiB pages. */
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
 			    "ibm,supported-tce-sizes", sizes, sizeof(sizes)) == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &mc) == 0);
@@ -250,20 +177,20 @@ static void powernv_tree_defaults(void)
 	static char blob[1 << 16];
 	struct tce_group_info gi;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
 			    "libtce,max-levels") == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.max_levels, 3);
 	CHECK_EQ(gi.tce32_size, 2ULL << 30);
 	tce_group_info(tce_device_group(o.b), &gi);
 	CHECK_EQ(gi.tce32_size, 256ULL << 20);
-	kernel_copy(&o, o.b, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.b, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* A PHB without ranges (no 32-bit MMIO to keep out of the DMA windows) boots and maps. */
@@ -272,16 +199,16 @@ static void phb_without_ranges(void)
 	static char blob[1 << 16];
 	enum tce_platform p;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
 	for (p = TCE_PLATFORM_PSERIES; p <= TCE_PLATFORM_POWERNV; p++) {
-		REQUIRE(edit_tree(p, blob, sizeof(blob)) == 0);
+		REQUIRE(tt_edit_tree(p, blob, sizeof(blob)) == 0);
 		REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(p)), "ranges") == 0);
 		REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-		REQUIRE(boot_from(&o, m) == 0);
-		kernel_copy(&o, o.a, 4096);
-		kernel_copy(&o, o.b, 4096);
-		shutdown(&o);
+		REQUIRE(tt_os_boot_from(&o, m) == 0);
+		tt_os_kernel_copy(&o, o.a, 4096);
+		tt_os_kernel_copy(&o, o.b, 4096);
+		tt_os_shutdown(&o);
 	}
 }
 
@@ -295,18 +222,18 @@ static void pseries_ddw_extensions_empty(void)
 	fdt32_t ext[1] = { 0 };
 	struct tce_group_info gi;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
 			    "ibm,ddw-extensions", ext, sizeof(ext)) == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK(!gi.dynamic_ops);
 	CHECK_EQ(gi.max_dynamic_windows, 0);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 static void count_warnings(void *arg, enum tce_log_level level, const char *msg)
@@ -332,16 +259,16 @@ static void pseries_no_create_token(void)
 	fdt32_t tok[3];
 	unsigned warnings = 0;
 	int node, len;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	node = fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES));
 	p = fdt_getprop(blob, node, "ibm,ddw-applicable", &len);
 	REQUIRE(p && len == 12);
 	tok[0] = p[0], tok[1] = 0, tok[2] = p[2];
 	REQUIRE(fdt_setprop(blob, node, "ibm,ddw-applicable", tok, sizeof(tok)) == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	tce_ctx_set_log(tce_machine_ctx(m), count_warnings, &warnings, TCE_LOG_WARN);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 	tce_ctx_set_log(tce_machine_ctx(m), NULL, NULL, TCE_LOG_WARN);
@@ -349,13 +276,13 @@ static void pseries_no_create_token(void)
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
 	CHECK(di.ddw_failed);
-	kernel_copy(&o, o.a, 4096);
+	tt_os_kernel_copy(&o, o.a, 4096);
 	REQUIRE(tce_group_take_ownership(tce_device_group(o.a)) == 0);
 	CHECK_RC(tce_group_create_table(tce_device_group(o.a), &req, &t), -ENODEV);
 	CHECK(t == NULL);
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* The legacy profile reports its one fixed window: 4 KiB pages, one level, no DDW. */
@@ -385,7 +312,7 @@ static int pseries_block(uint32_t block, struct tce_machine **m)
 {
 	static char blob[1 << 16];
 	fdt32_t cells[2] = { 0, cpu_to_fdt32(block) };
-	int rc = edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob));
+	int rc = tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob));
 
 	if (!rc)
 		rc = fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
@@ -402,17 +329,17 @@ static void pseries_block_covers_ram_exactly(void)
 {
 	struct tce_device_dma_info di;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
 	REQUIRE(pseries_block(256, &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	CHECK_RC(tce_device_set_dma_mask(o.a, ~0ULL), 0);
 	tce_device_dma_info(o.a, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DIRECT);
 	CHECK_EQ(di.size, 4ULL << 30);
 	CHECK_EQ(di.page_shift, 24);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* An owner's DDW as large as the largest block is granted; one TCE's worth more is not. */
@@ -424,10 +351,10 @@ static void pseries_owner_ddw_at_block(void)
 	struct tce_iommu_table_info ti;
 	struct tce_machine *m;
 	struct tce_group *g;
-	struct os o;
+	struct tt_os o;
 
 	REQUIRE(pseries_block(64, &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	req.window_size = 1ULL << 31;
@@ -439,7 +366,7 @@ static void pseries_owner_ddw_at_block(void)
 	CHECK_RC(tce_group_unset_window(g, 1), 0);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -456,9 +383,9 @@ static void pseries_default_request(void)
 	struct tce_pe_info pi;
 	struct tce_group *g;
 	unsigned i, n;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	g = tce_device_group(o.a);
 	tce_group_info(g, &gi);
 	REQUIRE(tce_group_take_ownership(g) == 0);
@@ -487,8 +414,8 @@ static void pseries_default_request(void)
 	CHECK_RC(tce_group_unset_window(g, 1), 0);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -498,9 +425,9 @@ static void pseries_default_request(void)
 static void pseries_inject_with_decode_on(void)
 {
 	struct tce_fault f;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	CHECK_RC(tce_dev_config_write(tce_device_pci(o.a), TCE_PCI_COMMAND, 2,
 				      TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER), 0);
 	CHECK_RC(tce_group_eeh_inject(tce_device_group(o.a), TCE_EEH_ERR_TYPE_32,
@@ -509,7 +436,7 @@ static void pseries_inject_with_decode_on(void)
 	CHECK_EQ(f.reason, TCE_FAULT_MASTER_ABORT);
 	CHECK(!tce_dev_eeh_frozen(tce_device_pci(o.b), &f)); /* the other PE goes on */
 	tce_dev_eeh_thaw(tce_device_pci(o.a));
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* A powernv PHB without ibm,supported-tce-sizes offers 4 KiB and 64 KiB pages. */
@@ -518,17 +445,17 @@ static void powernv_default_page_sizes(void)
 	static char blob[1 << 16];
 	struct tce_group_info gi;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
 			    "ibm,supported-tce-sizes") == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16));
-	kernel_copy(&o, o.a, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -545,7 +472,7 @@ static void many_functions_no_leak(void)
 	uint32_t i;
 	int phb, node;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV));
 	for (i = 0; i < 18; i++) {
 		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
@@ -576,9 +503,9 @@ static void powernv_kernel_map_kills(void)
 {
 	struct tce_cache_stats before, after;
 	uint64_t real, bus;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	REQUIRE(tce_host_alloc(o.h, 4096, &real, NULL) == 0);
 	tce_dev_cache_stats(tce_device_pci(o.a), &before);
 	CHECK_RC(tce_device_map_page(o.a, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
@@ -589,7 +516,7 @@ static void powernv_kernel_map_kills(void)
 	tce_dev_cache_stats(tce_device_pci(o.a), &after);
 	CHECK(after.kills > before.kills);
 	CHECK_RC(tce_host_free(o.h, real, 4096), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -605,9 +532,9 @@ static void pseries_inject_whole_pe(void)
 	char name[32];
 	uint32_t i;
 	int phb, node;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES));
 	for (i = 0; i < 6; i++) {
 		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
@@ -620,7 +547,7 @@ static void pseries_inject_whole_pe(void)
 		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 0) == 0);
 	}
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	CHECK_RC(tce_group_eeh_inject(tce_device_group(o.a), TCE_EEH_ERR_TYPE_32,
 				      TCE_EEH_ERR_FUNC_ST_MEM_DATA, 0, 0), 0);
 	for (i = 0; i < 8; i++) {
@@ -628,7 +555,7 @@ static void pseries_inject_whole_pe(void)
 		CHECK(tce_dev_eeh_frozen(pci, &f) == (pci != tce_device_pci(o.b)));
 	}
 	tce_dev_eeh_thaw(tce_device_pci(o.a));
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /*
@@ -644,9 +571,9 @@ static void powernv_shared_table_leave(void)
 	uint64_t real, a;
 	enum tce_dir dir;
 	uint8_t *p, buf[4];
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	ga = tce_device_group(o.a), gb = tce_device_group(o.b);
 	REQUIRE(tce_group_take_ownership(ga) == 0 && tce_group_take_ownership(gb) == 0);
 	REQUIRE(tce_group_create_table(ga, &req, &t) == 0);
@@ -669,7 +596,7 @@ static void powernv_shared_table_leave(void)
 	CHECK_RC(tce_group_release_ownership(ga), 0);
 	CHECK_RC(tce_group_release_ownership(gb), 0);
 	CHECK_RC(tce_host_free(o.h, real, 8192), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 /* A powernv PHB that takes only 1-level tables: the kernel's default window uses one. */
@@ -678,18 +605,18 @@ static void powernv_one_level_phb(void)
 	static char blob[1 << 16];
 	struct tce_group_info gi;
 	struct tce_machine *m;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	REQUIRE(fdt_setprop_u32(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
 				"libtce,max-levels", 1) == 0);
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(boot_from(&o, m) == 0);
+	REQUIRE(tt_os_boot_from(&o, m) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.max_levels, 1);
-	kernel_copy(&o, o.a, 4096);
-	kernel_copy(&o, o.b, 4096);
-	shutdown(&o);
+	tt_os_kernel_copy(&o, o.a, 4096);
+	tt_os_kernel_copy(&o, o.b, 4096);
+	tt_os_shutdown(&o);
 }
 
 /* powernv take hands the PE over without its bypass: slot 1 off, DMA there faults. */
@@ -698,9 +625,9 @@ static void powernv_take_drops_bypass(void)
 	struct tce_group_info gi;
 	struct tce_pe_info pi;
 	uint8_t b;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
 	REQUIRE(pi.slot[1].enabled && pi.slot[1].real_mode);
@@ -713,7 +640,7 @@ static void powernv_take_drops_bypass(void)
 	CHECK_RC(tce_group_release_ownership(tce_device_group(o.a)), 0);
 	REQUIRE(tce_machine_pe(o.m, gi.phb, gi.pe, &pi) == 0);
 	CHECK(pi.slot[1].enabled && pi.slot[1].real_mode); /* back with the kernel */
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 static void count_release(void *arg, uint64_t idx, uint64_t real, bool dirty)
@@ -739,9 +666,9 @@ static void pseries_clear_stops_at_end(void)
 	struct tce_device *d;
 	uint64_t tce, *slot;
 	unsigned released = 0;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	g = tce_device_group(o.a);
 	REQUIRE(tce_group_take_ownership(g) == 0);
 	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
@@ -770,7 +697,7 @@ static void pseries_clear_stops_at_end(void)
 	CHECK_RC(tce_group_unset_window(g, 1), 0);
 	tce_iommu_table_put(t);
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 	/* The legacy owner's borrowed kernel table. */
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &o.m) == 0);
 	REQUIRE(tce_host_create_config(o.m, &cfg, &h) == 0);
@@ -793,9 +720,9 @@ static void pseries_kernel_map_many_chunks(void)
 {
 	uint64_t real, bus, v = 0x5566778899aabbccULL, got = 0;
 	uint8_t *p;
-	struct os o;
+	struct tt_os o;
 
-	REQUIRE(boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	REQUIRE(tce_host_alloc(o.h, 3 << 20, &real, (void **)&p) == 0);
 	memcpy(p, &v, 8), memcpy(p + (3 << 20) - 8, &v, 8);
 	CHECK_RC(tce_device_map_page(o.a, real, 3 << 20, TCE_DIR_TO_DEVICE, &bus), 0);
@@ -806,7 +733,7 @@ static void pseries_kernel_map_many_chunks(void)
 	CHECK_EQ(got, v);
 	CHECK_RC(tce_device_unmap_page(o.a, bus, 3 << 20), 0);
 	CHECK_RC(tce_host_free(o.h, real, 3 << 20), 0);
-	shutdown(&o);
+	tt_os_shutdown(&o);
 }
 
 static const struct tt_case cases[] = {
