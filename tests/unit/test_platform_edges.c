@@ -22,6 +22,20 @@ static const char *phb_path(enum tce_platform p)
 	return p == TCE_PLATFORM_PSERIES ? "/pci@800000020000000" : "/pciex@3fffe40000000";
 }
 
+/* Boot on the built-in tree of @p whose PHB lacks property @prop. */
+static int boot_without(struct tt_os *o, enum tce_platform p, const char *prop)
+{
+	static char blob[1 << 16];
+	struct tce_machine *m;
+	int rc = tt_edit_tree(p, blob, sizeof(blob));
+
+	if (!rc)
+		rc = fdt_delprop(blob, fdt_path_offset(blob, phb_path(p)), prop);
+	if (!rc)
+		rc = tce_machine_create_dtb(blob, fdt_totalsize(blob), &m);
+	return rc ? rc : tt_os_boot_from(o, m);
+}
+
 /*
  * powernv bypass (the kernel's pnv_pci_ioda2_set_bypass): slot 1 at 2^59 in
  * real mode over RAM rounded up to a power of two (4 GiB here).
@@ -174,16 +188,10 @@ static void powernv_set_window_foreign(void)
  */
 static void powernv_tree_defaults(void)
 {
-	static char blob[1 << 16];
 	struct tce_group_info gi;
-	struct tce_machine *m;
 	struct tt_os o;
 
-	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
-	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
-			    "libtce,max-levels") == 0);
-	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(tt_os_boot_from(&o, m) == 0);
+	REQUIRE(boot_without(&o, TCE_PLATFORM_POWERNV, "libtce,max-levels") == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.max_levels, 3);
 	CHECK_EQ(gi.tce32_size, 2ULL << 30);
@@ -442,16 +450,10 @@ static void pseries_inject_with_decode_on(void)
 /* A powernv PHB without ibm,supported-tce-sizes offers 4 KiB and 64 KiB pages. */
 static void powernv_default_page_sizes(void)
 {
-	static char blob[1 << 16];
 	struct tce_group_info gi;
-	struct tce_machine *m;
 	struct tt_os o;
 
-	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
-	REQUIRE(fdt_delprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
-			    "ibm,supported-tce-sizes") == 0);
-	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
-	REQUIRE(tt_os_boot_from(&o, m) == 0);
+	REQUIRE(boot_without(&o, TCE_PLATFORM_POWERNV, "ibm,supported-tce-sizes") == 0);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16));
 	tt_os_kernel_copy(&o, o.a, 4096);
