@@ -2038,6 +2038,170 @@ TCE_API int tce_device_alloc_coherent(struct tce_device *d, uint64_t size, uint6
 TCE_API int tce_device_free_coherent(struct tce_device *d, uint64_t size, uint64_t real,
 				     uint64_t bus);
 
+
+/*
+ * tce_group_host() - the host @g belongs to.
+ * Return: the host; it outlives the group.
+ * Context: any thread; no lock.
+ */
+TCE_API struct tce_host *tce_group_host(const struct tce_group *g);
+
+/* ------------------------------------------------------------------------ */
+/* VFIO: the SPAPR TCE container (v1 and v2)                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The kernel's VFIO SPAPR TCE container (drivers/vfio/vfio_iommu_spapr_tce.c
+ * with arch/powerpc/mm/book3s64/iommu_api.c), driven by the requests and
+ * structs of <linux/vfio.h> through one decoder, tce_vfio_ioctl(). The
+ * objects are those of a process using VFIO:
+ *
+ *   mm          a process: its table of open files (numbers like fds), its
+ *               preregistered memory (shared by every container it owns)
+ *               and its locked-memory account with a limit (RLIMIT_MEMLOCK);
+ *   container   what opening /dev/vfio/vfio gives; an IOMMU type is set on
+ *               it (VFIO_SET_IOMMU) once a group is attached;
+ *   group       what opening /dev/vfio/<N> gives: one IOMMU group of a host,
+ *               open in at most one file at a time;
+ *   device      what VFIO_GROUP_GET_DEVICE_FD gives (its own requests, the
+ *               vfio-pci device fd, are tce-run's: here they get -ENOTTY).
+ *
+ * Profiles follow the group (tce_group_info().dynamic_ops): groups with
+ * dynamic-window ops (powernv, pseries with DDW) take SPAPR_TCE_v2 only,
+ * legacy groups SPAPR_TCE (v1) only; the other type gets -EPERM. Memory is
+ * the identity model (DECISIONS 25): a registered or mapped user address is
+ * its own real address, so the machine must reach it (an identity region,
+ * tce_machine_add_region()) for device DMA to land there. Every rule and
+ * errno: docs/vfio.md.
+ */
+struct tce_vfio_mm;
+
+struct tce_vfio_mm_config {
+	uint32_t page_shift;    /* the system page size, 12 or 16; 0 = 16 (a ppc64 host) */
+	uint64_t memlock_limit; /* bytes of locked memory allowed (RLIMIT_MEMLOCK);
+				 * 0 = unlimited (CAP_IPC_LOCK) */
+};
+
+/* What a file number names. */
+enum tce_vfio_kind {
+	TCE_VFIO_CONTAINER = 1,
+	TCE_VFIO_GROUP = 2,
+	TCE_VFIO_DEVICE = 3,
+};
+
+/*
+ * tce_vfio_mm_create() - a process for VFIO: no open file, no registered
+ * memory, nothing charged. @cfg may be NULL (64 KiB pages, no limit).
+ * Return: 0 with *@out; -EINVAL (NULL @ctx or @out, a page shift other than
+ * 0, 12 or 16); -ENOMEM.
+ * Context: allocates. Destroy with tce_vfio_mm_destroy().
+ */
+TCE_API int tce_vfio_mm_create(struct tce_ctx *ctx, const struct tce_vfio_mm_config *cfg,
+			       struct tce_vfio_mm **out);
+
+/*
+ * tce_vfio_mm_destroy() - the process exits: every file it has open is
+ * closed (as tce_vfio_close()). NULL is accepted. Containers another mm
+ * still has open (tce_vfio_share()) live on; the preregistered memory of
+ * this mm goes with the last container that holds it.
+ * Context: as tce_vfio_close() for each file; no other thread may use @mm.
+ */
+TCE_API void tce_vfio_mm_destroy(struct tce_vfio_mm *mm);
+
+/*
+ * tce_vfio_mm_locked() - the bytes @mm's locked-memory account holds:
+ * registered memory, the tables of windows its containers created and v1's
+ * enabled 32-bit windows, counted in whole system pages as locked_vm.
+ * Return: the bytes (a multiple of the system page).
+ * Context: takes the mm's lock for reading.
+ */
+TCE_API uint64_t tce_vfio_mm_locked(struct tce_vfio_mm *mm);
+
+/*
+ * tce_vfio_open_container() - open /dev/vfio/vfio: a new container, with no
+ * group and no IOMMU type.
+ * Return: the new file number (the lowest free, >= 0); -EINVAL for a NULL
+ * @mm; -ENOMEM; -EMFILE when 65536 files are open.
+ * Context: takes the mm's file lock; allocates.
+ */
+TCE_API int tce_vfio_open_container(struct tce_vfio_mm *mm);
+
+/*
+ * tce_vfio_open_group() - open /dev/vfio/<N> for the group @g: taking it
+ * from the kernel (tce_group_take_ownership()) waits for
+ * VFIO_GROUP_SET_CONTAINER.
+ * Return: the new file number; -EINVAL for a NULL argument; -EBUSY when
+ * the group is open already (in any mm); -ENOMEM; -EMFILE.
+ * Context: takes the mm's file lock; allocates.
+ */
+TCE_API int tce_vfio_open_group(struct tce_vfio_mm *mm, struct tce_group *g);
+
+/*
+ * tce_vfio_close() - close file number @fd. The object goes with its last
+ * reference: a group's last reference (file numbers, device files)
+ * detaches it from its container (clearing the container's tables and
+ * unsetting its windows on it) and gives it back to the kernel; a
+ * container's last (file numbers, attached groups) releases its IOMMU
+ * state.
+ * Return: 0; -EBADF when @fd is not open in @mm.
+ * Context: takes the mm's file lock, then, for the last reference, the
+ * object's locks; calls the group's ops.
+ */
+TCE_API int tce_vfio_close(struct tce_vfio_mm *mm, int fd);
+
+/*
+ * tce_vfio_dup() - a second file number for the object @fd names (dup()).
+ * Return: the new number; -EBADF; -ENOMEM; -EMFILE.
+ * Context: takes the mm's file lock.
+ */
+TCE_API int tce_vfio_dup(struct tce_vfio_mm *mm, int fd);
+
+/*
+ * tce_vfio_share() - give the object @fd names in @from a file number in
+ * @to (a file passed to another process, or inherited across fork): the
+ * same container or group, used as another process. A container owned by
+ * one mm answers -EPERM to the other (spec kernel.md §8.3).
+ * Return: the number in @to; -EBADF; -EINVAL for a NULL mm; -ENOMEM;
+ * -EMFILE.
+ * Context: takes @from's file lock, then @to's.
+ */
+TCE_API int tce_vfio_share(struct tce_vfio_mm *from, int fd, struct tce_vfio_mm *to);
+
+/*
+ * tce_vfio_kind() - what file number @fd of @mm names.
+ * Return: TCE_VFIO_CONTAINER, _GROUP or _DEVICE; -EBADF.
+ * Context: takes the mm's file lock.
+ */
+TCE_API int tce_vfio_kind(struct tce_vfio_mm *mm, int fd);
+
+/*
+ * tce_vfio_ioctl() - the ioctl @request on file number @fd, as @mm's
+ * process calls it, with the argument of <linux/vfio.h>: a pointer to the
+ * request's struct (argsz first), a pointer to an int (GROUP_SET_CONTAINER),
+ * a NUL-terminated name (GROUP_GET_DEVICE_FD) or a plain integer cast to a
+ * pointer (CHECK_EXTENSION, SET_IOMMU). Dispatch is by the kind of file,
+ * then by the container's IOMMU type; no byte past the caller's argsz is
+ * read or written.
+ * Return: what the kernel's ioctl returns, as a negative errno on failure:
+ * a value >= 0 (0; an extension's answer; the EEH state of GET_STATE; the
+ * new file number of GET_DEVICE_FD); -EBADF (@fd not open); -EFAULT (a
+ * NULL pointer argument); -ENOTTY or -EINVAL for a request the object
+ * does not know, as the kernel; every request's errno is in docs/vfio.md.
+ * A request that fails changes nothing.
+ * Context: takes the mm's file lock to find the file, then the object's
+ * locks; map and unmap run in parallel with each other (one lock per
+ * window); may block and allocate; calls the group's ops, the hypervisor
+ * or firmware.
+ */
+TCE_API long tce_vfio_ioctl(struct tce_vfio_mm *mm, int fd, unsigned long request, void *arg);
+
+/*
+ * tce_vfio_device() - the host device a TCE_VFIO_DEVICE file names.
+ * Return: 0 with *@out; -EBADF; -EINVAL (@out NULL, or not a device file).
+ * Context: takes the mm's file lock. The device lives until its host goes.
+ */
+TCE_API int tce_vfio_device(struct tce_vfio_mm *mm, int fd, struct tce_device **out);
+
 #ifdef __cplusplus
 }
 #endif

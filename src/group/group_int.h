@@ -14,6 +14,9 @@
 #ifndef TCE_GROUP_GROUP_INT_H
 #define TCE_GROUP_GROUP_INT_H
 
+#include <stdatomic.h>
+
+#include "group/group.h"
 #include "group/record.h"
 #include "platform/platform.h"
 
@@ -30,6 +33,7 @@ struct tce_group {
 	 * (its own lock; the group's rwlock is held for reading around it).
 	 */
 	struct tce__records kernel;
+	atomic_bool file_open; /* a VFIO group file is open (group.h) */
 };
 
 struct tce_device {

@@ -187,6 +187,23 @@ bool tce_group_owned(struct tce_group *g)
 	return owned;
 }
 
+struct tce_host *tce_group_host(const struct tce_group *g)
+{
+	return g->h;
+}
+
+bool tce__group_claim_file(struct tce_group *g)
+{
+	bool closed = false;
+
+	return atomic_compare_exchange_strong(&g->file_open, &closed, true);
+}
+
+void tce__group_unclaim_file(struct tce_group *g)
+{
+	atomic_store(&g->file_open, false);
+}
+
 void tce_group_info(const struct tce_group *g, struct tce_group_info *out)
 {
 	*out = g->tg.info;

@@ -314,3 +314,93 @@ void tce__mm_mapped_dec(struct tce__mm_region *r)
 			return; /* never below the bias */
 	} while (!atomic_compare_exchange_weak(&r->mapped, &v, v - 1));
 }
+
+int tce__mm_charge(void *arg, int64_t delta_bytes)
+{
+	struct tce__mm *mm = arg;
+	uint64_t pages;
+	int rc = 0;
+
+	tce__write_lock(&mm->lock);
+	if (delta_bytes >= 0) {
+		rc = account(mm, (uint64_t)delta_bytes >> mm->sys_page_shift);
+	} else {
+		pages = (uint64_t)-(delta_bytes + 1) + 1; /* no overflow at INT64_MIN */
+		pages >>= mm->sys_page_shift;
+		tce__assert(pages <= mm->locked_pages);
+		mm->locked_pages -= pages;
+	}
+	tce__write_unlock(&mm->lock);
+	return rc;
+}
+
+uint64_t tce__mm_locked_bytes(struct tce__mm *mm)
+{
+	uint64_t pages;
+
+	tce__read_lock(&mm->lock);
+	pages = mm->locked_pages;
+	tce__read_unlock(&mm->lock);
+	return pages << mm->sys_page_shift;
+}
+
+/* Drop @n mapped counts of the regions covering [ua, ua + n pages). Context: lock held. */
+static void unmap_run(struct tce__mm *mm, uint64_t ua, uint64_t n, uint32_t page_shift)
+{
+	uint32_t i = first_after(mm, ua);
+
+	while (n && i < mm->n && mm->r[i]->ua <= ua) {
+		struct tce__mm_region *r = mm->r[i++];
+		uint64_t k = tce__min_u64(n, (r->ua + r->size - ua) >> page_shift);
+
+		atomic_fetch_sub(&r->mapped, k);
+		ua += k << page_shift, n -= k;
+	}
+}
+
+/* Add @k to @r's mapped count unless the region is being freed. */
+static int mapped_add(struct tce__mm_region *r, uint64_t k)
+{
+	uint_fast64_t v = atomic_load(&r->mapped);
+
+	do {
+		if (!v)
+			return -ENXIO;
+	} while (!atomic_compare_exchange_weak(&r->mapped, &v, v + k));
+	return 0;
+}
+
+int tce__mm_map_range(struct tce__mm *mm, uint64_t ua, uint64_t npages, uint32_t page_shift)
+{
+	uint64_t done = 0, at = ua, k;
+	uint32_t i;
+	int rc = 0;
+
+	tce__read_lock(&mm->lock);
+	i = first_after(mm, ua);
+	while (done < npages) {
+		struct tce__mm_region *r = i < mm->n ? mm->r[i] : NULL;
+
+		if (!r || r->ua > at || r->page_shift < page_shift) {
+			rc = -EINVAL; /* a page in no region, or in one of smaller pages */
+			break;
+		}
+		k = tce__min_u64(npages - done, (r->ua + r->size - at) >> page_shift);
+		if (!k || (rc = mapped_add(r, k))) {
+			rc = rc ? rc : -EINVAL; /* a page straddling the region's end */
+			break;
+		}
+		done += k, at += k << page_shift, i++;
+	}
+	if (rc && done)
+		unmap_run(mm, ua, done, page_shift);
+	tce__read_unlock(&mm->lock);
+	return rc;
+}
+
+void tce__mm_unmap_range(struct tce__mm *mm, uint64_t ua, uint64_t npages, uint32_t page_shift)
+{
+	tce__read_lock(&mm->lock);
+	unmap_run(mm, ua, npages, page_shift);
+	tce__read_unlock(&mm->lock);
+}

@@ -92,4 +92,23 @@ int tce__mm_ua_to_real(const struct tce__mm_region *r, uint64_t ua, uint32_t pag
 int tce__mm_mapped_inc(struct tce__mm_region *r);
 void tce__mm_mapped_dec(struct tce__mm_region *r);
 
+/*
+ * The locked-memory account as a tce_account_fn (@arg: the mm): a charge
+ * of delta_bytes >> sys_page_shift pages, -ENOMEM above the limit; a
+ * refund of the same.
+ */
+int tce__mm_charge(void *arg, int64_t delta_bytes);
+uint64_t tce__mm_locked_bytes(struct tce__mm *mm);
+
+/*
+ * @npages IOMMU pages of 2^@page_shift bytes from @ua start being mapped:
+ * each takes one mapped count of the region it lies in. -EINVAL when a
+ * page lies in no region or in one whose page size is smaller, -ENXIO when
+ * its region is being freed; nothing is taken then. The regions looked at
+ * cannot be freed meanwhile (the lock is held for reading throughout).
+ */
+int tce__mm_map_range(struct tce__mm *mm, uint64_t ua, uint64_t npages, uint32_t page_shift);
+/* The reverse of a successful tce__mm_map_range() of the same pages. */
+void tce__mm_unmap_range(struct tce__mm *mm, uint64_t ua, uint64_t npages, uint32_t page_shift);
+
 #endif /* TCE_VFIO_MM_H */

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Group files (/dev/vfio/<N>) and device files: the group requests of
+ * vfio.md §1.4 (status, set and unset the container, get a device file by
+ * name, with the vf_token suffix vfio-pci parses). Layer: vfio.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "group/group.h"
+#include "vfio/vfio_int.h"
+
+/* strndup_user()'s limit for a device name: one page. */
+#define NAME_MAX_BYTES 4096u
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+#define UUID_LEN 36u
+
+void tce__vgroup_release(struct tce__vgroup *vg)
+{
+	struct tce_ctx *ctx = vg->ctx;
+
+	tce__lock(&vg->lock);
+	if (vg->c)
+		tce__vcontainer_detach(vg);
+	tce__unlock(&vg->lock);
+	tce__group_unclaim_file(vg->g);
+	tce__lock_fini(&vg->lock);
+	tce__free(ctx, vg, sizeof(*vg));
+}
+
+void tce__vdevice_release(struct tce__vdevice *vd)
+{
+	struct tce__vgroup *vg = vd->vg;
+
+	tce__lock(&vg->lock);
+	vg->ndevs--;
+	tce__unlock(&vg->lock);
+	tce__free(vg->ctx, vd, sizeof(*vd));
+	tce__vobj_put(&vg->o);
+}
+
+static long get_status(struct tce__vgroup *vg, void *arg)
+{
+	struct vfio_group_status st;
+	uint32_t argsz;
+
+	if (!arg)
+		return -EFAULT;
+	memcpy(&argsz, arg, sizeof(argsz));
+	if (argsz < sizeof(st))
+		return -EINVAL;
+	memcpy(&st, arg, sizeof(st));
+	st.flags = VFIO_GROUP_FLAGS_VIABLE; /* every device of a group is vfio's */
+	tce__lock(&vg->lock);
+	if (vg->c)
+		st.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET;
+	tce__unlock(&vg->lock);
+	memcpy(arg, &st, sizeof(st));
+	return 0;
+}
+
+static long set_container(struct tce_vfio_mm *mm, struct tce__vgroup *vg, void *arg)
+{
+	struct tce__vobj *o;
+	int fd;
+	long rc;
+
+	if (!arg)
+		return -EFAULT;
+	memcpy(&fd, arg, sizeof(fd));
+	o = tce__vfile_get(mm, fd);
+	if (!o)
+		return -EBADF;
+	tce__lock(&vg->lock);
+	if (vg->c || o->kind != TCE_VFIO_CONTAINER)
+		rc = -EINVAL;
+	else
+		rc = tce__vcontainer_attach((struct tce__vcontainer *)o, vg);
+	tce__unlock(&vg->lock);
+	tce__vobj_put(o);
+	return rc;
+}
+
+static long unset_container(struct tce__vgroup *vg)
+{
+	long rc = 0;
+
+	tce__lock(&vg->lock);
+	if (!vg->c)
+		rc = -EINVAL;
+	else if (vg->ndevs)
+		rc = -EBUSY;
+	else
+		tce__vcontainer_detach(vg);
+	tce__unlock(&vg->lock);
+	return rc;
+}
+
+static bool is_uuid(const char *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char ch = s[i];
+
+		if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+					 (ch >= 'A' && ch <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The device of @vg named by @buf, as vfio-pci's match: the lower-case PCI
+ * name, then optionally spaces and one "vf_token=<uuid>". 0 with *@out;
+ * -ENODEV for no such device of this group; -EINVAL for a bad suffix, or a
+ * token given to a device that is neither a PF with VFs nor a VF.
+ */
+static int find_device(struct tce__vgroup *vg, const char *buf, struct tce_device **out)
+{
+	char name[13];
+	const char *rest;
+	bool token = false;
+	struct tce_device *d;
+	size_t i;
+
+	if (strnlen(buf, 13) < 12)
+		return -ENODEV;
+	memcpy(name, buf, 12);
+	name[12] = 0;
+	for (i = 0; i < 12; i++)
+		if (name[i] >= 'A' && name[i] <= 'F')
+			return -ENODEV; /* dev_name() is lower case */
+	if (buf[12] && buf[12] != ' ')
+		return -ENODEV;
+	if (tce_host_find_device(tce_group_host(vg->g), name, &d) || tce_device_group(d) != vg->g)
+		return -ENODEV;
+	for (rest = buf + 12; *rest;) {
+		if (*rest == ' ') {
+			rest++;
+			continue;
+		}
+		if (token || strncmp(rest, "vf_token=", 9) || strnlen(rest + 9, UUID_LEN) < UUID_LEN ||
+		    !is_uuid(rest + 9))
+			return -EINVAL;
+		token = true;
+		rest += 9 + UUID_LEN;
+	}
+	if (token)
+		return -EINVAL; /* "VF token incorrectly provided, not a PF or VF" */
+	*out = d;
+	return 0;
+}
+
+static long get_device_fd(struct tce_vfio_mm *mm, struct tce__vgroup *vg, const char *buf)
+{
+	struct tce_ctx *ctx = vg->ctx;
+	struct tce__vdevice *vd;
+	struct tce_device *d;
+	long rc;
+
+	if (!buf)
+		return -EFAULT;
+	if (strnlen(buf, NAME_MAX_BYTES) == NAME_MAX_BYTES)
+		return -EINVAL;
+	rc = find_device(vg, buf, &d);
+	if (rc)
+		return rc;
+	tce__lock(&vg->lock);
+	if (!vg->c || !vg->c->type) {
+		rc = -EINVAL; /* no container, or no IOMMU on it */
+		goto out;
+	}
+	vd = tce__calloc(ctx, sizeof(*vd));
+	if (!vd) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	vd->o.kind = TCE_VFIO_DEVICE;
+	atomic_init(&vd->o.refs, 1);
+	vd->d = d;
+	vd->vg = vg;
+	tce__vobj_get(&vg->o);
+	vg->ndevs++;
+	tce__unlock(&vg->lock);
+	rc = tce__vfile_install(mm, &vd->o);
+	tce__vobj_put(&vd->o); /* on failure, this releases the device file */
+	return rc;
+out:
+	tce__unlock(&vg->lock);
+	return rc;
+}
+
+long tce__vgroup_ioctl(struct tce_vfio_mm *mm, struct tce__vgroup *vg, unsigned long request,
+		       void *arg)
+{
+	switch (request) {
+	case VFIO_GROUP_GET_STATUS:
+		return get_status(vg, arg);
+	case VFIO_GROUP_SET_CONTAINER:
+		return set_container(mm, vg, arg);
+	case VFIO_GROUP_UNSET_CONTAINER:
+		return unset_container(vg);
+	case VFIO_GROUP_GET_DEVICE_FD:
+		return get_device_fd(mm, vg, arg);
+	default:
+		return -ENOTTY;
+	}
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VFIO layer's objects: a process (struct tce_vfio_mm: open files,
+ * preregistered memory, the locked-memory account), and the three kinds of
+ * open file it can hold: containers with their SPAPR TCE IOMMU state, groups
+ * and devices. Layer: vfio. Includes the group layer's cross-layer header,
+ * util and the public header.
+ *
+ * References: an object lives while file numbers (in any mm) or other
+ * objects hold it: a device file holds its group file, a group file set on a
+ * container holds the container, a container whose IOMMU state captured an
+ * mm holds that mm. Locks, outermost first: an mm's file lock (only to find
+ * or install a file), a group file's lock, the container's lock (written
+ * for state changes, read by map, unmap, info and EEH), a window's lock
+ * (map and unmap of that window), then the table's and the group's own
+ * locks, then the owner mm's region lock (never held while calling out).
+ */
+#ifndef TCE_VFIO_VFIO_INT_H
+#define TCE_VFIO_VFIO_INT_H
+
+#include <pthread.h>
+
+#include "vfio/mm.h"
+
+struct tce__vobj {
+	atomic_uint refs;
+	enum tce_vfio_kind kind;
+};
+
+struct tce_vfio_mm {
+	struct tce_ctx *ctx;
+	atomic_uint refs;             /* the process, plus each container state that captured it */
+	struct tce__mm mem;           /* regions and the locked-memory account */
+	struct tce__lock files_lock;  /* guards files and nfiles */
+	struct tce__vobj **files;     /* indexed by file number; NULL: free */
+	uint32_t nfiles;
+};
+
+/* One of a container's two window slots. */
+struct tce__vwin {
+	struct tce__vcontainer *c;
+	struct tce__lock lock;        /* serialises map and unmap of the window */
+	struct tce_iommu_table *t;    /* NULL: empty; written under the container's write lock */
+	struct tce_iommu_table_info info;
+	bool borrowed;                /* v1: the group's default window, not the container's */
+};
+
+struct tce__vgroup;
+struct tce__vcontainer;
+
+struct tce__vcontainer {
+	struct tce__vobj o;
+	struct tce_ctx *ctx;
+	struct tce__rwlock lock;
+	struct tce__vgroup **groups;  /* set on this container, in order */
+	uint32_t ngroups, galloc;
+	/* The IOMMU state: type 0 until VFIO_SET_IOMMU, again after its last group leaves. */
+	uint32_t type;                /* 0, VFIO_SPAPR_TCE_IOMMU or VFIO_SPAPR_TCE_v2_IOMMU */
+	bool enabled;                 /* v1: ENABLE; v2: the first REGISTER_MEMORY */
+	bool def_window_pending;
+	struct tce_vfio_mm *owner;    /* the captured process (one reference), or NULL */
+	uint64_t v1_locked;           /* bytes ENABLE charged */
+	struct tce__vwin win[2];
+	struct tce__mm_region **prereg; /* regions this container registered */
+	uint32_t nprereg, palloc;
+};
+
+struct tce__vgroup {
+	struct tce__vobj o;
+	struct tce_ctx *ctx;
+	struct tce_group *g;
+	struct tce__lock lock;        /* guards c and ndevs */
+	struct tce__vcontainer *c;    /* one reference while set */
+	uint32_t ndevs;               /* device files open */
+};
+
+struct tce__vdevice {
+	struct tce__vobj o;
+	struct tce__vgroup *vg;       /* one reference */
+	struct tce_device *d;
+};
+
+/* files.c */
+void tce__vobj_get(struct tce__vobj *o);
+void tce__vobj_put(struct tce__vobj *o);
+/* Install @o (one new reference taken) at the lowest free number of @mm. */
+int tce__vfile_install(struct tce_vfio_mm *mm, struct tce__vobj *o);
+/* The object of file number @fd with one reference, or NULL. */
+struct tce__vobj *tce__vfile_get(struct tce_vfio_mm *mm, int fd);
+void tce__vmm_get(struct tce_vfio_mm *mm);
+void tce__vmm_put(struct tce_vfio_mm *mm);
+
+/* container.c: the container ioctls, and what the group file needs of them. */
+struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx);
+void tce__vcontainer_free(struct tce__vcontainer *c);
+long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
+			   unsigned long request, void *arg);
+/* Set @vg on @c (ownership taken): GROUP_SET_CONTAINER after the checks. */
+int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg);
+/* Take @vg off its container and give its group back. Context: vg->lock held. */
+void tce__vcontainer_detach(struct tce__vgroup *vg);
+
+/* group.c */
+void tce__vgroup_release(struct tce__vgroup *vg);
+void tce__vdevice_release(struct tce__vdevice *vd);
+long tce__vgroup_ioctl(struct tce_vfio_mm *mm, struct tce__vgroup *vg, unsigned long request,
+		       void *arg);
+
+#endif /* TCE_VFIO_VFIO_INT_H */
