@@ -211,6 +211,8 @@ static int create(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm
 
 	if (mm->probe(mm->probe_arg, ua, size, &backing))
 		return -EFAULT; /* what a failed pin_user_pages() gives */
+	if (backing < mm->sys_page_shift)
+		backing = mm->sys_page_shift; /* the emulated host's pages are its system pages */
 	r = tce__calloc(mm->ctx, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VFIO container through tce_vfio_ioctl() on <linux/vfio.h>'s own
+ * requests and structs, end to end on each profile: a client's sequence
+ * (powernv and pseries v2: SET_IOMMU, GET_INFO, REGISTER, MAP, device DMA
+ * through the window, UNMAP, UNREGISTER, close; legacy v1: ENABLE, MAP
+ * pinning, DISABLE), each answer checked against spec/vfio.md §1, and the
+ * state after the last close: nothing owned, nothing charged, no leak.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <linux/vfio.h>
+
+#include "harness.h"
+#include "tt_os.h"
+
+#define MiB (1ull << 20)
+#define ARENA (16 * MiB)
+
+struct fx {
+	struct tt_os o;
+	struct tce_vfio_mm *mm;
+	uint8_t *arena;   /* an identity region of the machine, 16 MiB, 2 MiB aligned */
+	void *map;
+	int cfd, gfd;
+};
+
+static int setup(struct fx *f, enum tce_platform p, bool legacy)
+{
+	struct tce_mem_region r;
+	uint64_t a;
+
+	memset(f, 0, sizeof(*f));
+	if (legacy) {
+		struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+		struct tce_machine *m;
+
+		if (tce_machine_create_default(p, &m))
+			return -1;
+		f->o.m = m;
+		f->o.live_before = tt_live(m);
+		if (tce_host_create_config(m, &cfg, &f->o.h))
+			return -1;
+		tce_host_find_device(f->o.h, "0000:00:01.0", &f->o.a);
+	} else if (tt_os_boot(&f->o, p)) {
+		return -1;
+	}
+	f->map = mmap(NULL, ARENA + 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	if (f->map == MAP_FAILED)
+		return -1;
+	a = ((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1);
+	f->arena = (uint8_t *)a;
+	r = (struct tce_mem_region){ .real_start = a, .size = ARENA, .page_shift = 12 };
+	a = tt_live(f->o.m);
+	if (tce_machine_add_region(f->o.m, &r))
+		return -1;
+	f->o.live_before += tt_live(f->o.m) - a; /* the region table stays allocated */
+	if (tce_vfio_mm_create(tce_machine_ctx(f->o.m), NULL, &f->mm))
+		return -1;
+	f->cfd = tce_vfio_open_container(f->mm);
+	f->gfd = tce_vfio_open_group(f->mm, tce_device_group(f->o.a));
+	return f->cfd < 0 || f->gfd < 0 ? -1 : 0;
+}
+
+static void teardown(struct fx *f)
+{
+	struct tce_group *g = tce_device_group(f->o.a);
+
+	tce_vfio_mm_destroy(f->mm);
+	CHECK(!tce_group_owned(g));
+	tce_machine_remove_region(f->o.m, (uint64_t)f->arena, ARENA);
+	munmap(f->map, ARENA + 2 * MiB);
+	tt_os_shutdown(&f->o);
+}
+
+static long io(struct fx *f, int fd, unsigned long req, void *arg)
+{
+	return tce_vfio_ioctl(f->mm, fd, req, arg);
+}
+
+static long reg(struct fx *f, unsigned long req, uint64_t off, uint64_t size)
+{
+	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
+						      .vaddr = (uint64_t)f->arena + off,
+						      .size = size };
+
+	return io(f, f->cfd, req, &r);
+}
+
+static long map(struct fx *f, uint64_t off, uint64_t iova, uint64_t size, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .flags = flags,
+					      .vaddr = (uint64_t)f->arena + off, .iova = iova,
+					      .size = size };
+
+	return io(f, f->cfd, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+static long unmap(struct fx *f, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
+
+	return io(f, f->cfd, VFIO_IOMMU_UNMAP_DMA, &u);
+}
+
+static void attach(struct fx *f, unsigned long type)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+
+	CHECK_RC(io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st), 0);
+	CHECK_EQ(st.flags, VFIO_GROUP_FLAGS_VIABLE);
+	CHECK_RC(io(f, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd), 0);
+	CHECK_RC(io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st), 0);
+	CHECK_EQ(st.flags, VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET);
+	CHECK_RC(io(f, f->cfd, VFIO_SET_IOMMU, (void *)type), 0);
+}
+
+/* The device writes @len bytes at @iova and reads them back. */
+static int device_rw(struct fx *f, uint64_t iova, const char *s)
+{
+	char back[64] = { 0 };
+	size_t len = strlen(s);
+	int rc = tce_dev_dma_write(tce_device_pci(f->o.a), iova, s, len);
+
+	if (!rc)
+		rc = tce_dev_dma_read(tce_device_pci(f->o.a), iova, back, len);
+	return rc ? rc : memcmp(back, s, len) ? -EIO : 0;
+}
+
+static void v2_flow(enum tce_platform p)
+{
+	struct vfio_iommu_spapr_tce_info info;
+	struct tce_group_info gi;
+	struct fx f;
+
+	REQUIRE(setup(&f, p, false) == 0);
+	tce_group_info(tce_device_group(f.o.a), &gi);
+	CHECK_RC(io(&f, f.cfd, VFIO_GET_API_VERSION, NULL), VFIO_API_VERSION);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), -EINVAL); /* no IOMMU */
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK(tce_group_owned(tce_device_group(f.o.a)));
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), -EPERM);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -ENODEV);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
+
+	memset(&info, 0xa5, sizeof(info));
+	info.argsz = 16;
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), 0);
+	CHECK_EQ(info.dma32_window_size, gi.tce32_size);
+	CHECK_EQ(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
+	CHECK_EQ(info.ddw.levels, 0xa5a5a5a5u); /* not written past argsz */
+	info.argsz = sizeof(info);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), 0);
+	CHECK_EQ(info.ddw.pgsizes, gi.pgsizes);
+	CHECK_EQ(info.ddw.levels, gi.max_levels);
+	CHECK_EQ(info.ddw.max_dynamic_windows_supported, gi.max_dynamic_windows);
+
+	CHECK_RC(map(&f, 0, 0, 1 * MiB, VFIO_DMA_MAP_FLAG_READ), -EPERM); /* not enabled */
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), 0);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 1 * MiB, 4 * MiB), -EINVAL);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 4 * MiB);
+
+	/* The first MAP makes the default window: 4 KiB pages at tce32_start. */
+	CHECK_RC(map(&f, 0, gi.tce32_start + 4096, 1 * MiB,
+		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
+	CHECK(tce_vfio_mm_locked(f.mm) > 4 * MiB); /* the default table is charged */
+	CHECK_RC(device_rw(&f, gi.tce32_start + 4096 + 100, "through the window"), 0);
+	CHECK(memcmp(f.arena + 100, "through the window", 18) == 0);
+	CHECK_RC(map(&f, 4 * MiB, gi.tce32_start, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(map(&f, 0, gi.tce32_start + 2048, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(map(&f, 0, gi.tce32_start, 0, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(map(&f, 0, gi.tce32_start, 4096, 0), -EINVAL);
+	CHECK_RC(map(&f, 0, 1ull << 40, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO);
+	CHECK_RC(map(&f, 0, gi.tce32_start + gi.tce32_size - 4096, 8192, VFIO_DMA_MAP_FLAG_READ),
+		 -EINVAL); /* runs past the window */
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
+	CHECK_RC(unmap(&f, gi.tce32_start + 4096, 1 * MiB), 0);
+	CHECK(device_rw(&f, gi.tce32_start + 4096, "x") != 0); /* unmapped: a fault */
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), 0);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), -ENOENT);
+	CHECK_RC(io(&f, f.cfd, 0x3b00 + 100 + 30, NULL), -ENOTTY);
+	teardown(&f);
+}
+
+static void powernv_v2(void)
+{
+	v2_flow(TCE_PLATFORM_POWERNV);
+}
+
+static void pseries_v2(void)
+{
+	v2_flow(TCE_PLATFORM_PSERIES);
+}
+
+/* CREATE and REMOVE: declining the default window, slots, the 64-bit window. */
+static void windows(void)
+{
+	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = 16,
+						  .window_size = 1ull << 30, .levels = 2 };
+	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
+	uint64_t before;
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0); /* declines the default */
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
+	CHECK_EQ(cr.start_addr, 0);
+	before = tce_vfio_mm_locked(f.mm);
+	CHECK(before > 0);
+	cr.start_addr = 7;
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
+	CHECK_EQ(cr.start_addr, 1ull << 59);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -ENOSPC);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), 0);
+	CHECK_RC(map(&f, 1 * MiB, (1ull << 59) + 64 * 1024, 1 * MiB, VFIO_DMA_MAP_FLAG_READ), 0);
+	CHECK_RC(device_rw(&f, (1ull << 59) + 64 * 1024, "wide"), -EFAULT); /* read only */
+	rm.start_addr = (1ull << 59) + 12345; /* any address inside names the window */
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), before + 8 * MiB);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), -EINVAL);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 8 * MiB), 0); /* no TCE left */
+	cr.flags = 1;
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -EINVAL);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	CHECK(!tce_group_owned(tce_device_group(f.o.a)));
+	teardown(&f);
+}
+
+static void legacy_v1(void)
+{
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_PSERIES, true) == 0);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EPERM);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), 0);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -ENOTTY);
+	CHECK_RC(map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EPERM);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -EBUSY);
+	CHECK(tce_vfio_mm_locked(f.mm) > 0);
+	CHECK_RC(map(&f, 0, 8192, 64 * 1024, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
+	CHECK_RC(device_rw(&f, 8192 + 8, "legacy"), 0);
+	CHECK(memcmp(f.arena + 8, "legacy", 6) == 0);
+	CHECK_RC(unmap(&f, 8192, 64 * 1024), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_DISABLE, NULL), 0);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	teardown(&f);
+}
+
+static const struct tt_case cases[] = {
+	TT_CASE(powernv_v2), TT_CASE(pseries_v2), TT_CASE(windows), TT_CASE(legacy_v1),
+};
+
+int main(int argc, char **argv)
+{
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
