@@ -259,8 +259,155 @@ static void legacy_v1(void)
 	teardown(&f);
 }
 
+
+/* File numbers: dup, share to another process, one open per group, kinds. */
+static void files(void)
+{
+	struct tce_vfio_mm *other;
+	struct tce_group *g;
+	int d, o, ofd;
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	g = tce_device_group(f.o.a);
+	CHECK_RC(tce_vfio_kind(f.mm, f.cfd), TCE_VFIO_CONTAINER);
+	CHECK_RC(tce_vfio_kind(f.mm, f.gfd), TCE_VFIO_GROUP);
+	CHECK_RC(tce_vfio_kind(f.mm, 99), -EBADF);
+	CHECK_RC(tce_vfio_kind(f.mm, -1), -EBADF);
+	CHECK_RC(tce_vfio_open_group(f.mm, g), -EBUSY);
+	d = tce_vfio_dup(f.mm, f.gfd);
+	CHECK(d > f.gfd);
+	CHECK_RC(tce_vfio_close(f.mm, f.gfd), 0);
+	CHECK_RC(tce_vfio_close(f.mm, f.gfd), -EBADF);
+	CHECK_RC(tce_vfio_open_group(f.mm, g), -EBUSY); /* the dup keeps it open */
+	f.gfd = d;
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, NULL), -EFAULT);
+	o = 77;
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &o), -EBADF);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.gfd), -EINVAL); /* not a container */
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EINVAL);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), -EINVAL); /* already set */
+
+	/* Another process holding the same container: -EPERM once this one owns it. */
+	REQUIRE(tce_vfio_mm_create(tce_machine_ctx(f.o.m), NULL, &other) == 0);
+	ofd = tce_vfio_share(f.mm, f.cfd, other);
+	CHECK(ofd >= 0);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
+	{
+		struct vfio_iommu_spapr_tce_info info = { .argsz = sizeof(info) };
+
+		CHECK_RC(tce_vfio_ioctl(other, ofd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), -EPERM);
+		CHECK_RC(tce_vfio_ioctl(other, ofd, 0x3b00 + 100 + 30, NULL), -EPERM);
+		CHECK_RC(tce_vfio_ioctl(other, ofd, VFIO_CHECK_EXTENSION,
+					(void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
+	}
+	tce_vfio_mm_destroy(other);
+	teardown(&f);
+}
+
+/* GROUP_GET_DEVICE_FD: names as vfio-pci matches them; device files hold the group. */
+static void devices(void)
+{
+	static char tok[] = "0000:00:01.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258";
+	struct tce_device *d;
+	int dev, dev2;
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0"), -EINVAL); /* no container */
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, NULL), -EFAULT);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:09.0"), -ENODEV);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:02.0"), -ENODEV); /* PE 1 */
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0x"), -ENODEV);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0 junk"), -EINVAL);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, tok), -EINVAL); /* not a PF or VF */
+	dev = (int)io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	CHECK(dev >= 0);
+	dev2 = (int)io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0  ");
+	CHECK(dev2 >= 0 && dev2 != dev);
+	CHECK_RC(tce_vfio_kind(f.mm, dev), TCE_VFIO_DEVICE);
+	CHECK_RC(tce_vfio_device(f.mm, dev, &d), 0);
+	CHECK(d == f.o.a);
+	CHECK_RC(tce_vfio_device(f.mm, f.gfd, &d), -EINVAL);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY);
+	CHECK_RC(tce_vfio_close(f.mm, dev2), 0);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY);
+	CHECK_RC(tce_vfio_close(f.mm, f.gfd), 0); /* the device file keeps the group */
+	CHECK(tce_group_owned(tce_device_group(f.o.a)));
+	CHECK_RC(tce_vfio_open_group(f.mm, tce_device_group(f.o.a)), -EBUSY);
+	CHECK_RC(tce_vfio_close(f.mm, dev), 0);
+	CHECK(!tce_group_owned(tce_device_group(f.o.a)));
+	f.gfd = tce_vfio_open_group(f.mm, tce_device_group(f.o.a));
+	CHECK(f.gfd >= 0);
+	teardown(&f);
+}
+
+static long eeh(struct fx *f, uint32_t op, uint32_t argsz)
+{
+	struct vfio_eeh_pe_op e = { .argsz = argsz, .op = op,
+				    .err = { .type = 0, .func = 0, .addr = 0, .mask = 0 } };
+
+	return io(f, f->cfd, VFIO_EEH_PE_OP, &e);
+}
+
+/* EEH_PE_OP on the container's group: state as the return value, freeze, thaw, reset. */
+static void eeh_ops(void)
+{
+	struct fx f;
+	char b;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_NORMAL);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 11), -EINVAL);
+	CHECK_RC(eeh(&f, 10, 12), -EINVAL);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_ENABLE, 12), 0);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_CONFIGURE, 12), 0);
+	/* A DMA fault freezes the PE. */
+	CHECK(tce_dev_dma_read(tce_device_pci(f.o.a), 0x1000, &b, 1) != 0);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_STOPPED);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_UNFREEZE_IO, 12), 0);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_STOPPED_DMA);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_UNFREEZE_DMA, 12), 0);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_NORMAL);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_RESET_HOT, 12), 0);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_RESET);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_RESET_DEACTIVATE, 12), 0);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_NORMAL);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_INJECT_ERR, 39), -EINVAL);
+	CHECK_RC(eeh(&f, VFIO_EEH_PE_INJECT_ERR, 40), 0);
+	teardown(&f);
+}
+
+/* Before SET_IOMMU: EINVAL for the driver's requests; after: ENOTTY for unknown ones. */
+static void dispatch(void)
+{
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, NULL), -EINVAL);
+	CHECK_RC(io(&f, f.cfd, VFIO_EEH_PE_OP, NULL), -EINVAL);
+	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_IOMMU), 1);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_EEH), 1);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1_IOMMU), 0);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)~0ul), 0);
+	CHECK_RC(io(&f, f.gfd, VFIO_IOMMU_MAP_DMA, NULL), -ENOTTY);
+	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_STATUS, NULL), -EFAULT);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -ENOTTY);
+	CHECK_RC(io(&f, f.cfd, VFIO_GROUP_GET_STATUS, NULL), -ENOTTY);
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, NULL), -EPERM); /* not enabled */
+	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, NULL), -EFAULT);
+	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
+	teardown(&f);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_v2), TT_CASE(pseries_v2), TT_CASE(windows), TT_CASE(legacy_v1),
+	TT_CASE(files),      TT_CASE(devices),    TT_CASE(eeh_ops), TT_CASE(dispatch),
 };
 
 int main(int argc, char **argv)
