@@ -389,13 +389,31 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 
 /* ---- container requests ---- */
 
-static long check_extension(unsigned long ext)
+/*
+ * eeh_enabled(): the host's EEH works unless its firmware lacks the calls
+ * (pseries without ibm,read-slot-reset-state2); a container without a
+ * group cannot tell and answers as an EEH-capable host.
+ */
+static long eeh_enabled(struct tce__vcontainer *c)
+{
+	uint32_t state;
+	long on = 1;
+
+	tce__read_lock(&c->lock);
+	if (c->ngroups && tce_group_eeh_get_state(first_group(c), &state) == -ENOENT)
+		on = 0;
+	tce__read_unlock(&c->lock);
+	return on;
+}
+
+static long check_extension(struct tce__vcontainer *c, unsigned long ext)
 {
 	switch (ext) {
 	case VFIO_SPAPR_TCE_IOMMU:
 	case VFIO_SPAPR_TCE_v2_IOMMU:
-	case VFIO_EEH:
 		return 1;
+	case VFIO_EEH:
+		return eeh_enabled(c);
 	default:
 		return 0;
 	}
@@ -890,7 +908,7 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;
 	case VFIO_CHECK_EXTENSION:
-		return check_extension((unsigned long)arg);
+		return check_extension(c, (unsigned long)arg);
 	case VFIO_SET_IOMMU:
 		return set_iommu(c, (unsigned long)arg);
 	}

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <linux/vfio.h>
 #include <string.h>
 
 #include <tce.h>
@@ -228,6 +229,19 @@ static void no_eeh_tokens(void)
 	CHECK_RC(tce_group_eeh_unfreeze_dma(tce_device_group(d)), -ENOENT);
 	CHECK_RC(tce_group_eeh_reset(tce_device_group(d), TCE_EEH_RESET_HOT), -ENOENT);
 	CHECK_RC(tce_group_eeh_inject(tce_device_group(d), 0, 0, 0, 0), 0); /* OS-side: no RTAS */
+	/* VFIO's CHECK_EXTENSION(VFIO_EEH) is the kernel's eeh_enabled(): 0 on this host. */
+	{
+		struct tce_vfio_mm *mm;
+		int c, g;
+
+		REQUIRE(tce_vfio_mm_create(tce_machine_ctx(m), NULL, &mm) == 0);
+		c = tce_vfio_open_container(mm);
+		g = tce_vfio_open_group(mm, tce_device_group(d));
+		CHECK_RC(tce_vfio_ioctl(mm, c, VFIO_CHECK_EXTENSION, (void *)VFIO_EEH), 1);
+		CHECK_RC(tce_vfio_ioctl(mm, g, VFIO_GROUP_SET_CONTAINER, &c), 0);
+		CHECK_RC(tce_vfio_ioctl(mm, c, VFIO_CHECK_EXTENSION, (void *)VFIO_EEH), 0);
+		tce_vfio_mm_destroy(mm);
+	}
 	tce_host_destroy(h);
 	tce_machine_destroy(m);
 }
