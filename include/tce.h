@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <tce/abi.h>
 
@@ -1230,6 +1231,14 @@ TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off,
  */
 TCE_API int tce_dev_bar_map(struct tce_pci_dev *d, unsigned bar, void **ptr, size_t *size);
 
+/*
+ * tce_dev_bar_size() - the size of BAR @bar of @d in *@size (0 when the
+ * function has no such BAR).
+ * Return: 0; -EINVAL for @bar above 5 or a NULL @size.
+ * Context: any thread; no lock (the layout never changes).
+ */
+TCE_API int tce_dev_bar_size(const struct tce_pci_dev *d, unsigned bar, uint64_t *size);
+
 /* An MSI-X message: called from the device thread with the vector number. */
 typedef void (*tce_msi_fn)(void *arg, unsigned vector);
 
@@ -2063,8 +2072,9 @@ TCE_API struct tce_host *tce_group_host(const struct tce_group *g);
  *               it (VFIO_SET_IOMMU) once a group is attached;
  *   group       what opening /dev/vfio/<N> gives: one IOMMU group of a host,
  *               open in at most one file at a time;
- *   device      what VFIO_GROUP_GET_DEVICE_FD gives (its own requests, the
- *               vfio-pci device fd, are tce-run's: here they get -ENOTTY).
+ *   device      what VFIO_GROUP_GET_DEVICE_FD gives: vfio-pci's device fd
+ *               (info, regions read and written, interrupts to eventfds,
+ *               reset), one function opened however many files name it.
  *
  * Profiles follow the group (tce_group_info().dynamic_ops): groups with
  * dynamic-window ops (powernv, pseries with DDW) take SPAPR_TCE_v2 only,
@@ -2194,6 +2204,34 @@ TCE_API int tce_vfio_kind(struct tce_vfio_mm *mm, int fd);
  * or firmware.
  */
 TCE_API long tce_vfio_ioctl(struct tce_vfio_mm *mm, int fd, unsigned long request, void *arg);
+
+/*
+ * tce_vfio_device_rw() - pread (@write false) or pwrite on a device file at
+ * @offset: region index << 40 | offset in the region, as vfio-pci. BARs:
+ * aligned accesses of 8, 4, 2 and 1 bytes, cut at the BAR's end; the MSI-X
+ * table reads all ones and takes no write. Config space: as the function's
+ * config space, the whole request inside it.
+ * Return: the bytes done (fewer past a BAR's end, 0 for @len 0); -EBADF;
+ * -EINVAL (not a device file, a region without data: ROM, VGA, an absent
+ * BAR, an offset past a BAR's end); -EFAULT (a config access running past
+ * the config space, @buf NULL).
+ * Context: takes the mm's file lock, then the function's (device and PE)
+ * locks; a BAR write may start a copy (see tce_dev_bar_write()).
+ */
+TCE_API ssize_t tce_vfio_device_rw(struct tce_vfio_mm *mm, int fd, uint64_t offset, void *buf,
+				   size_t len, bool write);
+
+/*
+ * tce_vfio_device_mmap() - the memory an mmap of @len bytes at @offset of a
+ * device file maps: a BAR whose size is a whole number of 4 KiB pages,
+ * from a page-aligned offset, staying inside the BAR rounded up to pages.
+ * Return: 0 with *@ptr (valid until the machine goes); -EBADF; -EINVAL
+ * (not a device file, a region that cannot be mapped, bounds, @len 0,
+ * @ptr NULL); as tce_dev_bar_map().
+ * Context: takes the mm's file lock; may start the device thread.
+ */
+TCE_API int tce_vfio_device_mmap(struct tce_vfio_mm *mm, int fd, uint64_t offset, uint64_t len,
+				 void **ptr);
 
 /*
  * tce_vfio_device() - the host device a TCE_VFIO_DEVICE file names.

@@ -436,6 +436,14 @@ int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigne
 	return 0;
 }
 
+int tce_dev_bar_size(const struct tce_pci_dev *d, unsigned bar, uint64_t *size)
+{
+	if (bar > 5 || !size)
+		return -EINVAL;
+	*size = d->type == TCE_DEV_DMA_TEST && bar == 0 ? TCE_DT_BAR0_SIZE : 0;
+	return 0;
+}
+
 int tce_dev_bar_map(struct tce_pci_dev *d, unsigned bar, void **ptr, size_t *size)
 {
 	int rc;

@@ -245,7 +245,7 @@ int tce_vfio_device(struct tce_vfio_mm *mm, int fd, struct tce_device **out)
 	if (!out || o->kind != TCE_VFIO_DEVICE)
 		rc = -EINVAL;
 	else
-		*out = ((struct tce__vdevice *)o)->d;
+		*out = ((struct tce__vdevice *)o)->p->d;
 	tce__vobj_put(o);
 	return rc;
 }
@@ -265,7 +265,7 @@ long tce_vfio_ioctl(struct tce_vfio_mm *mm, int fd, unsigned long request, void 
 		rc = tce__vgroup_ioctl(mm, (struct tce__vgroup *)o, request, arg);
 		break;
 	default:
-		rc = -ENOTTY; /* the vfio-pci device fd is tce-run's (docs/vfio.md) */
+		rc = tce__vdevice_ioctl((struct tce__vdevice *)o, request, arg);
 		break;
 	}
 	tce__vobj_put(o);

@@ -31,11 +31,51 @@ void tce__vgroup_release(struct tce__vgroup *vg)
 	tce__free(ctx, vg, sizeof(*vg));
 }
 
+/* The last device file of a function closes it. Context: vg->lock held. */
+static void pci_put(struct tce__vgroup *vg, struct tce__vpci *p)
+{
+	struct tce__vpci **pp;
+
+	if (--p->opens)
+		return;
+	for (pp = &vg->pcis; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	tce__vpci_close(p);
+	tce__free(vg->ctx, p, sizeof(*p));
+}
+
+/* The function @d opened once more (the first open enables it). Context: vg->lock held. */
+static int pci_get(struct tce__vgroup *vg, struct tce_device *d, struct tce__vpci **out)
+{
+	struct tce__vpci *p;
+	int rc;
+
+	for (p = vg->pcis; p && p->d != d; p = p->next)
+		;
+	if (!p) {
+		p = tce__calloc(vg->ctx, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		rc = tce__vpci_open(p, vg->ctx, d);
+		if (rc) {
+			tce__free(vg->ctx, p, sizeof(*p));
+			return rc;
+		}
+		p->next = vg->pcis;
+		vg->pcis = p;
+	}
+	p->opens++;
+	*out = p;
+	return 0;
+}
+
 void tce__vdevice_release(struct tce__vdevice *vd)
 {
 	struct tce__vgroup *vg = vd->vg;
 
 	tce__lock(&vg->lock);
+	pci_put(vg, vd->p);
 	vg->ndevs--;
 	tce__unlock(&vg->lock);
 	tce__free(vg->ctx, vd, sizeof(*vd));
@@ -180,9 +220,13 @@ static long get_device_fd(struct tce_vfio_mm *mm, struct tce__vgroup *vg, const 
 		rc = -ENOMEM;
 		goto out;
 	}
+	rc = pci_get(vg, d, &vd->p);
+	if (rc) {
+		tce__free(ctx, vd, sizeof(*vd));
+		goto out;
+	}
 	vd->o.kind = TCE_VFIO_DEVICE;
 	atomic_init(&vd->o.refs, 1);
-	vd->d = d;
 	vd->vg = vg;
 	tce__vobj_get(&vg->o);
 	vg->ndevs++;

@@ -72,12 +72,37 @@ struct tce__vgroup {
 	struct tce__lock lock;        /* guards c and ndevs */
 	struct tce__vcontainer *c;    /* one reference while set */
 	uint32_t ndevs;               /* device files open */
+	struct tce__vpci *pcis;       /* the functions they name */
+};
+
+/*
+ * A PCI function opened through vfio-pci: one per function however many
+ * device files name it (the kernel's open_count), kept on its group file.
+ */
+struct tce__vpci {
+	struct tce__vpci *next;       /* the group file's list, guarded by its lock */
+	uint32_t opens;               /* device files; guarded by the group file's lock */
+	struct tce_ctx *ctx;
+	struct tce_device *d;
+	struct tce_pci_dev *pci;
+	/* What vfio-pci learns at the first open: fixed afterwards. */
+	uint32_t cfg_size;            /* 256 or 4096 (PCI Express) */
+	uint32_t msix_cap, msix_count, msix_bar;
+	uint64_t msix_start, msix_end; /* the MSI-X table inside its BAR */
+	uint64_t bar_size[6];
+	bool intx, reset_works;
+	/* Interrupts (vfio_pci_intrs.c), guarded by lock. */
+	struct tce__lock lock;
+	int irq_type;                 /* -1 none, else the VFIO_PCI_*_IRQ_INDEX in use */
+	int *trigger;                 /* MSI-X: one eventfd (ours, duplicated) per vector, or -1 */
+	uint32_t ntrigger;
+	int err_fd, req_fd;
 };
 
 struct tce__vdevice {
 	struct tce__vobj o;
 	struct tce__vgroup *vg;       /* one reference */
-	struct tce_device *d;
+	struct tce__vpci *p;
 };
 
 /* files.c */
@@ -99,6 +124,13 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg);
 /* Take @vg off its container and give its group back. Context: vg->lock held. */
 void tce__vcontainer_detach(struct tce__vgroup *vg);
+
+/* device.c */
+/* The first device file of @d: learn the function, reset it, enable it. */
+int tce__vpci_open(struct tce__vpci *p, struct tce_ctx *ctx, struct tce_device *d);
+/* The last one closed: interrupts off, the function reset. */
+void tce__vpci_close(struct tce__vpci *p);
+long tce__vdevice_ioctl(struct tce__vdevice *vd, unsigned long request, void *arg);
 
 /* group.c */
 void tce__vgroup_release(struct tce__vgroup *vg);

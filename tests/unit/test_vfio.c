@@ -9,7 +9,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/vfio.h>
 
@@ -405,9 +408,132 @@ static void dispatch(void)
 	teardown(&f);
 }
 
+static uint64_t bar_rd(struct fx *f, int dev, uint64_t off, size_t size)
+{
+	uint64_t v = 0;
+
+	CHECK_RC(tce_vfio_device_rw(f->mm, dev, off, &v, size, false), (long)size);
+	return v;
+}
+
+static void bar_wr(struct fx *f, int dev, uint64_t off, uint64_t v, size_t size)
+{
+	CHECK_RC(tce_vfio_device_rw(f->mm, dev, off, &v, size, true), (long)size);
+}
+
+/* The device file: info, regions, config and BAR access, MSI-X to an eventfd, reset. */
+static void device_file(void)
+{
+	const uint64_t cfg = (uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40, iova = 0x10000;
+	struct vfio_device_info di = { .argsz = 16 };
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
+	struct {
+		struct vfio_irq_set s;
+		int32_t fd;
+	} irq;
+	struct pollfd pfd;
+	uint64_t v, one;
+	void *bar;
+	int dev, efd, i;
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), 0);
+	CHECK_RC(map(&f, 0, iova, 1 * MiB, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
+	dev = (int)io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	REQUIRE(dev >= 0);
+
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_INFO, &di), 0);
+	CHECK_EQ(di.flags, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
+	CHECK_EQ(di.num_regions, 9);
+	CHECK_EQ(di.num_irqs, 5);
+	di.argsz = 15;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_INFO, &di), -EINVAL);
+	ri.index = 0;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	CHECK_EQ(ri.size, TCE_DT_BAR0_SIZE);
+	CHECK_EQ(ri.offset, 0);
+	CHECK_EQ(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			   VFIO_REGION_INFO_FLAG_MMAP);
+	ri.index = 1;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	CHECK_EQ(ri.size, 0);
+	CHECK_EQ(ri.flags, 0);
+	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	CHECK_EQ(ri.size, 4096);
+	CHECK_EQ(ri.offset, cfg);
+	CHECK_EQ(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
+	ri.index = 9;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
+	ii.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
+	CHECK_EQ(ii.count, TCE_DT_MSIX_VECTORS);
+	CHECK_EQ(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
+	ii.index = VFIO_PCI_INTX_IRQ_INDEX;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
+	CHECK_EQ(ii.count, 0);
+
+	CHECK_EQ(bar_rd(&f, dev, cfg, 4), TCE_DT_VENDOR | TCE_DT_DEVICE << 16);
+	CHECK_RC(tce_vfio_device_rw(f.mm, dev, cfg + 4092, &v, 8, false), -EFAULT);
+	CHECK_EQ(bar_rd(&f, dev, TCE_DT_REG_ID, 4), TCE_DT_ID_MAGIC);
+	CHECK_EQ(bar_rd(&f, dev, TCE_DT_MSIX_TABLE, 4), 0xffffffffu); /* not through the BAR */
+	CHECK_RC(tce_vfio_device_rw(f.mm, dev, TCE_DT_BAR0_SIZE - 4, &v, 8, false), 4);
+	CHECK_RC(tce_vfio_device_rw(f.mm, dev, TCE_DT_BAR0_SIZE, &v, 8, false), -EINVAL);
+	CHECK_RC(tce_vfio_device_rw(f.mm, dev, 1ull << 40, &v, 8, false), -EINVAL);
+	CHECK_RC(tce_vfio_device_mmap(f.mm, dev, 0, TCE_DT_BAR0_SIZE, &bar), 0);
+	CHECK_RC(tce_vfio_device_mmap(f.mm, dev, 4096, TCE_DT_BAR0_SIZE, &bar), -EINVAL);
+	CHECK_RC(tce_vfio_device_mmap(f.mm, dev, cfg, 4096, &bar), -EINVAL);
+
+	/* Bus mastering, an eventfd on the completion vector, a doorbell copy. */
+	bar_wr(&f, dev, cfg + TCE_PCI_COMMAND, bar_rd(&f, dev, cfg + TCE_PCI_COMMAND, 2) |
+	       TCE_PCI_COMMAND_MASTER, 2);
+	efd = eventfd(0, EFD_NONBLOCK);
+	REQUIRE(efd >= 0);
+	irq.s = (struct vfio_irq_set){ .argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX,
+				      .flags = VFIO_IRQ_SET_DATA_EVENTFD |
+					       VFIO_IRQ_SET_ACTION_TRIGGER,
+				      .start = 0, .count = 1 };
+	irq.fd = efd;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), 0);
+	irq.s.count = 5;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL); /* 4 vectors */
+	irq.s.count = 1;
+	irq.fd = 1; /* stdout is not an eventfd */
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL);
+	for (i = 0; i < 64; i++)
+		f.arena[i] = (uint8_t)(i * 7);
+	memset(f.arena + 4096, 0, 64);
+	bar_wr(&f, dev, TCE_DT_REG_SRC, iova, 8);
+	bar_wr(&f, dev, TCE_DT_REG_DST, iova + 4096, 8);
+	bar_wr(&f, dev, TCE_DT_REG_LEN, 64, 8);
+	bar_wr(&f, dev, TCE_DT_REG_DOORBELL, TCE_DT_DOORBELL_COPY, 4);
+	pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
+	CHECK_RC(poll(&pfd, 1, 5000), 1);
+	CHECK_RC(read(efd, &one, 8), 8);
+	CHECK_EQ(one, 1);
+	CHECK(memcmp(f.arena, f.arena + 4096, 64) == 0);
+	CHECK_EQ(bar_rd(&f, dev, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_DONE);
+
+	/* Reset: the registers go back, the config vfio-pci restores stays. */
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_RESET, NULL), 0);
+	CHECK_EQ(bar_rd(&f, dev, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_IDLE);
+	CHECK(bar_rd(&f, dev, cfg + TCE_PCI_COMMAND, 2) & TCE_PCI_COMMAND_MASTER);
+	irq.s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq.s.count = 0;
+	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), 0);
+	CHECK_RC(io(&f, dev, 0x3b00 + 100 + 40, NULL), -ENOTTY);
+	close(efd);
+	CHECK_RC(tce_vfio_close(f.mm, dev), 0);
+	teardown(&f);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_v2), TT_CASE(pseries_v2), TT_CASE(windows), TT_CASE(legacy_v1),
 	TT_CASE(files),      TT_CASE(devices),    TT_CASE(eeh_ops), TT_CASE(dispatch),
+	TT_CASE(device_file),
 };
 
 int main(int argc, char **argv)
