@@ -1224,7 +1224,9 @@ TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off,
  * read-only register changes what the mapping reads until the device next
  * writes it. A doorbell the thread finds there is checked as the store it
  * was: dropped while the PE is MMIO-frozen or in reset, a master abort
- * (the PE freezes) while memory decode is off.
+ * (the PE freezes) while memory decode is off. The memory is a shared
+ * mapping: mremap(*@ptr, 0, size, MREMAP_MAYMOVE | MREMAP_FIXED, where)
+ * gives a second view of it (what a client's mmap of the BAR gets).
  * Return: 0; -EINVAL for a function without that BAR; -ENOMEM or -EAGAIN
  * when the device thread cannot be started.
  * Context: takes the device thread's mutex; may start the device thread.

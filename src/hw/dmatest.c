@@ -331,16 +331,16 @@ static int cond_init(pthread_cond_t *c)
 
 int tce__dt_init(struct tce_pci_dev *d)
 {
-	d->dt.bar = tce__pages_alloc(d->m->ctx, TCE_DT_BAR0_SIZE);
+	d->dt.bar = tce__shared_pages_alloc(d->m->ctx, TCE_DT_BAR0_SIZE);
 	if (!d->dt.bar)
 		return -ENOMEM;
 	if (pthread_mutex_init(&d->dt.mtx, NULL)) {
-		tce__pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+		tce__shared_pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
 		return -ENOMEM;
 	}
 	if (cond_init(&d->dt.cond)) {
 		pthread_mutex_destroy(&d->dt.mtx);
-		tce__pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+		tce__shared_pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
 		return -ENOMEM;
 	}
 	tce__dt_regs_init(d);
@@ -360,7 +360,7 @@ void tce__dt_fini(struct tce_pci_dev *d)
 		pthread_join(d->dt.thread, NULL);
 	pthread_cond_destroy(&d->dt.cond);
 	pthread_mutex_destroy(&d->dt.mtx);
-	tce__pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+	tce__shared_pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
 }
 
 /* ---- BAR access ---- */

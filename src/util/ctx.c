@@ -163,6 +163,24 @@ void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size)
 	tce__free(ctx, p, size);
 }
 
+void *tce__shared_pages_alloc(struct tce_ctx *ctx, size_t size)
+{
+	void *p;
+
+	if (!alloc_begin(ctx))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return alloc_done(ctx, p == MAP_FAILED ? NULL : p, size);
+}
+
+void tce__shared_pages_free(struct tce_ctx *ctx, void *p, size_t size)
+{
+	if (!p)
+		return;
+	munmap(p, size);
+	free_done(ctx, size);
+}
+
 void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size)
 {
 	if (!p)

@@ -49,6 +49,12 @@ void tce__free(struct tce_ctx *ctx, void *p, size_t size);
  * resident only when touched: used for table levels. NULL on failure.
  */
 void *tce__pages_alloc(struct tce_ctx *ctx, size_t size);
+/*
+ * Zeroed shared anonymous pages (a BAR a client maps: a second view of them
+ * can be made with mremap(p, 0, ...)); freed with tce__shared_pages_free().
+ */
+void *tce__shared_pages_alloc(struct tce_ctx *ctx, size_t size);
+void tce__shared_pages_free(struct tce_ctx *ctx, void *p, size_t size);
 void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size);
 
 /* Zeroed heap memory aligned to @align (a power of two); NULL on failure. */
