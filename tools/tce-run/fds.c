@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Wrappers of the fd-taking calls: an emulated fd's ioctl goes to
+ * tce_vfio_ioctl() with its argument copied in and out as the kernel's
+ * copy_from_user/copy_to_user would (a bad pointer is -EFAULT, never a
+ * crash), its fd numbers translated; pread/pwrite/read/write/lseek and mmap
+ * of device fds reach the device's regions; close and the dup family keep
+ * the fd table true. Every other fd goes to libc untouched. Front end.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "shim.h"
+
+/* The most of a caller's struct copied in (argsz above this is not read further). */
+#define ARG_MAX_COPY (64u << 10)
+/* A device name is read up to a page, as strndup_user(). */
+#define NAME_MAX_COPY 4096u
+
+/* ---- the caller's memory, as copy_from_user and copy_to_user see it ---- */
+
+static int copy_in(void *dst, const void *src, size_t n)
+{
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+static int copy_out(void *dst, const void *src, size_t n)
+{
+	struct iovec l = { (void *)src, n }, r = { dst, n };
+
+	return process_vm_writev(getpid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/* The bytes of [src, src + n) readable from the start: whole pages, then the rest. */
+static size_t copy_in_prefix(void *dst, const void *src, size_t n)
+{
+	size_t done = 0, chunk;
+
+	while (done < n) {
+		chunk = 4096 - (((uintptr_t)src + done) & 4095);
+		if (chunk > n - done)
+			chunk = n - done;
+		if (copy_in((char *)dst + done, (const char *)src + done, chunk))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+/* ---- ioctl ---- */
+
+static bool struct_request(int kind, unsigned long req)
+{
+	switch (kind) {
+	case TCE_VFIO_CONTAINER:
+		return req == VFIO_IOMMU_SPAPR_TCE_GET_INFO || req == VFIO_IOMMU_MAP_DMA ||
+		       req == VFIO_IOMMU_UNMAP_DMA || req == VFIO_IOMMU_SPAPR_REGISTER_MEMORY ||
+		       req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY ||
+		       req == VFIO_IOMMU_SPAPR_TCE_CREATE || req == VFIO_IOMMU_SPAPR_TCE_REMOVE ||
+		       req == VFIO_EEH_PE_OP;
+	case TCE_VFIO_GROUP:
+		return req == VFIO_GROUP_GET_STATUS;
+	default:
+		return req == VFIO_DEVICE_GET_INFO || req == VFIO_DEVICE_GET_REGION_INFO ||
+		       req == VFIO_DEVICE_GET_IRQ_INFO || req == VFIO_DEVICE_SET_IRQS;
+	}
+}
+
+static long lib_ioctl(int lib, unsigned long req, void *arg)
+{
+	long rc;
+
+	shim_enter();
+	rc = tce_vfio_ioctl(shim_mm(), lib, req, arg);
+	shim_leave();
+	return rc;
+}
+
+/* A struct argument: copied in (up to argsz), the request run, what changed copied out. */
+static long struct_ioctl(int lib, unsigned long req, void *arg)
+{
+	uint32_t argsz;
+	size_t n;
+	uint8_t *in, *out;
+	long rc;
+
+	if (copy_in(&argsz, arg, sizeof(argsz)))
+		return lib_ioctl(lib, req, NULL); /* the library decides: -EFAULT or an earlier errno */
+	n = argsz < sizeof(argsz) ? sizeof(argsz) : argsz > ARG_MAX_COPY ? ARG_MAX_COPY : argsz;
+	in = calloc(2, n);
+	if (!in)
+		return -ENOMEM;
+	out = in + n;
+	copy_in_prefix(in, arg, n);
+	memcpy(out, in, n);
+	rc = lib_ioctl(lib, req, out);
+	if (memcmp(in, out, n)) {
+		size_t lo = 0, hi = n;
+
+		while (in[lo] == out[lo])
+			lo++;
+		while (in[hi - 1] == out[hi - 1])
+			hi--;
+		if (copy_out((uint8_t *)arg + lo, out + lo, hi - lo) && rc >= 0)
+			rc = -EFAULT;
+	}
+	free(in);
+	return rc;
+}
+
+static long set_container(int lib, void *arg)
+{
+	int cfd, clib, kind;
+
+	if (copy_in(&cfd, arg, sizeof(cfd)))
+		return -EFAULT;
+	clib = shim_fd_lib(cfd, &kind);
+	if (clib < 0)
+		return REAL(fcntl, int (*)(int, int, ...))(cfd, F_GETFD) < 0 ? -EBADF : -EINVAL;
+	return lib_ioctl(lib, VFIO_GROUP_SET_CONTAINER, &clib);
+}
+
+static long get_device_fd(int lib, const void *arg)
+{
+	char name[NAME_MAX_COPY];
+	size_t n = copy_in_prefix(name, arg, sizeof(name));
+	long rc;
+
+	if (!memchr(name, 0, n))
+		return n == sizeof(name) ? -EINVAL : -EFAULT;
+	rc = lib_ioctl(lib, VFIO_GROUP_GET_DEVICE_FD, name);
+	return rc < 0 ? rc : shim_fd_new((int)rc, TCE_VFIO_DEVICE, true); /* the kernel's O_CLOEXEC */
+}
+
+static long emulate(int lib, int kind, unsigned long req, void *arg)
+{
+	if (kind == TCE_VFIO_GROUP && req == VFIO_GROUP_SET_CONTAINER)
+		return set_container(lib, arg);
+	if (kind == TCE_VFIO_GROUP && req == VFIO_GROUP_GET_DEVICE_FD)
+		return get_device_fd(lib, arg);
+	if (struct_request(kind, req))
+		return struct_ioctl(lib, req, arg);
+	return lib_ioctl(lib, req, arg); /* an integer argument, or a request the object lacks */
+}
+
+static const char *kind_name(int kind)
+{
+	return kind == TCE_VFIO_CONTAINER ? "container" : kind == TCE_VFIO_GROUP ? "group"
+										 : "device";
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+	int kind, lib;
+	long rc;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	lib = shim_live() ? shim_fd_lib(fd, &kind) : -1;
+	if (lib < 0)
+		return REAL(ioctl, int (*)(int, unsigned long, ...))(fd, req, arg);
+	rc = emulate(lib, kind, (uint32_t)req, arg);
+	shim_count(ST_IOCTL, 1);
+	if (rc < 0) {
+		shim_count(ST_IOCTL_FAILED, 1);
+		shim_explain("ioctl(%d: %s, %#lx): %s", fd, kind_name(kind), req, strerror((int)-rc));
+		errno = (int)-rc;
+		return -1;
+	}
+	return (int)rc;
+}
+
+/* ---- close and the dup family ---- */
+
+int close(int fd)
+{
+	int rc = REAL(close, int (*)(int))(fd);
+
+	if (!rc || errno == EINTR)
+		shim_fd_closed(fd);
+	return rc;
+}
+
+int close_range(unsigned first, unsigned last, int flags)
+{
+	int rc = REAL(close_range, int (*)(unsigned, unsigned, int))(first, last, flags);
+	unsigned fd;
+
+	if (!rc && !(flags & CLOSE_RANGE_CLOEXEC))
+		for (fd = first; fd <= last && fd < (1u << 20); fd++)
+			shim_fd_closed((int)fd);
+	return rc;
+}
+
+void closefrom(int low)
+{
+	close_range((unsigned)(low < 0 ? 0 : low), ~0u, 0);
+}
+
+int dup(int fd)
+{
+	int nfd = REAL(dup, int (*)(int))(fd);
+
+	shim_fd_dup(fd, nfd);
+	return nfd;
+}
+
+int dup2(int fd, int nfd)
+{
+	int rc = REAL(dup2, int (*)(int, int))(fd, nfd);
+
+	if (rc >= 0 && fd != nfd)
+		shim_fd_dup(fd, rc);
+	return rc;
+}
+
+int dup3(int fd, int nfd, int flags)
+{
+	int rc = REAL(dup3, int (*)(int, int, int))(fd, nfd, flags);
+
+	if (rc >= 0)
+		shim_fd_dup(fd, rc);
+	return rc;
+}
+
+#define FCNTL_WRAPPER(name)                                                        \
+	int name(int fd, int cmd, ...)                                             \
+	{                                                                          \
+		va_list ap;                                                        \
+		void *arg;                                                         \
+		int rc;                                                            \
+                                                                                   \
+		va_start(ap, cmd);                                                 \
+		arg = va_arg(ap, void *);                                          \
+		va_end(ap);                                                        \
+		rc = REAL(name, int (*)(int, int, ...))(fd, cmd, arg);             \
+		if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))         \
+			shim_fd_dup(fd, rc);                                       \
+		return rc;                                                         \
+	}
+
+FCNTL_WRAPPER(fcntl)
+FCNTL_WRAPPER(fcntl64)
+
+/* ---- fstat: the nodes' character devices ---- */
+
+static void patch_fstat(int fd, struct stat *st)
+{
+	int kind, lib = shim_fd_lib(fd, &kind);
+
+	if (lib < 0 || kind == TCE_VFIO_DEVICE)
+		return;
+	st->st_mode = S_IFCHR | (kind == TCE_VFIO_CONTAINER ? 0666 : 0600);
+	st->st_rdev = kind == TCE_VFIO_CONTAINER ? makedev(10, 196) : makedev(SHIM_VFIO_GROUP_MAJOR, 0);
+}
+
+int fstat(int fd, struct stat *st)
+{
+	int rc = REAL(fstat, int (*)(int, struct stat *))(fd, st);
+
+	if (!rc && shim_live())
+		patch_fstat(fd, st);
+	return rc;
+}
+
+int fstat64(int fd, struct stat64 *st)
+{
+	int rc = REAL(fstat64, int (*)(int, struct stat64 *))(fd, st);
+
+	if (!rc && shim_live())
+		patch_fstat(fd, (struct stat *)st);
+	return rc;
+}
+
+/* ---- device regions: pread, pwrite, read, write ---- */
+
+/* The device file behind @fd, or -1. */
+static int device_lib(int fd)
+{
+	int kind, lib = shim_live() ? shim_fd_lib(fd, &kind) : -1;
+
+	return lib >= 0 && kind == TCE_VFIO_DEVICE ? lib : -1;
+}
+
+static ssize_t region_rw(int lib, void *buf, size_t len, uint64_t off, bool write)
+{
+	void *tmp = malloc(len ? len : 1);
+	ssize_t rc;
+
+	if (!tmp) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (write && copy_in(tmp, buf, len)) {
+		free(tmp);
+		errno = EFAULT;
+		return -1;
+	}
+	shim_enter();
+	rc = tce_vfio_device_rw(shim_mm(), lib, off, tmp, len, write);
+	shim_leave();
+	if (rc > 0 && !write && copy_out(buf, tmp, (size_t)rc))
+		rc = -EFAULT;
+	free(tmp);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+#define PRW_WRAPPER(name, bufq, is_write)                                               \
+	ssize_t name(int fd, bufq void *buf, size_t len, off_t off)                     \
+	{                                                                               \
+		int lib = device_lib(fd);                                               \
+                                                                                        \
+		if (lib < 0)                                                            \
+			return REAL(name, ssize_t (*)(int, bufq void *, size_t, off_t))(fd, buf, \
+										 len, off); \
+		return region_rw(lib, (void *)buf, len, (uint64_t)off, is_write);       \
+	}
+
+PRW_WRAPPER(pread, , false)
+PRW_WRAPPER(pwrite, const, true)
+
+#define PRW64_WRAPPER(name, bufq, is_write)                                               \
+	ssize_t name(int fd, bufq void *buf, size_t len, off64_t off)                     \
+	{                                                                                 \
+		int lib = device_lib(fd);                                                 \
+                                                                                          \
+		if (lib < 0)                                                              \
+			return REAL(name, ssize_t (*)(int, bufq void *, size_t, off64_t))(fd, buf, \
+										   len, off); \
+		return region_rw(lib, (void *)buf, len, (uint64_t)off, is_write);         \
+	}
+
+PRW64_WRAPPER(pread64, , false)
+PRW64_WRAPPER(pwrite64, const, true)
+
+ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen);
+ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
+{
+	return pread(fd, buf, len < buflen ? len : buflen, off);
+}
+
+ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t buflen)
+{
+	return pread64(fd, buf, len < buflen ? len : buflen, off);
+}
+
+/* read and write on a device fd use its file position (the memfd's, shared by dups). */
+static ssize_t positioned(int fd, int lib, void *buf, size_t len, bool write)
+{
+	off_t pos = REAL(lseek, off_t (*)(int, off_t, int))(fd, 0, SEEK_CUR);
+	ssize_t rc;
+
+	if (pos < 0)
+		return -1;
+	rc = region_rw(lib, buf, len, (uint64_t)pos, write);
+	if (rc > 0)
+		REAL(lseek, off_t (*)(int, off_t, int))(fd, pos + rc, SEEK_SET);
+	return rc;
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+	int lib = device_lib(fd);
+
+	if (lib < 0)
+		return REAL(read, ssize_t (*)(int, void *, size_t))(fd, buf, len);
+	return positioned(fd, lib, buf, len, false);
+}
+
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	return read(fd, buf, len < buflen ? len : buflen);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	int lib = device_lib(fd);
+
+	if (lib < 0)
+		return REAL(write, ssize_t (*)(int, const void *, size_t))(fd, buf, len);
+	return positioned(fd, lib, (void *)buf, len, true);
+}
+
+/* ---- mmap of a device's BAR ---- */
+
+static void *map_bar(int lib, void *addr, size_t len, int prot, int flags, uint64_t off)
+{
+	void *bar, *at;
+	int rc;
+
+	if (!(flags & MAP_SHARED) || (flags & MAP_ANONYMOUS)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	shim_enter();
+	rc = tce_vfio_device_mmap(shim_mm(), lib, off, len, &bar);
+	shim_leave();
+	if (rc) {
+		errno = -rc;
+		return MAP_FAILED;
+	}
+	(void)prot;
+	at = mremap(bar, 0, len, MREMAP_MAYMOVE | ((flags & MAP_FIXED) ? MREMAP_FIXED : 0), addr);
+	if (at != MAP_FAILED)
+		shim_count(ST_BAR_MAPS, 1);
+	return at;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	int lib = (flags & MAP_ANONYMOUS) ? -1 : device_lib(fd);
+
+	if (lib < 0)
+		return REAL(mmap, void *(*)(void *, size_t, int, int, int, off_t))(addr, len, prot,
+										    flags, fd, off);
+	return map_bar(lib, addr, len, prot, flags, (uint64_t)off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	int lib = (flags & MAP_ANONYMOUS) ? -1 : device_lib(fd);
+
+	if (lib < 0)
+		return REAL(mmap64, void *(*)(void *, size_t, int, int, int, off64_t))(
+			addr, len, prot, flags, fd, off);
+	return map_bar(lib, addr, len, prot, flags, (uint64_t)off);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tce-run preload shim: what its files share. state.c holds the one
+ * process-wide singleton (the machine, the OS, the VFIO process and the
+ * table of emulated fds); testbed.c writes the sysfs and /dev/vfio tree the
+ * path wrappers (paths.c) redirect into; fds.c wraps the fd-taking calls
+ * (ioctl, close, dup, mmap, pread...). Compiled without
+ * _FILE_OFFSET_BITS=64 so that both the plain and the 64-bit names can be
+ * defined. Front end: includes the public header only.
+ */
+#ifndef TCE_RUN_SHIM_H
+#define TCE_RUN_SHIM_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <tce.h>
+
+/* The environment tce-run passes to the shim. */
+#define SHIM_ENV_MACHINE "TCE_RUN_MACHINE"   /* powernv, pseries, legacy or a .dtb path */
+#define SHIM_ENV_LOG "TCE_RUN_LOG"           /* a file for the log and the final report */
+#define SHIM_ENV_EXPLAIN "TCE_RUN_EXPLAIN"   /* "1": explain refusals on stderr */
+#define SHIM_ENV_STATS "TCE_RUN_STATS"       /* "1": the report on stderr at exit */
+#define SHIM_ENV_TESTBED "TCE_RUN_TESTBED"   /* set by the shim: its tree */
+
+/* The major of the groups' character devices (the kernel's dynamic "vfio" major). */
+#define SHIM_VFIO_GROUP_MAJOR 242u
+
+/* The real libc function @name (NULL when this libc lacks it); REAL() finds it once per site. */
+void *shim_real(const char *name);
+#define REAL(name, type)                                                     \
+	({                                                                   \
+		static void *real_;                                          \
+		void *r_ = __atomic_load_n(&real_, __ATOMIC_ACQUIRE);        \
+		if (!r_) {                                                   \
+			r_ = shim_real(#name);                               \
+			__atomic_store_n(&real_, r_, __ATOMIC_RELEASE);      \
+		}                                                            \
+		(type)r_;                                                    \
+	})
+
+/* ---- state.c: the singleton ---- */
+
+/*
+ * Brings the machine up on first use. false when it failed, or while the
+ * shim itself is running on this thread (between shim_enter() and
+ * shim_leave(): calls into the library), when wrappers go straight to libc.
+ */
+bool shim_ready(void);
+void shim_enter(void);
+void shim_leave(void);
+/* Up and not busy, without bringing it up (no emulated fd exists before). */
+bool shim_live(void);
+struct tce_vfio_mm *shim_mm(void);
+struct tce_host *shim_host(void);
+const char *shim_testbed(void);
+void shim_lock(void);
+void shim_unlock(void);
+
+/* The group number of host group @g (its index), or -1. */
+int shim_group_number(struct tce_group *g);
+
+/* An emulated fd's object: its library file number and kind, or -1. Context: any. */
+int shim_fd_lib(int fd, int *kind);
+/* A new emulated real fd for library file @lib (memfd; @cloexec as O_CLOEXEC). */
+int shim_fd_new(int lib, int kind, bool cloexec);
+/* @newfd now names what @oldfd names (dup, dup2, dup3, F_DUPFD). */
+void shim_fd_dup(int oldfd, int newfd);
+/* @fd was closed: the object goes with its last fd. */
+void shim_fd_closed(int fd);
+
+/* Counters for --stats. */
+enum shim_stat { ST_IOCTL, ST_IOCTL_FAILED, ST_MAPPED_PAGES, ST_DMA_FAULTS, ST_EEH, ST_BAR_MAPS, ST_N };
+void shim_count(enum shim_stat s, uint64_t n);
+
+/* A refused request, explained (with --explain and in the log). */
+void shim_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- testbed.c ---- */
+
+/* Write the tree for machine @m and its OS @h under @dir: sys/... and dev/vfio/... 0 or -errno. */
+int shim_testbed_build(const char *dir, struct tce_machine *m, struct tce_host *h);
+
+/* ---- paths.c ---- */
+
+/*
+ * The testbed path for @path in @buf when the shim owns it (/dev/vfio...,
+ * the PCI and IOMMU-group parts of /sys), else @path itself.
+ */
+const char *shim_path(const char *path, char *buf, size_t size);
+
+#endif /* TCE_RUN_SHIM_H */
