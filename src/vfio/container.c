@@ -864,9 +864,16 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 	}
 }
 
-/* Make the pending default window (MAP and UNMAP met it under the read lock). */
-static long make_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+/*
+ * MAP or UNMAP met the pending default window under the read lock: make it
+ * and run the request under the write lock, so no other request sees the
+ * window before it is kept; a failed request takes it away again, still
+ * empty (a failed call changes nothing, DECISIONS 19).
+ */
+static long with_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
+			 unsigned long request, void *arg)
 {
+	bool made = false;
 	long rc = 0;
 
 	tce__write_lock(&c->lock);
@@ -874,8 +881,14 @@ static long make_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 		rc = -EINVAL;
 	else if (c->owner && c->owner != caller)
 		rc = -EPERM;
-	else if (c->def_window_pending)
-		rc = create_default(c, mm_of(c, caller));
+	else if (c->def_window_pending && !(rc = create_default(c, mm_of(c, caller))))
+		made = true;
+	if (!rc)
+		rc = iommu_request(c, caller, request, arg);
+	if (rc && made) {
+		drop_window(c, 0);
+		c->def_window_pending = true;
+	}
 	tce__write_unlock(&c->lock);
 	return rc;
 }
@@ -894,20 +907,14 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 	case VFIO_SET_IOMMU:
 		return set_iommu(c, (unsigned long)arg);
 	}
-	for (;;) {
-		if (write)
-			tce__write_lock(&c->lock);
-		else
-			tce__read_lock(&c->lock);
-		rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
-		if (write)
-			tce__write_unlock(&c->lock);
-		else
-			tce__read_unlock(&c->lock);
-		if (rc != NEED_DEFAULT)
-			return rc;
-		rc = make_default(c, mm);
-		if (rc)
-			return rc;
-	}
+	if (write)
+		tce__write_lock(&c->lock);
+	else
+		tce__read_lock(&c->lock);
+	rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
+	if (write)
+		tce__write_unlock(&c->lock);
+	else
+		tce__read_unlock(&c->lock);
+	return rc == NEED_DEFAULT ? with_default(c, mm, request, arg) : rc;
 }
