@@ -342,6 +342,21 @@ static int group_room(struct tce__vcontainer *c)
 	return 0;
 }
 
+/*
+ * Give @g back to the kernel. A failed release leaves the group owned and may
+ * be retried (tce_group_release_ownership()); once the file lets go nobody
+ * could, so it is retried here once before the group is given up as owned.
+ */
+static void give_back(struct tce__vcontainer *c, struct tce_group *g)
+{
+	int rc = tce_group_release_ownership(g);
+
+	if (rc)
+		rc = tce_group_release_ownership(g);
+	if (rc)
+		tce__warn(c->ctx, "vfio: giving a group back to the kernel failed (%d)", rc);
+}
+
 int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 {
 	int rc = tce_group_take_ownership(vg->g);
@@ -358,8 +373,8 @@ int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 		vg->c = c;
 	}
 	tce__write_unlock(&c->lock);
-	if (rc && tce_group_release_ownership(vg->g))
-		tce__warn(c->ctx, "vfio: giving a group back to the kernel failed");
+	if (rc)
+		give_back(c, vg->g);
 	return rc;
 }
 
@@ -367,7 +382,6 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 {
 	struct tce__vcontainer *c = vg->c;
 	uint32_t i;
-	int rc;
 
 	tce__write_lock(&c->lock);
 	if (c->type)
@@ -380,9 +394,7 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 	if (c->type && !c->ngroups)
 		release_state(c);
 	tce__write_unlock(&c->lock);
-	rc = tce_group_release_ownership(vg->g);
-	if (rc)
-		tce__warn(c->ctx, "vfio: giving a group back to the kernel failed (%d)", rc);
+	give_back(c, vg->g);
 	vg->c = NULL;
 	tce__vobj_put(&c->o);
 }
