@@ -40,7 +40,7 @@ struct snap {
 	bool owned;
 	int slot_rc[2];
 	struct tce_iommu_table_info ti[2];
-	uint64_t tce[2][PROBE];
+	uint64_t tce[2][PROBE];   /* less the arena's address */
 	long info_rc;
 	struct vfio_iommu_spapr_tce_info info;
 	long status_rc;
@@ -163,8 +163,11 @@ static void take(struct fx *f, struct snap *s)
 		if (s->slot_rc[i])
 			continue;
 		tce_iommu_table_info(t, &s->ti[i]);
-		for (k = 0; k < PROBE; k++)
+		for (k = 0; k < PROBE; k++) {
 			tce_iommu_table_get(t, s->ti[i].first_idx + k, &s->tce[i][k]);
+			if (s->tce[i][k]) /* relative to the arena: each run maps it elsewhere */
+				s->tce[i][k] -= (uint64_t)f->arena;
+		}
 		tce_iommu_table_put(t);
 	}
 	s->info.argsz = sizeof(s->info);
@@ -175,8 +178,18 @@ static void take(struct fx *f, struct snap *s)
 
 static void same(const struct snap *a, const struct snap *b, const char *what, uint64_t n, long rc)
 {
+	uint32_t i, k;
+
 	if (!memcmp(a, b, sizeof(*a)))
 		return;
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < PROBE; k++)
+			if (a->tce[i][k] != b->tce[i][k])
+				printf("# slot %u entry %u: 0x%" PRIx64 " / 0x%" PRIx64 "\n", i, k,
+				       a->tce[i][k], b->tce[i][k]);
+	if (memcmp(&a->ti, &b->ti, sizeof(a->ti)) || memcmp(&a->info, &b->info, sizeof(a->info)) ||
+	    a->info_rc != b->info_rc || a->status_rc != b->status_rc || a->status != b->status)
+		printf("# table info, GET_INFO or status differ\n");
 	FAULT_FAIL("%s, fault %" PRIu64 ": rc %ld: state differs (locked 0x%" PRIx64
 		" / 0x%" PRIx64 ", owned %d / %d, slots %d %d / %d %d)", what, n, rc, a->locked,
 		b->locked, a->owned, b->owned, a->slot_rc[0], a->slot_rc[1], b->slot_rc[0],
