@@ -342,6 +342,21 @@ static int group_room(struct tce__vcontainer *c)
 	return 0;
 }
 
+/*
+ * Give @g back to the kernel. A failed release leaves the group owned and may
+ * be retried (tce_group_release_ownership()); once the file lets go nobody
+ * could, so it is retried here once before the group is given up as owned.
+ */
+static void give_back(struct tce__vcontainer *c, struct tce_group *g)
+{
+	int rc = tce_group_release_ownership(g);
+
+	if (rc)
+		rc = tce_group_release_ownership(g);
+	if (rc)
+		tce__warn(c->ctx, "vfio: giving a group back to the kernel failed (%d)", rc);
+}
+
 int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 {
 	int rc = tce_group_take_ownership(vg->g);
@@ -358,8 +373,8 @@ int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 		vg->c = c;
 	}
 	tce__write_unlock(&c->lock);
-	if (rc && tce_group_release_ownership(vg->g))
-		tce__warn(c->ctx, "vfio: giving a group back to the kernel failed");
+	if (rc)
+		give_back(c, vg->g);
 	return rc;
 }
 
@@ -367,7 +382,6 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 {
 	struct tce__vcontainer *c = vg->c;
 	uint32_t i;
-	int rc;
 
 	tce__write_lock(&c->lock);
 	if (c->type)
@@ -380,9 +394,7 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 	if (c->type && !c->ngroups)
 		release_state(c);
 	tce__write_unlock(&c->lock);
-	rc = tce_group_release_ownership(vg->g);
-	if (rc)
-		tce__warn(c->ctx, "vfio: giving a group back to the kernel failed (%d)", rc);
+	give_back(c, vg->g);
 	vg->c = NULL;
 	tce__vobj_put(&c->o);
 }
@@ -882,9 +894,16 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 	}
 }
 
-/* Make the pending default window (MAP and UNMAP met it under the read lock). */
-static long make_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+/*
+ * MAP or UNMAP met the pending default window under the read lock: make it
+ * and run the request under the write lock, so no other request sees the
+ * window before it is kept; a failed request takes it away again, still
+ * empty (a failed call changes nothing, DECISIONS 19).
+ */
+static long with_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
+			 unsigned long request, void *arg)
 {
+	bool made = false;
 	long rc = 0;
 
 	tce__write_lock(&c->lock);
@@ -892,8 +911,14 @@ static long make_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 		rc = -EINVAL;
 	else if (c->owner && c->owner != caller)
 		rc = -EPERM;
-	else if (c->def_window_pending)
-		rc = create_default(c, mm_of(c, caller));
+	else if (c->def_window_pending && !(rc = create_default(c, mm_of(c, caller))))
+		made = true;
+	if (!rc)
+		rc = iommu_request(c, caller, request, arg);
+	if (rc && made) {
+		drop_window(c, 0);
+		c->def_window_pending = true;
+	}
 	tce__write_unlock(&c->lock);
 	return rc;
 }
@@ -912,20 +937,14 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 	case VFIO_SET_IOMMU:
 		return set_iommu(c, (unsigned long)arg);
 	}
-	for (;;) {
-		if (write)
-			tce__write_lock(&c->lock);
-		else
-			tce__read_lock(&c->lock);
-		rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
-		if (write)
-			tce__write_unlock(&c->lock);
-		else
-			tce__read_unlock(&c->lock);
-		if (rc != NEED_DEFAULT)
-			return rc;
-		rc = make_default(c, mm);
-		if (rc)
-			return rc;
-	}
+	if (write)
+		tce__write_lock(&c->lock);
+	else
+		tce__read_lock(&c->lock);
+	rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
+	if (write)
+		tce__write_unlock(&c->lock);
+	else
+		tce__read_unlock(&c->lock);
+	return rc == NEED_DEFAULT ? with_default(c, mm, request, arg) : rc;
 }
