@@ -252,6 +252,7 @@ static void emit_target(const struct bench_opts *o, const struct lk_run *lr)
 	bench_row_init(&r, "vfio.lookup.target", "TARGET-hot", &lr->v[last * LK_KINDS + L_HOT]);
 	row_params(&r, lr, last, L_HOT);
 	r.ratio = x; /* here: to the same lookup at R = 1 */
+	bench_extra(&r, "x_R1", x);
 	bench_extra(&r, "minus_R1_ns", med(lr, last, L_HOT) - med(lr, 0, L_HOT));
 	bench_extra(&r, "floor_x_R1", fx);
 	bench_target(&r, "<=2x R=1", x <= 2.0);
