@@ -58,7 +58,7 @@ fuzz: deps build-fuzz/build.ninja
 build-release/build.ninja:
 	$(MESON_SETUP) build-release --buildtype=release -Db_lto=true
 
-BENCHES ?= table alloc hv
+BENCHES ?= table alloc hv vfio
 
 bench: deps build-release/build.ninja
 	@ninja -C build-release

@@ -34,6 +34,12 @@ static const struct subcommand subcommands[] = {
 		"            (512 and 1 Mi), mapping a 16 GiB DDW, and device DMA translate\n"
 		"            (TCE cache hit/miss) against store, memset and load floors (B5, B6)",
 	  bench_hv },
+	{ "vfio", "VFIO SPAPR TCE v2 container: MAP/UNMAP_DMA per page (1, 512, 262144 a\n"
+		  "            call; 4 KiB and 64 KiB windows; powernv and pseries), UA -> region\n"
+		  "            lookup at 1, 64, 4096 regions, REGISTER of 16 GiB, release of a\n"
+		  "            sparse 1 TiB window, against owned-table, bsearch and smaps floors\n"
+		  "            (B7-B9)",
+	  bench_vfio },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -19,4 +19,7 @@ int bench_alloc(const struct bench_opts *o);
 /* hv: the pseries hypervisor's TCE hcalls, a whole-window map and device translate (B5, B6). */
 int bench_hv(const struct bench_opts *o);
 
+/* vfio: the SPAPR TCE v2 container's map, lookup, registration and release (B7-B9). */
+int bench_vfio(const struct bench_opts *o);
+
 #endif /* TCE_BENCH_SUBCOMMANDS_H */
