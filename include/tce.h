@@ -2083,8 +2083,9 @@ TCE_API struct tce_host *tce_group_host(const struct tce_group *g);
  * legacy groups SPAPR_TCE (v1) only; the other type gets -EPERM. Memory is
  * the identity model (DECISIONS 25): a registered or mapped user address is
  * its own real address, so the machine must reach it (an identity region,
- * tce_machine_add_region()) for device DMA to land there. Every rule and
- * errno: docs/vfio.md.
+ * tce_machine_add_region()) for device DMA to land there, and on pseries
+ * for MAP_DMA itself (the hypervisor refuses a TCE to memory it does not
+ * have: -EINVAL). Every rule and errno: docs/vfio.md.
  */
 struct tce_vfio_mm;
 

@@ -542,10 +542,9 @@ static int map_v2(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, 
 static int map_v1(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, uint64_t n,
 		  uint64_t ua, enum tce_dir dir)
 {
-	struct tce__mm *mem = &c->owner->mem;
-	uint32_t backing = 0;
+	uint32_t backing;
 
-	if (mem->probe(mem->probe_arg, ua, n << w->info.page_shift, &backing))
+	if (tce__mm_backing(&c->owner->mem, ua, n << w->info.page_shift, &backing))
 		return -EFAULT;
 	if (backing < w->info.page_shift)
 		return -EPERM;
@@ -659,13 +658,16 @@ static long register_memory(struct tce__vcontainer *c, struct tce_vfio_mm *calle
 		return rc;
 	if (p.flags || !mem_range_ok(m, p.vaddr, p.size))
 		return -EINVAL;
-	rc = prereg_room(c);
-	if (rc)
-		return rc;
 	r = tce__mm_get(&m->mem, p.vaddr, p.size);
 	if (r && holds(c, r)) {
 		tce__mm_put(&m->mem, r);
 		return -EBUSY;
+	}
+	rc = prereg_room(c);
+	if (rc) {
+		if (r)
+			tce__mm_put(&m->mem, r); /* another container's: only the count drops */
+		return rc;
 	}
 	if (!r && (rc = tce__mm_new(&m->mem, p.vaddr, p.size, &r)))
 		return rc;

@@ -157,8 +157,9 @@ static bool is_uuid(const char *s)
 /*
  * The device of @vg named by @buf, as vfio-pci's match: the lower-case PCI
  * name, then optionally spaces and one "vf_token=<uuid>". 0 with *@out;
- * -ENODEV for no such device of this group; -EINVAL for a bad suffix, or a
- * token given to a device that is neither a PF with VFs nor a VF.
+ * -ENODEV for no such device of this group; -EINVAL for a bad suffix, or
+ * any token: vfio-pci accepts one only for a VF whose PF it drives or a PF
+ * with VFs, and no function here is either (an LPAR sees its VF alone).
  */
 static int find_device(struct tce__vgroup *vg, const char *buf, struct tce_device **out)
 {

@@ -202,42 +202,51 @@ static uint32_t usable_shift(uint64_t ua, uint64_t size, uint32_t backing)
 	return align < backing ? align : backing;
 }
 
-/* Probe, allocate and insert a region of [ua, ua + size). Context: lock held for writing. */
-static int create(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_region **out)
+int tce__mm_backing(struct tce__mm *mm, uint64_t ua, uint64_t size, uint32_t *page_shift)
 {
-	struct tce__mm_region *r;
 	uint32_t backing = 0;
-	int rc;
 
 	if (mm->probe(mm->probe_arg, ua, size, &backing))
 		return -EFAULT; /* what a failed pin_user_pages() gives */
-	if (backing < mm->sys_page_shift)
-		backing = mm->sys_page_shift; /* the emulated host's pages are its system pages */
-	r = tce__calloc(mm->ctx, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	*r = (struct tce__mm_region){ .ua = ua, .size = size, .used = 1,
-				      .page_shift = usable_shift(ua, size, backing) };
-	atomic_init(&r->mapped, 1);
-	rc = insert(mm, r);
-	if (rc) {
-		tce__free(mm->ctx, r, sizeof(*r));
-		return rc;
-	}
-	*out = r;
+	/* Normal memory is the emulated host's system pages; hugetlb its huge pages. */
+	*page_shift = backing < mm->sys_page_shift ? mm->sys_page_shift : backing;
 	return 0;
 }
 
+/*
+ * The kernel's order: the account, then the pages (probed without the lock,
+ * as it pins outside its mutex, so maps and unmaps of the process go on),
+ * then the overlap check and insertion under the lock.
+ */
 int tce__mm_new(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_region **out)
 {
 	uint64_t pages = size >> mm->sys_page_shift;
+	struct tce__mm_region *r;
+	uint32_t backing;
 	int rc;
 
 	tce__write_lock(&mm->lock);
 	rc = account(mm, pages);
-	if (!rc && (rc = create(mm, ua, size, out)))
+	tce__write_unlock(&mm->lock);
+	if (rc)
+		return rc;
+	rc = tce__mm_backing(mm, ua, size, &backing);
+	r = rc ? NULL : tce__calloc(mm->ctx, sizeof(*r));
+	if (!rc && !r)
+		rc = -ENOMEM;
+	if (r) {
+		*r = (struct tce__mm_region){ .ua = ua, .size = size, .used = 1,
+					      .page_shift = usable_shift(ua, size, backing) };
+		atomic_init(&r->mapped, 1);
+	}
+	tce__write_lock(&mm->lock);
+	if (!rc && (rc = insert(mm, r)))
+		tce__free(mm->ctx, r, sizeof(*r));
+	if (rc)
 		mm->locked_pages -= pages; /* refunded exactly (DECISIONS 9) */
 	tce__write_unlock(&mm->lock);
+	if (!rc)
+		*out = r;
 	return rc;
 }
 

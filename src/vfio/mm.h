@@ -64,9 +64,16 @@ int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shi
  * A new region (used 1, mapped 1): -EINVAL when it overlaps one, -EFAULT
  * when the memory is not all mapped writable, -ENOMEM when the account's
  * limit or memory refuses. The caller checked alignment, size and wrap.
- * Context: takes the lock for writing.
+ * Context: takes the lock for writing twice, probing the memory between.
  */
 int tce__mm_new(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_region **out);
+
+/*
+ * The page size the memory behind [ua, ua + size) can back, as the probe
+ * finds it (never below the system page): 0, or -EFAULT when it is not all
+ * mapped writable. Takes no lock.
+ */
+int tce__mm_backing(struct tce__mm *mm, uint64_t ua, uint64_t size, uint32_t *page_shift);
 
 /* The region of exactly [ua, ua + size) with one more registration, or NULL. */
 struct tce__mm_region *tce__mm_get(struct tce__mm *mm, uint64_t ua, uint64_t size);
