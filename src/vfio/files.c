@@ -89,6 +89,11 @@ void tce_vfio_mm_destroy(struct tce_vfio_mm *mm)
 	tce__vmm_put(mm);
 }
 
+bool tce_vfio_mm_registered(struct tce_vfio_mm *mm, uint64_t ua, uint64_t size)
+{
+	return mm && tce__mm_overlaps(&mm->mem, ua, size);
+}
+
 uint64_t tce_vfio_mm_locked(struct tce_vfio_mm *mm)
 {
 	return tce__mm_locked_bytes(&mm->mem);

@@ -415,3 +415,17 @@ void tce__mm_unmap_range(struct tce__mm *mm, uint64_t ua, uint64_t npages, uint3
 	unmap_run(mm, ua, npages, page_shift);
 	tce__read_unlock(&mm->lock);
 }
+
+bool tce__mm_overlaps(struct tce__mm *mm, uint64_t ua, uint64_t size)
+{
+	bool hit;
+	uint32_t i;
+
+	if (!size)
+		return false;
+	tce__read_lock(&mm->lock);
+	i = first_after(mm, ua);
+	hit = i < mm->n && (mm->r[i]->ua <= ua || mm->r[i]->ua - ua < size);
+	tce__read_unlock(&mm->lock);
+	return hit;
+}

@@ -84,6 +84,9 @@ struct tce__mm_region *tce__mm_get(struct tce__mm *mm, uint64_t ua, uint64_t siz
  */
 int tce__mm_put(struct tce__mm *mm, struct tce__mm_region *r);
 
+/* Whether a region overlaps [ua, ua + size). Context: takes the lock for reading. */
+bool tce__mm_overlaps(struct tce__mm *mm, uint64_t ua, uint64_t size);
+
 /* The region holding [ua, ua + size), or NULL. Context: takes the lock for reading. */
 struct tce__mm_region *tce__mm_lookup(struct tce__mm *mm, uint64_t ua, uint64_t size);
 

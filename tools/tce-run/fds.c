@@ -179,6 +179,8 @@ int ioctl(int fd, unsigned long req, ...)
 		return REAL(ioctl, int (*)(int, unsigned long, ...))(fd, req, arg);
 	rc = emulate(lib, kind, (uint32_t)req, arg);
 	shim_count(ST_IOCTL, 1);
+	if (kind == TCE_VFIO_CONTAINER && rc >= 0 && req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY)
+		shim_release_kept();
 	if (rc < 0) {
 		shim_count(ST_IOCTL_FAILED, 1);
 		shim_explain("ioctl(%d: %s, %#lx): %s", fd, kind_name(kind), req, strerror((int)-rc));

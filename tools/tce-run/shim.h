@@ -79,6 +79,11 @@ void shim_count(enum shim_stat s, uint64_t n);
 /* A refused request, explained (with --explain and in the log). */
 void shim_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- memory.c ---- */
+
+/* Unmap the ranges munmap or mremap left to the device once nothing registered covers them. */
+void shim_release_kept(void);
+
 /* ---- testbed.c ---- */
 
 /* Write the tree for machine @m and its OS @h under @dir: sys/... and dev/vfio/... 0 or -errno. */
