@@ -223,6 +223,17 @@ static int remove_window(struct tce__vcontainer *c, int num)
 	return 0;
 }
 
+/*
+ * Take back the default window the failing call made (it holds no TCE): a
+ * failed call changes nothing (DECISIONS 19). Should its clear fail, the
+ * window stays, no longer pending.
+ */
+static void undo_default(struct tce__vcontainer *c)
+{
+	if (!remove_window(c, 0))
+		c->def_window_pending = true;
+}
+
 /* ---- groups ---- */
 
 static int attach_group(struct tce__vcontainer *c, struct tce_group *g, uint32_t type,
@@ -725,10 +736,8 @@ static long tce_create(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 	}
 	rc = create_window(c, m, p.page_shift, p.window_size, p.levels, &start);
 	if (rc) {
-		if (made_default) { /* a failed call changes nothing (DECISIONS 19) */
-			remove_window(c, 0);
-			c->def_window_pending = true;
-		}
+		if (made_default)
+			undo_default(c);
 		return rc;
 	}
 	p.start_addr = start;
@@ -864,18 +873,25 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 	}
 }
 
-/* Make the pending default window (MAP and UNMAP met it under the read lock). */
-static long make_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+/*
+ * MAP or UNMAP met the pending default window under the read lock: make it
+ * and run the request under the write lock, so that no other call can use
+ * the window before the request's answer is known. A request that fails
+ * then takes the window back (the kernel keeps it; DECISIONS 19).
+ */
+static long with_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
+			 unsigned long request, void *arg)
 {
-	long rc = 0;
+	bool made;
+	long rc;
 
 	tce__write_lock(&c->lock);
-	if (!c->type)
-		rc = -EINVAL;
-	else if (c->owner && c->owner != caller)
-		rc = -EPERM;
-	else if (c->def_window_pending)
-		rc = create_default(c, mm_of(c, caller));
+	made = c->type && c->def_window_pending && (!c->owner || c->owner == caller);
+	rc = made ? create_default(c, mm_of(c, caller)) : 0;
+	if (!rc)
+		rc = c->type ? iommu_request(c, caller, request, arg) : -EINVAL;
+	if (made && rc < 0 && !c->def_window_pending)
+		undo_default(c);
 	tce__write_unlock(&c->lock);
 	return rc;
 }
@@ -894,20 +910,14 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 	case VFIO_SET_IOMMU:
 		return set_iommu(c, (unsigned long)arg);
 	}
-	for (;;) {
-		if (write)
-			tce__write_lock(&c->lock);
-		else
-			tce__read_lock(&c->lock);
-		rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
-		if (write)
-			tce__write_unlock(&c->lock);
-		else
-			tce__read_unlock(&c->lock);
-		if (rc != NEED_DEFAULT)
-			return rc;
-		rc = make_default(c, mm);
-		if (rc)
-			return rc;
-	}
+	if (write)
+		tce__write_lock(&c->lock);
+	else
+		tce__read_lock(&c->lock);
+	rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
+	if (write)
+		tce__write_unlock(&c->lock);
+	else
+		tce__read_unlock(&c->lock);
+	return rc == NEED_DEFAULT ? with_default(c, mm, request, arg) : rc;
 }
