@@ -223,6 +223,17 @@ static int remove_window(struct tce__vcontainer *c, int num)
 	return 0;
 }
 
+/*
+ * Take back the default window the failing call made (it holds no TCE): a
+ * failed call changes nothing (DECISIONS 19). Should its clear fail, the
+ * window stays, no longer pending.
+ */
+static void undo_default(struct tce__vcontainer *c)
+{
+	if (!remove_window(c, 0))
+		c->def_window_pending = true;
+}
+
 /* ---- groups ---- */
 
 static int attach_group(struct tce__vcontainer *c, struct tce_group *g, uint32_t type,
@@ -757,10 +768,8 @@ static long tce_create(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 	}
 	rc = create_window(c, m, p.page_shift, p.window_size, p.levels, &start);
 	if (rc) {
-		if (made_default) { /* a failed call changes nothing (DECISIONS 19) */
-			remove_window(c, 0);
-			c->def_window_pending = true;
-		}
+		if (made_default)
+			undo_default(c);
 		return rc;
 	}
 	p.start_addr = start;
@@ -898,29 +907,23 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 
 /*
  * MAP or UNMAP met the pending default window under the read lock: make it
- * and run the request under the write lock, so no other request sees the
- * window before it is kept; a failed request takes it away again, still
- * empty (a failed call changes nothing, DECISIONS 19).
+ * and run the request under the write lock, so that no other call can use
+ * the window before the request's answer is known. A request that fails
+ * then takes the window back (the kernel keeps it; DECISIONS 19).
  */
 static long with_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 			 unsigned long request, void *arg)
 {
-	bool made = false;
-	long rc = 0;
+	bool made;
+	long rc;
 
 	tce__write_lock(&c->lock);
-	if (!c->type)
-		rc = -EINVAL;
-	else if (c->owner && c->owner != caller)
-		rc = -EPERM;
-	else if (c->def_window_pending && !(rc = create_default(c, mm_of(c, caller))))
-		made = true;
+	made = c->type && c->def_window_pending && (!c->owner || c->owner == caller);
+	rc = made ? create_default(c, mm_of(c, caller)) : 0;
 	if (!rc)
-		rc = iommu_request(c, caller, request, arg);
-	if (rc && made) {
-		drop_window(c, 0);
-		c->def_window_pending = true;
-	}
+		rc = c->type ? iommu_request(c, caller, request, arg) : -EINVAL;
+	if (made && rc < 0 && !c->def_window_pending)
+		undo_default(c);
 	tce__write_unlock(&c->lock);
 	return rc;
 }
