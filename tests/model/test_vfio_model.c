@@ -572,7 +572,8 @@ static int setup(struct fx *f, const struct profile *pr)
 		return -1;
 	f->arena = (uint8_t *)((((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1)) + 2 * MiB);
 	f->bad = (uint8_t *)((((uint64_t)f->badmap + 2 * MiB - 1) & ~(2 * MiB - 1)) + 2 * MiB);
-	if (mprotect(f->bad + MiB, MiB, PROT_READ) || munmap(f->bad + 2 * MiB, MiB))
+	/* A hole that stays one: PROT_NONE (a munmap hole would be reused by later mappings). */
+	if (mprotect(f->bad + MiB, MiB, PROT_READ) || mprotect(f->bad + 2 * MiB, MiB, PROT_NONE))
 		return -1;
 	r = (struct tce_mem_region){ .real_start = (uint64_t)f->arena, .size = ARENA,
 				     .page_shift = 12 };
