@@ -402,6 +402,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 {
 	int lib = device_lib(fd);
 
+	if (lib < 0 && shim_fd_is_break(fd))
+		return shim_eeh_break(buf, len);
 	if (lib < 0)
 		return REAL(write, ssize_t (*)(int, const void *, size_t))(fd, buf, len);
 	return positioned(fd, lib, (void *)buf, len, true);

@@ -28,7 +28,16 @@
 static const char *const owned[] = {
 	"/dev/vfio", "/sys/bus/pci", "/sys/devices/pci", "/sys/kernel/iommu_groups",
 	"/sys/module/vfio", "/sys/module/vfio_pci", "/sys/module/vfio_iommu_spapr_tce",
+	SHIM_EEH_BREAK,
 };
+
+/* An fd opened on the testbed's EEH break file is marked so that its writes freeze a PE. */
+static int opened(const char *p, const char *path, int fd)
+{
+	if (fd >= 0 && p != path && !strcmp(path, SHIM_EEH_BREAK))
+		shim_fd_mark_break(fd);
+	return fd;
+}
 
 /* @path is @prefix or below it ("/sys/devices/pci" also takes "pci0000:00"). */
 static bool under(const char *path, const char *prefix)
@@ -130,7 +139,8 @@ static mode_t mode_arg(int flags, va_list ap)
 		va_end(ap);                                                         \
 		if (p != path && (fd = open_node(p, flags)) != -2)                  \
 			return fd;                                                  \
-		return REAL(name, int (*)(const char *, int, ...))(p, flags, mode); \
+		return opened(p, path,                                              \
+			      REAL(name, int (*)(const char *, int, ...))(p, flags, mode)); \
 	}
 
 OPEN_WRAPPER(open)
@@ -162,8 +172,8 @@ int __open64_2(const char *path, int flags)
 		va_end(ap);                                                              \
 		if (p != path && (fd = open_node(p, flags)) != -2)                       \
 			return fd;                                                       \
-		return REAL(name, int (*)(int, const char *, int, ...))(dirfd, p, flags, \
-									mode);           \
+		return opened(p, path, REAL(name, int (*)(int, const char *, int, ...))( \
+						dirfd, p, flags, mode));                 \
 	}
 
 OPENAT_WRAPPER(openat)

@@ -69,6 +69,9 @@ int shim_fd_lib(int fd, int *kind);
 int shim_fd_new(int lib, int kind, bool cloexec);
 /* @newfd now names what @oldfd names (dup, dup2, dup3, F_DUPFD). */
 void shim_fd_dup(int oldfd, int newfd);
+/* @fd is open on the EEH break file (debugfs); is it? */
+void shim_fd_mark_break(int fd);
+bool shim_fd_is_break(int fd);
 /* @fd was closed: the object goes with its last fd. */
 void shim_fd_closed(int fd);
 
@@ -78,6 +81,13 @@ void shim_count(enum shim_stat s, uint64_t n);
 
 /* A refused request, explained (with --explain and in the log). */
 void shim_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- eeh.c ---- */
+
+/* The path of the kernel's EEH debugfs file that freezes a function's PE. */
+#define SHIM_EEH_BREAK "/sys/kernel/debug/powerpc/eeh_dev_break"
+/* A write of "DDDD:BB:DD.F" to it: the bytes, or -1 with errno. */
+ssize_t shim_eeh_break(const void *buf, size_t len);
 
 /* ---- memory.c ---- */
 

@@ -33,7 +33,8 @@
 static __thread int busy;
 
 struct sfd {
-	int lib;      /* -1: not ours */
+	int lib;      /* -1: not ours (or the EEH break file) */
+	bool brk;     /* an fd of /sys/kernel/debug/powerpc/eeh_dev_break */
 	int kind;
 	ino_t ino;    /* the memfd's inode, to notice a number reused behind our back */
 };
@@ -46,6 +47,7 @@ static struct {
 	struct tce_machine *m;
 	struct tce_host *h;
 	struct tce_vfio_mm *mm;
+	struct tce_vfio_mm_config mmcfg;  /* the process's page size and RLIMIT_MEMLOCK */
 	char testbed[PATH_MAX];
 	struct sfd *fds;               /* indexed by real fd */
 	int nfds;
@@ -142,9 +144,66 @@ static int machine_up(const char *what)
 	/* RLIMIT_MEMLOCK is the account's limit; root has CAP_IPC_LOCK. */
 	if (geteuid() && !getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY)
 		mc.memlock_limit = rl.rlim_cur ? rl.rlim_cur : 1;
+	S.mmcfg = mc;
 	if (!rc)
 		rc = tce_vfio_mm_create(tce_machine_ctx(S.m), &mc, &S.mm);
 	return rc;
+}
+
+/* ---- fork: the child is another process (the kernel's mm rule) ---- */
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&S.lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&S.lock);
+}
+
+/*
+ * The child holds the same files as another process: each is shared into a
+ * new mm, so a container the parent owns answers the child -EPERM. The
+ * parent's copy of the state stays in the child's memory, unused; the child
+ * tears nothing down at exit (the device threads did not survive the fork).
+ */
+static void fork_child(void)
+{
+	struct tce_vfio_mm *mm;
+	int fd, *map = NULL;
+
+	pthread_mutex_init(&S.lock, NULL);
+	if (!S.ready)
+		return;
+	busy++;
+	if (tce_vfio_mm_create(tce_machine_ctx(S.m), &S.mmcfg, &mm))
+		goto fail;
+	map = malloc((size_t)(S.nlib ? S.nlib : 1) * sizeof(*map));
+	if (!map)
+		goto fail;
+	for (fd = 0; fd < S.nlib; fd++)
+		map[fd] = S.libref[fd] ? tce_vfio_share(S.mm, fd, mm) : -1;
+	memset(S.libref, 0, (size_t)S.nlib * sizeof(*S.libref));
+	for (fd = 0; fd < S.nfds; fd++) {
+		int lib = S.fds[fd].lib;
+
+		if (lib < 0)
+			continue;
+		S.fds[fd].lib = map[lib];
+		if (map[lib] >= 0 && map[lib] < S.nlib)
+			S.libref[map[lib]]++;
+		else
+			S.fds[fd].lib = -1;
+	}
+	free(map);
+	S.mm = mm;
+	busy--;
+	return;
+fail:
+	free(map);
+	S.ready = false; /* the child runs without the shim's devices */
+	busy--;
 }
 
 static void init_once(void)
@@ -169,6 +228,7 @@ static void init_once(void)
 		return;
 	}
 	setenv(SHIM_ENV_TESTBED, S.testbed, 1);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	S.ready = true;
 }
 
@@ -339,6 +399,34 @@ void shim_fd_dup(int oldfd, int newfd)
 	shim_unlock();
 }
 
+void shim_fd_mark_break(int fd)
+{
+	if (!S.ready || fd < 0)
+		return;
+	shim_lock();
+	if (grow((void **)&S.fds, &S.nfds, fd, sizeof(*S.fds), 0xff)) {
+		if (S.fds[fd].lib >= 0)
+			forget(fd);
+		S.fds[fd] = (struct sfd){ .lib = -1, .brk = true, .ino = inode_of(fd) };
+	}
+	shim_unlock();
+}
+
+bool shim_fd_is_break(int fd)
+{
+	bool brk = false;
+
+	if (fd < 0 || !S.ready || busy)
+		return false;
+	shim_lock();
+	if (fd < S.nfds && S.fds[fd].brk) {
+		brk = inode_of(fd) == S.fds[fd].ino;
+		S.fds[fd].brk = brk;
+	}
+	shim_unlock();
+	return brk;
+}
+
 void shim_fd_closed(int fd)
 {
 	if (!S.ready || busy || fd < 0)
@@ -346,6 +434,8 @@ void shim_fd_closed(int fd)
 	shim_lock();
 	if (fd < S.nfds && S.fds[fd].lib >= 0)
 		forget(fd);
+	if (fd < S.nfds)
+		S.fds[fd].brk = false;
 	shim_unlock();
 }
 

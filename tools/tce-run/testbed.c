@@ -184,6 +184,9 @@ int shim_testbed_build(const char *root, struct tce_machine *m, struct tce_host 
 	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices", root);
 	rc = rc ? rc : mkdirs(dir);
 	rc = rc ? rc : modules(root);
+	snprintf(dir, sizeof(dir), "%s/sys/kernel/debug/powerpc", root);
+	rc = rc ? rc : mkdirs(dir);
+	rc = rc ? rc : put(dir, "eeh_dev_break", "%s", "");
 	snprintf(dir, sizeof(dir), "%s/dev/vfio", root);
 	rc = rc ? rc : mkdirs(dir);
 	rc = rc ? rc : put(dir, "vfio", "%s", "");
