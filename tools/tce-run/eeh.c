@@ -49,5 +49,6 @@ ssize_t shim_eeh_break(const void *buf, size_t len)
 		return -1;
 	}
 	shim_count(ST_EEH, 1);
+	shim_bars_sync();
 	return (ssize_t)len;
 }

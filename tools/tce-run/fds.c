@@ -181,6 +181,9 @@ int ioctl(int fd, unsigned long req, ...)
 	shim_count(ST_IOCTL, 1);
 	if (kind == TCE_VFIO_CONTAINER && rc >= 0 && req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY)
 		shim_release_kept();
+	if ((kind == TCE_VFIO_CONTAINER && req == VFIO_EEH_PE_OP) ||
+	    (kind == TCE_VFIO_DEVICE && req == VFIO_DEVICE_RESET))
+		shim_bars_sync();
 	if (rc < 0) {
 		shim_count(ST_IOCTL_FAILED, 1);
 		shim_explain("ioctl(%d: %s, %#lx): %s", fd, kind_name(kind), req, strerror((int)-rc));
@@ -429,8 +432,16 @@ static void *map_bar(int lib, void *addr, size_t len, int prot, int flags, uint6
 	}
 	(void)prot;
 	at = mremap(bar, 0, len, MREMAP_MAYMOVE | ((flags & MAP_FIXED) ? MREMAP_FIXED : 0), addr);
-	if (at != MAP_FAILED)
+	if (at != MAP_FAILED) {
+		struct tce_device *d;
+
 		shim_count(ST_BAR_MAPS, 1);
+		shim_enter();
+		rc = tce_vfio_device(shim_mm(), lib, &d);
+		shim_leave();
+		if (!rc)
+			shim_bars_add(at, len, bar, tce_device_group(d));
+	}
 	return at;
 }
 

@@ -82,6 +82,8 @@ void shim_release_kept(void)
 
 int munmap(void *addr, size_t len)
 {
+	if (shim_live() && len)
+		shim_bars_remove(addr, len);
 	if (shim_live() && len && registered(addr, len)) {
 		if (keep(addr, len))
 			return 0; /* the pages stay for the device, as pinned pages do */

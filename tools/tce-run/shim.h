@@ -89,6 +89,17 @@ void shim_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A write of "DDDD:BB:DD.F" to it: the bytes, or -1 with errno. */
 ssize_t shim_eeh_break(const void *buf, size_t len);
 
+/* ---- bars.c ---- */
+
+/* The program mapped [addr, addr + len) of a BAR of @g's PE, backed by @bar. */
+void shim_bars_add(void *addr, size_t len, void *bar, struct tce_group *g);
+/* The program unmaps [addr, addr + len): true when it held a BAR mapping. */
+bool shim_bars_remove(void *addr, size_t len);
+/* Each mapping shows all ones exactly while its PE's MMIO is frozen. */
+void shim_bars_sync(void);
+/* Stop the thread that follows freezes (at exit). */
+void shim_bars_stop(void);
+
 /* ---- memory.c ---- */
 
 /* Unmap the ranges munmap or mremap left to the device once nothing registered covers them. */

@@ -467,6 +467,7 @@ __attribute__((destructor)) static void shim_fini(void)
 {
 	if (!S.ready || S.pid != getpid())
 		return;
+	shim_bars_stop();
 	busy++;
 	if (S.stats)
 		report(stderr);
