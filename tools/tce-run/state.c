@@ -32,6 +32,26 @@
 /* Wrappers called while the shim itself runs (init, the library) go straight to libc. */
 static __thread int busy;
 
+/*
+ * Which fds below MARKED may be ours (emulated or the EEH break file), read
+ * without the lock: every read() and write() of the program asks, and the
+ * answer for its own fds must cost a load, not a lock and an fstat.
+ */
+#define MARKED 65536
+static _Atomic uint8_t marked[MARKED];
+
+static void mark(int fd, bool on)
+{
+	if (fd >= 0 && fd < MARKED)
+		atomic_store_explicit(&marked[fd], on, memory_order_release);
+}
+
+/* Not ours for sure (the locked table has the answer otherwise). */
+static bool unmarked(int fd)
+{
+	return fd >= 0 && fd < MARKED && !atomic_load_explicit(&marked[fd], memory_order_acquire);
+}
+
 struct sfd {
 	int lib;      /* -1: not ours (or the EEH break file) */
 	bool brk;     /* an fd of /sys/kernel/debug/powerpc/eeh_dev_break */
@@ -308,6 +328,8 @@ static void forget(int fd)
 	int lib = S.fds[fd].lib;
 
 	S.fds[fd].lib = -1;
+	if (!S.fds[fd].brk)
+		mark(fd, false);
 	lib_unref(lib);
 }
 
@@ -315,7 +337,7 @@ int shim_fd_lib(int fd, int *kind)
 {
 	int lib = -1;
 
-	if (fd < 0 || !S.ready || busy)
+	if (fd < 0 || !S.ready || busy || unmarked(fd))
 		return -1;
 	shim_lock();
 	if (fd < S.nfds && S.fds[fd].lib >= 0) {
@@ -358,6 +380,7 @@ static bool record(int fd, int lib, int kind)
 		forget(fd);
 	S.fds[fd] = (struct sfd){ .lib = lib, .kind = kind, .ino = inode_of(fd) };
 	S.libref[lib]++;
+	mark(fd, true);
 	return true;
 }
 
@@ -389,7 +412,7 @@ int shim_fd_new(int lib, int kind, bool cloexec)
 
 void shim_fd_dup(int oldfd, int newfd)
 {
-	if (!S.ready || busy || oldfd < 0 || newfd < 0)
+	if (!S.ready || busy || oldfd < 0 || newfd < 0 || (unmarked(oldfd) && unmarked(newfd)))
 		return;
 	shim_lock();
 	if (newfd < S.nfds && S.fds[newfd].lib >= 0)
@@ -408,6 +431,7 @@ void shim_fd_mark_break(int fd)
 		if (S.fds[fd].lib >= 0)
 			forget(fd);
 		S.fds[fd] = (struct sfd){ .lib = -1, .brk = true, .ino = inode_of(fd) };
+		mark(fd, true);
 	}
 	shim_unlock();
 }
@@ -416,12 +440,13 @@ bool shim_fd_is_break(int fd)
 {
 	bool brk = false;
 
-	if (fd < 0 || !S.ready || busy)
+	if (fd < 0 || !S.ready || busy || unmarked(fd))
 		return false;
 	shim_lock();
 	if (fd < S.nfds && S.fds[fd].brk) {
 		brk = inode_of(fd) == S.fds[fd].ino;
 		S.fds[fd].brk = brk;
+		mark(fd, brk || S.fds[fd].lib >= 0);
 	}
 	shim_unlock();
 	return brk;
@@ -429,13 +454,15 @@ bool shim_fd_is_break(int fd)
 
 void shim_fd_closed(int fd)
 {
-	if (!S.ready || busy || fd < 0)
+	if (!S.ready || busy || fd < 0 || unmarked(fd))
 		return;
 	shim_lock();
 	if (fd < S.nfds && S.fds[fd].lib >= 0)
 		forget(fd);
-	if (fd < S.nfds)
+	if (fd < S.nfds && S.fds[fd].brk) {
 		S.fds[fd].brk = false;
+		mark(fd, false);
+	}
 	shim_unlock();
 }
 
