@@ -84,10 +84,18 @@ TCE_API const char *tce_err_name(int err);
 
 struct tce_ctx;
 
-/* Log levels, numbered as syslog's. */
+/*
+ * Log levels, numbered as syslog's. TCE_LOG_NOTICE carries the reason a
+ * caller's request was refused: one message per refused VFIO request
+ * ("vfio: " then the rule in words, naming the values involved), logged on
+ * the calling thread just before the call returns its negative errno, so a
+ * front end can pair it with that errno (tce-run --explain). Below the
+ * default level (TCE_LOG_WARN): off unless asked for.
+ */
 enum tce_log_level {
 	TCE_LOG_ERR = 3,
 	TCE_LOG_WARN = 4,
+	TCE_LOG_NOTICE = 5,
 	TCE_LOG_INFO = 6,
 	TCE_LOG_DEBUG = 7,
 };
