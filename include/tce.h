@@ -84,10 +84,18 @@ TCE_API const char *tce_err_name(int err);
 
 struct tce_ctx;
 
-/* Log levels, numbered as syslog's. */
+/*
+ * Log levels, numbered as syslog's. TCE_LOG_NOTICE carries the reason a
+ * caller's request was refused: one message per refused VFIO request
+ * ("vfio: " then the rule in words, naming the values involved), logged on
+ * the calling thread just before the call returns its negative errno, so a
+ * front end can pair it with that errno (tce-run --explain). Below the
+ * default level (TCE_LOG_WARN): off unless asked for.
+ */
 enum tce_log_level {
 	TCE_LOG_ERR = 3,
 	TCE_LOG_WARN = 4,
+	TCE_LOG_NOTICE = 5,
 	TCE_LOG_INFO = 6,
 	TCE_LOG_DEBUG = 7,
 };
@@ -1139,6 +1147,44 @@ TCE_API bool tce_dev_eeh_frozen(struct tce_pci_dev *d, struct tce_fault *fault);
  * Context: takes the PE's lock; never blocks.
  */
 TCE_API void tce_dev_eeh_thaw(struct tce_pci_dev *d);
+
+/*
+ * One fault as it happens, for a machine's fault callback: the fault (as
+ * tce_dev_eeh_frozen() would record it if it is the PE's first), where, and
+ * what translation met, with the PE's windows at that moment so the
+ * callback can say why without calling back into the machine.
+ */
+struct tce_fault_event {
+	struct tce_fault fault;   /* reason, bus (or MMIO/config) address, direction, device */
+	uint32_t phb, pe;         /* the PHB's index and the PE's number */
+	bool dma;                 /* a device DMA; false: a CPU MMIO or config access */
+	uint64_t tce;             /* TCE_FAULT_PERMISSION: the entry met; else 0 */
+	uint64_t real_addr;       /* TCE_FAULT_BAD_REAL: the real address in no region */
+	uint32_t nslots;          /* the PE's window slots (1 or 2) ... */
+	struct tce_window_info slot[TCE_MAX_WINDOWS]; /* ... as programmed at the fault */
+};
+
+/*
+ * A fault callback. It runs on the thread whose access faulted (a device
+ * thread, or the caller of tce_dev_dma_read() and the like) with the PE's
+ * lock held (and for TCE_FAULT_BAD_REAL the region set's read lock): it must
+ * not call into the machine, its devices or the layers above, and should
+ * return quickly. @ev lives only during the call.
+ */
+typedef void (*tce_fault_fn)(void *arg, const struct tce_fault_event *ev);
+
+/*
+ * tce_machine_set_fault_fn() - have @fn (with @arg) told of every fault of
+ * @m's PEs as it happens: each DMA fault (no window, empty TCE, permission,
+ * real address in no memory, a matching DMA injection), each MMIO or config
+ * access that freezes a PE (injection, master abort), including faults of a
+ * PE already frozen by an earlier one. A DMA refused because its PE is
+ * already DMA-frozen (-EIO) is no new fault and is not reported. A NULL @fn
+ * turns it off (the default).
+ * Context: set it before devices run and DMA is issued (not safe against a
+ * fault in progress on another thread); @arg must stay valid while set.
+ */
+TCE_API void tce_machine_set_fault_fn(struct tce_machine *m, tce_fault_fn fn, void *arg);
 
 /* A PHB's TCE cache counters. */
 struct tce_cache_stats {

@@ -53,7 +53,7 @@ static int dma_plan(struct tce_pci_dev *d, uint64_t bus, size_t len, bool write,
 			step = avail;
 			c[n].host = tce__mem_piece(d->m, real, &step, locked);
 			if (!c[n].host) {
-				tce__pe_fault(d->pe, d->name, bus, write, TCE_FAULT_BAD_REAL);
+				tce__pe_fault_real(d->pe, d->name, bus, write, real);
 				return -EFAULT;
 			}
 			c[n++].len = (size_t)step;

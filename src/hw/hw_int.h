@@ -168,6 +168,8 @@ struct tce_machine {
 	uint32_t rtas_token[4]; /* query, create, remove, reset */
 	uint32_t eeh_token[4];  /* set-eeh-option, read-slot-reset-state2, set-slot-reset,
 				 * configure-pe; 0 when /rtas does not name the call */
+	tce_fault_fn fault_fn;  /* told of each fault; set before devices run */
+	void *fault_arg;
 };
 
 /* Parse the tree into @m (dt.c). Returns 0 or -EINVAL/-ENOMEM; logs why. */
@@ -249,9 +251,13 @@ void tce__slot_disable(struct tce__pe *pe, unsigned i);
 /* Find the PE and slot owning a pseries LIOBN. Context: none; returns with nothing locked. */
 struct tce__pe *tce__find_liobn(struct tce_machine *m, uint32_t liobn, unsigned *slot);
 
-/* Record a fault of @dev at @bus; the first one freezes the PE. Context: PE lock. */
-void tce__pe_fault(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
-		   enum tce_fault_reason why);
+/*
+ * Record a DMA fault of @dev at @bus whose real address @real is in no
+ * region (TCE_FAULT_BAD_REAL); the first fault freezes the PE.
+ * Context: PE lock.
+ */
+void tce__pe_fault_real(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
+			uint64_t real);
 
 /* A sparse hypervisor-owned table for a window. */
 int tce__hv_table(struct tce_ctx *ctx, uint64_t bus, uint64_t size, uint32_t shift,

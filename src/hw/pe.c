@@ -193,26 +193,67 @@ void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out)
 
 /* ---- faults, EEH and translation ---- */
 
-/* Freeze MMIO and DMA; the first freeze records its cause. Context: PE lock. */
-static void freeze(struct tce__pe *pe, const char *dev, uint64_t addr, bool write,
-		   enum tce_fault_reason why)
+/* What a fault met besides its address, for the fault callback. */
+struct fault_at {
+	bool dma;
+	uint64_t tce, real;
+};
+
+static void tell(struct tce__pe *pe, const struct tce_fault *f, const struct fault_at *at)
 {
-	pe->faults++;
-	if (pe->frozen || pe->mmio_frozen) {
-		pe->frozen = pe->mmio_frozen = true;
+	struct tce_machine *m = pe->phb->m;
+	struct tce_fault_event ev;
+	unsigned i;
+
+	if (!m->fault_fn)
 		return;
-	}
-	pe->frozen = pe->mmio_frozen = true;
-	pe->fault = (struct tce_fault){ .reason = why, .bus_addr = addr, .write = write };
-	snprintf(pe->fault.device, sizeof(pe->fault.device), "%s", dev);
-	tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)", pe->num,
-		  write ? "write" : "read", (unsigned long long)addr, dev, (int)why);
+	ev = (struct tce_fault_event){ .fault = *f, .phb = pe->phb->index, .pe = pe->num,
+				       .dma = at->dma, .tce = at->tce, .real_addr = at->real,
+				       .nslots = pe->nslots };
+	for (i = 0; i < pe->nslots; i++)
+		ev.slot[i] = (struct tce_window_info){ .enabled = pe->slot[i].enabled,
+						       .real_mode = pe->slot[i].real_mode,
+						       .bus_start = pe->slot[i].bus_start,
+						       .size = pe->slot[i].size,
+						       .page_shift = pe->slot[i].page_shift,
+						       .liobn = pe->slot[i].liobn };
+	m->fault_fn(m->fault_arg, &ev);
 }
 
-void tce__pe_fault(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
-		   enum tce_fault_reason why)
+/*
+ * Freeze MMIO and DMA; the first freeze records its cause; the machine's
+ * fault callback hears of every fault. Context: PE lock.
+ */
+static void freeze(struct tce__pe *pe, const char *dev, uint64_t addr, bool write,
+		   enum tce_fault_reason why, const struct fault_at *at)
 {
-	freeze(pe, dev, bus, write, why);
+	struct tce_fault f = { .reason = why, .bus_addr = addr, .write = write };
+	bool first = !pe->frozen && !pe->mmio_frozen;
+
+	snprintf(f.device, sizeof(f.device), "%s", dev);
+	pe->faults++;
+	pe->frozen = pe->mmio_frozen = true;
+	if (first) {
+		pe->fault = f;
+		tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)",
+			  pe->num, write ? "write" : "read", (unsigned long long)addr, dev,
+			  (int)why);
+	}
+	tell(pe, &f, at);
+}
+
+void tce__pe_fault_real(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
+			uint64_t real)
+{
+	struct fault_at at = { .dma = true, .real = real };
+
+	freeze(pe, dev, bus, write, TCE_FAULT_BAD_REAL, &at);
+}
+
+void tce_machine_set_fault_fn(struct tce_machine *m, tce_fault_fn fn, void *arg)
+{
+	m->fault_fn = fn;
+	m->fault_arg = arg;
 }
 
 /* The access kind each injection function matches; -1: never (IO). */
@@ -250,10 +291,12 @@ bool tce__pe_mmio(struct tce__pe *pe, const char *dev, enum tce__access acc, uin
 
 	tce__lock(&pe->lock);
 	if (!pe->mmio_frozen && !pe->reset_active) {
+		struct fault_at at = { 0 };
+
 		if (inject_fires(pe, acc, addr))
-			freeze(pe, dev, addr, store, TCE_FAULT_INJECTED);
+			freeze(pe, dev, addr, store, TCE_FAULT_INJECTED, &at);
 		else if (master_abort)
-			freeze(pe, dev, addr, store, TCE_FAULT_MASTER_ABORT);
+			freeze(pe, dev, addr, store, TCE_FAULT_MASTER_ABORT, &at);
 	}
 	ok = !pe->mmio_frozen && !pe->reset_active;
 	tce__unlock(&pe->lock);
@@ -304,14 +347,15 @@ void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
 					bool write, uint64_t *real, uint64_t *avail)
 {
-	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, tce;
+	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, tce = 0;
+	struct fault_at at = { .dma = true };
 	struct tce__slot *s;
 	enum tce_fault_reason why = TCE_FAULT_NONE;
 
 	if (pe->frozen)
 		return TCE_FAULT_FROZEN;
 	if (inject_fires(pe, write ? TCE__ACC_DMA_WR : TCE__ACC_DMA_RD, bus)) {
-		freeze(pe, dev, bus, write, TCE_FAULT_INJECTED);
+		freeze(pe, dev, bus, write, TCE_FAULT_INJECTED, &at);
 		return TCE_FAULT_INJECTED;
 	}
 	s = slot_of(pe, bus);
@@ -328,8 +372,10 @@ enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uin
 		*real = (tce & ~mask) | (bus & mask);
 		*avail = mask + 1 - (bus & mask);
 	}
-	if (why)
-		tce__pe_fault(pe, dev, bus, write, why);
+	if (why) {
+		at.tce = why == TCE_FAULT_PERMISSION ? tce : 0;
+		freeze(pe, dev, bus, write, why, &at);
+	}
 	return why;
 }
 

@@ -205,6 +205,20 @@ void tce__log(struct tce_ctx *ctx, enum tce_log_level level, const char *fmt, ..
 	ctx->log_fn(ctx->log_arg, level, msg);
 }
 
+long tce__refuse(struct tce_ctx *ctx, long err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!tce__log_on(ctx, TCE_LOG_NOTICE))
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log_fn(ctx->log_arg, TCE_LOG_NOTICE, msg);
+	return err;
+}
+
 #ifndef NDEBUG
 void tce__assert_fail(const char *expr, const char *file, int line)
 {

@@ -31,6 +31,7 @@ static const struct err_entry err_table[] = {
 	{ EEXIST, "EEXIST", "already exists" },
 	{ ENODEV, "ENODEV", "no such device" },
 	{ EISDIR, "EISDIR", "is a directory" },
+	{ EMFILE, "EMFILE", "too many open files" },
 	{ EINVAL, "EINVAL", "invalid argument" },
 	{ ENOSPC, "ENOSPC", "no space left" },
 	{ ENOTTY, "ENOTTY", "inappropriate ioctl for device" },

@@ -9,6 +9,7 @@
 #define TCE_UTIL_UTIL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,20 @@ void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size);
 
 /* Log a printf-style message through the context's callback. */
 void tce__log(struct tce_ctx *ctx, enum tce_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Would a message at @level reach the callback? (Build costly details only then.) */
+static inline bool tce__log_on(const struct tce_ctx *ctx, enum tce_log_level level)
+{
+	return ctx && ctx->log_fn && level <= ctx->log_max;
+}
+
+/*
+ * A request refused: log why at TCE_LOG_NOTICE and return @err, so an error
+ * return reads `return tce__refuse(ctx, -EINVAL, "...", ...)`. Formats
+ * nothing when no callback takes notices.
+ */
+long tce__refuse(struct tce_ctx *ctx, long err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #define tce__err(ctx, ...) tce__log((ctx), TCE_LOG_ERR, __VA_ARGS__)

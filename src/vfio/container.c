@@ -25,18 +25,24 @@
 /* ---- the caller's structs: never a byte past argsz ---- */
 
 /* The first @minsz bytes of the struct at @arg, once its argsz says they are there. */
-static int arg_in(void *dst, const void *arg, size_t minsz)
+static int arg_in_(struct tce_ctx *ctx, void *dst, const void *arg, size_t minsz,
+		   const char *what)
 {
 	uint32_t argsz;
 
 	if (!arg)
-		return -EFAULT;
+		return (int)vfio_refuse(ctx, -EFAULT, "the argument is not readable memory");
 	memcpy(&argsz, arg, sizeof(argsz));
 	if (argsz < minsz)
-		return -EINVAL;
+		return (int)vfio_refuse(ctx, -EINVAL, "argsz %u is below the %zu bytes of %s "
+					"this request reads", argsz, minsz, what);
 	memcpy(dst, arg, minsz);
 	return 0;
 }
+
+/* The struct @type up to and including @member. */
+#define arg_in(ctx, dst, arg, type, member) \
+	arg_in_((ctx), (dst), (arg), offsetofend(type, member), #type)
 
 /* ---- objects ---- */
 
@@ -156,6 +162,27 @@ static void drop_window(struct tce__vcontainer *c, int num)
 	memset(&w->info, 0, sizeof(w->info));
 }
 
+/* Why the group refused a window's table. */
+static int why_create_table(struct tce__vcontainer *c, int rc, const struct tce_window_req *req,
+			    const struct tce_group_info *gi, struct tce_vfio_mm *m)
+{
+	if (rc == -EINVAL)
+		return (int)vfio_refuse(c->ctx, rc, "PE %u refused a window of %s with %s pages "
+					"and %u levels: the size must be a power of two of at least "
+					"one page, levels 1..%u, and the table's geometry within the "
+					"platform's limits", gi->pe, tce__vsize(req->window_size).s,
+					tce__vsize(1ull << req->page_shift).s, req->levels,
+					gi->max_levels);
+	if (rc == -ENOMEM && m->mem.limit_pages)
+		return (int)vfio_refuse(c->ctx, rc, "the window's table would lock memory over "
+					"RLIMIT_MEMLOCK (%s, %s locked already), or no memory",
+					tce__vsize(m->mem.limit_pages << m->mem.sys_page_shift).s,
+					tce__vsize(tce__mm_locked_bytes(&m->mem)).s);
+	return (int)vfio_refuse(c->ctx, rc, "PE %u could not create a window of %s with %s "
+				"pages: %s", gi->pe, tce__vsize(req->window_size).s,
+				tce__vsize(1ull << req->page_shift).s, tce_strerror(rc));
+}
+
 /*
  * tce_iommu_create_window(): a table in the first free slot, set on every
  * group, charged to @m before allocation. Context: write lock held.
@@ -171,22 +198,26 @@ static int create_window(struct tce__vcontainer *c, struct tce_vfio_mm *m, uint3
 	int rc;
 
 	if (c->win[0].t && c->win[1].t)
-		return -ENOSPC;
+		return (int)vfio_refuse(c->ctx, -ENOSPC, "both DMA window slots are in use; %s",
+					tce__vwindows(c).s);
 	req.num = c->win[0].t ? 1 : 0;
 	w = &c->win[req.num];
 	tce_group_info(first_group(c), &gi);
 	if (ps >= 64 || !(gi.pgsizes & (1ull << ps)))
-		return -EINVAL;
+		return (int)vfio_refuse(c->ctx, -EINVAL, "page_shift %u is not an IOMMU page size "
+					"of PE %u (it offers %s)", ps, gi.pe,
+					tce__vpgsizes(gi.pgsizes).s);
 	rc = tce_group_create_table(first_group(c), &req, &w->t);
 	if (rc)
-		return rc;
+		return why_create_table(c, rc, &req, &gi, m);
 	tce_iommu_table_info(w->t, &w->info);
 	tce_iommu_table_set_release(w->t, release_v2, w);
 	for (i = 0; i < c->ngroups && !rc; i++)
 		rc = tce_group_set_window(c->groups[i]->g, req.num, w->t);
 	if (rc) {
 		drop_window(c, (int)req.num);
-		return rc;
+		return (int)vfio_refuse(c->ctx, rc, "setting window %u on PE %u failed: %s",
+					req.num, gi.pe, tce_strerror(rc));
 	}
 	*start = w->info.first_idx << ps;
 	return 0;
@@ -200,7 +231,7 @@ static int create_default(struct tce__vcontainer *c, struct tce_vfio_mm *m)
 	int rc;
 
 	if (!c->ngroups)
-		return -ENODEV;
+		return (int)vfio_refuse(c->ctx, -ENODEV, "no group on this container");
 	tce_group_info(first_group(c), &gi);
 	rc = create_window(c, m, 12, gi.tce32_size, 1, &start);
 	if (rc)
@@ -217,8 +248,9 @@ static int remove_window(struct tce__vcontainer *c, int num)
 {
 	int rc = clear_window(c, num);
 
-	if (rc)
-		return rc; /* what could not be cleared keeps its pages; a retry finishes */
+	if (rc) /* what could not be cleared keeps its pages; a retry finishes */
+		return (int)vfio_refuse(c->ctx, rc, "clearing window %d failed: %s; it is kept, "
+					"a retry finishes", num, tce_strerror(rc));
 	drop_window(c, num);
 	return 0;
 }
@@ -246,23 +278,33 @@ static int attach_group(struct tce__vcontainer *c, struct tce_group *g, uint32_t
 	tce_group_info(g, &gi);
 	if (type == VFIO_SPAPR_TCE_v2_IOMMU) {
 		if (!gi.dynamic_ops)
-			return -EPERM;
+			return (int)vfio_refuse(c->ctx, -EPERM, "PE %u has no dynamic DMA windows "
+						"(legacy profile): it takes VFIO_SPAPR_TCE_IOMMU (v1), "
+						"not v2", gi.pe);
 		if (!gi.max_dynamic_windows)
-			return -EINVAL;
+			return (int)vfio_refuse(c->ctx, -EINVAL, "PE %u offers no window an owner "
+						"may create, which VFIO_SPAPR_TCE_v2_IOMMU needs",
+						gi.pe);
 	} else {
 		if (gi.dynamic_ops)
-			return -EPERM;
+			return (int)vfio_refuse(c->ctx, -EPERM, "PE %u has dynamic DMA windows: "
+						"this host takes VFIO_SPAPR_TCE_v2_IOMMU, not v1",
+						gi.pe);
 		if (attached)
-			return -EBUSY;
+			return (int)vfio_refuse(c->ctx, -EBUSY, "a v1 container takes one group "
+						"and has one already (PE %u cannot join)", gi.pe);
 	}
 	if (attached && tce_group_host(g) != tce_group_host(c->groups[0]->g))
-		return -EPERM; /* another platform's table group */
+		return (int)vfio_refuse(c->ctx, -EPERM, "PE %u belongs to another host than the "
+					"container's first group", gi.pe);
 	if (type == VFIO_SPAPR_TCE_IOMMU) {
 		struct tce_iommu_table *t;
 
 		rc = tce_group_get_table(g, 0, &t);
 		if (rc)
-			return rc == -ENOENT ? -ENODEV : rc;
+			return (int)vfio_refuse(c->ctx, rc == -ENOENT ? -ENODEV : rc, "PE %u has no "
+						"default window v1 could use: %s", gi.pe,
+						tce_strerror(rc));
 		c->win[0].t = t;
 		c->win[0].borrowed = true;
 		tce_iommu_table_info(c->win[0].t, &c->win[0].info);
@@ -274,7 +316,8 @@ static int attach_group(struct tce__vcontainer *c, struct tce_group *g, uint32_t
 	if (rc) {
 		for (i = 0; i < 2; i++)
 			tce_group_unset_window(g, i);
-		return rc;
+		return (int)vfio_refuse(c->ctx, rc, "setting the container's windows on PE %u "
+					"failed: %s", gi.pe, tce_strerror(rc));
 	}
 	if (!attached && !c->win[0].t)
 		c->def_window_pending = true;
@@ -373,7 +416,9 @@ int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 	int rc = tce_group_take_ownership(vg->g);
 
 	if (rc)
-		return rc;
+		return (int)vfio_refuse(c->ctx, rc, "taking the group from the kernel failed: %s%s",
+					tce_strerror(rc), rc == -EBUSY ? " (the kernel's driver "
+					"still has DMA mappings on it)" : "");
 	tce__write_lock(&c->lock);
 	rc = group_room(c);
 	if (!rc && c->type)
@@ -442,16 +487,45 @@ static long check_extension(struct tce__vcontainer *c, unsigned long ext)
 	}
 }
 
+/* The name of IOMMU type @type, for reasons. */
+static const char *type_name(unsigned long type)
+{
+	switch (type) {
+	case VFIO_TYPE1_IOMMU: return "VFIO_TYPE1_IOMMU";
+	case VFIO_SPAPR_TCE_IOMMU: return "VFIO_SPAPR_TCE_IOMMU";
+	case VFIO_TYPE1v2_IOMMU: return "VFIO_TYPE1v2_IOMMU";
+	case VFIO_DMA_CC_IOMMU: return "VFIO_DMA_CC_IOMMU";
+	case VFIO_EEH: return "VFIO_EEH";
+	case VFIO_TYPE1_NESTING_IOMMU: return "VFIO_TYPE1_NESTING_IOMMU";
+	case VFIO_SPAPR_TCE_v2_IOMMU: return "VFIO_SPAPR_TCE_v2_IOMMU";
+	case VFIO_NOIOMMU_IOMMU: return "VFIO_NOIOMMU_IOMMU";
+	default: return "an unknown type";
+	}
+}
+
+/* Why SET_IOMMU cannot start. */
+static int set_iommu_refused(struct tce__vcontainer *c, unsigned long type)
+{
+	if (!c->ngroups)
+		return (int)vfio_refuse(c->ctx, -EINVAL, "no group is set on this container; "
+					"VFIO_GROUP_SET_CONTAINER must come before VFIO_SET_IOMMU");
+	if (c->type)
+		return (int)vfio_refuse(c->ctx, -EINVAL, "the IOMMU type is already set (%s)",
+					type_name(c->type));
+	return (int)vfio_refuse(c->ctx, -ENODEV, "type %lu (%s) is not offered: this POWER "
+				"host has VFIO_SPAPR_TCE_IOMMU (2) and VFIO_SPAPR_TCE_v2_IOMMU (7)",
+				type, type_name(type));
+}
+
 static long set_iommu(struct tce__vcontainer *c, unsigned long type)
 {
 	uint32_t i;
 	int rc = 0;
 
 	tce__write_lock(&c->lock);
-	if (!c->ngroups || c->type)
-		rc = -EINVAL;
-	else if (type != VFIO_SPAPR_TCE_IOMMU && type != VFIO_SPAPR_TCE_v2_IOMMU)
-		rc = -ENODEV;
+	if (!c->ngroups || c->type ||
+	    (type != VFIO_SPAPR_TCE_IOMMU && type != VFIO_SPAPR_TCE_v2_IOMMU))
+		rc = set_iommu_refused(c, type);
 	for (i = 0; !rc && i < c->ngroups; i++) {
 		rc = attach_group(c, c->groups[i]->g, (uint32_t)type, i);
 		if (rc) {
@@ -474,8 +548,8 @@ static long get_info(struct tce__vcontainer *c, void *arg)
 	int rc;
 
 	if (!c->ngroups)
-		return -ENXIO;
-	rc = arg_in(&info, arg, minsz);
+		return vfio_refuse(c->ctx, -ENXIO, "no group on this container");
+	rc = arg_in(c->ctx, &info, arg, struct vfio_iommu_spapr_tce_info, dma32_window_size);
 	if (rc)
 		return rc;
 	tce_group_info(first_group(c), &gi);
@@ -495,6 +569,21 @@ static long get_info(struct tce__vcontainer *c, void *arg)
 	return 0;
 }
 
+static int no_window(struct tce__vcontainer *c, const char *what, uint64_t addr)
+{
+	return (int)vfio_refuse(c->ctx, -ENXIO, "%s %#llx is in no DMA window; %s", what,
+				(unsigned long long)addr, tce__vwindows(c).s);
+}
+
+static int misaligned(struct tce__vcontainer *c, const struct tce__vwin *w, const char *what,
+		      uint64_t v)
+{
+	return (int)vfio_refuse(c->ctx, -EINVAL, "%s %#llx is not a multiple of the %s IOMMU "
+				"page of window %s", what, (unsigned long long)v,
+				tce__vsize(1ull << w->info.page_shift).s,
+				tce__vwindow(&w->info).s);
+}
+
 /* The checks MAP and UNMAP share: the window, alignment, the range in full. */
 static int dma_range(struct tce__vcontainer *c, uint64_t iova, uint64_t size,
 		     struct tce__vwin **out, uint64_t *idx, uint64_t *n)
@@ -503,14 +592,20 @@ static int dma_range(struct tce__vcontainer *c, uint64_t iova, uint64_t size,
 	uint64_t mask;
 
 	if (!w)
-		return -ENXIO;
+		return no_window(c, "iova", iova);
 	mask = (1ull << w->info.page_shift) - 1;
-	if ((size & mask) || (iova & mask) || !size) /* DECISIONS 5, 6: never the kernel's +1 */
-		return -EINVAL;
+	if (iova & mask) /* DECISIONS 6: never the kernel's +1 */
+		return misaligned(c, w, "iova", iova);
+	if (size & mask)
+		return misaligned(c, w, "size", size);
+	if (!size) /* DECISIONS 5 */
+		return (int)vfio_refuse(c->ctx, -EINVAL, "size is 0");
 	*idx = iova >> w->info.page_shift;
 	*n = size >> w->info.page_shift;
-	if (*n > w->info.first_idx + w->info.entries - *idx)
-		return -EINVAL; /* past the window's end (DECISIONS 5) */
+	if (*n > w->info.first_idx + w->info.entries - *idx) /* DECISIONS 5 */
+		return (int)vfio_refuse(c->ctx, -EINVAL, "[%#llx, +%s) runs past the end of "
+					"window %s", (unsigned long long)iova,
+					tce__vsize(size).s, tce__vwindow(&w->info).s);
 	*out = w;
 	return 0;
 }
@@ -523,6 +618,64 @@ static enum tce_dir dir_of(uint32_t flags)
 	       wr ? TCE_DIR_FROM_DEVICE : TCE_DIR_NONE;
 }
 
+/* Why the table update (or its address mirror) failed. */
+static int why_update(struct tce__vcontainer *c, int rc, uint64_t ua)
+{
+	if (rc == -ENOMEM)
+		return (int)vfio_refuse(c->ctx, rc, "no memory for the window's table or its "
+					"address mirror");
+	if (rc == -EINVAL)
+		return (int)vfio_refuse(c->ctx, rc, "the hypervisor refused a TCE: vaddr %#llx is "
+					"no real address of this machine (H_PARAMETER)",
+					(unsigned long long)ua);
+	return (int)vfio_refuse(c->ctx, rc, "the platform could not write the TCEs: %s",
+				tce_strerror(rc));
+}
+
+/*
+ * Why tce__mm_map_range() refused [ua, ua + n pages): it walks the same
+ * regions (found one lookup at a time) to name the first page it meets
+ * that is outside them, straddles an end or lies in smaller pages.
+ */
+static int why_unregistered(struct tce__vcontainer *c, int rc, uint64_t ua, uint64_t n,
+			    uint32_t ps)
+{
+	struct tce__mm *mem = &c->owner->mem;
+	uint64_t at = ua, end = ua + (n << ps);
+	struct tce__mm_region *r;
+
+	if (rc == -ENXIO)
+		return (int)vfio_refuse(c->ctx, rc, "the registered region holding vaddr %#llx is "
+					"being unregistered", (unsigned long long)ua);
+	if (rc != -EINVAL)
+		return (int)vfio_refuse(c->ctx, rc, "mapping [%#llx, +%s) failed: %s",
+					(unsigned long long)ua, tce__vsize(n << ps).s,
+					tce_strerror(rc));
+	while (at < end) {
+		r = tce__mm_lookup(mem, at, 1);
+		if (!r)
+			return (int)vfio_refuse(c->ctx, rc, "vaddr %#llx is in no registered memory; "
+						"VFIO_IOMMU_SPAPR_REGISTER_MEMORY must cover every "
+						"page MAP_DMA maps", (unsigned long long)at);
+		if (r->page_shift < ps)
+			return (int)vfio_refuse(c->ctx, rc, "registered region [%#llx, +%s) takes "
+						"IOMMU pages up to %s (its backing pages and "
+						"alignment), smaller than the window's %s",
+						(unsigned long long)r->ua, tce__vsize(r->size).s,
+						tce__vsize(1ull << r->page_shift).s,
+						tce__vsize(1ull << ps).s);
+		at += ((r->ua + r->size - at) >> ps) << ps;
+		if (at < end && at < r->ua + r->size)
+			return (int)vfio_refuse(c->ctx, rc, "the %s IOMMU page at vaddr %#llx "
+						"straddles the end of registered region "
+						"[%#llx, +%s)", tce__vsize(1ull << ps).s,
+						(unsigned long long)at, (unsigned long long)r->ua,
+						tce__vsize(r->size).s);
+	}
+	return (int)vfio_refuse(c->ctx, rc, "[%#llx, +%s) is not all in registered memory",
+				(unsigned long long)ua, tce__vsize(n << ps).s);
+}
+
 /* v2: every page inside registered memory of large enough pages; the mirror names it. */
 static int map_v2(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, uint64_t n,
 		  uint64_t ua, enum tce_dir dir)
@@ -533,14 +686,14 @@ static int map_v2(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, 
 	int rc = tce__mm_map_range(mem, ua, n, ps);
 
 	if (rc)
-		return rc;
+		return why_unregistered(c, rc, ua, n, ps);
 	for (i = 0; i < n && !rc; i++)
 		rc = tce_iommu_table_mirror_slot(w->t, idx + i, true, &slot);
 	if (!rc)
 		rc = tce_iommu_table_update(w->t, idx, n, ua, dir);
 	if (rc) {
 		tce__mm_unmap_range(mem, ua, n, ps);
-		return rc;
+		return why_update(c, rc, ua);
 	}
 	for (i = 0; i < n; i++) {
 		tce_iommu_table_mirror_slot(w->t, idx + i, false, &slot);
@@ -554,12 +707,30 @@ static int map_v1(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, 
 		  uint64_t ua, enum tce_dir dir)
 {
 	uint32_t backing;
+	int rc;
 
 	if (tce__mm_backing(&c->owner->mem, ua, n << w->info.page_shift, &backing))
-		return -EFAULT;
+		return (int)vfio_refuse(c->ctx, -EFAULT, "[%#llx, +%s) is not all mapped writable "
+					"memory (v1 pins every page for writing)",
+					(unsigned long long)ua, tce__vsize(n << w->info.page_shift).s);
 	if (backing < w->info.page_shift)
-		return -EPERM;
-	return tce_iommu_table_update(w->t, idx, n, ua, dir);
+		return (int)vfio_refuse(c->ctx, -EPERM, "vaddr %#llx is backed by %s pages, smaller "
+					"than the window's %s IOMMU page", (unsigned long long)ua,
+					tce__vsize(1ull << backing).s,
+					tce__vsize(1ull << w->info.page_shift).s);
+	rc = tce_iommu_table_update(w->t, idx, n, ua, dir);
+	return rc ? why_update(c, rc, ua) : 0;
+}
+
+/* MAP or UNMAP before the container is enabled. */
+static long not_enabled(struct tce__vcontainer *c)
+{
+	if (c->type == VFIO_SPAPR_TCE_v2_IOMMU)
+		return vfio_refuse(c->ctx, -EPERM, "no memory is registered on this container yet; "
+				   "a v2 container maps only after "
+				   "VFIO_IOMMU_SPAPR_REGISTER_MEMORY");
+	return vfio_refuse(c->ctx, -EPERM, "the container is not enabled; VFIO_IOMMU_ENABLE must "
+			   "come before MAP_DMA and UNMAP_DMA");
 }
 
 static long map_dma(struct tce__vcontainer *c, void *arg)
@@ -570,25 +741,31 @@ static long map_dma(struct tce__vcontainer *c, void *arg)
 	int rc;
 
 	if (!c->enabled)
-		return -EPERM;
-	rc = arg_in(&p, arg, offsetofend(struct vfio_iommu_type1_dma_map, size));
+		return not_enabled(c);
+	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_type1_dma_map, size);
 	if (rc)
 		return rc;
 	if (p.flags & ~(uint32_t)(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
-		return -EINVAL;
+		return vfio_refuse(c->ctx, -EINVAL, "flags %#x has bits other than READ (1) and "
+				   "WRITE (2)", p.flags);
 	if (c->def_window_pending)
 		return NEED_DEFAULT;
 	w = window_of(c, p.iova);
 	if (!w)
-		return -ENXIO;
+		return no_window(c, "iova", p.iova);
 	mask = (1ull << w->info.page_shift) - 1;
-	if ((p.size & mask) || (p.vaddr & mask) || dir_of(p.flags) == TCE_DIR_NONE)
-		return -EINVAL;
+	if (p.size & mask)
+		return misaligned(c, w, "size", p.size);
+	if (p.vaddr & mask)
+		return misaligned(c, w, "vaddr", p.vaddr);
+	if (dir_of(p.flags) == TCE_DIR_NONE)
+		return vfio_refuse(c->ctx, -EINVAL, "flags %#x allow neither READ nor WRITE", p.flags);
 	rc = dma_range(c, p.iova, p.size, &w, &idx, &n);
 	if (rc)
 		return rc;
 	if (p.vaddr + p.size < p.vaddr)
-		return -EINVAL;
+		return vfio_refuse(c->ctx, -EINVAL, "vaddr %#llx + size %s wraps",
+				   (unsigned long long)p.vaddr, tce__vsize(p.size).s);
 	tce__lock(&w->lock);
 	if (c->type == VFIO_SPAPR_TCE_v2_IOMMU)
 		rc = map_v2(c, w, idx, n, p.vaddr, dir_of(p.flags));
@@ -606,12 +783,12 @@ static long unmap_dma(struct tce__vcontainer *c, void *arg)
 	int rc;
 
 	if (!c->enabled)
-		return -EPERM;
-	rc = arg_in(&p, arg, offsetofend(struct vfio_iommu_type1_dma_unmap, size));
+		return not_enabled(c);
+	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_type1_dma_unmap, size);
 	if (rc)
 		return rc;
 	if (p.flags)
-		return -EINVAL;
+		return vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p.flags);
 	if (c->def_window_pending)
 		return NEED_DEFAULT;
 	rc = dma_range(c, p.iova, p.size, &w, &idx, &n);
@@ -620,7 +797,10 @@ static long unmap_dma(struct tce__vcontainer *c, void *arg)
 	tce__lock(&w->lock);
 	rc = tce_iommu_table_clear(w->t, idx, n);
 	tce__unlock(&w->lock);
-	return rc;
+	if (rc)
+		return vfio_refuse(c->ctx, rc, "clearing the TCEs failed: %s; the entries not "
+				   "cleared keep their pages, a retry finishes", tce_strerror(rc));
+	return 0;
 }
 
 static bool holds(const struct tce__vcontainer *c, const struct tce__mm_region *r)
@@ -650,12 +830,50 @@ static int prereg_room(struct tce__vcontainer *c)
 	return 0;
 }
 
-/* Page-aligned to the system page, non-empty, not wrapping. */
-static bool mem_range_ok(const struct tce_vfio_mm *m, uint64_t vaddr, uint64_t size)
+/* Page-aligned to the system page, non-empty, not wrapping: 0 or -EINVAL with its reason. */
+static int mem_range_check(struct tce__vcontainer *c, const struct tce_vfio_mm *m,
+			   const struct vfio_iommu_spapr_register_memory *p)
 {
 	uint64_t mask = (1ull << m->mem.sys_page_shift) - 1;
 
-	return !((vaddr | size) & mask) && size && vaddr + size > vaddr;
+	if (p->flags)
+		return (int)vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p->flags);
+	if ((p->vaddr | p->size) & mask)
+		return (int)vfio_refuse(c->ctx, -EINVAL, "vaddr %#llx and size %#llx must be "
+					"multiples of the system page (%s)",
+					(unsigned long long)p->vaddr, (unsigned long long)p->size,
+					tce__vsize(mask + 1).s);
+	if (!p->size)
+		return (int)vfio_refuse(c->ctx, -EINVAL, "size is 0");
+	if (p->vaddr + p->size <= p->vaddr)
+		return (int)vfio_refuse(c->ctx, -EINVAL, "vaddr %#llx + size %s wraps",
+					(unsigned long long)p->vaddr, tce__vsize(p->size).s);
+	return 0;
+}
+
+/* Why the process could not register [vaddr, vaddr + size). */
+static int why_register(struct tce__vcontainer *c, struct tce_vfio_mm *m, int rc,
+			const struct vfio_iommu_spapr_register_memory *p)
+{
+	uint64_t limit = m->mem.limit_pages << m->mem.sys_page_shift;
+
+	if (rc == -EFAULT)
+		return (int)vfio_refuse(c->ctx, rc, "[%#llx, +%s) is not all mapped writable memory",
+					(unsigned long long)p->vaddr, tce__vsize(p->size).s);
+	if (rc == -EINVAL)
+		return (int)vfio_refuse(c->ctx, rc, "[%#llx, +%s) overlaps memory this process "
+					"registered already (regions must be disjoint, or the "
+					"identical range)", (unsigned long long)p->vaddr,
+					tce__vsize(p->size).s);
+	if (rc == -ENOMEM && limit && p->size > limit - tce__min_u64(limit,
+					tce__mm_locked_bytes(&m->mem)))
+		return (int)vfio_refuse(c->ctx, rc, "registering %s would go over RLIMIT_MEMLOCK "
+					"(%s, %s locked already)", tce__vsize(p->size).s,
+					tce__vsize(limit).s,
+					tce__vsize(tce__mm_locked_bytes(&m->mem)).s);
+	return (int)vfio_refuse(c->ctx, rc, "registering [%#llx, +%s) failed: %s",
+				(unsigned long long)p->vaddr, tce__vsize(p->size).s,
+				tce_strerror(rc));
 }
 
 static long register_memory(struct tce__vcontainer *c, struct tce_vfio_mm *caller, void *arg)
@@ -663,25 +881,26 @@ static long register_memory(struct tce__vcontainer *c, struct tce_vfio_mm *calle
 	struct vfio_iommu_spapr_register_memory p;
 	struct tce_vfio_mm *m = mm_of(c, caller);
 	struct tce__mm_region *r;
-	int rc = arg_in(&p, arg, offsetofend(struct vfio_iommu_spapr_register_memory, size));
+	int rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_spapr_register_memory, size);
 
+	if (!rc)
+		rc = mem_range_check(c, m, &p);
 	if (rc)
 		return rc;
-	if (p.flags || !mem_range_ok(m, p.vaddr, p.size))
-		return -EINVAL;
 	r = tce__mm_get(&m->mem, p.vaddr, p.size);
 	if (r && holds(c, r)) {
 		tce__mm_put(&m->mem, r);
-		return -EBUSY;
+		return vfio_refuse(c->ctx, -EBUSY, "[%#llx, +%s) is already registered on this "
+				   "container", (unsigned long long)p.vaddr, tce__vsize(p.size).s);
 	}
 	rc = prereg_room(c);
 	if (rc) {
 		if (r)
 			tce__mm_put(&m->mem, r); /* another container's: only the count drops */
-		return rc;
+		return vfio_refuse(c->ctx, rc, "no memory for the container's list of regions");
 	}
 	if (!r && (rc = tce__mm_new(&m->mem, p.vaddr, p.size, &r)))
-		return rc;
+		return why_register(c, m, rc, &p);
 	c->prereg[c->nprereg++] = r;
 	c->enabled = true;
 	capture(c, caller);
@@ -695,20 +914,25 @@ static long unregister_memory(struct tce__vcontainer *c, void *arg)
 	int rc;
 
 	if (!c->owner)
-		return -EPERM;
-	rc = arg_in(&p, arg, offsetofend(struct vfio_iommu_spapr_register_memory, size));
+		return vfio_refuse(c->ctx, -EPERM, "nothing was ever registered on this container "
+				   "(it has no owner process yet)");
+	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_spapr_register_memory, size);
+	if (!rc)
+		rc = mem_range_check(c, c->owner, &p);
 	if (rc)
 		return rc;
-	if (p.flags || !mem_range_ok(c->owner, p.vaddr, p.size))
-		return -EINVAL;
 	for (i = 0; i < c->nprereg; i++)
 		if (c->prereg[i]->ua == p.vaddr && c->prereg[i]->size == p.size)
 			break;
 	if (i == c->nprereg)
-		return -ENOENT;
+		return vfio_refuse(c->ctx, -ENOENT, "[%#llx, +%s) is not a range this container "
+				   "registered (UNREGISTER takes exactly a range REGISTER got)",
+				   (unsigned long long)p.vaddr, tce__vsize(p.size).s);
 	rc = tce__mm_put(&c->owner->mem, c->prereg[i]);
-	if (rc)
-		return rc; /* TCEs still reference it: it stays (DECISIONS 7) */
+	if (rc) /* TCEs still reference it: it stays (DECISIONS 7) */
+		return vfio_refuse(c->ctx, rc, "TCEs still map pages of [%#llx, +%s); UNMAP_DMA "
+				   "them first (the region is kept)", (unsigned long long)p.vaddr,
+				   tce__vsize(p.size).s);
 	c->prereg[i] = c->prereg[--c->nprereg];
 	return 0;
 }
@@ -720,15 +944,19 @@ static long enable(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 	int rc;
 
 	if (c->enabled)
-		return -EBUSY;
+		return vfio_refuse(c->ctx, -EBUSY, "the container is already enabled");
 	if (!c->ngroups)
-		return -ENODEV;
+		return vfio_refuse(c->ctx, -ENODEV, "no group on this container");
 	tce_group_info(first_group(c), &gi);
 	if (!gi.tce32_size)
-		return -EPERM;
+		return vfio_refuse(c->ctx, -EPERM, "PE %u's 32-bit window has size 0", gi.pe);
 	rc = tce__mm_charge(&m->mem, (int64_t)gi.tce32_size);
 	if (rc)
-		return rc;
+		return vfio_refuse(c->ctx, rc, "ENABLE locks the 32-bit window's %s, over "
+				   "RLIMIT_MEMLOCK (%s, %s locked already)",
+				   tce__vsize(gi.tce32_size).s,
+				   tce__vsize(m->mem.limit_pages << m->mem.sys_page_shift).s,
+				   tce__vsize(tce__mm_locked_bytes(&m->mem)).s);
 	c->v1_locked = gi.tce32_size;
 	c->enabled = true;
 	capture(c, caller);
@@ -754,12 +982,12 @@ static long tce_create(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 	int rc;
 
 	if (!c->ngroups)
-		return -ENXIO;
-	rc = arg_in(&p, arg, offsetofend(struct vfio_iommu_spapr_tce_create, start_addr));
+		return vfio_refuse(c->ctx, -ENXIO, "no group on this container");
+	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_spapr_tce_create, start_addr);
 	if (rc)
 		return rc;
 	if (p.flags)
-		return -EINVAL;
+		return vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p.flags);
 	if (c->def_window_pending) {
 		rc = create_default(c, m);
 		if (rc)
@@ -785,12 +1013,12 @@ static long tce_remove(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 	int rc;
 
 	if (!c->ngroups)
-		return -ENXIO;
-	rc = arg_in(&p, arg, offsetofend(struct vfio_iommu_spapr_tce_remove, start_addr));
+		return vfio_refuse(c->ctx, -ENXIO, "no group on this container");
+	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_spapr_tce_remove, start_addr);
 	if (rc)
 		return rc;
 	if (p.flags)
-		return -EINVAL;
+		return vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p.flags);
 	if (c->def_window_pending && !p.start_addr) {
 		c->def_window_pending = false; /* the default window declined */
 		capture(c, caller);
@@ -798,25 +1026,55 @@ static long tce_remove(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 	}
 	w = window_of(c, p.start_addr);
 	if (!w)
-		return -EINVAL;
+		return vfio_refuse(c->ctx, -EINVAL, "start_addr %#llx is in no DMA window; %s",
+				   (unsigned long long)p.start_addr, tce__vwindows(c).s);
 	rc = remove_window(c, (int)(w - c->win));
 	if (!rc)
 		capture(c, caller);
 	return rc;
 }
 
-/* VFIO_EEH_PE_OP on one group (vfio_spapr_ioctl_eeh_pe_op). */
-static long eeh_group(struct tce_group *g, void *arg)
+static long eeh_call(struct tce_ctx *ctx, struct tce_group *g, struct vfio_eeh_pe_op *op,
+		     void *arg);
+
+/* Why the group's EEH call failed. */
+static long why_eeh(struct tce_ctx *ctx, long rc, const struct vfio_eeh_pe_op *op)
 {
-	struct vfio_eeh_pe_op op;
-	uint32_t state;
-	int rc = arg_in(&op, arg, offsetofend(struct vfio_eeh_pe_op, op));
+	if (rc >= 0)
+		return rc;
+	if (rc == -ERANGE)
+		return vfio_refuse(ctx, rc, "pseries firmware injects only MMIO errors (functions "
+				   "0, 1, 6 and 7), not function %u", op->err.func);
+	if (rc == -ENOENT)
+		return vfio_refuse(ctx, rc, "the firmware lacks the RTAS EEH call op %u needs",
+				   op->op);
+	if (rc == -EINVAL && op->op == VFIO_EEH_PE_INJECT_ERR)
+		return vfio_refuse(ctx, rc, "error type %u or function %u is out of range",
+				   op->err.type, op->err.func);
+	return vfio_refuse(ctx, rc, "the PE's EEH op %u failed: %s", op->op, tce_strerror((int)rc));
+}
+
+/* VFIO_EEH_PE_OP on one group (vfio_spapr_ioctl_eeh_pe_op). */
+static long eeh_group(struct tce_ctx *ctx, struct tce_group *g, void *arg)
+{
+	struct vfio_eeh_pe_op op = { 0 };
+	int rc = arg_in(ctx, &op, arg, struct vfio_eeh_pe_op, op);
 
 	if (rc)
 		return rc;
 	if (op.flags)
-		return -EINVAL;
-	switch (op.op) {
+		return vfio_refuse(ctx, -EINVAL, "flags %#x must be 0", op.flags);
+	return why_eeh(ctx, eeh_call(ctx, g, &op, arg), &op);
+}
+
+/* The group's EEH call for @op. */
+static long eeh_call(struct tce_ctx *ctx, struct tce_group *g, struct vfio_eeh_pe_op *op,
+		     void *arg)
+{
+	uint32_t state;
+	int rc;
+
+	switch (op->op) {
 	case VFIO_EEH_PE_DISABLE:
 		return tce_group_eeh_disable(g);
 	case VFIO_EEH_PE_ENABLE:
@@ -837,12 +1095,13 @@ static long eeh_group(struct tce_group *g, void *arg)
 	case VFIO_EEH_PE_CONFIGURE:
 		return tce_group_eeh_configure(g);
 	case VFIO_EEH_PE_INJECT_ERR:
-		rc = arg_in(&op, arg, offsetofend(struct vfio_eeh_pe_op, err));
+		rc = arg_in(ctx, op, arg, struct vfio_eeh_pe_op, err);
 		if (rc)
 			return rc;
-		return tce_group_eeh_inject(g, op.err.type, op.err.func, op.err.addr, op.err.mask);
+		return tce_group_eeh_inject(g, op->err.type, op->err.func, op->err.addr,
+					    op->err.mask);
 	default:
-		return -EINVAL;
+		return vfio_refuse(ctx, -EINVAL, "op %u is no VFIO_EEH_PE_* operation", op->op);
 	}
 }
 
@@ -852,7 +1111,7 @@ static long eeh_pe_op(struct tce__vcontainer *c, void *arg)
 	long rc = 0;
 
 	for (i = 0; i < c->ngroups && !rc; i++)
-		rc = eeh_group(c->groups[i]->g, arg);
+		rc = eeh_group(c->ctx, c->groups[i]->g, arg);
 	return rc;
 }
 
@@ -871,6 +1130,26 @@ static bool needs_write(unsigned long request)
 	}
 }
 
+static long other_process(struct tce__vcontainer *c)
+{
+	return vfio_refuse(c->ctx, -EPERM, "this container belongs to another process (the first "
+			   "to register memory, enable or change a window; after fork the child "
+			   "cannot use its parent's)");
+}
+
+/* A request of the other sPAPR type (ENABLE/DISABLE are v1's; the rest v2's). */
+static long wrong_type(struct tce__vcontainer *c)
+{
+	return vfio_refuse(c->ctx, -ENOTTY, "the request is not one of %s",
+			   type_name(c->type));
+}
+
+static long no_type(struct tce__vcontainer *c)
+{
+	return vfio_refuse(c->ctx, -EINVAL, "no IOMMU type set on this container; "
+			   "VFIO_SET_IOMMU must follow GROUP_SET_CONTAINER");
+}
+
 /* The IOMMU driver's requests (tce_iommu_ioctl). Context: the container's lock held. */
 static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 			  unsigned long request, void *arg)
@@ -878,7 +1157,7 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 	bool v2 = c->type == VFIO_SPAPR_TCE_v2_IOMMU;
 
 	if (c->owner && c->owner != caller)
-		return -EPERM; /* another process's container */
+		return other_process(c);
 	switch (request) {
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
 		return get_info(c, arg);
@@ -887,21 +1166,22 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 	case VFIO_IOMMU_UNMAP_DMA:
 		return unmap_dma(c, arg);
 	case VFIO_IOMMU_ENABLE:
-		return v2 ? -ENOTTY : enable(c, caller);
+		return v2 ? wrong_type(c) : enable(c, caller);
 	case VFIO_IOMMU_DISABLE:
-		return v2 ? -ENOTTY : disable(c);
+		return v2 ? wrong_type(c) : disable(c);
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
-		return v2 ? register_memory(c, caller, arg) : -ENOTTY;
+		return v2 ? register_memory(c, caller, arg) : wrong_type(c);
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
-		return v2 ? unregister_memory(c, arg) : -ENOTTY;
+		return v2 ? unregister_memory(c, arg) : wrong_type(c);
 	case VFIO_IOMMU_SPAPR_TCE_CREATE:
-		return v2 ? tce_create(c, caller, arg) : -ENOTTY;
+		return v2 ? tce_create(c, caller, arg) : wrong_type(c);
 	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
-		return v2 ? tce_remove(c, caller, arg) : -ENOTTY;
+		return v2 ? tce_remove(c, caller, arg) : wrong_type(c);
 	case VFIO_EEH_PE_OP:
 		return eeh_pe_op(c, arg);
 	default:
-		return -ENOTTY;
+		return vfio_refuse(c->ctx, -ENOTTY, "request %#lx is not a container request",
+				   request);
 	}
 }
 
@@ -914,14 +1194,20 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 static long with_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 			 unsigned long request, void *arg)
 {
-	bool made;
-	long rc;
+	bool made = false;
+	long rc = 0;
 
 	tce__write_lock(&c->lock);
-	made = c->type && c->def_window_pending && (!c->owner || c->owner == caller);
-	rc = made ? create_default(c, mm_of(c, caller)) : 0;
+	if (!c->type) {
+		rc = no_type(c);
+	} else if (c->owner && c->owner != caller) {
+		rc = other_process(c);
+	} else if (c->def_window_pending) {
+		made = true;
+		rc = create_default(c, mm_of(c, caller));
+	}
 	if (!rc)
-		rc = c->type ? iommu_request(c, caller, request, arg) : -EINVAL;
+		rc = iommu_request(c, caller, request, arg);
 	if (made && rc < 0 && !c->def_window_pending)
 		undo_default(c);
 	tce__write_unlock(&c->lock);
@@ -946,7 +1232,7 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 		tce__write_lock(&c->lock);
 	else
 		tce__read_lock(&c->lock);
-	rc = c->type ? iommu_request(c, mm, request, arg) : -EINVAL;
+	rc = c->type ? iommu_request(c, mm, request, arg) : no_type(c);
 	if (write)
 		tce__write_unlock(&c->lock);
 	else

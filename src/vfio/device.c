@@ -150,20 +150,20 @@ static void msix_disable(struct tce__vpci *vd)
 }
 
 /* An eventfd of the caller's, duplicated for us: -EBADF, or -EINVAL when not an eventfd. */
-static int take_eventfd(int fd, int *out)
+static int take_eventfd(struct tce_ctx *ctx, int fd, int *out)
 {
 	char path[64], target[64];
 	ssize_t n;
 
 	if (fcntl(fd, F_GETFD) < 0)
-		return -EBADF;
+		return (int)vfio_refuse(ctx, -EBADF, "eventfd %d is not open", fd);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
-		return -EBADF;
+		return (int)vfio_refuse(ctx, -EBADF, "eventfd %d is not open", fd);
 	target[n] = 0;
 	if (strcmp(target, "anon_inode:[eventfd]"))
-		return -EINVAL;
+		return (int)vfio_refuse(ctx, -EINVAL, "fd %d is %s, not an eventfd", fd, target);
 	*out = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	return *out < 0 ? -errno : 0;
 }
@@ -179,7 +179,7 @@ static int msix_set_block(struct tce__vpci *vd, uint32_t start, uint32_t count,
 	for (i = 0; i < count && !rc; i++) {
 		newfd[i] = -1;
 		if (fds[i] >= 0)
-			rc = take_eventfd(fds[i], &newfd[i]);
+			rc = take_eventfd(vd->ctx, fds[i], &newfd[i]);
 	}
 	if (rc) {
 		while (i--)
@@ -228,18 +228,24 @@ static int msix_trigger(struct tce__vpci *vd, uint32_t start, uint32_t count, ui
 		return 0;
 	}
 	if (vd->irq_type != -1 && vd->irq_type != VFIO_PCI_MSIX_IRQ_INDEX)
-		return -EINVAL;
+		return (int)vfio_refuse(vd->ctx, -EINVAL, "another interrupt type (index %d) is on",
+					vd->irq_type);
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (vd->irq_type == VFIO_PCI_MSIX_IRQ_INDEX && start + count > vd->ntrigger)
+			return (int)vfio_refuse(vd->ctx, -EINVAL, "MSI-X is on with %u vectors; "
+						"vectors [%u, %u) are past them (turn MSI-X off "
+						"to resize)", vd->ntrigger, start, start + count);
 		if (vd->irq_type == VFIO_PCI_MSIX_IRQ_INDEX)
-			return start + count > vd->ntrigger ? -EINVAL :
-			       msix_set_block(vd, start, count, data);
+			return msix_set_block(vd, start, count, data);
 		rc = msix_enable(vd, start + count);
 		if (!rc && (rc = msix_set_block(vd, start, count, data)))
 			msix_disable(vd);
 		return rc;
 	}
 	if (vd->irq_type != VFIO_PCI_MSIX_IRQ_INDEX || start + count > vd->ntrigger)
-		return -EINVAL;
+		return (int)vfio_refuse(vd->ctx, -EINVAL, "triggering vectors [%u, %u) needs MSI-X "
+					"on with them (it has %u)", start, start + count,
+					vd->irq_type == VFIO_PCI_MSIX_IRQ_INDEX ? vd->ntrigger : 0);
 	for (i = start; i < start + count; i++)
 		if ((flags & VFIO_IRQ_SET_DATA_NONE) || bools[i - start])
 			signal_fd(vd->trigger[i]);
@@ -247,7 +253,8 @@ static int msix_trigger(struct tce__vpci *vd, uint32_t start, uint32_t count, ui
 }
 
 /* The error and request interrupts: one eventfd each (vfio_pci_set_ctx_trigger_single). */
-static int single_trigger(int *slot, uint32_t count, uint32_t flags, const void *data)
+static int single_trigger(struct tce_ctx *ctx, int *slot, uint32_t count, uint32_t flags,
+			  const void *data)
 {
 	int fd, nfd, rc;
 
@@ -262,7 +269,7 @@ static int single_trigger(int *slot, uint32_t count, uint32_t flags, const void 
 		return 0;
 	}
 	if (!count)
-		return -EINVAL;
+		return (int)vfio_refuse(ctx, -EINVAL, "count 0 with BOOL or EVENTFD data");
 	if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (*(const uint8_t *)data)
 			signal_fd(*slot);
@@ -276,8 +283,9 @@ static int single_trigger(int *slot, uint32_t count, uint32_t flags, const void 
 		return 0;
 	}
 	if (fd < 0)
-		return -EINVAL;
-	rc = take_eventfd(fd, &nfd);
+		return (int)vfio_refuse(ctx, -EINVAL, "eventfd %d: -1 turns it off, other negative "
+					"values are refused", fd);
+	rc = take_eventfd(ctx, fd, &nfd);
 	if (rc)
 		return rc;
 	if (*slot >= 0)
@@ -286,25 +294,42 @@ static int single_trigger(int *slot, uint32_t count, uint32_t flags, const void 
 	return 0;
 }
 
+/* A struct argument whose argsz covers @minsz bytes: 0, -EFAULT or -EINVAL with the reason. */
+static long arg_head(struct tce_ctx *ctx, const void *arg, size_t minsz, const char *what)
+{
+	uint32_t argsz;
+
+	if (!arg)
+		return vfio_refuse(ctx, -EFAULT, "the argument is not readable memory");
+	memcpy(&argsz, arg, sizeof(argsz));
+	if (argsz < minsz)
+		return vfio_refuse(ctx, -EINVAL, "argsz %u is below the %zu bytes of %s this "
+				   "request reads", argsz, minsz, what);
+	return 0;
+}
+
 static long set_irqs(struct tce__vpci *vd, void *arg)
 {
 	size_t minsz = offsetofend(struct vfio_irq_set, count), size = 0;
 	uint32_t action, max;
 	struct vfio_irq_set hdr;
-	long rc = -ENOTTY;
+	long rc;
 
-	if (!arg)
-		return -EFAULT;
-	memcpy(&hdr.argsz, arg, sizeof(hdr.argsz));
-	if (hdr.argsz < minsz)
-		return -EINVAL;
+	rc = arg_head(vd->ctx, arg, minsz, "struct vfio_irq_set");
+	if (rc)
+		return rc;
 	memcpy(&hdr, arg, minsz);
-	if (hdr.index >= VFIO_PCI_NUM_IRQS || hdr.count >= UINT32_MAX - hdr.start ||
+	if (hdr.index >= VFIO_PCI_NUM_IRQS)
+		return vfio_refuse(vd->ctx, -EINVAL, "irq index %u: vfio-pci has %u (0..%u)",
+				   hdr.index, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_IRQS - 1);
+	if (hdr.count >= UINT32_MAX - hdr.start ||
 	    (hdr.flags & ~(uint32_t)(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)))
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "start %u + count %u wraps, or flags %#x has "
+				   "unknown bits", hdr.start, hdr.count, hdr.flags);
 	max = (uint32_t)irq_count(vd, hdr.index);
 	if (hdr.start >= max || hdr.start + hdr.count > max)
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "vectors [%u, %u) of irq index %u, which has "
+				   "%u", hdr.start, hdr.start + hdr.count, hdr.index, max);
 	switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
 	case VFIO_IRQ_SET_DATA_NONE:
 		break;
@@ -315,11 +340,15 @@ static long set_irqs(struct tce__vpci *vd, void *arg)
 		size = sizeof(int32_t);
 		break;
 	default:
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "flags %#x: the data type must be exactly one "
+				   "of NONE, BOOL and EVENTFD", hdr.flags);
 	}
 	if (size && hdr.argsz - minsz < hdr.count * size)
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "argsz %u holds no %u data entries of %zu "
+				   "bytes after the %zu-byte header", hdr.argsz, hdr.count, size,
+				   minsz);
 	action = hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	rc = -ENOTTY; /* an action or index not emulated */
 	tce__lock(&vd->lock);
 	if (action == VFIO_IRQ_SET_ACTION_TRIGGER) {
 		const void *data = (const uint8_t *)arg + minsz;
@@ -327,10 +356,13 @@ static long set_irqs(struct tce__vpci *vd, void *arg)
 		if (hdr.index == VFIO_PCI_MSIX_IRQ_INDEX)
 			rc = msix_trigger(vd, hdr.start, hdr.count, hdr.flags, data);
 		else if (hdr.index == VFIO_PCI_ERR_IRQ_INDEX)
-			rc = single_trigger(&vd->err_fd, hdr.count, hdr.flags, data);
+			rc = single_trigger(vd->ctx, &vd->err_fd, hdr.count, hdr.flags, data);
 		else if (hdr.index == VFIO_PCI_REQ_IRQ_INDEX)
-			rc = single_trigger(&vd->req_fd, hdr.count, hdr.flags, data);
+			rc = single_trigger(vd->ctx, &vd->req_fd, hdr.count, hdr.flags, data);
 	}
+	if (rc == -ENOTTY)
+		vfio_refuse(vd->ctx, rc, "only ACTION_TRIGGER of MSI-X, ERR and REQ is emulated "
+			    "(index %u, flags %#x)", hdr.index, hdr.flags);
 	tce__unlock(&vd->lock);
 	if (!rc && hdr.index == VFIO_PCI_MSIX_IRQ_INDEX)
 		tce_dev_set_msi_handler(vd->pci, vd->irq_type == VFIO_PCI_MSIX_IRQ_INDEX ?
@@ -360,11 +392,11 @@ static long get_info(struct tce__vpci *vd, void *arg)
 	size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
 	struct vfio_device_info info;
 
-	if (!arg)
-		return -EFAULT;
+	long rc = arg_head(vd->ctx, arg, minsz, "struct vfio_device_info");
+
+	if (rc)
+		return rc;
 	memcpy(&info.argsz, arg, sizeof(info.argsz));
-	if (info.argsz < minsz)
-		return -EINVAL;
 	info.flags = VFIO_DEVICE_FLAGS_PCI | (vd->reset_works ? VFIO_DEVICE_FLAGS_RESET : 0);
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
@@ -377,14 +409,14 @@ static long region_info(struct tce__vpci *vd, void *arg)
 	size_t minsz = offsetofend(struct vfio_region_info, offset);
 	struct vfio_region_info info;
 
-	if (!arg)
-		return -EFAULT;
-	memcpy(&info.argsz, arg, sizeof(info.argsz));
-	if (info.argsz < minsz)
-		return -EINVAL;
+	long rc = arg_head(vd->ctx, arg, minsz, "struct vfio_region_info");
+
+	if (rc)
+		return rc;
 	memcpy(&info, arg, minsz);
 	if (info.index >= VFIO_PCI_NUM_REGIONS)
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "region index %u: vfio-pci has %u (0..%u)",
+				   info.index, VFIO_PCI_NUM_REGIONS, VFIO_PCI_NUM_REGIONS - 1);
 	info.offset = (uint64_t)info.index << REGION_SHIFT;
 	info.flags = 0;
 	info.size = 0;
@@ -411,14 +443,14 @@ static long irq_info(struct tce__vpci *vd, void *arg)
 	size_t minsz = offsetofend(struct vfio_irq_info, count);
 	struct vfio_irq_info info;
 
-	if (!arg)
-		return -EFAULT;
-	memcpy(&info.argsz, arg, sizeof(info.argsz));
-	if (info.argsz < minsz)
-		return -EINVAL;
+	long rc = arg_head(vd->ctx, arg, minsz, "struct vfio_irq_info");
+
+	if (rc)
+		return rc;
 	memcpy(&info, arg, minsz);
 	if (info.index >= VFIO_PCI_NUM_IRQS)
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "irq index %u: vfio-pci has %u (0..%u)",
+				   info.index, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_IRQS - 1);
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
 	info.count = (uint32_t)irq_count(vd, info.index);
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
@@ -435,7 +467,7 @@ static long reset(struct tce__vpci *vd)
 	uint32_t saved[16], off, msix = 0;
 
 	if (!vd->reset_works)
-		return -EINVAL;
+		return vfio_refuse(vd->ctx, -EINVAL, "the function has no emulated device to reset");
 	for (off = 0; off < 64; off += 4)
 		saved[off / 4] = cfg(vd, off, 4);
 	if (vd->msix_cap)
@@ -473,7 +505,8 @@ long tce__vdevice_ioctl(struct tce__vdevice *file, unsigned long request, void *
 	case VFIO_DEVICE_RESET:
 		return reset(vd);
 	default:
-		return -ENOTTY;
+		return vfio_refuse(vd->ctx, -ENOTTY, "request %#lx is not emulated on a device fd",
+				   request);
 	}
 }
 

@@ -261,7 +261,8 @@ long tce_vfio_ioctl(struct tce_vfio_mm *mm, int fd, unsigned long request, void 
 	long rc;
 
 	if (!o)
-		return -EBADF;
+		return mm ? vfio_refuse(mm->ctx, -EBADF, "file %d is not open in this process", fd)
+			  : -EBADF;
 	switch (o->kind) {
 	case TCE_VFIO_CONTAINER:
 		rc = tce__vcontainer_ioctl(mm, (struct tce__vcontainer *)o, request, arg);

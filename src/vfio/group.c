@@ -88,10 +88,11 @@ static long get_status(struct tce__vgroup *vg, void *arg)
 	uint32_t argsz;
 
 	if (!arg)
-		return -EFAULT;
+		return vfio_refuse(vg->ctx, -EFAULT, "the argument is not readable memory");
 	memcpy(&argsz, arg, sizeof(argsz));
 	if (argsz < sizeof(st))
-		return -EINVAL;
+		return vfio_refuse(vg->ctx, -EINVAL, "argsz %u is below the %zu bytes of struct "
+				   "vfio_group_status", argsz, sizeof(st));
 	memcpy(&st, arg, sizeof(st));
 	st.flags = VFIO_GROUP_FLAGS_VIABLE; /* every device of a group is vfio's */
 	tce__lock(&vg->lock);
@@ -109,14 +110,18 @@ static long set_container(struct tce_vfio_mm *mm, struct tce__vgroup *vg, void *
 	long rc;
 
 	if (!arg)
-		return -EFAULT;
+		return vfio_refuse(vg->ctx, -EFAULT, "the argument is not readable memory");
 	memcpy(&fd, arg, sizeof(fd));
 	o = tce__vfile_get(mm, fd);
 	if (!o)
-		return -EBADF;
+		return vfio_refuse(vg->ctx, -EBADF, "the container fd is not open in this process");
 	tce__lock(&vg->lock);
-	if (vg->c || o->kind != TCE_VFIO_CONTAINER)
-		rc = -EINVAL;
+	if (vg->c)
+		rc = vfio_refuse(vg->ctx, -EINVAL, "the group is already set on a container; "
+				 "VFIO_GROUP_UNSET_CONTAINER first");
+	else if (o->kind != TCE_VFIO_CONTAINER)
+		rc = vfio_refuse(vg->ctx, -EINVAL, "the fd is a %s, not a container (open "
+				 "/dev/vfio/vfio)", o->kind == TCE_VFIO_GROUP ? "group" : "device");
 	else
 		rc = tce__vcontainer_attach((struct tce__vcontainer *)o, vg);
 	tce__unlock(&vg->lock);
@@ -130,9 +135,10 @@ static long unset_container(struct tce__vgroup *vg)
 
 	tce__lock(&vg->lock);
 	if (!vg->c)
-		rc = -EINVAL;
+		rc = vfio_refuse(vg->ctx, -EINVAL, "the group is not set on a container");
 	else if (vg->ndevs)
-		rc = -EBUSY;
+		rc = vfio_refuse(vg->ctx, -EBUSY, "%u device fd%s of the group still open; close "
+				 "them first", vg->ndevs, vg->ndevs == 1 ? " is" : "s are");
 	else
 		tce__vcontainer_detach(vg);
 	tce__unlock(&vg->lock);
@@ -197,6 +203,20 @@ static int find_device(struct tce__vgroup *vg, const char *buf, struct tce_devic
 	return 0;
 }
 
+/* Why find_device() refused the name @buf. */
+static long why_no_device(struct tce__vgroup *vg, long rc, const char *buf)
+{
+	struct tce_group_info gi;
+
+	tce_group_info(vg->g, &gi);
+	if (rc == -ENODEV)
+		return vfio_refuse(vg->ctx, rc, "\"%.40s\" is not a device of the group of PE %u "
+				   "(names are dddd:bb:dd.f in lower case)", buf, gi.pe);
+	return vfio_refuse(vg->ctx, rc, "\"%.100s\": only spaces may follow the device name, "
+			   "and a vf_token is refused (no function here is a PF with VFs, nor a VF "
+			   "of a vfio-pci PF)", buf);
+}
+
 static long get_device_fd(struct tce_vfio_mm *mm, struct tce__vgroup *vg, const char *buf)
 {
 	struct tce_ctx *ctx = vg->ctx;
@@ -205,25 +225,28 @@ static long get_device_fd(struct tce_vfio_mm *mm, struct tce__vgroup *vg, const 
 	long rc;
 
 	if (!buf)
-		return -EFAULT;
+		return vfio_refuse(ctx, -EFAULT, "the device name is not readable memory");
 	if (strnlen(buf, NAME_MAX_BYTES) == NAME_MAX_BYTES)
-		return -EINVAL;
+		return vfio_refuse(ctx, -EINVAL, "the device name is 4096 bytes or longer");
 	rc = find_device(vg, buf, &d);
 	if (rc)
-		return rc;
+		return why_no_device(vg, rc, buf);
 	tce__lock(&vg->lock);
-	if (!vg->c || !vg->c->type) {
-		rc = -EINVAL; /* no container, or no IOMMU on it */
+	if (!vg->c || !vg->c->type) { /* no container, or no IOMMU on it */
+		rc = vfio_refuse(ctx, -EINVAL, "%s; a device fd needs GROUP_SET_CONTAINER and "
+				 "VFIO_SET_IOMMU first", !vg->c ? "the group is not set on a "
+				 "container" : "its container has no IOMMU type yet");
 		goto out;
 	}
 	vd = tce__calloc(ctx, sizeof(*vd));
 	if (!vd) {
-		rc = -ENOMEM;
+		rc = vfio_refuse(ctx, -ENOMEM, "no memory for the device fd");
 		goto out;
 	}
 	rc = pci_get(vg, d, &vd->p);
 	if (rc) {
 		tce__free(ctx, vd, sizeof(*vd));
+		rc = vfio_refuse(ctx, rc, "opening the function failed: %s", tce_strerror((int)rc));
 		goto out;
 	}
 	vd->o.kind = TCE_VFIO_DEVICE;
@@ -234,7 +257,8 @@ static long get_device_fd(struct tce_vfio_mm *mm, struct tce__vgroup *vg, const 
 	tce__unlock(&vg->lock);
 	rc = tce__vfile_install(mm, &vd->o);
 	tce__vobj_put(&vd->o); /* on failure, this releases the device file */
-	return rc;
+	return rc < 0 ? vfio_refuse(ctx, rc, "no file number for the device fd: %s",
+				    tce_strerror((int)rc)) : rc;
 out:
 	tce__unlock(&vg->lock);
 	return rc;
@@ -253,6 +277,6 @@ long tce__vgroup_ioctl(struct tce_vfio_mm *mm, struct tce__vgroup *vg, unsigned 
 	case VFIO_GROUP_GET_DEVICE_FD:
 		return get_device_fd(mm, vg, arg);
 	default:
-		return -ENOTTY;
+		return vfio_refuse(vg->ctx, -ENOTTY, "request %#lx is not a group request", request);
 	}
 }

@@ -105,6 +105,37 @@ struct tce__vdevice {
 	struct tce__vpci *p;
 };
 
+/*
+ * why.c: a refusal's reason. vfio_refuse() logs "vfio: " + the reason at
+ * TCE_LOG_NOTICE and gives @err; its arguments are not even evaluated when
+ * no callback takes notices, so an error path costs one test. The text
+ * helpers return their words by value (a temporary that lives until the
+ * end of the full expression: pass `.s` straight to vfio_refuse()).
+ */
+#define vfio_refuse(ctx, err, fmt, ...)                                                 \
+	(tce__log_on((ctx), TCE_LOG_NOTICE) ? tce__refuse((ctx), (err), "vfio: " fmt,   \
+							   ##__VA_ARGS__)                \
+					    : (long)(err))
+struct tce__vword {
+	char s[24];
+};
+struct tce__vwtext {
+	char s[112];
+};
+struct tce__vtext {
+	char s[240];
+};
+/* "4 KiB", "2 GiB", "24" (bytes), or hex when not a whole unit. */
+struct tce__vword tce__vsize(uint64_t bytes);
+/* A bus address: "0", "2^59" (powers of two from 4 GiB), else hex. */
+struct tce__vword tce__vaddr(uint64_t addr);
+/* "[2^59, 2^59 + 1 GiB) 64 KiB pages". */
+struct tce__vwtext tce__vwindow(const struct tce_iommu_table_info *i);
+/* "windows are A and B", "the only window is A", or that there is none. */
+struct tce__vtext tce__vwindows(const struct tce__vcontainer *c);
+/* "4 KiB, 64 KiB, 2 MiB" for a mask whose bit n is 2^n. */
+struct tce__vtext tce__vpgsizes(uint64_t mask);
+
 /* files.c */
 void tce__vobj_get(struct tce__vobj *o);
 void tce__vobj_put(struct tce__vobj *o);

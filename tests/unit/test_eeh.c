@@ -7,7 +7,8 @@
  * functions), frozen reads all ones and dropped writes, the other PE
  * untouched; pseries RTAS argument and result counts (-3, nothing written
  * past the results asked for) and tokens read from /rtas; powernv error
- * injection that freezes at the next matching access only; fault points.
+ * injection that freezes at the next matching access only; fault points;
+ * the machine's fault callback, told of each fault with what it met.
  */
 #include <endian.h>
 #include <errno.h>
@@ -457,6 +458,95 @@ static void fault_points(void)
 	tce_machine_destroy(m);
 }
 
+struct heard {
+	unsigned n;
+	struct tce_fault_event last;
+};
+
+static void hear(void *arg, const struct tce_fault_event *ev)
+{
+	struct heard *h = arg;
+
+	h->n++;
+	h->last = *ev;
+}
+
+/* One DMA of @len bytes at @bus by @d that must fault; the event it gave. */
+static const struct tce_fault_event *dma_fault(struct heard *h, struct tce_pci_dev *d,
+					       uint64_t bus, bool write)
+{
+	uint8_t buf[8] = { 0 };
+	unsigned before = h->n;
+
+	CHECK_RC(write ? tce_dev_dma_write(d, bus, buf, sizeof(buf))
+		       : tce_dev_dma_read(d, bus, buf, sizeof(buf)), -EFAULT);
+	CHECK_EQ(h->n, before + 1);
+	CHECK(tce_dev_eeh_frozen(d, NULL));
+	return &h->last;
+}
+
+/* The machine's fault callback hears each fault with what translation met. */
+static void fault_callback(void)
+{
+	const struct tce_fault_event *ev;
+	struct heard h = { 0 };
+	struct tce_fault first;
+	uint8_t buf[8];
+	struct rig r;
+
+	REQUIRE(rig(&r, TCE_PLATFORM_POWERNV) == 0);
+	tce_machine_set_fault_fn(r.m, hear, &h);
+	CHECK_RC(tce_dev_dma_read(r.a, 0x1000, buf, sizeof(buf)), 0);
+	CHECK_EQ(h.n, 0);
+	ev = dma_fault(&h, r.a, 0x3000, true); /* an empty TCE */
+	CHECK_EQ(ev->fault.reason, TCE_FAULT_NO_TCE);
+	CHECK_EQ(ev->fault.bus_addr, 0x3000);
+	CHECK(ev->fault.write && ev->dma);
+	CHECK(strcmp(ev->fault.device, "0000:00:01.0") == 0);
+	CHECK_EQ(ev->phb, 0);
+	CHECK_EQ(ev->pe, tce_dev_pe(r.a));
+	CHECK_EQ(ev->tce, 0);
+	CHECK_EQ(ev->nslots, 2);
+	CHECK(ev->slot[0].enabled && !ev->slot[1].enabled);
+	CHECK_EQ(ev->slot[0].size, 1ULL << 24);
+	CHECK_EQ(ev->slot[0].page_shift, 12);
+	CHECK_RC(tce_dev_dma_read(r.a, 0x1000, buf, sizeof(buf)), -EIO); /* frozen: no new fault */
+	CHECK_EQ(h.n, 1);
+	tce_dev_eeh_thaw(r.a);
+
+	CHECK_RC(tce_table_set(r.t, 2, 1, RAM_A + 0x1000, TCE_DIR_TO_DEVICE), 0);
+	ev = dma_fault(&h, r.a, 0x2008, true); /* READ only */
+	CHECK_EQ(ev->fault.reason, TCE_FAULT_PERMISSION);
+	CHECK_EQ(ev->tce, (RAM_A + 0x1000) | TCE_PCI_READ);
+	CHECK_EQ(ev->fault.bus_addr, 0x2008);
+	thaw(&r, 0, TCE_EEH_FROZEN_DMA);
+	ev = dma_fault(&h, r.a, 0x2000, true); /* still MMIO-frozen: heard all the same */
+	CHECK_EQ(h.n, 3);
+	CHECK(tce_dev_eeh_frozen(r.a, &first));
+	CHECK_EQ(first.reason, TCE_FAULT_PERMISSION); /* the first is what froze it */
+	tce_dev_eeh_thaw(r.a);
+
+	ev = dma_fault(&h, r.a, 1ULL << 59, false); /* slot 1 is not enabled */
+	CHECK_EQ(ev->fault.reason, TCE_FAULT_NO_WINDOW);
+	CHECK(!ev->fault.write);
+	tce_dev_eeh_thaw(r.a);
+	CHECK_RC(tce_table_set(r.t, 4, 1, 1ULL << 45, TCE_DIR_BIDIRECTIONAL), 0);
+	ev = dma_fault(&h, r.a, 0x4010, false); /* a real address in no region */
+	CHECK_EQ(ev->fault.reason, TCE_FAULT_BAD_REAL);
+	CHECK_EQ(ev->real_addr, (1ULL << 45) + 0x10);
+	tce_dev_eeh_thaw(r.a);
+
+	ev = dma_fault(&h, r.b, 0x1000, true); /* the other PE, no window of its own */
+	CHECK_EQ(ev->pe, tce_dev_pe(r.b));
+	CHECK_EQ(ev->fault.reason, TCE_FAULT_NO_WINDOW);
+	tce_dev_eeh_thaw(r.b);
+
+	tce_machine_set_fault_fn(r.m, NULL, NULL);
+	CHECK_RC(tce_dev_dma_write(r.a, 0x5000, buf, sizeof(buf)), -EFAULT);
+	CHECK_EQ(h.n, 6);
+	unrig(&r);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(state_machine_pseries),
 	TT_CASE(state_machine_powernv),
@@ -466,6 +556,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_mmio_injection),
 	TT_CASE(tokens_from_the_tree),
 	TT_CASE(fault_points),
+	TT_CASE(fault_callback),
 };
 
 int main(int argc, char **argv)

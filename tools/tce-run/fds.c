@@ -158,12 +158,6 @@ static long emulate(int lib, int kind, unsigned long req, void *arg)
 	return lib_ioctl(lib, req, arg); /* an integer argument, or a request the object lacks */
 }
 
-static const char *kind_name(int kind)
-{
-	return kind == TCE_VFIO_CONTAINER ? "container" : kind == TCE_VFIO_GROUP ? "group"
-										 : "device";
-}
-
 int ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
@@ -179,6 +173,7 @@ int ioctl(int fd, unsigned long req, ...)
 		return REAL(ioctl, int (*)(int, unsigned long, ...))(fd, req, arg);
 	rc = emulate(lib, kind, (uint32_t)req, arg);
 	shim_count(ST_IOCTL, 1);
+	shim_ioctl_done(kind, req, rc);
 	if (kind == TCE_VFIO_CONTAINER && rc >= 0 && req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY)
 		shim_release_kept();
 	if ((kind == TCE_VFIO_CONTAINER && req == VFIO_EEH_PE_OP) ||
@@ -186,7 +181,6 @@ int ioctl(int fd, unsigned long req, ...)
 		shim_bars_sync();
 	if (rc < 0) {
 		shim_count(ST_IOCTL_FAILED, 1);
-		shim_explain("ioctl(%d: %s, %#lx): %s", fd, kind_name(kind), req, strerror((int)-rc));
 		errno = (int)-rc;
 		return -1;
 	}

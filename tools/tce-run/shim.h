@@ -105,6 +105,17 @@ void shim_bars_stop(void);
 /* Unmap the ranges munmap or mremap left to the device once nothing registered covers them. */
 void shim_release_kept(void);
 
+/* ---- explain.c: --explain, the log, fault and EEH counts ---- */
+
+/* A reason the library logged (TCE_LOG_NOTICE) on this thread during the current ioctl. */
+void shim_notice(const char *msg);
+/* An emulated ioctl returned @rc: count it (EEH ops) and explain a refusal. */
+void shim_ioctl_done(int kind, unsigned long req, long rc);
+/* The machine's fault callback: count DMA faults and explain each fault. */
+void shim_fault(void *arg, const struct tce_fault_event *ev);
+/* The request's name on an fd of @kind ("MAP_DMA"), or NULL. */
+const char *shim_request_name(int kind, unsigned long req);
+
 /* ---- testbed.c ---- */
 
 /* Write the tree for machine @m and its OS @h under @dir: sys/... and dev/vfio/... 0 or -errno. */

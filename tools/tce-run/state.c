@@ -131,11 +131,14 @@ static void logf_(const char *fmt, ...)
 	fflush(S.log);
 }
 
-/* The library's own messages go to the log. */
+/* The library's own messages go to the log; a refusal's reason to explain.c. */
 static void lib_log(void *arg, enum tce_log_level level, const char *msg)
 {
-	(void)arg, (void)level;
-	logf_("libtce: %s\n", msg);
+	(void)arg;
+	if (level == TCE_LOG_NOTICE)
+		shim_notice(msg);
+	else
+		logf_("libtce: %s\n", msg);
 }
 
 static int machine_up(const char *what)
@@ -155,7 +158,9 @@ static int machine_up(const char *what)
 		rc = tce_machine_create_dtb_file(what, NULL, &S.m);
 	if (rc)
 		return rc;
-	tce_ctx_set_log(tce_machine_ctx(S.m), lib_log, NULL, TCE_LOG_WARN);
+	tce_ctx_set_log(tce_machine_ctx(S.m), lib_log, NULL,
+			S.explain || S.log ? TCE_LOG_NOTICE : TCE_LOG_WARN);
+	tce_machine_set_fault_fn(S.m, shim_fault, NULL);
 	if (!strcmp(what, "legacy"))
 		cfg.profile = TCE_OS_LEGACY;
 	rc = tce_host_create_config(S.m, &cfg, &S.h);
