@@ -261,6 +261,9 @@ bool ic_write_implies_read(void)
 {
 	const char *m = getenv("TCE_INTEG_MACHINE");
 
+	if (!m) /* what tce-run tells its shim (its default is powernv) */
+		m = getenv("TCE_RUN_MACHINE") ? getenv("TCE_RUN_MACHINE") : "powernv";
+
 	return m && !strcmp(m, "powernv");
 }
 

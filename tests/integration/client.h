@@ -155,7 +155,7 @@ bool ic_thaw(struct vf *v);
 /*
  * The machine the test runs on says a TCE with WRITE only also lets the
  * device read (the powernv PHB's rule, docs/design.md); TCE_INTEG_MACHINE
- * names the machine.
+ * names the machine, else tce-run's TCE_RUN_MACHINE.
  */
 bool ic_write_implies_read(void);
 
