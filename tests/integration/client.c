@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The hostile clients' runner (TAP, known bugs as SKIP) and VFIO helpers.
+ * libc and <linux/vfio.h> only: these programs stand for third-party VFIO
+ * clients run under tce-run.
+ */
+#define _GNU_SOURCE
+#include "client.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static bool case_failed;
+static char known_bug[512];
+
+void ic_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	case_failed = true;
+	printf("# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+void ic_known_bug(const char *file, int line, const char *fmt, ...)
+{
+	const char *strict = getenv("TCE_INTEG_STRICT");
+	va_list ap;
+	int n;
+
+	if (strict && !strcmp(strict, "1")) {
+		case_failed = true;
+		printf("# %s:%d: known bug: ", file, line);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+		return;
+	}
+	if (known_bug[0])
+		return; /* the first one names the case's skip */
+	n = snprintf(known_bug, sizeof(known_bug), "known bug (%s:%d): ", basename((char *)file),
+		     line);
+	va_start(ap, fmt);
+	vsnprintf(known_bug + n, sizeof(known_bug) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+bool ic_failed(void)
+{
+	return case_failed;
+}
+
+const char *ic_errname(int e)
+{
+	const char *n = e ? strerrorname_np(e) : "0";
+
+	return n ? n : "?";
+}
+
+uint64_t ic_seed(void)
+{
+	const char *s = getenv("TCE_TEST_SEED");
+
+	return s && *s ? strtoull(s, NULL, 0) : 0x7ce5eed;
+}
+
+double ic_scale(void)
+{
+	const char *s = getenv("TCE_TEST_SCALE");
+	double v = s && *s ? strtod(s, NULL) : 1.0;
+
+	return v > 0 ? v : 1.0;
+}
+
+int ic_main(const struct ic_case *cases, size_t n, int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	size_t i, run = 0, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < n; i++)
+		run += !filter || strstr(cases[i].name, filter);
+	printf("1..%zu\n# seed %#" PRIx64 "\n", run, ic_seed());
+	run = 0;
+	for (i = 0; i < n; i++) {
+		if (filter && !strstr(cases[i].name, filter))
+			continue;
+		case_failed = false;
+		known_bug[0] = 0;
+		cases[i].fn();
+		failed += case_failed;
+		if (!case_failed && known_bug[0])
+			printf("ok %zu - %s # SKIP %s\n", ++run, cases[i].name, known_bug);
+		else
+			printf("%s %zu - %s\n", case_failed ? "not ok" : "ok", ++run, cases[i].name);
+	}
+	return failed ? 1 : 0;
+}
+
+/* ---- VFIO ---- */
+
+int ic_group_of(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = 0;
+	return atoi(basename(link));
+}
+
+int ic_open_group(const char *bdf)
+{
+	char path[64];
+	int g = ic_group_of(bdf);
+
+	if (g < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", g);
+	return open(path, O_RDWR);
+}
+
+bool ic_setup(struct vf *v, const char *bdf)
+{
+	*v = (struct vf){ .container = -1, .group = -1, .device = -1 };
+	v->container = open("/dev/vfio/vfio", O_RDWR);
+	v->group = ic_open_group(bdf);
+	if (v->container < 0 || v->group < 0 ||
+	    ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
+		return false;
+	v->v2 = !ioctl(v->container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU);
+	if (!v->v2 && (ioctl(v->container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU) ||
+		       ioctl(v->container, VFIO_IOMMU_ENABLE)))
+		return false;
+	return true;
+}
+
+bool ic_device(struct vf *v, const char *bdf)
+{
+	struct vfio_region_info bar0 = { .argsz = sizeof(bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	uint16_t cmd = 0x6; /* memory decode, bus master */
+
+	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (v->device < 0 || ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &bar0) ||
+	    ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &cfg))
+		return false;
+	v->bar0 = bar0.offset;
+	v->config = cfg.offset;
+	return pwrite(v->device, &cmd, 2, v->config + PCI_CMD) == 2;
+}
+
+void ic_teardown(struct vf *v)
+{
+	if (v->device >= 0)
+		close(v->device);
+	if (v->group >= 0)
+		close(v->group);
+	if (v->container >= 0)
+		close(v->container);
+	v->device = v->group = v->container = -1;
+}
+
+int ic_register(struct vf *v, void *va, uint64_t size)
+{
+	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
+						       .vaddr = (uintptr_t)va, .size = size };
+
+	return ioctl(v->container, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &r);
+}
+
+int ic_unregister(struct vf *v, void *va, uint64_t size)
+{
+	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
+						       .vaddr = (uintptr_t)va, .size = size };
+
+	return ioctl(v->container, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &r);
+}
+
+int ic_map(struct vf *v, uint64_t iova, void *va, uint64_t size, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .flags = flags,
+					      .vaddr = (uintptr_t)va, .iova = iova, .size = size };
+
+	return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+int ic_unmap(struct vf *v, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
+
+	return ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &u);
+}
+
+int ic_pe_op(struct vf *v, uint32_t op)
+{
+	struct vfio_eeh_pe_op pe = { .argsz = sizeof(pe), .op = op };
+
+	return ioctl(v->container, VFIO_EEH_PE_OP, &pe);
+}
+
+uint32_t ic_rd32(struct vf *v, unsigned reg)
+{
+	uint32_t x = 0;
+
+	return pread(v->device, &x, 4, v->bar0 + reg) == 4 ? x : 0xdeadbeef;
+}
+
+uint64_t ic_rd64(struct vf *v, unsigned reg)
+{
+	uint64_t x = 0;
+
+	return pread(v->device, &x, 8, v->bar0 + reg) == 8 ? x : 0xdeadbeef;
+}
+
+void ic_wr64(struct vf *v, unsigned reg, uint64_t val)
+{
+	if (pwrite(v->device, &val, 8, v->bar0 + reg) != 8)
+		ic_fail(__FILE__, __LINE__, "BAR0 write of %#x: %s", reg, ic_errname(errno));
+}
+
+uint32_t ic_copy(struct vf *v, uint64_t src, uint64_t dst, uint64_t len)
+{
+	uint32_t one = 1;
+
+	ic_wr64(v, REG_SRC, src);
+	ic_wr64(v, REG_DST, dst);
+	ic_wr64(v, REG_LEN, len);
+	if (pwrite(v->device, &one, 4, v->bar0 + REG_CMD) != 4)
+		ic_fail(__FILE__, __LINE__, "CMD write: %s", ic_errname(errno));
+	return ic_rd32(v, REG_STATUS);
+}
+
+bool ic_thaw(struct vf *v)
+{
+	uint16_t cmd = 0x6;
+
+	return !ic_pe_op(v, VFIO_EEH_PE_UNFREEZE_IO) && !ic_pe_op(v, VFIO_EEH_PE_UNFREEZE_DMA) &&
+	       pwrite(v->device, &cmd, 2, v->config + PCI_CMD) == 2 &&
+	       ic_pe_op(v, VFIO_EEH_PE_GET_STATE) == VFIO_EEH_PE_STATE_NORMAL;
+}
+
+bool ic_write_implies_read(void)
+{
+	const char *m = getenv("TCE_INTEG_MACHINE");
+
+	if (!m) /* what tce-run tells its shim (its default is powernv) */
+		m = getenv("TCE_RUN_MACHINE") ? getenv("TCE_RUN_MACHINE") : "powernv";
+
+	return m && !strcmp(m, "powernv");
+}
+
+void *ic_unmapped_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	return p;
+}

@@ -1,0 +1,78 @@
+#!/bin/sh
+# The example clients under tce-run, as a user runs them: spapr-v2 and
+# eeh-walk on powernv and pseries (VFIO v2), spapr-v1 and eeh-walk on the
+# legacy machine (v1), each exiting 0 with every check of its account
+# passed; eeh-walk's DMA error injection works on powernv and is refused
+# with ERANGE by a pSeries hypervisor; spapr-v2 refuses the legacy machine
+# (SET_IOMMU v2: EPERM) and spapr-v1 powernv; --stats reports at exit and
+# --log writes the report to its file. Prints TAP.
+# Usage: test-examples.sh TCE_RUN_SH TCE_RUN EXAMPLES_DIR
+set -u
+wrap=$1
+tce_run=$2
+ex=$3
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+result() { # result 0|1 name [detail]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
+		echo "not ok $n - $2"; [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+	fi
+}
+# run NAME MACHINE PROGRAM [GREP...]: exit 0, no FAIL line, and each pattern in the output.
+run() {
+	name=$1 machine=$2 prog=$3
+	shift 3
+	out=$(timeout 120 "$wrap" "$tce_run" --machine "$machine" "$ex/$prog" 2>&1)
+	rc=$?
+	ok=0
+	[ $rc -eq 0 ] || ok=1
+	if printf '%s\n' "$out" | grep -q '^FAIL'; then ok=1; fi
+	for pat in "$@"; do
+		printf '%s\n' "$out" | grep -q -- "$pat" || ok=1
+	done
+	result $ok "$name" "exit $rc
+$out"
+}
+echo "1..12"
+run "spapr-v2 on powernv" powernv spapr-v2 'data verified' '^ok$'
+run "spapr-v2 on pseries" pseries spapr-v2 'data verified' '^ok$'
+run "spapr-v1 on legacy" legacy spapr-v1 'CMD copy of 32 KiB by DMA' 'DOORBELL copy of 32 KiB' '^ok (0 failed)'
+run "eeh-walk on powernv (v2, DMA injection)" powernv eeh-walk 'sPAPR TCE v2' \
+	'^ok    INJECT_ERR: a DMA read error' '^ok (0 failed)'
+run "eeh-walk on pseries (v2, MMIO injection only)" pseries eeh-walk 'sPAPR TCE v2' \
+	'ERANGE, this hypervisor injects MMIO errors only' '^ok (0 failed)'
+run "eeh-walk on legacy (v1)" legacy eeh-walk 'sPAPR TCE v1' '^ok (0 failed)'
+
+out=$(timeout 60 "$wrap" "$tce_run" --machine legacy "$ex/spapr-v2" 2>&1); rc=$?
+case "$rc:$out" in
+0:*) result 1 "spapr-v2 refused on legacy" "$out" ;;
+*'SET_IOMMU: Operation not permitted'*) result 0 "spapr-v2 refused on legacy: SET_IOMMU(v2) EPERM" ;;
+*) result 1 "spapr-v2 refused on legacy: SET_IOMMU(v2) EPERM" "$out" ;;
+esac
+out=$(timeout 60 "$wrap" "$tce_run" --machine powernv "$ex/spapr-v1" 2>&1); rc=$?
+case "$rc:$out" in
+0:*) result 1 "spapr-v1 refused on powernv" "$out" ;;
+*'SET_IOMMU(v1)'*'Operation not permitted'*) result 0 "spapr-v1 refused on powernv: SET_IOMMU(v1) EPERM" ;;
+*) result 1 "spapr-v1 refused on powernv: SET_IOMMU(v1) EPERM" "$out" ;;
+esac
+
+out=$(timeout 60 "$wrap" "$tce_run" --stats "$ex/spapr-v2" 2>&1); rc=$?
+if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^tce-run: [0-9]* ioctls (0 refused)'; then
+	result 0 "--stats: the report at exit"
+else result 1 "--stats: the report at exit" "$out"; fi
+out=$(timeout 60 "$wrap" "$tce_run" --log "$tmp/log" --machine pseries "$ex/spapr-v2" 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q 'ioctls' "$tmp/log" 2>/dev/null && ! printf '%s\n' "$out" | grep -q '^tce-run:'; then
+	result 0 "--log: the report in the file, nothing on stderr"
+else result 1 "--log: the report in the file, nothing on stderr" "$out
+$(cat "$tmp/log" 2>/dev/null)"; fi
+out=$(timeout 60 "$wrap" "$tce_run" --explain --machine legacy "$ex/spapr-v1" 2>&1); rc=$?
+if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^tce-run: .*ENOTTY\|^tce-run: .*Inappropriate ioctl'; then
+	result 0 "--explain: the refused REGISTER_MEMORY explained on stderr"
+else result 1 "--explain: the refused REGISTER_MEMORY explained on stderr" "$out"; fi
+# Two device functions, two groups: the example takes its BDF argument.
+out=$(timeout 60 "$wrap" "$tce_run" "$ex/spapr-v2" 0000:00:02.0 2>&1); rc=$?
+if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q 'data verified'; then
+	result 0 "spapr-v2 on the second function 0000:00:02.0"
+else result 1 "spapr-v2 on the second function 0000:00:02.0" "$out"; fi
