@@ -2177,13 +2177,14 @@ TCE_API void tce_vfio_mm_destroy(struct tce_vfio_mm *mm);
 TCE_API uint64_t tce_vfio_mm_locked(struct tce_vfio_mm *mm);
 
 /*
- * tce_vfio_mm_registered() - whether any of [@ua, @ua + @size) is registered
- * memory of @mm (what the kernel keeps pinned: a front end must keep it
- * alive for the device even when the process unmaps it).
- * Return: true when a registered region overlaps the range.
- * Context: takes the mm's region lock for reading.
+ * tce_vfio_mm_pinned() - whether any of [@ua, @ua + @size) is memory the
+ * kernel would keep pinned for @mm: registered (v2) or mapped by a v1 TCE.
+ * A front end keeps such memory alive for the device even when the process
+ * unmaps it.
+ * Return: true when registered memory or a v1-mapped page overlaps the range.
+ * Context: takes the mm's region lock for reading, then its pin lock.
  */
-TCE_API bool tce_vfio_mm_registered(struct tce_vfio_mm *mm, uint64_t ua, uint64_t size);
+TCE_API bool tce_vfio_mm_pinned(struct tce_vfio_mm *mm, uint64_t ua, uint64_t size);
 
 /*
  * tce_vfio_open_container() - open /dev/vfio/vfio: a new container, with no

@@ -119,6 +119,16 @@ static void release_v2(void *arg, uint64_t idx, uint64_t real, bool dirty)
 		tce__mm_unmap_range(&w->c->owner->mem, ua, 1, w->info.page_shift);
 }
 
+/* v1: the old page was pinned by its map; a user address is its own real address. */
+static void release_v1(void *arg, uint64_t idx, uint64_t real, bool dirty)
+{
+	struct tce__vwin *w = arg;
+
+	(void)idx, (void)dirty;
+	if (w->c->owner)
+		tce__pins_drop(&w->c->owner->pins, real, 1, w->info.page_shift);
+}
+
 /* ---- windows ---- */
 
 static struct tce__vwin *window_of(struct tce__vcontainer *c, uint64_t iova)
@@ -307,6 +317,7 @@ static int attach_group(struct tce__vcontainer *c, struct tce_group *g, uint32_t
 						tce_strerror(rc));
 		c->win[0].t = t;
 		c->win[0].borrowed = true;
+		tce_iommu_table_set_release(t, release_v1, &c->win[0]);
 		tce_iommu_table_info(c->win[0].t, &c->win[0].info);
 		return 0;
 	}
@@ -338,6 +349,7 @@ static void detach_group(struct tce__vcontainer *c, struct tce_group *g)
 		if (rc)
 			tce__warn(c->ctx, "vfio: clearing window %d failed (%d)", i, rc);
 		if (w->borrowed) {
+			tce_iommu_table_set_release(w->t, NULL, NULL);
 			tce_iommu_table_put(w->t);
 			w->t = NULL, w->borrowed = false;
 			memset(&w->info, 0, sizeof(w->info));
@@ -718,7 +730,12 @@ static int map_v1(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, 
 					"than the window's %s IOMMU page", (unsigned long long)ua,
 					tce__vsize(1ull << backing).s,
 					tce__vsize(1ull << w->info.page_shift).s);
+	rc = tce__pins_add(&c->owner->pins, ua, n, w->info.page_shift);
+	if (rc)
+		return (int)vfio_refuse(c->ctx, rc, "no memory to record the pinned pages");
 	rc = tce_iommu_table_update(w->t, idx, n, ua, dir);
+	if (rc)
+		tce__pins_drop(&c->owner->pins, ua, n, w->info.page_shift);
 	return rc ? why_update(c, rc, ua) : 0;
 }
 

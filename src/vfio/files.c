@@ -58,6 +58,12 @@ int tce_vfio_mm_create(struct tce_ctx *ctx, const struct tce_vfio_mm_config *cfg
 		tce__free(ctx, mm, sizeof(*mm));
 		return -ENOMEM;
 	}
+	if (tce__pins_init(&mm->pins, ctx)) {
+		tce__lock_fini(&mm->files_lock);
+		tce__mm_fini(&mm->mem);
+		tce__free(ctx, mm, sizeof(*mm));
+		return -ENOMEM;
+	}
 	*out = mm;
 	return 0;
 }
@@ -71,6 +77,7 @@ void tce__vmm_put(struct tce_vfio_mm *mm)
 {
 	if (atomic_fetch_sub(&mm->refs, 1) != 1)
 		return;
+	tce__pins_fini(&mm->pins);
 	tce__lock_fini(&mm->files_lock);
 	tce__mm_fini(&mm->mem);
 	tce__free(mm->ctx, mm->files, mm->nfiles * sizeof(*mm->files));
@@ -89,9 +96,10 @@ void tce_vfio_mm_destroy(struct tce_vfio_mm *mm)
 	tce__vmm_put(mm);
 }
 
-bool tce_vfio_mm_registered(struct tce_vfio_mm *mm, uint64_t ua, uint64_t size)
+bool tce_vfio_mm_pinned(struct tce_vfio_mm *mm, uint64_t ua, uint64_t size)
 {
-	return mm && tce__mm_overlaps(&mm->mem, ua, size);
+	return mm && (tce__mm_overlaps(&mm->mem, ua, size) ||
+		      tce__pins_overlap(&mm->pins, ua, size));
 }
 
 uint64_t tce_vfio_mm_locked(struct tce_vfio_mm *mm)

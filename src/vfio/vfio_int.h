@@ -21,6 +21,7 @@
 #include <pthread.h>
 
 #include "vfio/mm.h"
+#include "vfio/pins.h"
 
 struct tce__vobj {
 	atomic_uint refs;
@@ -31,6 +32,7 @@ struct tce_vfio_mm {
 	struct tce_ctx *ctx;
 	atomic_uint refs;             /* the process, plus each container state that captured it */
 	struct tce__mm mem;           /* regions and the locked-memory account */
+	struct tce__pins pins;        /* pages v1 maps pinned */
 	struct tce__lock files_lock;  /* guards files and nfiles */
 	struct tce__vobj **files;     /* indexed by file number; NULL: free */
 	uint32_t nfiles;

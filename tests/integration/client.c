@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The hostile clients' runner (TAP, known bugs as SKIP) and VFIO helpers.
+ * The hostile clients' runner (TAP) and VFIO helpers.
  * libc and <linux/vfio.h> only: these programs stand for third-party VFIO
  * clients run under tce-run.
  */
@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 static bool case_failed;
-static char known_bug[512];
 
 void ic_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -33,30 +32,6 @@ void ic_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
-}
-
-void ic_known_bug(const char *file, int line, const char *fmt, ...)
-{
-	const char *strict = getenv("TCE_INTEG_STRICT");
-	va_list ap;
-	int n;
-
-	if (strict && !strcmp(strict, "1")) {
-		case_failed = true;
-		printf("# %s:%d: known bug: ", file, line);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		return;
-	}
-	if (known_bug[0])
-		return; /* the first one names the case's skip */
-	n = snprintf(known_bug, sizeof(known_bug), "known bug (%s:%d): ", basename((char *)file),
-		     line);
-	va_start(ap, fmt);
-	vsnprintf(known_bug + n, sizeof(known_bug) - (size_t)n, fmt, ap);
-	va_end(ap);
 }
 
 bool ic_failed(void)
@@ -100,13 +75,9 @@ int ic_main(const struct ic_case *cases, size_t n, int argc, char **argv)
 		if (filter && !strstr(cases[i].name, filter))
 			continue;
 		case_failed = false;
-		known_bug[0] = 0;
 		cases[i].fn();
 		failed += case_failed;
-		if (!case_failed && known_bug[0])
-			printf("ok %zu - %s # SKIP %s\n", ++run, cases[i].name, known_bug);
-		else
-			printf("%s %zu - %s\n", case_failed ? "not ok" : "ok", ++run, cases[i].name);
+		printf("%s %zu - %s\n", case_failed ? "not ok" : "ok", ++run, cases[i].name);
 	}
 	return failed ? 1 : 0;
 }

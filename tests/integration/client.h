@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the hostile clients of the integration suite share: a TAP runner
- * with checks that name the errno they got, "known bug" checks (a case that
- * meets a recorded shim or library bug is reported as a TAP SKIP naming it;
- * TCE_INTEG_STRICT=1 makes it a failure), and small VFIO helpers. The
+ * with checks that name the errno they got, checks that say why they
+ * failed, and small VFIO helpers. The
  * clients are third-party programs as far as libtce is concerned: they
  * include <linux/vfio.h> and libc only and run under tce-run.
  */
@@ -30,8 +29,6 @@ struct ic_case {
 int ic_main(const struct ic_case *cases, size_t n, int argc, char **argv);
 
 void ic_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void ic_known_bug(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool ic_failed(void);
 const char *ic_errname(int e);
@@ -90,15 +87,11 @@ static inline uint64_t ic_rand(uint64_t *s)
 		}                                                                 \
 	} while (0)
 
-/*
- * A check that a recorded bug makes fail: @cond is the correct behaviour;
- * when it does not hold, the case is skipped with @why (the bug) unless
- * TCE_INTEG_STRICT=1.
- */
-#define KNOWN_BUG(cond, ...)                                                      \
+/* A check whose failure says @... (a format and its values). */
+#define CHECK_WHY(cond, ...)                                                      \
 	do {                                                                      \
 		if (!(cond))                                                      \
-			ic_known_bug(__FILE__, __LINE__, __VA_ARGS__);            \
+			ic_fail(__FILE__, __LINE__, __VA_ARGS__);                 \
 	} while (0)
 
 /* ---- VFIO helpers ---- */

@@ -170,12 +170,12 @@ static void v2_flow(enum tce_platform p)
 	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
 	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 1 * MiB, 4 * MiB), -EINVAL);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 4 * MiB);
-	CHECK(tce_vfio_mm_registered(f.mm, (uint64_t)f.arena, 1));
-	CHECK(tce_vfio_mm_registered(f.mm, (uint64_t)f.arena + 4 * MiB - 1, 1));
-	CHECK(tce_vfio_mm_registered(f.mm, (uint64_t)f.arena - 4096, 4097));
-	CHECK(!tce_vfio_mm_registered(f.mm, (uint64_t)f.arena - 4096, 4096));
-	CHECK(!tce_vfio_mm_registered(f.mm, (uint64_t)f.arena + 4 * MiB, 8 * MiB));
-	CHECK(!tce_vfio_mm_registered(f.mm, (uint64_t)f.arena, 0));
+	CHECK(tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena, 1));
+	CHECK(tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena + 4 * MiB - 1, 1));
+	CHECK(tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena - 4096, 4097));
+	CHECK(!tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena - 4096, 4096));
+	CHECK(!tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena + 4 * MiB, 8 * MiB));
+	CHECK(!tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena, 0));
 
 	/* The first MAP makes the default window: 4 KiB pages at tce32_start. */
 	CHECK_RC(map(&f, 0, gi.tce32_start + 4096, 1 * MiB,

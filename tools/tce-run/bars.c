@@ -27,7 +27,11 @@ struct bar_map {
 	bool swapped;
 };
 
-/* Guarded by the shim's lock. */
+/*
+ * Guarded by their own lock, never held while calling the library: the
+ * machine's fault callback takes it with a PE's lock held.
+ */
+static pthread_mutex_t bl = PTHREAD_MUTEX_INITIALIZER;
 static struct bar_map *maps;
 static size_t nmaps, capmaps;
 static pthread_t poller;
@@ -44,6 +48,7 @@ static bool mmio_frozen(struct tce_group *g)
 	       state == TCE_EEH_PE_STATE_RESET;
 }
 
+/* Context: bl held. */
 static void swap(struct bar_map *b, bool frozen)
 {
 	void *at;
@@ -64,18 +69,63 @@ static void swap(struct bar_map *b, bool frozen)
 	b->swapped = frozen;
 }
 
-void shim_bars_sync(void)
+/* The groups the mappings belong to, each once, in @out (at most @max). */
+static size_t groups(struct tce_group **out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	pthread_mutex_lock(&bl);
+	for (i = 0; i < nmaps; i++) {
+		for (j = 0; j < n && out[j] != maps[i].g; j++)
+			;
+		if (j == n && n < max)
+			out[n++] = maps[i].g;
+	}
+	pthread_mutex_unlock(&bl);
+	return n;
+}
+
+static void set_group(struct tce_group *g, bool frozen)
 {
 	size_t i;
 
+	pthread_mutex_lock(&bl);
+	for (i = 0; i < nmaps; i++)
+		if (maps[i].g == g)
+			swap(&maps[i], frozen);
+	pthread_mutex_unlock(&bl);
+}
+
+void shim_bars_sync(void)
+{
+	struct tce_group *g[64];
+	size_t i, n;
+
 	if (!shim_live())
 		return;
-	shim_lock();
-	shim_enter();
-	for (i = 0; i < nmaps; i++)
-		swap(&maps[i], mmio_frozen(maps[i].g));
-	shim_leave();
-	shim_unlock();
+	n = groups(g, 64);
+	for (i = 0; i < n; i++) {
+		bool frozen;
+
+		shim_enter();
+		frozen = mmio_frozen(g[i]);
+		shim_leave();
+		set_group(g[i], frozen);
+	}
+}
+
+void shim_bars_fault(uint32_t phb, uint32_t pe)
+{
+	struct tce_group_info gi;
+	size_t i;
+
+	pthread_mutex_lock(&bl);
+	for (i = 0; i < nmaps; i++) {
+		tce_group_info(maps[i].g, &gi); /* fixed at boot: no lock */
+		if (gi.phb == phb && gi.pe == pe)
+			swap(&maps[i], true);
+	}
+	pthread_mutex_unlock(&bl);
 }
 
 static void *poll_thread(void *arg)
@@ -94,11 +144,11 @@ void shim_bars_add(void *addr, size_t len, void *bar, struct tce_group *g)
 {
 	struct bar_map *m;
 
-	shim_lock();
+	pthread_mutex_lock(&bl);
 	if (nmaps == capmaps) {
 		m = realloc(maps, (capmaps ? capmaps * 2 : 8) * sizeof(*m));
 		if (!m) {
-			shim_unlock();
+			pthread_mutex_unlock(&bl);
 			return; /* not followed by EEH: the mapping still works */
 		}
 		maps = m;
@@ -107,7 +157,7 @@ void shim_bars_add(void *addr, size_t len, void *bar, struct tce_group *g)
 	maps[nmaps++] = (struct bar_map){ (uintptr_t)addr, len, bar, g, false };
 	if (!polling && !pthread_create(&poller, NULL, poll_thread, NULL))
 		polling = true;
-	shim_unlock();
+	pthread_mutex_unlock(&bl);
 	shim_bars_sync(); /* a PE already frozen shows all ones at once */
 }
 
@@ -117,7 +167,7 @@ bool shim_bars_remove(void *addr, size_t len)
 	bool hit = false;
 	size_t i = 0;
 
-	shim_lock();
+	pthread_mutex_lock(&bl);
 	while (i < nmaps) {
 		if (maps[i].addr < a + len && a < maps[i].addr + maps[i].len) {
 			maps[i] = maps[--nmaps];
@@ -126,7 +176,7 @@ bool shim_bars_remove(void *addr, size_t len)
 			i++;
 		}
 	}
-	shim_unlock();
+	pthread_mutex_unlock(&bl);
 	return hit;
 }
 

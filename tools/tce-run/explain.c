@@ -207,6 +207,7 @@ void shim_fault(void *arg, const struct tce_fault_event *ev)
 	char why[320];
 
 	(void)arg;
+	shim_bars_fault(ev->phb, ev->pe); /* loads through its BAR mappings read all ones now */
 	if (ev->dma)
 		shim_count(ST_DMA_FAULTS, 1);
 	fault_why(ev, why, sizeof(why));

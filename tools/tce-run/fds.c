@@ -81,6 +81,47 @@ static bool struct_request(int kind, unsigned long req)
 	}
 }
 
+/*
+ * The bytes the kernel copies from the argument before it looks at argsz
+ * (its minsz): fewer readable is -EFAULT. SET_IRQS then copies its data.
+ */
+static size_t min_copy(int kind, unsigned long req, const uint8_t *hdr, size_t have)
+{
+	struct vfio_irq_set s;
+
+	switch (kind == TCE_VFIO_DEVICE ? req | 1ul << 32 : req) {
+	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
+		return 16;
+	case VFIO_IOMMU_MAP_DMA:
+		return 32;
+	case VFIO_IOMMU_UNMAP_DMA:
+	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
+	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
+		return 24;
+	case VFIO_IOMMU_SPAPR_TCE_CREATE:
+		return 40;
+	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
+		return 16;
+	case VFIO_EEH_PE_OP:
+		return 12;
+	case VFIO_GROUP_GET_STATUS:
+		return 8;
+	case VFIO_DEVICE_GET_INFO | 1ul << 32:
+	case VFIO_DEVICE_GET_IRQ_INFO | 1ul << 32:
+		return 16;
+	case VFIO_DEVICE_GET_REGION_INFO | 1ul << 32:
+		return 32;
+	case VFIO_DEVICE_SET_IRQS | 1ul << 32:
+		if (have < sizeof(s))
+			return sizeof(s);
+		memcpy(&s, hdr, sizeof(s));
+		return sizeof(s) + ((s.flags & VFIO_IRQ_SET_DATA_EVENTFD) ? 4ull * s.count :
+				    (s.flags & VFIO_IRQ_SET_DATA_BOOL) ? s.count : 0);
+	default:
+		return 4;
+	}
+}
+
 static long lib_ioctl(int lib, unsigned long req, void *arg)
 {
 	long rc;
@@ -92,10 +133,10 @@ static long lib_ioctl(int lib, unsigned long req, void *arg)
 }
 
 /* A struct argument: copied in (up to argsz), the request run, what changed copied out. */
-static long struct_ioctl(int lib, unsigned long req, void *arg)
+static long struct_ioctl(int lib, int kind, unsigned long req, void *arg)
 {
 	uint32_t argsz;
-	size_t n;
+	size_t n, got;
 	uint8_t *in, *out;
 	long rc;
 
@@ -106,7 +147,11 @@ static long struct_ioctl(int lib, unsigned long req, void *arg)
 	if (!in)
 		return -ENOMEM;
 	out = in + n;
-	copy_in_prefix(in, arg, n);
+	got = copy_in_prefix(in, arg, n);
+	if (got < n && got < min_copy(kind, req, in, got)) {
+		free(in); /* the kernel's copy_from_user() of what it needs would fail */
+		return lib_ioctl(lib, req, NULL);
+	}
 	memcpy(out, in, n);
 	rc = lib_ioctl(lib, req, out);
 	if (memcmp(in, out, n)) {
@@ -154,7 +199,7 @@ static long emulate(int lib, int kind, unsigned long req, void *arg)
 	if (kind == TCE_VFIO_GROUP && req == VFIO_GROUP_GET_DEVICE_FD)
 		return get_device_fd(lib, arg);
 	if (struct_request(kind, req))
-		return struct_ioctl(lib, req, arg);
+		return struct_ioctl(lib, kind, req, arg);
 	return lib_ioctl(lib, req, arg); /* an integer argument, or a request the object lacks */
 }
 

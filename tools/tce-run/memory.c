@@ -38,7 +38,7 @@ static bool registered(const void *addr, size_t len)
 	bool hit;
 
 	shim_enter();
-	hit = tce_vfio_mm_registered(shim_mm(), (uintptr_t)addr, len);
+	hit = tce_vfio_mm_pinned(shim_mm(), (uintptr_t)addr, len);
 	shim_leave();
 	return hit;
 }

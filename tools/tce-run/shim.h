@@ -97,6 +97,8 @@ void shim_bars_add(void *addr, size_t len, void *bar, struct tce_group *g);
 bool shim_bars_remove(void *addr, size_t len);
 /* Each mapping shows all ones exactly while its PE's MMIO is frozen. */
 void shim_bars_sync(void);
+/* PE @pe of PHB @phb just froze (the machine's fault callback, its PE lock held). */
+void shim_bars_fault(uint32_t phb, uint32_t pe);
 /* Stop the thread that follows freezes (at exit). */
 void shim_bars_stop(void);
 

@@ -95,11 +95,32 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
-/* Compile @dts with dtc into @out (a temporary .dtb). */
-static int compile_dts(const char *dts, char *out, size_t size)
+/* dtc's first message line, read from @fd into @msg (the rest is dropped). */
+static void first_line(int fd, char *msg, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	char *nl;
+
+	while (len + 1 < size && (n = read(fd, msg + len, size - 1 - len)) > 0) {
+		len += (size_t)n;
+		msg[len] = 0;
+		if (strchr(msg, '\n'))
+			break;
+	}
+	msg[len] = 0;
+	nl = strchr(msg, '\n');
+	if (nl)
+		*nl = 0;
+	while (read(fd, (char[256]){ 0 }, 256) > 0)
+		;
+}
+
+/* Compile @dts with dtc into @out (a temporary .dtb); dtc's complaint in @msg. */
+static int compile_dts(const char *dts, char *out, size_t size, char *msg, size_t msize)
 {
 	const char *tmp = getenv("TMPDIR");
-	int fd, status;
+	int fd, status, err[2];
 	pid_t pid;
 
 	snprintf(out, size, "%s/tce-run-XXXXXX.dtb", tmp && *tmp ? tmp : "/tmp");
@@ -107,11 +128,17 @@ static int compile_dts(const char *dts, char *out, size_t size)
 	if (fd < 0)
 		return -errno;
 	close(fd);
+	if (pipe(err))
+		return -errno;
 	pid = fork();
 	if (pid == 0) {
+		dup2(err[1], 2);
 		execlp("dtc", "dtc", "-q", "-I", "dts", "-O", "dtb", "-o", out, dts, (char *)NULL);
 		_exit(127);
 	}
+	close(err[1]);
+	first_line(err[0], msg, msize);
+	close(err[0]);
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -125,17 +152,18 @@ static int compile_dts(const char *dts, char *out, size_t size)
 static int check_machine(const char *name, char *dtb, size_t size, const char **out)
 {
 	struct tce_machine *m;
+	char msg[256], why[300];
 	int rc;
 
 	*out = name;
 	if (!strcmp(name, "powernv") || !strcmp(name, "pseries") || !strcmp(name, "legacy"))
 		return 0;
 	if (ends_with(name, ".dts")) {
-		rc = compile_dts(name, dtb, size);
+		rc = compile_dts(name, dtb, size, msg, sizeof(msg));
+		snprintf(why, sizeof(why), "dtc could not compile it%s%s", *msg ? ": " : "", msg);
 		if (rc)
 			return fail("machine %s: %s", name, rc == -ENOENT ?
-				    "dtc could not be run (install device-tree-compiler)" :
-				    "dtc could not compile it");
+				    "dtc could not be run (install device-tree-compiler)" : why);
 		*out = dtb;
 	}
 	rc = tce_machine_create_dtb_file(*out, NULL, &m);
