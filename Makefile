@@ -1,5 +1,6 @@
 # libtce: a thin front over meson + ninja. `make` installs missing Debian
-# packages and builds; `make run` runs the demo; `make check` runs every suite.
+# packages and builds; `make run` runs an unmodified VFIO program under tce-run,
+# then the OS demo; `make check` runs every suite.
 
 BUILD ?= build
 FUZZ_SECONDS ?= 60
@@ -24,7 +25,7 @@ build: deps
 	@ninja -C $(BUILD)
 
 run: build
-	$(BUILD)/tools/tcectl demo
+	@scripts/run-journey $(BUILD)
 
 check: build
 	@meson test -C $(BUILD) --no-rebuild --print-errorlogs --quiet; $(SUMMARY) $(BUILD)

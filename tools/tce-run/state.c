@@ -501,6 +501,7 @@ __attribute__((destructor)) static void shim_fini(void)
 		return;
 	shim_bars_stop();
 	busy++;
+	fflush(stdout); /* the program's output first, then the report */
 	if (S.stats)
 		report(stderr);
 	if (S.log)
