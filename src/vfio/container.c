@@ -3,9 +3,10 @@
  * The container and its SPAPR TCE IOMMU state, as the kernel's
  * vfio_iommu_spapr_tce.c (spec kernel.md §8, vfio.md §1.3, §1.5) without its
  * bugs (DECISIONS 5-10): group attach and detach through the table-group
- * ops, windows (the pending default one, CREATE, REMOVE), preregistered
- * memory, map and unmap by exchange with release after the kill, v1's
- * borrowed window and ENABLE, and EEH on every group. Layer: vfio.
+ * ops, SET_IOMMU by profile, windows (the pending default one, CREATE,
+ * REMOVE), GET_INFO, v1's borrowed window and ENABLE, the release of the
+ * IOMMU state, and the dispatch of the IOMMU requests (map and unmap:
+ * map.c; registration: prereg.c; EEH: pe_op.c). Layer: vfio.
  */
 #include <endian.h>
 #include <errno.h>
@@ -17,15 +18,10 @@
 #include "util/arith.h"
 #include "vfio/vfio_int.h"
 
-#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
-
-/* An operation met the pending default window: make it and call again (no errno). */
-#define NEED_DEFAULT (-4097L)
-
 /* ---- the caller's structs: never a byte past argsz ---- */
 
 /* The first @minsz bytes of the struct at @arg, once its argsz says they are there. */
-static int arg_in_(struct tce_ctx *ctx, void *dst, const void *arg, size_t minsz,
+int tce__varg_in(struct tce_ctx *ctx, void *dst, const void *arg, size_t minsz,
 		   const char *what)
 {
 	uint32_t argsz;
@@ -39,10 +35,6 @@ static int arg_in_(struct tce_ctx *ctx, void *dst, const void *arg, size_t minsz
 	memcpy(dst, arg, minsz);
 	return 0;
 }
-
-/* The struct @type up to and including @member. */
-#define arg_in(ctx, dst, arg, type, member) \
-	arg_in_((ctx), (dst), (arg), offsetofend(type, member), #type)
 
 /* ---- objects ---- */
 
@@ -83,19 +75,19 @@ void tce__vcontainer_free(struct tce__vcontainer *c)
 	tce__free(c->ctx, c, sizeof(*c));
 }
 
-static struct tce_group *first_group(const struct tce__vcontainer *c)
+struct tce_group *tce__vc_group0(const struct tce__vcontainer *c)
 {
 	return c->ngroups ? c->groups[0]->g : NULL;
 }
 
 /* The mm whose memory and account this container uses: the owner, or the caller. */
-static struct tce_vfio_mm *mm_of(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+struct tce_vfio_mm *tce__vc_mm(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 {
 	return c->owner ? c->owner : caller;
 }
 
 /* The first call that needs a process makes the caller the owner (tce_iommu_mm_set). */
-static void capture(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+void tce__vc_capture(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 {
 	if (!c->owner) {
 		tce__vmm_get(caller);
@@ -105,33 +97,9 @@ static void capture(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 
 /* ---- release of replaced and cleared pages (after the kill) ---- */
 
-/* v2: the entry's mirror names the user address, and so the region, it held a count on. */
-static void release_v2(void *arg, uint64_t idx, uint64_t real, bool dirty)
-{
-	struct tce__vwin *w = arg;
-	uint64_t *slot, ua;
-
-	(void)real, (void)dirty; /* pinned memory is the process's own: nothing to dirty */
-	if (tce_iommu_table_mirror_slot(w->t, idx, false, &slot))
-		return;
-	ua = be64toh(atomic_exchange((_Atomic uint64_t *)slot, 0));
-	if (ua && w->c->owner)
-		tce__mm_unmap_range(&w->c->owner->mem, ua, 1, w->info.page_shift);
-}
-
-/* v1: the old page was pinned by its map; a user address is its own real address. */
-static void release_v1(void *arg, uint64_t idx, uint64_t real, bool dirty)
-{
-	struct tce__vwin *w = arg;
-
-	(void)idx, (void)dirty;
-	if (w->c->owner)
-		tce__pins_drop(&w->c->owner->pins, real, 1, w->info.page_shift);
-}
-
 /* ---- windows ---- */
 
-static struct tce__vwin *window_of(struct tce__vcontainer *c, uint64_t iova)
+struct tce__vwin *tce__vc_window(struct tce__vcontainer *c, uint64_t iova)
 {
 	int i;
 
@@ -212,16 +180,16 @@ static int create_window(struct tce__vcontainer *c, struct tce_vfio_mm *m, uint3
 					tce__vwindows(c).s);
 	req.num = c->win[0].t ? 1 : 0;
 	w = &c->win[req.num];
-	tce_group_info(first_group(c), &gi);
+	tce_group_info(tce__vc_group0(c), &gi);
 	if (ps >= 64 || !(gi.pgsizes & (1ull << ps)))
 		return (int)vfio_refuse(c->ctx, -EINVAL, "page_shift %u is not an IOMMU page size "
 					"of PE %u (it offers %s)", ps, gi.pe,
 					tce__vpgsizes(gi.pgsizes).s);
-	rc = tce_group_create_table(first_group(c), &req, &w->t);
+	rc = tce_group_create_table(tce__vc_group0(c), &req, &w->t);
 	if (rc)
 		return why_create_table(c, rc, &req, &gi, m);
 	tce_iommu_table_info(w->t, &w->info);
-	tce_iommu_table_set_release(w->t, release_v2, w);
+	tce_iommu_table_set_release(w->t, tce__vc_release_v2, w);
 	for (i = 0; i < c->ngroups && !rc; i++)
 		rc = tce_group_set_window(c->groups[i]->g, req.num, w->t);
 	if (rc) {
@@ -242,7 +210,7 @@ static int create_default(struct tce__vcontainer *c, struct tce_vfio_mm *m)
 
 	if (!c->ngroups)
 		return (int)vfio_refuse(c->ctx, -ENODEV, "no group on this container");
-	tce_group_info(first_group(c), &gi);
+	tce_group_info(tce__vc_group0(c), &gi);
 	rc = create_window(c, m, 12, gi.tce32_size, 1, &start);
 	if (rc)
 		return rc;
@@ -317,7 +285,7 @@ static int attach_group(struct tce__vcontainer *c, struct tce_group *g, uint32_t
 						tce_strerror(rc));
 		c->win[0].t = t;
 		c->win[0].borrowed = true;
-		tce_iommu_table_set_release(t, release_v1, &c->win[0]);
+		tce_iommu_table_set_release(t, tce__vc_release_v1, &c->win[0]);
 		tce_iommu_table_info(c->win[0].t, &c->win[0].info);
 		return 0;
 	}
@@ -480,7 +448,7 @@ static long eeh_enabled(struct tce__vcontainer *c)
 	long on = 1;
 
 	tce__read_lock(&c->lock);
-	if (c->ngroups && tce_group_eeh_get_state(first_group(c), &state) == -ENOENT)
+	if (c->ngroups && tce_group_eeh_get_state(tce__vc_group0(c), &state) == -ENOENT)
 		on = 0;
 	tce__read_unlock(&c->lock);
 	return on;
@@ -564,7 +532,7 @@ static long get_info(struct tce__vcontainer *c, void *arg)
 	rc = arg_in(c->ctx, &info, arg, struct vfio_iommu_spapr_tce_info, dma32_window_size);
 	if (rc)
 		return rc;
-	tce_group_info(first_group(c), &gi);
+	tce_group_info(tce__vc_group0(c), &gi);
 	info.dma32_window_start = (uint32_t)gi.tce32_start;
 	info.dma32_window_size = (uint32_t)gi.tce32_size;
 	info.flags = 0;
@@ -581,382 +549,9 @@ static long get_info(struct tce__vcontainer *c, void *arg)
 	return 0;
 }
 
-static int no_window(struct tce__vcontainer *c, const char *what, uint64_t addr)
-{
-	return (int)vfio_refuse(c->ctx, -ENXIO, "%s %#llx is in no DMA window; %s", what,
-				(unsigned long long)addr, tce__vwindows(c).s);
-}
-
-static int misaligned(struct tce__vcontainer *c, const struct tce__vwin *w, const char *what,
-		      uint64_t v)
-{
-	return (int)vfio_refuse(c->ctx, -EINVAL, "%s %#llx is not a multiple of the %s IOMMU "
-				"page of window %s", what, (unsigned long long)v,
-				tce__vsize(1ull << w->info.page_shift).s,
-				tce__vwindow(&w->info).s);
-}
-
-/* The checks MAP and UNMAP share: the window, alignment, the range in full. */
-static int dma_range(struct tce__vcontainer *c, uint64_t iova, uint64_t size,
-		     struct tce__vwin **out, uint64_t *idx, uint64_t *n)
-{
-	struct tce__vwin *w = window_of(c, iova);
-	uint64_t mask;
-
-	if (!w)
-		return no_window(c, "iova", iova);
-	mask = (1ull << w->info.page_shift) - 1;
-	if (iova & mask) /* DECISIONS 6: never the kernel's +1 */
-		return misaligned(c, w, "iova", iova);
-	if (size & mask)
-		return misaligned(c, w, "size", size);
-	if (!size) /* DECISIONS 5 */
-		return (int)vfio_refuse(c->ctx, -EINVAL, "size is 0");
-	*idx = iova >> w->info.page_shift;
-	*n = size >> w->info.page_shift;
-	if (*n > w->info.first_idx + w->info.entries - *idx) /* DECISIONS 5 */
-		return (int)vfio_refuse(c->ctx, -EINVAL, "[%#llx, +%s) runs past the end of "
-					"window %s", (unsigned long long)iova,
-					tce__vsize(size).s, tce__vwindow(&w->info).s);
-	*out = w;
-	return 0;
-}
-
-static enum tce_dir dir_of(uint32_t flags)
-{
-	bool r = flags & VFIO_DMA_MAP_FLAG_READ, wr = flags & VFIO_DMA_MAP_FLAG_WRITE;
-
-	return r && wr ? TCE_DIR_BIDIRECTIONAL : r ? TCE_DIR_TO_DEVICE :
-	       wr ? TCE_DIR_FROM_DEVICE : TCE_DIR_NONE;
-}
-
-/* Why the table update (or its address mirror) failed. */
-static int why_update(struct tce__vcontainer *c, int rc, uint64_t ua)
-{
-	if (rc == -ENOMEM)
-		return (int)vfio_refuse(c->ctx, rc, "no memory for the window's table or its "
-					"address mirror");
-	if (rc == -EINVAL)
-		return (int)vfio_refuse(c->ctx, rc, "the hypervisor refused a TCE: vaddr %#llx is "
-					"no real address of this machine (H_PARAMETER)",
-					(unsigned long long)ua);
-	return (int)vfio_refuse(c->ctx, rc, "the platform could not write the TCEs: %s",
-				tce_strerror(rc));
-}
-
-/*
- * Why tce__mm_map_range() refused [ua, ua + n pages): it walks the same
- * regions (found one lookup at a time) to name the first page it meets
- * that is outside them, straddles an end or lies in smaller pages.
- */
-static int why_unregistered(struct tce__vcontainer *c, int rc, uint64_t ua, uint64_t n,
-			    uint32_t ps)
-{
-	struct tce__mm *mem = &c->owner->mem;
-	uint64_t at = ua, end = ua + (n << ps);
-	struct tce__mm_region *r;
-
-	if (rc == -ENXIO)
-		return (int)vfio_refuse(c->ctx, rc, "the registered region holding vaddr %#llx is "
-					"being unregistered", (unsigned long long)ua);
-	if (rc != -EINVAL)
-		return (int)vfio_refuse(c->ctx, rc, "mapping [%#llx, +%s) failed: %s",
-					(unsigned long long)ua, tce__vsize(n << ps).s,
-					tce_strerror(rc));
-	while (at < end) {
-		r = tce__mm_lookup(mem, at, 1);
-		if (!r)
-			return (int)vfio_refuse(c->ctx, rc, "vaddr %#llx is in no registered memory; "
-						"VFIO_IOMMU_SPAPR_REGISTER_MEMORY must cover every "
-						"page MAP_DMA maps", (unsigned long long)at);
-		if (r->page_shift < ps)
-			return (int)vfio_refuse(c->ctx, rc, "registered region [%#llx, +%s) takes "
-						"IOMMU pages up to %s (its backing pages and "
-						"alignment), smaller than the window's %s",
-						(unsigned long long)r->ua, tce__vsize(r->size).s,
-						tce__vsize(1ull << r->page_shift).s,
-						tce__vsize(1ull << ps).s);
-		at += ((r->ua + r->size - at) >> ps) << ps;
-		if (at < end && at < r->ua + r->size)
-			return (int)vfio_refuse(c->ctx, rc, "the %s IOMMU page at vaddr %#llx "
-						"straddles the end of registered region "
-						"[%#llx, +%s)", tce__vsize(1ull << ps).s,
-						(unsigned long long)at, (unsigned long long)r->ua,
-						tce__vsize(r->size).s);
-	}
-	return (int)vfio_refuse(c->ctx, rc, "[%#llx, +%s) is not all in registered memory",
-				(unsigned long long)ua, tce__vsize(n << ps).s);
-}
-
-/* v2: every page inside registered memory of large enough pages; the mirror names it. */
-static int map_v2(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, uint64_t n,
-		  uint64_t ua, enum tce_dir dir)
-{
-	struct tce__mm *mem = &c->owner->mem;
-	uint32_t ps = w->info.page_shift;
-	uint64_t i, *slot;
-	int rc = tce__mm_map_range(mem, ua, n, ps);
-
-	if (rc)
-		return why_unregistered(c, rc, ua, n, ps);
-	for (i = 0; i < n && !rc; i++)
-		rc = tce_iommu_table_mirror_slot(w->t, idx + i, true, &slot);
-	if (!rc)
-		rc = tce_iommu_table_update(w->t, idx, n, ua, dir);
-	if (rc) {
-		tce__mm_unmap_range(mem, ua, n, ps);
-		return why_update(c, rc, ua);
-	}
-	for (i = 0; i < n; i++) {
-		tce_iommu_table_mirror_slot(w->t, idx + i, false, &slot);
-		atomic_store((_Atomic uint64_t *)slot, htobe64(ua + (i << ps)));
-	}
-	return 0;
-}
-
-/* v1: each page pinned writable (the kernel always asks FOLL_WRITE), backed by pages as large. */
-static int map_v1(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, uint64_t n,
-		  uint64_t ua, enum tce_dir dir)
-{
-	uint32_t backing;
-	int rc;
-
-	if (tce__mm_backing(&c->owner->mem, ua, n << w->info.page_shift, &backing))
-		return (int)vfio_refuse(c->ctx, -EFAULT, "[%#llx, +%s) is not all mapped writable "
-					"memory (v1 pins every page for writing)",
-					(unsigned long long)ua, tce__vsize(n << w->info.page_shift).s);
-	if (backing < w->info.page_shift)
-		return (int)vfio_refuse(c->ctx, -EPERM, "vaddr %#llx is backed by %s pages, smaller "
-					"than the window's %s IOMMU page", (unsigned long long)ua,
-					tce__vsize(1ull << backing).s,
-					tce__vsize(1ull << w->info.page_shift).s);
-	rc = tce__pins_add(&c->owner->pins, ua, n, w->info.page_shift);
-	if (rc)
-		return (int)vfio_refuse(c->ctx, rc, "no memory to record the pinned pages");
-	rc = tce_iommu_table_update(w->t, idx, n, ua, dir);
-	if (rc)
-		tce__pins_drop(&c->owner->pins, ua, n, w->info.page_shift);
-	return rc ? why_update(c, rc, ua) : 0;
-}
-
-/* MAP or UNMAP before the container is enabled. */
-static long not_enabled(struct tce__vcontainer *c)
-{
-	if (c->type == VFIO_SPAPR_TCE_v2_IOMMU)
-		return vfio_refuse(c->ctx, -EPERM, "no memory is registered on this container yet; "
-				   "a v2 container maps only after "
-				   "VFIO_IOMMU_SPAPR_REGISTER_MEMORY");
-	return vfio_refuse(c->ctx, -EPERM, "the container is not enabled; VFIO_IOMMU_ENABLE must "
-			   "come before MAP_DMA and UNMAP_DMA");
-}
-
-static long map_dma(struct tce__vcontainer *c, void *arg)
-{
-	struct vfio_iommu_type1_dma_map p;
-	struct tce__vwin *w;
-	uint64_t idx, n, mask;
-	int rc;
-
-	if (!c->enabled)
-		return not_enabled(c);
-	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_type1_dma_map, size);
-	if (rc)
-		return rc;
-	if (p.flags & ~(uint32_t)(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
-		return vfio_refuse(c->ctx, -EINVAL, "flags %#x has bits other than READ (1) and "
-				   "WRITE (2)", p.flags);
-	if (c->def_window_pending)
-		return NEED_DEFAULT;
-	w = window_of(c, p.iova);
-	if (!w)
-		return no_window(c, "iova", p.iova);
-	mask = (1ull << w->info.page_shift) - 1;
-	if (p.size & mask)
-		return misaligned(c, w, "size", p.size);
-	if (p.vaddr & mask)
-		return misaligned(c, w, "vaddr", p.vaddr);
-	if (dir_of(p.flags) == TCE_DIR_NONE)
-		return vfio_refuse(c->ctx, -EINVAL, "flags %#x allow neither READ nor WRITE", p.flags);
-	rc = dma_range(c, p.iova, p.size, &w, &idx, &n);
-	if (rc)
-		return rc;
-	if (p.vaddr + p.size < p.vaddr)
-		return vfio_refuse(c->ctx, -EINVAL, "vaddr %#llx + size %s wraps",
-				   (unsigned long long)p.vaddr, tce__vsize(p.size).s);
-	tce__lock(&w->lock);
-	if (c->type == VFIO_SPAPR_TCE_v2_IOMMU)
-		rc = map_v2(c, w, idx, n, p.vaddr, dir_of(p.flags));
-	else
-		rc = map_v1(c, w, idx, n, p.vaddr, dir_of(p.flags));
-	tce__unlock(&w->lock);
-	return rc;
-}
-
-static long unmap_dma(struct tce__vcontainer *c, void *arg)
-{
-	struct vfio_iommu_type1_dma_unmap p;
-	struct tce__vwin *w;
-	uint64_t idx, n;
-	int rc;
-
-	if (!c->enabled)
-		return not_enabled(c);
-	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_type1_dma_unmap, size);
-	if (rc)
-		return rc;
-	if (p.flags)
-		return vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p.flags);
-	if (c->def_window_pending)
-		return NEED_DEFAULT;
-	rc = dma_range(c, p.iova, p.size, &w, &idx, &n);
-	if (rc)
-		return rc;
-	tce__lock(&w->lock);
-	rc = tce_iommu_table_clear(w->t, idx, n);
-	tce__unlock(&w->lock);
-	if (rc)
-		return vfio_refuse(c->ctx, rc, "clearing the TCEs failed: %s; the entries not "
-				   "cleared keep their pages, a retry finishes", tce_strerror(rc));
-	return 0;
-}
-
-static bool holds(const struct tce__vcontainer *c, const struct tce__mm_region *r)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->nprereg; i++)
-		if (c->prereg[i] == r)
-			return true;
-	return false;
-}
-
-static int prereg_room(struct tce__vcontainer *c)
-{
-	uint32_t want = c->palloc ? c->palloc * 2 : 8;
-	struct tce__mm_region **p;
-
-	if (c->nprereg < c->palloc)
-		return 0;
-	p = tce__malloc(c->ctx, want * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	if (c->nprereg)
-		memcpy(p, c->prereg, c->nprereg * sizeof(*p));
-	tce__free(c->ctx, c->prereg, c->palloc * sizeof(*p));
-	c->prereg = p, c->palloc = want;
-	return 0;
-}
-
-/* Page-aligned to the system page, non-empty, not wrapping: 0 or -EINVAL with its reason. */
-static int mem_range_check(struct tce__vcontainer *c, const struct tce_vfio_mm *m,
-			   const struct vfio_iommu_spapr_register_memory *p)
-{
-	uint64_t mask = (1ull << m->mem.sys_page_shift) - 1;
-
-	if (p->flags)
-		return (int)vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p->flags);
-	if ((p->vaddr | p->size) & mask)
-		return (int)vfio_refuse(c->ctx, -EINVAL, "vaddr %#llx and size %#llx must be "
-					"multiples of the system page (%s)",
-					(unsigned long long)p->vaddr, (unsigned long long)p->size,
-					tce__vsize(mask + 1).s);
-	if (!p->size)
-		return (int)vfio_refuse(c->ctx, -EINVAL, "size is 0");
-	if (p->vaddr + p->size <= p->vaddr)
-		return (int)vfio_refuse(c->ctx, -EINVAL, "vaddr %#llx + size %s wraps",
-					(unsigned long long)p->vaddr, tce__vsize(p->size).s);
-	return 0;
-}
-
-/* Why the process could not register [vaddr, vaddr + size). */
-static int why_register(struct tce__vcontainer *c, struct tce_vfio_mm *m, int rc,
-			const struct vfio_iommu_spapr_register_memory *p)
-{
-	uint64_t limit = m->mem.limit_pages << m->mem.sys_page_shift;
-
-	if (rc == -EFAULT)
-		return (int)vfio_refuse(c->ctx, rc, "[%#llx, +%s) is not all mapped writable memory",
-					(unsigned long long)p->vaddr, tce__vsize(p->size).s);
-	if (rc == -EINVAL)
-		return (int)vfio_refuse(c->ctx, rc, "[%#llx, +%s) overlaps memory this process "
-					"registered already (regions must be disjoint, or the "
-					"identical range)", (unsigned long long)p->vaddr,
-					tce__vsize(p->size).s);
-	if (rc == -ENOMEM && limit && p->size > limit - tce__min_u64(limit,
-					tce__mm_locked_bytes(&m->mem)))
-		return (int)vfio_refuse(c->ctx, rc, "registering %s would go over RLIMIT_MEMLOCK "
-					"(%s, %s locked already)", tce__vsize(p->size).s,
-					tce__vsize(limit).s,
-					tce__vsize(tce__mm_locked_bytes(&m->mem)).s);
-	return (int)vfio_refuse(c->ctx, rc, "registering [%#llx, +%s) failed: %s",
-				(unsigned long long)p->vaddr, tce__vsize(p->size).s,
-				tce_strerror(rc));
-}
-
-static long register_memory(struct tce__vcontainer *c, struct tce_vfio_mm *caller, void *arg)
-{
-	struct vfio_iommu_spapr_register_memory p;
-	struct tce_vfio_mm *m = mm_of(c, caller);
-	struct tce__mm_region *r;
-	int rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_spapr_register_memory, size);
-
-	if (!rc)
-		rc = mem_range_check(c, m, &p);
-	if (rc)
-		return rc;
-	r = tce__mm_get(&m->mem, p.vaddr, p.size);
-	if (r && holds(c, r)) {
-		tce__mm_put(&m->mem, r);
-		return vfio_refuse(c->ctx, -EBUSY, "[%#llx, +%s) is already registered on this "
-				   "container", (unsigned long long)p.vaddr, tce__vsize(p.size).s);
-	}
-	rc = prereg_room(c);
-	if (rc) {
-		if (r)
-			tce__mm_put(&m->mem, r); /* another container's: only the count drops */
-		return vfio_refuse(c->ctx, rc, "no memory for the container's list of regions");
-	}
-	if (!r && (rc = tce__mm_new(&m->mem, p.vaddr, p.size, &r)))
-		return why_register(c, m, rc, &p);
-	c->prereg[c->nprereg++] = r;
-	c->enabled = true;
-	capture(c, caller);
-	return 0;
-}
-
-static long unregister_memory(struct tce__vcontainer *c, void *arg)
-{
-	struct vfio_iommu_spapr_register_memory p;
-	uint32_t i;
-	int rc;
-
-	if (!c->owner)
-		return vfio_refuse(c->ctx, -EPERM, "nothing was ever registered on this container "
-				   "(it has no owner process yet)");
-	rc = arg_in(c->ctx, &p, arg, struct vfio_iommu_spapr_register_memory, size);
-	if (!rc)
-		rc = mem_range_check(c, c->owner, &p);
-	if (rc)
-		return rc;
-	for (i = 0; i < c->nprereg; i++)
-		if (c->prereg[i]->ua == p.vaddr && c->prereg[i]->size == p.size)
-			break;
-	if (i == c->nprereg)
-		return vfio_refuse(c->ctx, -ENOENT, "[%#llx, +%s) is not a range this container "
-				   "registered (UNREGISTER takes exactly a range REGISTER got)",
-				   (unsigned long long)p.vaddr, tce__vsize(p.size).s);
-	rc = tce__mm_put(&c->owner->mem, c->prereg[i]);
-	if (rc) /* TCEs still reference it: it stays (DECISIONS 7) */
-		return vfio_refuse(c->ctx, rc, "TCEs still map pages of [%#llx, +%s); UNMAP_DMA "
-				   "them first (the region is kept)", (unsigned long long)p.vaddr,
-				   tce__vsize(p.size).s);
-	c->prereg[i] = c->prereg[--c->nprereg];
-	return 0;
-}
-
 static long enable(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 {
-	struct tce_vfio_mm *m = mm_of(c, caller);
+	struct tce_vfio_mm *m = tce__vc_mm(c, caller);
 	struct tce_group_info gi;
 	int rc;
 
@@ -964,7 +559,7 @@ static long enable(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 		return vfio_refuse(c->ctx, -EBUSY, "the container is already enabled");
 	if (!c->ngroups)
 		return vfio_refuse(c->ctx, -ENODEV, "no group on this container");
-	tce_group_info(first_group(c), &gi);
+	tce_group_info(tce__vc_group0(c), &gi);
 	if (!gi.tce32_size)
 		return vfio_refuse(c->ctx, -EPERM, "PE %u's 32-bit window has size 0", gi.pe);
 	rc = tce__mm_charge(&m->mem, (int64_t)gi.tce32_size);
@@ -976,7 +571,7 @@ static long enable(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 				   tce__vsize(tce__mm_locked_bytes(&m->mem)).s);
 	c->v1_locked = gi.tce32_size;
 	c->enabled = true;
-	capture(c, caller);
+	tce__vc_capture(c, caller);
 	return 0;
 }
 
@@ -993,7 +588,7 @@ static long disable(struct tce__vcontainer *c)
 static long tce_create(struct tce__vcontainer *c, struct tce_vfio_mm *caller, void *arg)
 {
 	struct vfio_iommu_spapr_tce_create p;
-	struct tce_vfio_mm *m = mm_of(c, caller);
+	struct tce_vfio_mm *m = tce__vc_mm(c, caller);
 	bool made_default = false;
 	uint64_t start;
 	int rc;
@@ -1019,7 +614,7 @@ static long tce_create(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 	}
 	p.start_addr = start;
 	memcpy(arg, &p, offsetofend(struct vfio_iommu_spapr_tce_create, start_addr));
-	capture(c, caller);
+	tce__vc_capture(c, caller);
 	return 0;
 }
 
@@ -1038,99 +633,19 @@ static long tce_remove(struct tce__vcontainer *c, struct tce_vfio_mm *caller, vo
 		return vfio_refuse(c->ctx, -EINVAL, "flags %#x must be 0", p.flags);
 	if (c->def_window_pending && !p.start_addr) {
 		c->def_window_pending = false; /* the default window declined */
-		capture(c, caller);
+		tce__vc_capture(c, caller);
 		return 0;
 	}
-	w = window_of(c, p.start_addr);
+	w = tce__vc_window(c, p.start_addr);
 	if (!w)
 		return vfio_refuse(c->ctx, -EINVAL, "start_addr %#llx is in no DMA window; %s",
 				   (unsigned long long)p.start_addr, tce__vwindows(c).s);
 	rc = remove_window(c, (int)(w - c->win));
 	if (!rc)
-		capture(c, caller);
+		tce__vc_capture(c, caller);
 	return rc;
 }
 
-static long eeh_call(struct tce_ctx *ctx, struct tce_group *g, struct vfio_eeh_pe_op *op,
-		     void *arg);
-
-/* Why the group's EEH call failed. */
-static long why_eeh(struct tce_ctx *ctx, long rc, const struct vfio_eeh_pe_op *op)
-{
-	if (rc >= 0)
-		return rc;
-	if (rc == -ERANGE)
-		return vfio_refuse(ctx, rc, "pseries firmware injects only MMIO errors (functions "
-				   "0, 1, 6 and 7), not function %u", op->err.func);
-	if (rc == -ENOENT)
-		return vfio_refuse(ctx, rc, "the firmware lacks the RTAS EEH call op %u needs",
-				   op->op);
-	if (rc == -EINVAL && op->op == VFIO_EEH_PE_INJECT_ERR)
-		return vfio_refuse(ctx, rc, "error type %u or function %u is out of range",
-				   op->err.type, op->err.func);
-	return vfio_refuse(ctx, rc, "the PE's EEH op %u failed: %s", op->op, tce_strerror((int)rc));
-}
-
-/* VFIO_EEH_PE_OP on one group (vfio_spapr_ioctl_eeh_pe_op). */
-static long eeh_group(struct tce_ctx *ctx, struct tce_group *g, void *arg)
-{
-	struct vfio_eeh_pe_op op = { 0 };
-	int rc = arg_in(ctx, &op, arg, struct vfio_eeh_pe_op, op);
-
-	if (rc)
-		return rc;
-	if (op.flags)
-		return vfio_refuse(ctx, -EINVAL, "flags %#x must be 0", op.flags);
-	return why_eeh(ctx, eeh_call(ctx, g, &op, arg), &op);
-}
-
-/* The group's EEH call for @op. */
-static long eeh_call(struct tce_ctx *ctx, struct tce_group *g, struct vfio_eeh_pe_op *op,
-		     void *arg)
-{
-	uint32_t state;
-	int rc;
-
-	switch (op->op) {
-	case VFIO_EEH_PE_DISABLE:
-		return tce_group_eeh_disable(g);
-	case VFIO_EEH_PE_ENABLE:
-		return tce_group_eeh_enable(g);
-	case VFIO_EEH_PE_UNFREEZE_IO:
-		return tce_group_eeh_unfreeze_mmio(g);
-	case VFIO_EEH_PE_UNFREEZE_DMA:
-		return tce_group_eeh_unfreeze_dma(g);
-	case VFIO_EEH_PE_GET_STATE:
-		rc = tce_group_eeh_get_state(g, &state);
-		return rc ? rc : (long)state;
-	case VFIO_EEH_PE_RESET_DEACTIVATE:
-		return tce_group_eeh_reset(g, TCE_EEH_RESET_DEACTIVATE);
-	case VFIO_EEH_PE_RESET_HOT:
-		return tce_group_eeh_reset(g, TCE_EEH_RESET_HOT);
-	case VFIO_EEH_PE_RESET_FUNDAMENTAL:
-		return tce_group_eeh_reset(g, TCE_EEH_RESET_FUNDAMENTAL);
-	case VFIO_EEH_PE_CONFIGURE:
-		return tce_group_eeh_configure(g);
-	case VFIO_EEH_PE_INJECT_ERR:
-		rc = arg_in(ctx, op, arg, struct vfio_eeh_pe_op, err);
-		if (rc)
-			return rc;
-		return tce_group_eeh_inject(g, op->err.type, op->err.func, op->err.addr,
-					    op->err.mask);
-	default:
-		return vfio_refuse(ctx, -EINVAL, "op %u is no VFIO_EEH_PE_* operation", op->op);
-	}
-}
-
-static long eeh_pe_op(struct tce__vcontainer *c, void *arg)
-{
-	uint32_t i;
-	long rc = 0;
-
-	for (i = 0; i < c->ngroups && !rc; i++)
-		rc = eeh_group(c->ctx, c->groups[i]->g, arg);
-	return rc;
-}
 
 static bool needs_write(unsigned long request)
 {
@@ -1179,23 +694,23 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
 		return get_info(c, arg);
 	case VFIO_IOMMU_MAP_DMA:
-		return map_dma(c, arg);
+		return tce__vc_map_dma(c, arg);
 	case VFIO_IOMMU_UNMAP_DMA:
-		return unmap_dma(c, arg);
+		return tce__vc_unmap_dma(c, arg);
 	case VFIO_IOMMU_ENABLE:
 		return v2 ? wrong_type(c) : enable(c, caller);
 	case VFIO_IOMMU_DISABLE:
 		return v2 ? wrong_type(c) : disable(c);
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
-		return v2 ? register_memory(c, caller, arg) : wrong_type(c);
+		return v2 ? tce__vc_register(c, caller, arg) : wrong_type(c);
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
-		return v2 ? unregister_memory(c, arg) : wrong_type(c);
+		return v2 ? tce__vc_unregister(c, arg) : wrong_type(c);
 	case VFIO_IOMMU_SPAPR_TCE_CREATE:
 		return v2 ? tce_create(c, caller, arg) : wrong_type(c);
 	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
 		return v2 ? tce_remove(c, caller, arg) : wrong_type(c);
 	case VFIO_EEH_PE_OP:
-		return eeh_pe_op(c, arg);
+		return tce__vc_eeh_pe_op(c, arg);
 	default:
 		return vfio_refuse(c->ctx, -ENOTTY, "request %#lx is not a container request",
 				   request);
@@ -1221,7 +736,7 @@ static long with_default(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 		rc = other_process(c);
 	} else if (c->def_window_pending) {
 		made = true;
-		rc = create_default(c, mm_of(c, caller));
+		rc = create_default(c, tce__vc_mm(c, caller));
 	}
 	if (!rc)
 		rc = iommu_request(c, caller, request, arg);

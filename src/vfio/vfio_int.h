@@ -148,6 +148,42 @@ struct tce__vobj *tce__vfile_get(struct tce_vfio_mm *mm, int fd);
 void tce__vmm_get(struct tce_vfio_mm *mm);
 void tce__vmm_put(struct tce_vfio_mm *mm);
 
+#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* An operation met the pending default window: make it and call again (no errno). */
+#define NEED_DEFAULT (-4097L)
+
+/*
+ * The first @minsz bytes of the caller's struct at @arg, once its argsz says
+ * they are there (never a byte past argsz): -EFAULT, -EINVAL, with a reason.
+ */
+int tce__varg_in(struct tce_ctx *ctx, void *dst, const void *arg, size_t minsz, const char *what);
+/* The struct @type up to and including @member. */
+#define arg_in(ctx, dst, arg, type, member) \
+	tce__varg_in((ctx), (dst), (arg), offsetofend(type, member), #type)
+
+/* container.c: what the request files share. Context: the container's lock held. */
+struct tce_group *tce__vc_group0(const struct tce__vcontainer *c);
+/* The mm whose memory and account the container uses: the owner, or the caller. */
+struct tce_vfio_mm *tce__vc_mm(struct tce__vcontainer *c, struct tce_vfio_mm *caller);
+/* The first call that needs a process makes the caller the owner. */
+void tce__vc_capture(struct tce__vcontainer *c, struct tce_vfio_mm *caller);
+/* The window holding bus address @iova, or NULL. */
+struct tce__vwin *tce__vc_window(struct tce__vcontainer *c, uint64_t iova);
+
+/* map.c: MAP_DMA, UNMAP_DMA and the release callbacks they rely on. */
+long tce__vc_map_dma(struct tce__vcontainer *c, void *arg);
+long tce__vc_unmap_dma(struct tce__vcontainer *c, void *arg);
+void tce__vc_release_v2(void *arg, uint64_t idx, uint64_t real, bool dirty);
+void tce__vc_release_v1(void *arg, uint64_t idx, uint64_t real, bool dirty);
+
+/* prereg.c: REGISTER_MEMORY and UNREGISTER_MEMORY (v2). */
+long tce__vc_register(struct tce__vcontainer *c, struct tce_vfio_mm *caller, void *arg);
+long tce__vc_unregister(struct tce__vcontainer *c, void *arg);
+
+/* pe_op.c: VFIO_EEH_PE_OP. */
+long tce__vc_eeh_pe_op(struct tce__vcontainer *c, void *arg);
+
 /* container.c: the container ioctls, and what the group file needs of them. */
 struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx);
 void tce__vcontainer_free(struct tce__vcontainer *c);
