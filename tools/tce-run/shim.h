@@ -82,7 +82,7 @@ void shim_count(enum shim_stat s, uint64_t n);
 /* A refused request, explained (with --explain and in the log). */
 void shim_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- eeh.c ---- */
+/* ---- eeh_break.c ---- */
 
 /* The path of the kernel's EEH debugfs file that freezes a function's PE. */
 #define SHIM_EEH_BREAK "/sys/kernel/debug/powerpc/eeh_dev_break"
