@@ -20,7 +20,6 @@
 #include "util/arith.h"
 #include "vfio/vfio_int.h"
 
-#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 
 #define REGION_SHIFT 40
 #define REGION_MASK ((1ull << REGION_SHIFT) - 1)
@@ -294,19 +293,6 @@ static int single_trigger(struct tce_ctx *ctx, int *slot, uint32_t count, uint32
 	return 0;
 }
 
-/* A struct argument whose argsz covers @minsz bytes: 0, -EFAULT or -EINVAL with the reason. */
-static long arg_head(struct tce_ctx *ctx, const void *arg, size_t minsz, const char *what)
-{
-	uint32_t argsz;
-
-	if (!arg)
-		return vfio_refuse(ctx, -EFAULT, "the argument is not readable memory");
-	memcpy(&argsz, arg, sizeof(argsz));
-	if (argsz < minsz)
-		return vfio_refuse(ctx, -EINVAL, "argsz %u is below the %zu bytes of %s this "
-				   "request reads", argsz, minsz, what);
-	return 0;
-}
 
 static long set_irqs(struct tce__vpci *vd, void *arg)
 {
@@ -315,10 +301,9 @@ static long set_irqs(struct tce__vpci *vd, void *arg)
 	struct vfio_irq_set hdr;
 	long rc;
 
-	rc = arg_head(vd->ctx, arg, minsz, "struct vfio_irq_set");
+	rc = arg_in(vd->ctx, &hdr, arg, struct vfio_irq_set, count);
 	if (rc)
 		return rc;
-	memcpy(&hdr, arg, minsz);
 	if (hdr.index >= VFIO_PCI_NUM_IRQS)
 		return vfio_refuse(vd->ctx, -EINVAL, "irq index %u: vfio-pci has %u (0..%u)",
 				   hdr.index, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_IRQS - 1);
@@ -392,11 +377,10 @@ static long get_info(struct tce__vpci *vd, void *arg)
 	size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
 	struct vfio_device_info info;
 
-	long rc = arg_head(vd->ctx, arg, minsz, "struct vfio_device_info");
+	long rc = arg_in(vd->ctx, &info, arg, struct vfio_device_info, num_irqs);
 
 	if (rc)
 		return rc;
-	memcpy(&info.argsz, arg, sizeof(info.argsz));
 	info.flags = VFIO_DEVICE_FLAGS_PCI | (vd->reset_works ? VFIO_DEVICE_FLAGS_RESET : 0);
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
@@ -409,11 +393,10 @@ static long region_info(struct tce__vpci *vd, void *arg)
 	size_t minsz = offsetofend(struct vfio_region_info, offset);
 	struct vfio_region_info info;
 
-	long rc = arg_head(vd->ctx, arg, minsz, "struct vfio_region_info");
+	long rc = arg_in(vd->ctx, &info, arg, struct vfio_region_info, offset);
 
 	if (rc)
 		return rc;
-	memcpy(&info, arg, minsz);
 	if (info.index >= VFIO_PCI_NUM_REGIONS)
 		return vfio_refuse(vd->ctx, -EINVAL, "region index %u: vfio-pci has %u (0..%u)",
 				   info.index, VFIO_PCI_NUM_REGIONS, VFIO_PCI_NUM_REGIONS - 1);
@@ -443,11 +426,10 @@ static long irq_info(struct tce__vpci *vd, void *arg)
 	size_t minsz = offsetofend(struct vfio_irq_info, count);
 	struct vfio_irq_info info;
 
-	long rc = arg_head(vd->ctx, arg, minsz, "struct vfio_irq_info");
+	long rc = arg_in(vd->ctx, &info, arg, struct vfio_irq_info, count);
 
 	if (rc)
 		return rc;
-	memcpy(&info, arg, minsz);
 	if (info.index >= VFIO_PCI_NUM_IRQS)
 		return vfio_refuse(vd->ctx, -EINVAL, "irq index %u: vfio-pci has %u (0..%u)",
 				   info.index, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_IRQS - 1);
