@@ -1109,6 +1109,24 @@ TCE_API int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf
 TCE_API int tce_dev_dma_write(struct tce_pci_dev *d, uint64_t bus_addr, const void *buf,
 			      size_t len);
 
+/* What a function moved by device DMA since its machine was created. */
+struct tce_dev_dma_stats {
+	uint64_t read_bytes;   /* read from memory: tce_dev_dma_read() calls that returned 0 */
+	uint64_t write_bytes;  /* written to memory: tce_dev_dma_write() calls that returned 0 */
+};
+
+/*
+ * tce_dev_dma_stats() - the bytes @d's DMA moved, written to @out: every
+ * access that succeeded, whoever issued it (the device's copy engine, or a
+ * caller of tce_dev_dma_read() and tce_dev_dma_write()); an access that
+ * failed moved nothing and is not counted. The counts only grow: neither a
+ * function reset nor EEH recovery clears them. The two fields are read one
+ * after the other, so a DMA running meanwhile may be in one and not yet in
+ * the other.
+ * Context: any thread; no lock (relaxed atomic loads).
+ */
+TCE_API void tce_dev_dma_stats(struct tce_pci_dev *d, struct tce_dev_dma_stats *out);
+
 /*
  * tce_dev_name() - the function's PCI address, "DDDD:BB:DD.F".
  * Return: the name; it belongs to the machine and lives until
@@ -2263,6 +2281,22 @@ TCE_API int tce_vfio_kind(struct tce_vfio_mm *mm, int fd);
  * or firmware.
  */
 TCE_API long tce_vfio_ioctl(struct tce_vfio_mm *mm, int fd, unsigned long request, void *arg);
+
+/*
+ * tce_vfio_container_window() - the geometry of the DMA window of container
+ * file @fd that holds bus address @iova, written to @out (bus_offset,
+ * window_size, the entries the container may use, page_shift, levels): a
+ * window CREATE made, the default one once it exists, or v1's borrowed
+ * 32-bit window. A front end learns from it how many IOMMU pages a MAP_DMA
+ * or UNMAP_DMA of @iova covers.
+ * Return: 0; -EBADF (@fd not open in @mm, NULL @mm); -EINVAL (@out NULL,
+ * not a container file); -ENXIO when no window of the container holds
+ * @iova (none set up yet: no IOMMU type, the default window still pending).
+ * Context: takes the mm's file lock, then the container's lock for reading;
+ * never blocks otherwise. The window may be removed once it returns.
+ */
+TCE_API int tce_vfio_container_window(struct tce_vfio_mm *mm, int fd, uint64_t iova,
+				      struct tce_iommu_table_info *out);
 
 /*
  * tce_vfio_device_rw() - pread (@write false) or pwrite on a device file at

@@ -4,8 +4,9 @@
  * page boundaries, checked in full before a byte moves), the 4 KiB PCIe
  * config space of the DMA-test device (capability list with PCI Express and
  * MSI-X, command register, a 64-bit BAR, function-level reset) with EEH
- * applied to every access, and setting up and resetting a function. The
- * device's BAR and thread are in dmatest.c. Layer: hw.
+ * applied to every access, and setting up and resetting a function; each
+ * function counts the bytes its DMA moved. The device's BAR and thread are
+ * in dmatest.c. Layer: hw.
  */
 #include <errno.h>
 #include <string.h>
@@ -107,6 +108,9 @@ static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, b
 		tce__regions_read_unlock(d->m);
 	if (c != stack)
 		tce__free(d->m->ctx, c, bytes);
+	if (!rc)
+		atomic_fetch_add_explicit(write ? &d->dma_write_bytes : &d->dma_read_bytes, len,
+					  memory_order_relaxed);
 	return rc;
 }
 
@@ -118,6 +122,12 @@ int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t
 int tce_dev_dma_write(struct tce_pci_dev *d, uint64_t bus_addr, const void *buf, size_t len)
 {
 	return dev_dma(d, bus_addr, (void *)buf, len, true);
+}
+
+void tce_dev_dma_stats(struct tce_pci_dev *d, struct tce_dev_dma_stats *out)
+{
+	out->read_bytes = atomic_load_explicit(&d->dma_read_bytes, memory_order_relaxed);
+	out->write_bytes = atomic_load_explicit(&d->dma_write_bytes, memory_order_relaxed);
 }
 
 /* ---- config space ---- */

@@ -132,6 +132,8 @@ struct tce_pci_dev {
 	struct tce__lock lock; /* guards config and register side effects; order: lock, PE lock */
 	uint8_t config[4096];
 	struct tce__dmatest dt;
+	/* Bytes of device DMA that succeeded (tce_dev_dma_stats()): relaxed adds, no lock. */
+	_Atomic uint64_t dma_read_bytes, dma_write_bytes;
 };
 
 /*

@@ -771,3 +771,30 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 		tce__read_unlock(&c->lock);
 	return rc == NEED_DEFAULT ? with_default(c, mm, request, arg) : rc;
 }
+
+/* ---- inspection ---- */
+
+int tce_vfio_container_window(struct tce_vfio_mm *mm, int fd, uint64_t iova,
+			      struct tce_iommu_table_info *out)
+{
+	struct tce__vobj *o = mm ? tce__vfile_get(mm, fd) : NULL;
+	struct tce__vcontainer *c = (struct tce__vcontainer *)o;
+	struct tce__vwin *w;
+	int rc = 0;
+
+	if (!o)
+		return -EBADF;
+	if (!out || o->kind != TCE_VFIO_CONTAINER) {
+		tce__vobj_put(o);
+		return -EINVAL;
+	}
+	tce__read_lock(&c->lock);
+	w = window_of(c, iova);
+	if (w)
+		*out = w->info;
+	else
+		rc = -ENXIO;
+	tce__read_unlock(&c->lock);
+	tce__vobj_put(o);
+	return rc;
+}

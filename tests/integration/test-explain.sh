@@ -36,7 +36,17 @@ if [ $rc -eq 0 ] && grep -qx 'explain-client: ok' "$tmp/out"; then result OK "th
 else result FAIL "the client gets the errnos it expects" "rc $rc: $(cat "$tmp/out" "$tmp/err")"; fi
 if has_all "$tmp/err" 'tce-run: '; then result OK "--explain: each refusal and the fault on stderr"
 else result FAIL "--explain: each refusal and the fault on stderr" "$(cat "$tmp/err")"; fi
-if has_all "$tmp/log" '' && grep -q '(2 refused).* 1 DMA faults, 1 EEH operations' "$tmp/log"; then
+# counts FILE: the report's counts of explain-client (spaces squeezed).
+counts() {
+	tr -s ' ' <"$1" >"$1.sq"
+	for l in 'tce-run: ioctls 10, 2 refused' 'tce-run: MAP_DMA 3, 2 refused (ENXIO 1, EINVAL 1)' \
+		'tce-run: TCEs 512 mapped, 0 unmapped, peak 512' 'tce-run: faults 1 DMA, 0 MMIO' \
+		'tce-run: EEH ops 1'; do
+		grep -qFx -- "$l" "$1.sq" || return 1
+	done
+	grep -q '^tce-run: DMA bytes 4 KiB read, 0 bytes written by the devices' "$1.sq"
+}
+if has_all "$tmp/log" '' && counts "$tmp/log"; then
 	result OK "--log: the same lines and the counts"
 else result FAIL "--log: the same lines and the counts" "$(cat "$tmp/log")"; fi
 
@@ -47,7 +57,7 @@ if has_all "$tmp/log2" ''; then result OK "--log alone still explains"
 else result FAIL "--log alone still explains" "$(cat "$tmp/log2")"; fi
 
 "$run" --stats "$client" >"$tmp/out" 2>"$tmp/err"; rc=$?
-if [ $rc -eq 0 ] && grep -q '^tce-run: 10 ioctls (2 refused), .* 1 DMA faults, 1 EEH operations$' "$tmp/err" &&
-	! grep -q 'MAP_DMA' "$tmp/err"; then result OK "--stats: the fault and the EEH operation counted"
+if [ $rc -eq 0 ] && counts "$tmp/err" &&
+	! grep -q 'MAP_DMA: ' "$tmp/err"; then result OK "--stats: the fault and the EEH operation counted"
 else result FAIL "--stats: the fault and the EEH operation counted" "rc $rc: $(cat "$tmp/err")"; fi
 [ $failed -eq 0 ]

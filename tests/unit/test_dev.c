@@ -7,8 +7,8 @@
  * doorbell copy run by the device thread with its MSI-X message (once,
  * vector 0), a masked vector's PBA bit, the doorbell through the mapped
  * BAR, function-level reset (also while a copy is in flight), replacing
- * the MSI handler, and fail-Nth over starting the device thread and over
- * a doorbell copy.
+ * the MSI handler, fail-Nth over starting the device thread and over a
+ * doorbell copy, and the per-function DMA byte counts.
  */
 #include <endian.h>
 #include <errno.h>
@@ -647,6 +647,71 @@ static void fail_nth_doorbell_copy(void)
 	tt_ctx_done(ctx);
 }
 
+static void dma_stats_are(struct tce_pci_dev *d, uint64_t rd, uint64_t wr_)
+{
+	struct tce_dev_dma_stats st = { 1, 1 };
+
+	tce_dev_dma_stats(d, &st);
+	CHECK_EQ(st.read_bytes, rd);
+	CHECK_EQ(st.write_bytes, wr_);
+}
+
+/*
+ * The DMA byte counts: each access that succeeded, by direction and
+ * function, the copy engine's too; nothing for an access that faulted, met
+ * a frozen PE, was refused or could not allocate its plan; a reset keeps them.
+ */
+static void dma_bytes_counted(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_machine_config c = { .ctx = ctx };
+	struct tce_machine *ref, *m;
+	struct tce_pci_dev *d, *other;
+	uint64_t put[9] = { LIOBN0 };
+	static uint8_t buf[20 << 12];
+	unsigned i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
+	c.dtb = tce_machine_fdt(ref), c.dtb_size = tce_machine_fdt_size(ref);
+	REQUIRE(tce_machine_create(&c, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:02.0", &other) == 0);
+	map_two(m);
+	for (i = 0; i < 20; i++) { /* bus 0x10000 + 80 KiB: READ of RAM_B + 1 MiB */
+		put[1] = 0x10000 + ((uint64_t)i << 12);
+		put[2] = (RAM_B + (1u << 20) + ((uint64_t)i << 12)) | TCE_PCI_READ;
+		CHECK_EQ(tce_hv_hcall(m, TCE_H_PUT_TCE, put), TCE_H_SUCCESS);
+	}
+	dma_stats_are(d, 0, 0);
+	CHECK_RC(tce_dev_dma_read(d, 0x1000, buf, 100), 0);
+	CHECK_RC(tce_dev_dma_write(d, 0x2000, buf, 50), 0);
+	dma_stats_are(d, 100, 50);
+	CHECK_RC(tce_dev_dma_read(d, 0x1000, buf, 0), -EINVAL);
+	/* All or nothing: the second page of this read is WRITE-only. */
+	CHECK_RC(tce_dev_dma_read(d, 0x1f00, buf, 512), -EFAULT);
+	CHECK_RC(tce_dev_dma_read(d, 0x1000, buf, 8), -EIO); /* frozen by that fault */
+	dma_stats_are(d, 100, 50);
+	tce_dev_eeh_thaw(d);
+	tce_ctx_set_fail_nth(ctx, 1); /* 20 pages: the plan is allocated */
+	CHECK_RC(tce_dev_dma_read(d, 0x10000, buf, sizeof(buf)), -ENOMEM);
+	tce_ctx_set_fail_nth(ctx, 0);
+	dma_stats_are(d, 100, 50);
+	CHECK_RC(tce_dev_dma_read(d, 0x10000, buf, sizeof(buf)), 0);
+	dma_stats_are(d, 100 + sizeof(buf), 50);
+	/* The copy engine: a read and a write of LEN each. */
+	wcfg(d, TCE_PCI_COMMAND, 2, MEM_CMD);
+	program(d, 0x1000, 0x2000, 64);
+	wr(d, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	CHECK_EQ(reg(d, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_DONE);
+	dma_stats_are(d, 164 + sizeof(buf), 114);
+	CHECK_RC(tce_dev_reset(d), 0);
+	dma_stats_are(d, 164 + sizeof(buf), 114);
+	dma_stats_are(other, 0, 0);
+	tce_machine_destroy(m);
+	tce_machine_destroy(ref);
+	tt_ctx_done(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(config_fields),
 	TT_CASE(bar_registers),
@@ -660,6 +725,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(replacing_the_handler_waits),
 	TT_CASE(fail_nth_thread_start),
 	TT_CASE(fail_nth_doorbell_copy),
+	TT_CASE(dma_bytes_counted),
 };
 
 int main(int argc, char **argv)

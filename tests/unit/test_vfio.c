@@ -4,8 +4,9 @@
  * requests and structs, end to end on each profile: a client's sequence
  * (powernv and pseries v2: SET_IOMMU, GET_INFO, REGISTER, MAP, device DMA
  * through the window, UNMAP, UNREGISTER, close; legacy v1: ENABLE, MAP
- * pinning, DISABLE), each answer checked against spec/vfio.md §1, and the
- * state after the last close: nothing owned, nothing charged, no leak.
+ * pinning, DISABLE), each answer checked against spec/vfio.md §1, the
+ * window tce_vfio_container_window() finds for an iova, and the state after
+ * the last close: nothing owned, nothing charged, no leak.
  */
 #include <errno.h>
 #include <string.h>
@@ -109,6 +110,15 @@ static long unmap(struct fx *f, uint64_t iova, uint64_t size)
 	return io(f, f->cfd, VFIO_IOMMU_UNMAP_DMA, &u);
 }
 
+/* The page shift of the container's window at @iova, or its negative errno. */
+static int window_shift(struct fx *f, uint64_t iova)
+{
+	struct tce_iommu_table_info i;
+	int rc = tce_vfio_container_window(f->mm, f->cfd, iova, &i);
+
+	return rc ? rc : (int)i.page_shift;
+}
+
 static void attach(struct fx *f, unsigned long type)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
@@ -178,8 +188,11 @@ static void v2_flow(enum tce_platform p)
 	CHECK(!tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena, 0));
 
 	/* The first MAP makes the default window: 4 KiB pages at tce32_start. */
+	CHECK_RC(window_shift(&f, gi.tce32_start), -ENXIO); /* still pending */
 	CHECK_RC(map(&f, 0, gi.tce32_start + 4096, 1 * MiB,
 		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
+	CHECK_RC(window_shift(&f, gi.tce32_start + gi.tce32_size - 1), 12);
+	CHECK_RC(window_shift(&f, gi.tce32_start + gi.tce32_size), -ENXIO);
 	CHECK(tce_vfio_mm_locked(f.mm) > 4 * MiB); /* the default table is charged */
 	CHECK_RC(device_rw(&f, gi.tce32_start + 4096 + 100, "through the window"), 0);
 	CHECK(memcmp(f.arena + 100, "through the window", 18) == 0);
@@ -218,23 +231,41 @@ static void windows(void)
 	uint64_t before;
 	struct fx f;
 
+	struct tce_iommu_table_info wi;
+
 	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	CHECK_RC(window_shift(&f, 0), -ENXIO); /* no IOMMU type yet */
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0); /* declines the default */
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	CHECK_RC(window_shift(&f, 0), -ENXIO);
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
 	CHECK_EQ(cr.start_addr, 0);
+	memset(&wi, 0xa5, sizeof(wi));
+	CHECK_RC(tce_vfio_container_window(f.mm, f.cfd, (1ull << 30) - 1, &wi), 0);
+	CHECK_EQ(wi.bus_offset, 0);
+	CHECK_EQ(wi.window_size, 1ull << 30);
+	CHECK_EQ(wi.page_shift, 16);
+	CHECK_EQ(wi.entries, (1ull << 30) >> 16);
+	CHECK_RC(window_shift(&f, 1ull << 30), -ENXIO);
+	CHECK_RC(tce_vfio_container_window(f.mm, f.cfd, 0, NULL), -EINVAL);
+	CHECK_RC(tce_vfio_container_window(f.mm, f.gfd, 0, &wi), -EINVAL); /* a group file */
+	CHECK_RC(tce_vfio_container_window(f.mm, 999, 0, &wi), -EBADF);
+	CHECK_RC(tce_vfio_container_window(NULL, f.cfd, 0, &wi), -EBADF);
 	before = tce_vfio_mm_locked(f.mm);
 	CHECK(before > 0);
 	cr.start_addr = 7;
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
 	CHECK_EQ(cr.start_addr, 1ull << 59);
+	CHECK_RC(window_shift(&f, (1ull << 59) + (1ull << 30) - 1), 16);
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -ENOSPC);
 	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), 0);
 	CHECK_RC(map(&f, 1 * MiB, (1ull << 59) + 64 * 1024, 1 * MiB, VFIO_DMA_MAP_FLAG_READ), 0);
 	CHECK_RC(device_rw(&f, (1ull << 59) + 64 * 1024, "wide"), -EFAULT); /* read only */
 	rm.start_addr = (1ull << 59) + 12345; /* any address inside names the window */
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0);
+	CHECK_RC(window_shift(&f, 1ull << 59), -ENXIO); /* removed */
+	CHECK_RC(window_shift(&f, 0), 16);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), before + 8 * MiB);
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), -EINVAL);
 	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 8 * MiB), 0); /* no TCE left */
@@ -257,6 +288,7 @@ static void legacy_v1(void)
 	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -ENOTTY);
 	CHECK_RC(map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EPERM);
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), 0);
+	CHECK_RC(window_shift(&f, 8192), 12); /* the borrowed 32-bit window */
 	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -EBUSY);
 	CHECK(tce_vfio_mm_locked(f.mm) > 0);
 	CHECK_RC(map(&f, 0, 8192, 64 * 1024, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);

@@ -4,8 +4,9 @@
  * (the reason the library logged at TCE_LOG_NOTICE on this thread during
  * the call, or one the shim knows when it refused the call itself), and
  * every fault of the machine as "DMA write fault at bus 0x...: why; PE N
- * frozen" from its fault callback. Also counts DMA faults and EEH
- * operations for --stats. Front end: the public header and shim.h.
+ * frozen" from its fault callback. Also counts, for --stats, each request
+ * by name and outcome, the IOMMU pages MAP_DMA and UNMAP_DMA cover, faults
+ * and EEH operations. Front end: the public header and shim.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,59 +31,67 @@ void shim_notice(const char *msg)
 /* ---- request names: the kernel's, less "VFIO_" and "VFIO_IOMMU_"; numbers overlap by kind ---- */
 
 struct req_name {
+	int kind;
 	unsigned long req;
 	const char *name;
 };
 
-static const struct req_name container_reqs[] = {
-	{ VFIO_GET_API_VERSION, "GET_API_VERSION" },
-	{ VFIO_CHECK_EXTENSION, "CHECK_EXTENSION" },
-	{ VFIO_SET_IOMMU, "SET_IOMMU" },
-	{ VFIO_IOMMU_SPAPR_TCE_GET_INFO, "SPAPR_TCE_GET_INFO" },
-	{ VFIO_IOMMU_MAP_DMA, "MAP_DMA" },
-	{ VFIO_IOMMU_UNMAP_DMA, "UNMAP_DMA" },
-	{ VFIO_IOMMU_ENABLE, "ENABLE" },
-	{ VFIO_IOMMU_DISABLE, "DISABLE" },
-	{ VFIO_IOMMU_SPAPR_REGISTER_MEMORY, "SPAPR_REGISTER_MEMORY" },
-	{ VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, "SPAPR_UNREGISTER_MEMORY" },
-	{ VFIO_IOMMU_SPAPR_TCE_CREATE, "SPAPR_TCE_CREATE" },
-	{ VFIO_IOMMU_SPAPR_TCE_REMOVE, "SPAPR_TCE_REMOVE" },
-	{ VFIO_EEH_PE_OP, "EEH_PE_OP" },
-	{ VFIO_IOMMU_DIRTY_PAGES, "DIRTY_PAGES" },
-	{ 0, NULL },
+/* By kind, container first: a request's index here is its slot in the --stats counts. */
+static const struct req_name reqs[] = {
+	{ TCE_VFIO_CONTAINER, VFIO_GET_API_VERSION, "GET_API_VERSION" },
+	{ TCE_VFIO_CONTAINER, VFIO_CHECK_EXTENSION, "CHECK_EXTENSION" },
+	{ TCE_VFIO_CONTAINER, VFIO_SET_IOMMU, "SET_IOMMU" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_TCE_GET_INFO, "SPAPR_TCE_GET_INFO" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_MAP_DMA, "MAP_DMA" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_UNMAP_DMA, "UNMAP_DMA" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_ENABLE, "ENABLE" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_DISABLE, "DISABLE" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, "SPAPR_REGISTER_MEMORY" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, "SPAPR_UNREGISTER_MEMORY" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_TCE_CREATE, "SPAPR_TCE_CREATE" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_TCE_REMOVE, "SPAPR_TCE_REMOVE" },
+	{ TCE_VFIO_CONTAINER, VFIO_EEH_PE_OP, "EEH_PE_OP" },
+	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_DIRTY_PAGES, "DIRTY_PAGES" },
+	{ TCE_VFIO_GROUP, VFIO_GROUP_GET_STATUS, "GROUP_GET_STATUS" },
+	{ TCE_VFIO_GROUP, VFIO_GROUP_SET_CONTAINER, "GROUP_SET_CONTAINER" },
+	{ TCE_VFIO_GROUP, VFIO_GROUP_UNSET_CONTAINER, "GROUP_UNSET_CONTAINER" },
+	{ TCE_VFIO_GROUP, VFIO_GROUP_GET_DEVICE_FD, "GROUP_GET_DEVICE_FD" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_GET_INFO, "DEVICE_GET_INFO" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_GET_REGION_INFO, "DEVICE_GET_REGION_INFO" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_GET_IRQ_INFO, "DEVICE_GET_IRQ_INFO" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_SET_IRQS, "DEVICE_SET_IRQS" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_RESET, "DEVICE_RESET" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "DEVICE_GET_PCI_HOT_RESET_INFO" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_PCI_HOT_RESET, "DEVICE_PCI_HOT_RESET" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_IOEVENTFD, "DEVICE_IOEVENTFD" },
+	{ TCE_VFIO_DEVICE, VFIO_DEVICE_FEATURE, "DEVICE_FEATURE" },
 };
 
-static const struct req_name group_reqs[] = {
-	{ VFIO_GROUP_GET_STATUS, "GROUP_GET_STATUS" },
-	{ VFIO_GROUP_SET_CONTAINER, "GROUP_SET_CONTAINER" },
-	{ VFIO_GROUP_UNSET_CONTAINER, "GROUP_UNSET_CONTAINER" },
-	{ VFIO_GROUP_GET_DEVICE_FD, "GROUP_GET_DEVICE_FD" },
-	{ 0, NULL },
-};
+#define NREQS (int)(sizeof(reqs) / sizeof(reqs[0]))
+_Static_assert(sizeof(reqs) / sizeof(reqs[0]) < SHIM_NREQ, "one slot stays for the others");
 
-static const struct req_name device_reqs[] = {
-	{ VFIO_DEVICE_GET_INFO, "DEVICE_GET_INFO" },
-	{ VFIO_DEVICE_GET_REGION_INFO, "DEVICE_GET_REGION_INFO" },
-	{ VFIO_DEVICE_GET_IRQ_INFO, "DEVICE_GET_IRQ_INFO" },
-	{ VFIO_DEVICE_SET_IRQS, "DEVICE_SET_IRQS" },
-	{ VFIO_DEVICE_RESET, "DEVICE_RESET" },
-	{ VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, "DEVICE_GET_PCI_HOT_RESET_INFO" },
-	{ VFIO_DEVICE_PCI_HOT_RESET, "DEVICE_PCI_HOT_RESET" },
-	{ VFIO_DEVICE_IOEVENTFD, "DEVICE_IOEVENTFD" },
-	{ VFIO_DEVICE_FEATURE, "DEVICE_FEATURE" },
-	{ 0, NULL },
-};
+int shim_request_index(int kind, unsigned long req)
+{
+	int i;
+
+	for (i = 0; i < NREQS; i++)
+		if (reqs[i].kind == kind && reqs[i].req == (uint32_t)req)
+			return i;
+	return SHIM_NREQ - 1;
+}
+
+const char *shim_request_label(int idx)
+{
+	return idx >= 0 && idx < NREQS ? reqs[idx].name : idx == SHIM_NREQ - 1 ? "(other requests)"
+										: NULL;
+}
 
 /* The request's name on an fd of @kind, or NULL. */
 const char *shim_request_name(int kind, unsigned long req)
 {
-	const struct req_name *t = kind == TCE_VFIO_CONTAINER ? container_reqs :
-				   kind == TCE_VFIO_GROUP ? group_reqs : device_reqs;
+	int i = shim_request_index(kind, req);
 
-	for (; t->name; t++)
-		if (t->req == (uint32_t)req)
-			return t->name;
-	return NULL;
+	return i < NREQS ? reqs[i].name : NULL;
 }
 
 /* What the shim itself refused (the library never saw the call, or saw NULL). */
@@ -105,6 +114,7 @@ void shim_ioctl_done(int kind, unsigned long req, long rc)
 
 	if (kind == TCE_VFIO_CONTAINER && (uint32_t)req == VFIO_EEH_PE_OP && rc >= 0)
 		shim_count(ST_EEH, 1);
+	shim_count_request(shim_request_index(kind, req), rc);
 	if (rc < 0) {
 		if (!name) {
 			snprintf(unknown, sizeof(unknown), "ioctl %#lx", req);
@@ -114,6 +124,37 @@ void shim_ioctl_done(int kind, unsigned long req, long rc)
 			     reason[0] ? reason : shim_reason(rc));
 	}
 	reason[0] = 0;
+}
+
+/* ---- TCEs mapped and cleared ---- */
+
+/*
+ * A MAP_DMA or UNMAP_DMA that succeeded, its struct (at least the argsz the
+ * library accepted): its size in the IOMMU pages of the window holding its
+ * iova. A window removed meanwhile by another thread leaves it uncounted.
+ */
+void shim_dma_done(int lib, unsigned long req, const void *arg)
+{
+	struct vfio_iommu_type1_dma_map map;
+	struct vfio_iommu_type1_dma_unmap unmap;
+	struct tce_iommu_table_info w;
+	uint64_t iova, size;
+	int rc;
+
+	if (req == VFIO_IOMMU_MAP_DMA) {
+		memcpy(&map, arg, sizeof(map));
+		iova = map.iova, size = map.size;
+	} else if (req == VFIO_IOMMU_UNMAP_DMA) {
+		memcpy(&unmap, arg, sizeof(unmap)); /* argsz, flags, iova, size */
+		iova = unmap.iova, size = unmap.size;
+	} else {
+		return;
+	}
+	shim_enter();
+	rc = tce_vfio_container_window(shim_mm(), lib, iova, &w);
+	shim_leave();
+	if (!rc)
+		shim_count_tces(req == VFIO_IOMMU_MAP_DMA, size >> w.page_shift);
 }
 
 /* ---- faults ---- */
@@ -208,8 +249,7 @@ void shim_fault(void *arg, const struct tce_fault_event *ev)
 
 	(void)arg;
 	shim_bars_fault(ev->phb, ev->pe); /* loads through its BAR mappings read all ones now */
-	if (ev->dma)
-		shim_count(ST_DMA_FAULTS, 1);
+	shim_count(ev->dma ? ST_DMA_FAULTS : ST_MMIO_FAULTS, 1);
 	fault_why(ev, why, sizeof(why));
 	shim_explain("%s %s fault at %s %#" PRIx64 ": %s; PE %u frozen (device %s)",
 		     ev->dma ? "DMA" : "MMIO", ev->dma ? (ev->fault.write ? "write" : "read")

@@ -154,6 +154,8 @@ static long struct_ioctl(int lib, int kind, unsigned long req, void *arg)
 	}
 	memcpy(out, in, n);
 	rc = lib_ioctl(lib, req, out);
+	if (rc >= 0 && kind == TCE_VFIO_CONTAINER)
+		shim_dma_done(lib, req, out);
 	if (memcmp(in, out, n)) {
 		size_t lo = 0, hi = n;
 

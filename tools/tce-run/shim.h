@@ -75,9 +75,24 @@ bool shim_fd_is_break(int fd);
 /* @fd was closed: the object goes with its last fd. */
 void shim_fd_closed(int fd);
 
-/* Counters for --stats. */
-enum shim_stat { ST_IOCTL, ST_IOCTL_FAILED, ST_MAPPED_PAGES, ST_DMA_FAULTS, ST_EEH, ST_BAR_MAPS, ST_N };
+/* Counters for --stats (each an atomic add; the report is printed at exit). */
+enum shim_stat {
+	ST_IOCTL, ST_IOCTL_FAILED,   /* emulated ioctls, and those refused */
+	ST_DMA_FAULTS,               /* faults of device DMA (the machine's fault callback) */
+	ST_MMIO_FAULTS,              /* MMIO and config accesses that froze a PE */
+	ST_EEH,                      /* EEH_PE_OP calls that succeeded, eeh_dev_break writes */
+	ST_BAR_MAPS,                 /* mmaps of a BAR */
+	ST_N
+};
 void shim_count(enum shim_stat s, uint64_t n);
+/* Slots of the per-request counts: the last one counts requests with no name. */
+#define SHIM_NREQ 32
+/* Errnos counted one by one per request (Linux's go to 133); others share slot 0. */
+#define SHIM_NERRNO 134
+/* Request slot @idx returned @rc (>= 0, or a negative errno). */
+void shim_count_request(int idx, long rc);
+/* @n IOMMU pages mapped by MAP_DMA (@map) or cleared by UNMAP_DMA. */
+void shim_count_tces(bool map, uint64_t n);
 
 /* A refused request, explained (with --explain and in the log). */
 void shim_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -117,6 +132,12 @@ void shim_ioctl_done(int kind, unsigned long req, long rc);
 void shim_fault(void *arg, const struct tce_fault_event *ev);
 /* The request's name on an fd of @kind ("MAP_DMA"), or NULL. */
 const char *shim_request_name(int kind, unsigned long req);
+/* The request's slot in the per-request counts, 0 .. SHIM_NREQ - 1 (the last: no name). */
+int shim_request_index(int kind, unsigned long req);
+/* The name of slot @idx, or NULL for an unused slot. */
+const char *shim_request_label(int idx);
+/* A MAP_DMA or UNMAP_DMA on container file @lib succeeded with the struct @arg: count its TCEs. */
+void shim_dma_done(int lib, unsigned long req, const void *arg);
 
 /* ---- testbed.c ---- */
 

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -75,7 +76,13 @@ static struct {
 	int nlib;
 	bool explain, stats;
 	FILE *log;
+	struct timespec start;         /* when the program started (the shim was loaded) */
+	/* The --stats counters: atomics, written by any thread without the lock. */
 	_Atomic uint64_t count[ST_N];
+	_Atomic uint64_t req_ok[SHIM_NREQ];
+	_Atomic uint32_t req_err[SHIM_NREQ][SHIM_NERRNO]; /* [0]: errnos past the table */
+	_Atomic uint64_t tces_mapped, tces_unmapped;
+	_Atomic int64_t tces_live, tces_peak; /* mapped less unmapped; its most */
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
 void *shim_real(const char *name)
@@ -95,7 +102,36 @@ void shim_unlock(void)
 
 void shim_count(enum shim_stat s, uint64_t n)
 {
-	atomic_fetch_add(&S.count[s], n);
+	atomic_fetch_add_explicit(&S.count[s], n, memory_order_relaxed);
+}
+
+void shim_count_request(int idx, long rc)
+{
+	if (idx < 0 || idx >= SHIM_NREQ)
+		return;
+	if (rc >= 0)
+		atomic_fetch_add_explicit(&S.req_ok[idx], 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&S.req_err[idx][-rc < SHIM_NERRNO ? -rc : 0], 1,
+					  memory_order_relaxed);
+}
+
+void shim_count_tces(bool map, uint64_t n)
+{
+	int64_t live, peak;
+
+	if (!map) {
+		atomic_fetch_add_explicit(&S.tces_unmapped, n, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&S.tces_live, (int64_t)n, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&S.tces_mapped, n, memory_order_relaxed);
+	live = atomic_fetch_add_explicit(&S.tces_live, (int64_t)n, memory_order_relaxed) + (int64_t)n;
+	peak = atomic_load_explicit(&S.tces_peak, memory_order_relaxed);
+	while (live > peak && !atomic_compare_exchange_weak_explicit(&S.tces_peak, &peak, live,
+								    memory_order_relaxed,
+								    memory_order_relaxed))
+		;
 }
 
 void shim_explain(const char *fmt, ...)
@@ -229,6 +265,12 @@ fail:
 	free(map);
 	S.ready = false; /* the child runs without the shim's devices */
 	busy--;
+}
+
+/* The run's clock starts as the program does; the machine comes up later, on first use. */
+__attribute__((constructor)) static void shim_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &S.start);
 }
 
 static void init_once(void)
@@ -486,13 +528,121 @@ static void remove_tree(const char *dir)
 		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* "64 KiB", "2 MiB" for whole units, else "100 bytes". */
+static void bytes_text(uint64_t v, char *buf, size_t n)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	int u = -1;
+
+	while (u < 3 && v >= 1024 && !(v & 1023))
+		v >>= 10, u++;
+	if (u < 0)
+		snprintf(buf, n, "%llu bytes", (unsigned long long)v);
+	else
+		snprintf(buf, n, "%llu %s", (unsigned long long)v, unit[u]);
+}
+
+static unsigned long long get(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* " (EINVAL)" or " (EINVAL 2, ENXIO 1)": the errnos slot @i was refused with. */
+static void errnos_text(int i, char *buf, size_t n)
+{
+	size_t len = 0;
+	int e, kinds = 0;
+	uint32_t c;
+
+	for (e = 0; e < SHIM_NERRNO; e++)
+		kinds += atomic_load_explicit(&S.req_err[i][e], memory_order_relaxed) != 0;
+	buf[0] = 0;
+	for (e = 1; e <= SHIM_NERRNO && len + 1 < n; e++) {
+		c = atomic_load_explicit(&S.req_err[i][e % SHIM_NERRNO], memory_order_relaxed);
+		if (!c)
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : " (",
+					e < SHIM_NERRNO ? tce_err_name(-e) : "other");
+		if (kinds > 1 && len + 1 < n)
+			len += (size_t)snprintf(buf + len, n - len, " %u", c);
+	}
+	if (len && len + 1 < n)
+		snprintf(buf + len, n - len, ")");
+}
+
+/* One line per request the program made: calls, and how many were refused with which errno. */
+static void report_requests(FILE *out)
+{
+	unsigned long long ok, err;
+	char errs[256];
+	int i, e;
+
+	for (i = 0; i < SHIM_NREQ; i++) {
+		for (ok = get(&S.req_ok[i]), err = 0, e = 0; e < SHIM_NERRNO; e++)
+			err += atomic_load_explicit(&S.req_err[i][e], memory_order_relaxed);
+		if (!ok && !err)
+			continue;
+		errnos_text(i, errs, sizeof(errs));
+		if (err)
+			fprintf(out, "tce-run:     %-30s %llu, %llu refused%s\n",
+				shim_request_label(i), ok + err, err, errs);
+		else
+			fprintf(out, "tce-run:     %-30s %llu\n", shim_request_label(i), ok);
+	}
+}
+
+/* Bytes the machine's devices moved by DMA, read from memory and written to it. */
+static void dma_bytes(uint64_t *rd, uint64_t *wr)
+{
+	struct tce_machine_info mi;
+	struct tce_dev_dma_stats st;
+	struct tce_pci_dev *d;
+	uint32_t i;
+
+	*rd = *wr = 0;
+	tce_machine_info(S.m, &mi);
+	for (i = 0; i < mi.ndevs; i++) {
+		if (tce_machine_device(S.m, i, &d))
+			continue;
+		tce_dev_dma_stats(d, &st);
+		*rd += st.read_bytes;
+		*wr += st.write_bytes;
+	}
+}
+
+static void report_dma(FILE *out, double secs)
+{
+	uint64_t rd, wr;
+	char r[32], w[32];
+
+	dma_bytes(&rd, &wr);
+	bytes_text(rd, r, sizeof(r));
+	bytes_text(wr, w, sizeof(w));
+	fprintf(out, "tce-run:   DMA bytes   %s read, %s written by the devices, %.1f MB/s\n",
+		r, w, secs > 0 ? (double)(rd + wr) / secs / 1e6 : 0.0);
+}
+
+/* What happened, a few lines prefixed "tce-run: " (docs/tce-run.md, --stats). */
 static void report(FILE *out)
 {
-	fprintf(out, "tce-run: %llu ioctls (%llu refused), %llu IOMMU pages mapped, "
-		"%llu DMA faults, %llu EEH operations\n",
-		(unsigned long long)S.count[ST_IOCTL], (unsigned long long)S.count[ST_IOCTL_FAILED],
-		(unsigned long long)S.count[ST_MAPPED_PAGES],
-		(unsigned long long)S.count[ST_DMA_FAULTS], (unsigned long long)S.count[ST_EEH]);
+	struct timespec now;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (double)(now.tv_sec - S.start.tv_sec) + (now.tv_nsec - S.start.tv_nsec) / 1e9;
+	fprintf(out, "tce-run: stats of pid %d over %.3f s\n", (int)S.pid, secs);
+	fprintf(out, "tce-run:   ioctls      %llu, %llu refused\n", get(&S.count[ST_IOCTL]),
+		get(&S.count[ST_IOCTL_FAILED]));
+	report_requests(out);
+	fprintf(out, "tce-run:   TCEs        %llu mapped, %llu unmapped, peak %lld\n",
+		get(&S.tces_mapped), get(&S.tces_unmapped),
+		(long long)atomic_load_explicit(&S.tces_peak, memory_order_relaxed));
+	report_dma(out, secs);
+	fprintf(out, "tce-run:   faults      %llu DMA, %llu MMIO\n", get(&S.count[ST_DMA_FAULTS]),
+		get(&S.count[ST_MMIO_FAULTS]));
+	fprintf(out, "tce-run:   EEH ops     %llu\n", get(&S.count[ST_EEH]));
+	fprintf(out, "tce-run:   BAR maps    %llu\n", get(&S.count[ST_BAR_MAPS]));
+	fflush(out);
 }
 
 __attribute__((destructor)) static void shim_fini(void)
