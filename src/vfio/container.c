@@ -789,7 +789,7 @@ int tce_vfio_container_window(struct tce_vfio_mm *mm, int fd, uint64_t iova,
 		return -EINVAL;
 	}
 	tce__read_lock(&c->lock);
-	w = window_of(c, iova);
+	w = tce__vc_window(c, iova);
 	if (w)
 		*out = w->info;
 	else
