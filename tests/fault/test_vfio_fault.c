@@ -14,25 +14,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <linux/vfio.h>
 
 #include "harness.h"
-#include "tt_os.h"
+#include "tt_vfio.h"
 
 #define MiB (1ull << 20)
-#define ARENA (16 * MiB)
+#define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 #define PROBE 8 /* entries compared at the start of each window */
 
 struct fx {
-	struct tt_os o;
-	struct tce_group *g;
-	struct tce_vfio_mm *mm;
-	uint8_t *arena;
-	void *map;
-	bool v2, mm_gone;
-	int cfd, gfd, dfd;
+	struct tt_vfio v;   /* v.mm is NULL once r_close_all() destroyed it */
+	bool v2;
+	int dfd;
 };
 
 struct snap {
@@ -57,96 +52,16 @@ struct profile {
 	bool legacy;
 };
 
+static const struct tce_host_config legacy_host = { .profile = TCE_OS_LEGACY };
+
+/* The host, the arena and the process; no file open yet. */
 static int setup(struct fx *f, const struct profile *pr)
 {
-	struct tce_mem_region r;
-	uint64_t a;
-
-	memset(f, 0, sizeof(*f));
-	f->cfd = f->gfd = f->dfd = -1;
 	f->v2 = !pr->legacy;
-	if (pr->legacy) {
-		struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
-		struct tce_machine *m;
-
-		if (tce_machine_create_default(pr->p, &m))
-			return -1;
-		f->o.m = m;
-		f->o.live_before = tt_live(m);
-		if (tce_host_create_config(m, &cfg, &f->o.h) ||
-		    tce_host_find_device(f->o.h, "0000:00:01.0", &f->o.a))
-			return -1;
-	} else if (tt_os_boot(&f->o, pr->p)) {
+	f->dfd = -1;
+	if (tt_vfio_boot(&f->v, pr->p, pr->legacy ? &legacy_host : NULL, 0))
 		return -1;
-	}
-	f->g = tce_device_group(f->o.a);
-	f->map = mmap(NULL, ARENA + 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
-	if (f->map == MAP_FAILED)
-		return -1;
-	f->arena = (uint8_t *)(((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1));
-	r = (struct tce_mem_region){ .real_start = (uint64_t)f->arena, .size = ARENA,
-				     .page_shift = 12 };
-	a = tt_live(f->o.m);
-	if (tce_machine_add_region(f->o.m, &r))
-		return -1;
-	f->o.live_before += tt_live(f->o.m) - a;
-	return tce_vfio_mm_create(tce_machine_ctx(f->o.m), NULL, &f->mm) ? -1 : 0;
-}
-
-static void teardown(struct fx *f)
-{
-	if (!f->mm_gone)
-		tce_vfio_mm_destroy(f->mm);
-	CHECK(!tce_group_owned(f->g));
-	tce_machine_remove_region(f->o.m, (uint64_t)f->arena, ARENA);
-	munmap(f->map, ARENA + 2 * MiB);
-	tt_os_shutdown(&f->o);
-}
-
-static long io(struct fx *f, int fd, unsigned long req, void *arg)
-{
-	return tce_vfio_ioctl(f->mm, fd, req, arg);
-}
-
-static long reg(struct fx *f, unsigned long req, uint64_t off, uint64_t size)
-{
-	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
-						      .vaddr = (uint64_t)f->arena + off,
-						      .size = size };
-
-	return io(f, f->cfd, req, &r);
-}
-
-static long map(struct fx *f, uint64_t off, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .flags = flags,
-					      .vaddr = (uint64_t)f->arena + off, .iova = iova,
-					      .size = size };
-
-	return io(f, f->cfd, VFIO_IOMMU_MAP_DMA, &m);
-}
-
-static long unmap(struct fx *f, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
-
-	return io(f, f->cfd, VFIO_IOMMU_UNMAP_DMA, &u);
-}
-
-static long create(struct fx *f, uint32_t ps, uint64_t ws, uint32_t levels)
-{
-	struct vfio_iommu_spapr_tce_create c = { .argsz = sizeof(c), .page_shift = ps,
-						 .window_size = ws, .levels = levels };
-
-	return io(f, f->cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &c);
-}
-
-static long remove_at(struct fx *f, uint64_t start)
-{
-	struct vfio_iommu_spapr_tce_remove r = { .argsz = sizeof(r), .start_addr = start };
-
-	return io(f, f->cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &r);
+	return tt_vfio_new_mm(&f->v, NULL) ? -1 : 0;
 }
 
 static void take(struct fx *f, struct snap *s)
@@ -156,23 +71,25 @@ static void take(struct fx *f, struct snap *s)
 	uint32_t i, k;
 
 	memset(s, 0, sizeof(*s));
-	s->locked = tce_vfio_mm_locked(f->mm);
-	s->owned = tce_group_owned(f->g);
+	s->locked = tce_vfio_mm_locked(f->v.mm);
+	s->owned = tce_group_owned(f->v.g);
 	for (i = 0; i < 2; i++) {
-		s->slot_rc[i] = tce_group_get_table(f->g, i, &t);
+		s->slot_rc[i] = tce_group_get_table(f->v.g, i, &t);
 		if (s->slot_rc[i])
 			continue;
 		tce_iommu_table_info(t, &s->ti[i]);
 		for (k = 0; k < PROBE; k++) {
 			tce_iommu_table_get(t, s->ti[i].first_idx + k, &s->tce[i][k]);
 			if (s->tce[i][k]) /* relative to the arena: each run maps it elsewhere */
-				s->tce[i][k] -= (uint64_t)f->arena;
+				s->tce[i][k] -= (uint64_t)f->v.arena;
 		}
 		tce_iommu_table_put(t);
 	}
 	s->info.argsz = sizeof(s->info);
-	s->info_rc = f->cfd < 0 ? -EBADF : io(f, f->cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &s->info);
-	s->status_rc = f->gfd < 0 ? -EBADF : io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st);
+	s->info_rc = f->v.cfd < 0 ? -EBADF :
+		     tt_vfio_io(&f->v, f->v.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &s->info);
+	s->status_rc = f->v.gfd < 0 ? -EBADF :
+		       tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_GET_STATUS, &st);
 	s->status = st.flags;
 }
 
@@ -206,21 +123,20 @@ static int p_none(struct fx *f)
 
 static int p_open(struct fx *f)
 {
-	f->cfd = tce_vfio_open_container(f->mm);
-	f->gfd = tce_vfio_open_group(f->mm, f->g);
-	return f->cfd < 0 || f->gfd < 0 ? -1 : 0;
+	return tt_vfio_open_files(&f->v);
 }
 
 static int p_set(struct fx *f)
 {
-	return p_open(f) ? -1 : (int)io(f, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd);
+	return p_open(f) ? -1
+			 : (int)tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_SET_CONTAINER, &f->v.cfd);
 }
 
 static int p_iommu(struct fx *f)
 {
 	unsigned long type = f->v2 ? VFIO_SPAPR_TCE_v2_IOMMU : VFIO_SPAPR_TCE_IOMMU;
 
-	return p_set(f) ? -1 : (int)io(f, f->cfd, VFIO_SET_IOMMU, (void *)type);
+	return p_set(f) ? -1 : (int)tt_vfio_io(&f->v, f->v.cfd, VFIO_SET_IOMMU, (void *)type);
 }
 
 /* v2: 4 MiB registered; v1: enabled. The default window is still pending (v2). */
@@ -228,27 +144,27 @@ static int p_ready(struct fx *f)
 {
 	if (p_iommu(f))
 		return -1;
-	return (int)(f->v2 ? reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB)
-			   : io(f, f->cfd, VFIO_IOMMU_ENABLE, NULL));
+	return (int)(f->v2 ? tt_vfio_reg(&f->v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB)
+			   : tt_vfio_io(&f->v, f->v.cfd, VFIO_IOMMU_ENABLE, NULL));
 }
 
 static int p_declined(struct fx *f)
 {
-	return p_ready(f) ? -1 : (int)remove_at(f, 0);
+	return p_ready(f) ? -1 : (int)tt_vfio_remove(&f->v, 0);
 }
 
 /* Four pages mapped at the start of the default window. */
 static int p_mapped(struct fx *f)
 {
-	return p_ready(f) ? -1 : (int)map(f, 0, 0, 4 << 12, VFIO_DMA_MAP_FLAG_READ);
+	return p_ready(f) ? -1 : (int)tt_vfio_map(&f->v, 0, 0, 4 << 12, VFIO_DMA_MAP_FLAG_READ);
 }
 
 /* v2: the default window declined, a 64 KiB-page window made and mapped. */
 static int p_window(struct fx *f)
 {
-	if (p_declined(f) || create(f, 16, 1ull << 30, 1))
+	if (p_declined(f) || tt_vfio_create(&f->v, 16, 1ull << 30, 1, NULL))
 		return -1;
-	return (int)map(f, 0, 0, 4 << 16, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	return (int)tt_vfio_map(&f->v, 0, 0, 4 << 16, RW);
 }
 
 /* Both windows, mapped, a second region, a device file. */
@@ -256,11 +172,11 @@ static int p_full(struct fx *f)
 {
 	if (p_mapped(f))
 		return -1;
-	if (f->v2 && (reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 8 * MiB, 1 * MiB) ||
-		      create(f, 16, 1ull << 30, 1) ||
-		      map(f, 8 * MiB, 1ull << 59, 2 << 16, VFIO_DMA_MAP_FLAG_READ)))
+	if (f->v2 && (tt_vfio_reg(&f->v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 8 * MiB, 1 * MiB) ||
+		      tt_vfio_create(&f->v, 16, 1ull << 30, 1, NULL) ||
+		      tt_vfio_map(&f->v, 8 * MiB, 1ull << 59, 2 << 16, VFIO_DMA_MAP_FLAG_READ)))
 		return -1;
-	f->dfd = (int)io(f, f->gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	f->dfd = (int)tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
 	return f->dfd < 0 ? -1 : 0;
 }
 
@@ -268,92 +184,92 @@ static int p_full(struct fx *f)
 
 static long r_open_container(struct fx *f)
 {
-	return tce_vfio_open_container(f->mm);
+	return tce_vfio_open_container(f->v.mm);
 }
 
 static long r_open_group(struct fx *f)
 {
-	return tce_vfio_open_group(f->mm, f->g);
+	return tce_vfio_open_group(f->v.mm, f->v.g);
 }
 
 static long r_set_container(struct fx *f)
 {
-	return io(f, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd);
+	return tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_SET_CONTAINER, &f->v.cfd);
 }
 
 static long r_set_iommu(struct fx *f)
 {
 	unsigned long type = f->v2 ? VFIO_SPAPR_TCE_v2_IOMMU : VFIO_SPAPR_TCE_IOMMU;
 
-	return io(f, f->cfd, VFIO_SET_IOMMU, (void *)type);
+	return tt_vfio_io(&f->v, f->v.cfd, VFIO_SET_IOMMU, (void *)type);
 }
 
 static long r_register(struct fx *f)
 {
-	return reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 8 * MiB, 2 * MiB);
+	return tt_vfio_reg(&f->v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 8 * MiB, 2 * MiB);
 }
 
 static long r_unregister(struct fx *f)
 {
-	return reg(f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB);
+	return tt_vfio_reg(&f->v, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB);
 }
 
 static long r_create(struct fx *f)
 {
-	return create(f, 16, 1ull << 30, 1);
+	return tt_vfio_create(&f->v, 16, 1ull << 30, 1, NULL);
 }
 
 static long r_map_first(struct fx *f)
 {
-	return map(f, 64 << 10, 0, 4 << 12, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	return tt_vfio_map(&f->v, 64 << 10, 0, 4 << 12, RW);
 }
 
 static long r_map_more(struct fx *f)
 {
-	return map(f, 1 * MiB, 4 << 12, 3 << 12, VFIO_DMA_MAP_FLAG_WRITE);
+	return tt_vfio_map(&f->v, 1 * MiB, 4 << 12, 3 << 12, VFIO_DMA_MAP_FLAG_WRITE);
 }
 
 static long r_map_replace(struct fx *f)
 {
-	return map(f, 2 * MiB, 2 << 12, 4 << 12, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	return tt_vfio_map(&f->v, 2 * MiB, 2 << 12, 4 << 12, RW);
 }
 
 static long r_map_wide(struct fx *f)
 {
-	return map(f, 1 * MiB, 2 << 16, 3 << 16, VFIO_DMA_MAP_FLAG_READ);
+	return tt_vfio_map(&f->v, 1 * MiB, 2 << 16, 3 << 16, VFIO_DMA_MAP_FLAG_READ);
 }
 
 static long r_unmap(struct fx *f)
 {
-	return unmap(f, 1 << 12, 2 << 12);
+	return tt_vfio_unmap(&f->v, 1 << 12, 2 << 12);
 }
 
 static long r_unmap_wide(struct fx *f)
 {
-	return unmap(f, 0, 1ull << 30);
+	return tt_vfio_unmap(&f->v, 0, 1ull << 30);
 }
 
 static long r_remove(struct fx *f)
 {
-	return remove_at(f, 0);
+	return tt_vfio_remove(&f->v, 0);
 }
 
 static long r_enable(struct fx *f)
 {
-	return io(f, f->cfd, VFIO_IOMMU_ENABLE, NULL);
+	return tt_vfio_io(&f->v, f->v.cfd, VFIO_IOMMU_ENABLE, NULL);
 }
 
 static long r_device(struct fx *f)
 {
-	return io(f, f->gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	return tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
 }
 
 static long r_unset(struct fx *f)
 {
-	if (f->dfd >= 0 && tce_vfio_close(f->mm, f->dfd))
+	if (f->dfd >= 0 && tce_vfio_close(f->v.mm, f->dfd))
 		return -EBADF;
 	f->dfd = -1;
-	return io(f, f->gfd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+	return tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 }
 
 static long r_close_group(struct fx *f)
@@ -361,17 +277,17 @@ static long r_close_group(struct fx *f)
 	long rc = 0;
 
 	if (f->dfd >= 0)
-		rc = tce_vfio_close(f->mm, f->dfd);
+		rc = tce_vfio_close(f->v.mm, f->dfd);
 	if (!rc)
-		rc = tce_vfio_close(f->mm, f->gfd);
-	f->dfd = f->gfd = -1;
+		rc = tce_vfio_close(f->v.mm, f->v.gfd);
+	f->dfd = f->v.gfd = -1;
 	return rc;
 }
 
 static long r_close_all(struct fx *f)
 {
-	tce_vfio_mm_destroy(f->mm);
-	f->mm_gone = true;
+	tce_vfio_mm_destroy(f->v.mm);
+	f->v.mm = NULL;
 	return 0;
 }
 
@@ -415,28 +331,28 @@ static const struct sweep sweeps[] = {
 static void probe(struct fx *f, const struct sweep *s, uint64_t n)
 {
 	struct snap st;
-	uint64_t at;
+	uint64_t at, len;
 	long rc;
 
-	if (f->cfd < 0 || f->gfd < 0)
+	if (f->v.cfd < 0 || f->v.gfd < 0)
 		return;
 	take(f, &st);
 	if (st.info_rc || (st.status & VFIO_GROUP_FLAGS_CONTAINER_SET) == 0)
 		return;
-	if (f->v2 && reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 12 * MiB, 1 * MiB))
+	if (f->v2 && tt_vfio_reg(&f->v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 12 * MiB, 1 * MiB))
 		return; /* not enabled then: REGISTER is what enables it */
-	if (!f->v2 && !tce_vfio_mm_locked(f->mm))
+	if (!f->v2 && !tce_vfio_mm_locked(f->v.mm))
 		return; /* v1 not enabled */
 	at = st.slot_rc[0] ? 0 : st.ti[0].bus_offset + (6ull << st.ti[0].page_shift);
+	len = st.slot_rc[0] ? 4096 : 1ull << st.ti[0].page_shift;
 	if (!st.slot_rc[0] || st.slot_rc[1]) {
-		rc = map(f, 12 * MiB, at, st.slot_rc[0] ? 4096 : 1ull << st.ti[0].page_shift,
-			 VFIO_DMA_MAP_FLAG_READ);
+		rc = tt_vfio_map(&f->v, 12 * MiB, at, len, VFIO_DMA_MAP_FLAG_READ);
 		if (rc == -ENXIO && st.slot_rc[0])
 			return; /* the default window was declined and slot 0 is empty */
 		if (rc)
 			FAULT_FAIL("%s, fault %" PRIu64 ": probe map %ld", s->name,
 				n, rc);
-		else if (unmap(f, at, st.slot_rc[0] ? 4096 : 1ull << st.ti[0].page_shift))
+		else if (tt_vfio_unmap(&f->v, at, len))
 			FAULT_FAIL("%s, fault %" PRIu64 ": probe unmap", s->name, n);
 	}
 }
@@ -486,18 +402,18 @@ static int one(const struct profile *pr, const struct sweep *s, uint64_t n, long
 		FAULT_FAIL("%s: set-up failed", s->name);
 		return 1;
 	}
-	ctx = tce_machine_ctx(f.o.m);
+	ctx = tce_machine_ctx(f.v.o.m);
 	take(&f, &before);
 	tce_ctx_set_fail_nth(ctx, n);
 	rc = s->req(&f);
 	armed = tce_ctx_fail_nth_armed(ctx);
 	tce_ctx_set_fail_nth(ctx, 0);
-	if (!f.mm_gone)
+	if (f.v.mm)
 		take(&f, &after);
 	if (!n) {
 		*ok = after;
 	} else if (rc == want) {
-		if (!f.mm_gone)
+		if (f.v.mm)
 			same(ok, &after, s->name, n, rc);
 	} else if (s->release || !allowed(rc)) {
 		FAULT_FAIL("%s, fault %" PRIu64 ": %ld (%s), want %ld", s->name, n,
@@ -508,7 +424,7 @@ static int one(const struct profile *pr, const struct sweep *s, uint64_t n, long
 		same(&before, &after, s->name, n, rc);
 		probe(&f, s, n);
 	}
-	teardown(&f);
+	tt_vfio_teardown(&f.v);
 	return armed || nfail != failed ? 1 : 0;
 }
 
@@ -528,11 +444,11 @@ static void sweep_profile(const struct profile *pr)
 		/* The answer without a fault. */
 		if (setup(&f, pr) || s->prep(&f)) {
 			FAULT_FAIL("%s: set-up failed", s->name);
-			teardown(&f);
+			tt_vfio_teardown(&f.v);
 			return;
 		}
 		want = s->req(&f);
-		teardown(&f);
+		tt_vfio_teardown(&f.v);
 		one(pr, s, 0, want, &ok);
 		for (n = 1; n < 100000 && !one(pr, s, n, want, &ok); n++)
 			;

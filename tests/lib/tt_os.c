@@ -14,14 +14,15 @@ uint64_t tt_live(struct tce_machine *m)
 	return ms.live_allocs;
 }
 
-int tt_os_boot_from(struct tt_os *o, struct tce_machine *m)
+/* A host with @cfg (NULL: tce_host_create()'s defaults) on @m, and its two devices. */
+static int boot_host(struct tt_os *o, struct tce_machine *m, const struct tce_host_config *cfg)
 {
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->m = m;
 	o->live_before = tt_live(m);
-	rc = tce_host_create(m, &o->h);
+	rc = cfg ? tce_host_create_config(m, cfg, &o->h) : tce_host_create(m, &o->h);
 	if (!rc)
 		rc = tce_host_find_device(o->h, "0000:00:01.0", &o->a);
 	if (!rc)
@@ -29,12 +30,26 @@ int tt_os_boot_from(struct tt_os *o, struct tce_machine *m)
 	return rc;
 }
 
-int tt_os_boot(struct tt_os *o, enum tce_platform p)
+int tt_os_boot_from(struct tt_os *o, struct tce_machine *m)
+{
+	return boot_host(o, m, NULL);
+}
+
+int tt_os_boot_config(struct tt_os *o, enum tce_platform p, const struct tce_host_config *cfg)
 {
 	struct tce_machine *m;
 	int rc = tce_machine_create_default(p, &m);
 
-	return rc ? rc : tt_os_boot_from(o, m);
+	if (rc) {
+		memset(o, 0, sizeof(*o));
+		return rc;
+	}
+	return boot_host(o, m, cfg);
+}
+
+int tt_os_boot(struct tt_os *o, enum tce_platform p)
+{
+	return tt_os_boot_config(o, p, NULL);
 }
 
 void tt_os_shutdown(struct tt_os *o)

@@ -26,6 +26,9 @@ uint64_t tt_live(struct tce_machine *m);
 /* Boot a host on @m (taken over: tt_os_shutdown() destroys it). Returns the first error. */
 int tt_os_boot_from(struct tt_os *o, struct tce_machine *m);
 
+/* Boot a host configured by @cfg (NULL: the defaults) on the built-in machine of @p. */
+int tt_os_boot_config(struct tt_os *o, enum tce_platform p, const struct tce_host_config *cfg);
+
 /* Boot a host on the built-in machine of @p. */
 int tt_os_boot(struct tt_os *o, enum tce_platform p);
 

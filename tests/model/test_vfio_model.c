@@ -19,11 +19,12 @@
 #include <tce/abi.h>
 
 #include "harness.h"
-#include "tt_os.h"
+#include "tt_vfio.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
-#define ARENA (16 * MiB)
+#define ARENA TT_VFIO_ARENA
+#define MARGIN (2 * MiB) /* writable, outside the machine, either side of the arena */
 #define BAD (3 * MiB)    /* [0, 1M) writable, [1M, 2M) read-only, [2M, 3M) unmapped */
 #define TRACK 2048       /* pages tracked at each end of a window */
 #define MAXOP 512        /* pages of the largest MAP or UNMAP */
@@ -61,12 +62,9 @@ struct model {
 };
 
 struct fx {
-	struct tt_os o;
-	struct tce_group *g;
-	struct tce_vfio_mm *mm;
-	uint8_t *arena, *bad;
-	void *map, *badmap;
-	int cfd, gfd;
+	struct tt_vfio v;
+	uint8_t *bad;
+	void *badmap;
 	struct model m;
 	uint64_t seed, step;
 	const char *op;
@@ -137,23 +135,23 @@ static int region_at(const struct model *m, uint64_t ua, uint64_t size)
 }
 
 /*
- * Memory the process has mapped writable: the arena with 2 MiB either side,
- * and the bad area's first MiB with 2 MiB before it.
+ * Memory the process has mapped writable: the arena with its margins either
+ * side, and the bad area's first MiB with 2 MiB before it.
  */
 static bool writable(const struct fx *f, uint64_t ua, uint64_t size)
 {
-	uint64_t a = (uint64_t)f->arena - 2 * MiB, b = (uint64_t)f->bad - 2 * MiB;
+	uint64_t a = (uint64_t)f->v.arena - MARGIN, b = (uint64_t)f->bad - 2 * MiB;
 
 	if (ua + size < ua)
 		return false;
-	return (ua >= a && ua + size <= a + ARENA + 4 * MiB) ||
+	return (ua >= a && ua + size <= a + ARENA + 2 * MARGIN) ||
 	       (ua >= b && ua + size <= b + 3 * MiB);
 }
 
 /* The machine reaches it: the identity region is the arena. */
 static bool in_machine(const struct fx *f, uint64_t ua, uint64_t size)
 {
-	return ua >= (uint64_t)f->arena && ua + size <= (uint64_t)f->arena + ARENA;
+	return ua >= (uint64_t)f->v.arena && ua + size <= (uint64_t)f->v.arena + ARENA;
 }
 
 static void set_entry(struct model *m, struct mwin *w, uint64_t k, uint64_t ua, uint32_t flags)
@@ -196,7 +194,7 @@ static uint64_t table_bytes(struct fx *f, uint32_t ps, uint64_t ws, uint32_t lev
 {
 	uint64_t b = 0;
 
-	*rc = tce_group_table_size(f->g, ps, ws, levels, &b);
+	*rc = tce_group_table_size(f->v.g, ps, ws, levels, &b);
 	return b;
 }
 
@@ -528,69 +526,50 @@ static int open_files(struct fx *f)
 	m->enabled = m->owner = false;
 	m->v1_locked = 0;
 	m->nr = 0;
-	f->cfd = tce_vfio_open_container(f->mm);
-	f->gfd = tce_vfio_open_group(f->mm, f->g);
-	if (f->cfd < 0 || f->gfd < 0)
+	if (tt_vfio_open_files(&f->v))
 		return -1;
-	rc = (int)tce_vfio_ioctl(f->mm, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd);
-	if (!rc)
-		rc = (int)tce_vfio_ioctl(f->mm, f->cfd, VFIO_SET_IOMMU,
-					 (void *)(uintptr_t)(m->v2 ? VFIO_SPAPR_TCE_v2_IOMMU
-								   : VFIO_SPAPR_TCE_IOMMU));
+	rc = (int)tt_vfio_attach(&f->v, m->v2 ? VFIO_SPAPR_TCE_v2_IOMMU : VFIO_SPAPR_TCE_IOMMU);
 	m->pending = m->v2; /* the first group attached: the default window is pending */
 	if (!m->v2) /* v1 borrows the group's default window */
 		rc = rc ? rc : add_window(f, 0, m->gi.tce32_start, m->gi.tce32_size, 12, 1, 0);
 	return rc;
 }
 
+static const struct tce_host_config legacy_host = { .profile = TCE_OS_LEGACY };
+
+/*
+ * The bad area, 3 MiB after 2 writable MiB: [0, 1M) writable, [1M, 2M)
+ * read-only, [2M, 3M) PROT_NONE (a hole that stays one: a munmap hole would
+ * be reused by later mappings), outside the machine.
+ */
+static int map_bad(struct fx *f)
+{
+	f->badmap = mmap(NULL, 7 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (f->badmap == MAP_FAILED) {
+		f->badmap = NULL;
+		return -1;
+	}
+	f->bad = (uint8_t *)((((uint64_t)f->badmap + 2 * MiB - 1) & ~(2 * MiB - 1)) + 2 * MiB);
+	return mprotect(f->bad + MiB, MiB, PROT_READ) || mprotect(f->bad + 2 * MiB, MiB, PROT_NONE);
+}
+
 static int setup(struct fx *f, const struct profile *pr)
 {
 	struct tce_vfio_mm_config mc = { .page_shift = pr->sys_shift };
-	struct tce_mem_region r;
-	uint64_t a, def = 0;
+	uint64_t def = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (pr->legacy) {
-		struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
-		struct tce_machine *m;
-
-		if (tce_machine_create_default(pr->p, &m))
-			return -1;
-		f->o.m = m;
-		f->o.live_before = tt_live(m);
-		if (tce_host_create_config(m, &cfg, &f->o.h) ||
-		    tce_host_find_device(f->o.h, "0000:00:01.0", &f->o.a))
-			return -1;
-	} else if (tt_os_boot(&f->o, pr->p)) {
+	if (tt_vfio_boot(&f->v, pr->p, pr->legacy ? &legacy_host : NULL, MARGIN) || map_bad(f))
 		return -1;
-	}
-	f->g = tce_device_group(f->o.a);
-	f->map = mmap(NULL, ARENA + 6 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
-	f->badmap = mmap(NULL, 7 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (f->map == MAP_FAILED || f->badmap == MAP_FAILED)
-		return -1;
-	f->arena = (uint8_t *)((((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1)) + 2 * MiB);
-	f->bad = (uint8_t *)((((uint64_t)f->badmap + 2 * MiB - 1) & ~(2 * MiB - 1)) + 2 * MiB);
-	/* A hole that stays one: PROT_NONE (a munmap hole would be reused by later mappings). */
-	if (mprotect(f->bad + MiB, MiB, PROT_READ) || mprotect(f->bad + 2 * MiB, MiB, PROT_NONE))
-		return -1;
-	r = (struct tce_mem_region){ .real_start = (uint64_t)f->arena, .size = ARENA,
-				     .page_shift = 12 };
-	a = tt_live(f->o.m);
-	if (tce_machine_add_region(f->o.m, &r))
-		return -1;
-	f->o.live_before += tt_live(f->o.m) - a; /* the region table stays allocated */
-
-	tce_group_info(f->g, &f->m.gi);
+	tce_group_info(f->v.g, &f->m.gi);
 	f->m.v2 = !pr->legacy;
 	f->m.pseries = pr->p == TCE_PLATFORM_PSERIES;
 	f->m.sys_shift = pr->sys_shift;
-	if (f->m.v2 && tce_group_table_size(f->g, 12, f->m.gi.tce32_size, 1, &def))
+	if (f->m.v2 && tce_group_table_size(f->v.g, 12, f->m.gi.tce32_size, 1, &def))
 		return -1;
 	f->m.limit = pr->limit == 1 ? 6 * MiB + def : pr->limit == 2 ? f->m.gi.tce32_size : 0;
 	mc.memlock_limit = f->m.limit;
-	if (tce_vfio_mm_create(tce_machine_ctx(f->o.m), &mc, &f->mm))
+	if (tt_vfio_new_mm(&f->v, &mc))
 		return -1;
 	return open_files(f);
 }
@@ -601,17 +580,14 @@ static void teardown(struct fx *f)
 
 	for (i = 0; i < 2; i++)
 		free(f->m.w[i].e);
-	tce_vfio_mm_destroy(f->mm);
-	CHECK(!tce_group_owned(f->g));
-	tce_machine_remove_region(f->o.m, (uint64_t)f->arena, ARENA);
-	munmap(f->map, ARENA + 6 * MiB);
-	munmap(f->badmap, 7 * MiB);
-	tt_os_shutdown(&f->o);
+	tt_vfio_teardown(&f->v);
+	if (f->badmap)
+		munmap(f->badmap, 7 * MiB);
 }
 
 static long io(struct fx *f, unsigned long req, void *arg)
 {
-	return tce_vfio_ioctl(f->mm, f->cfd, req, arg);
+	return tt_vfio_io(&f->v, f->v.cfd, req, arg);
 }
 
 /* ---- comparing the container with the model ---- */
@@ -669,7 +645,7 @@ static void check_state(struct fx *f, bool full, uint64_t bus, uint64_t len)
 {
 	struct tce_iommu_table_info ti;
 	struct tce_iommu_table *t;
-	uint64_t got = tce_vfio_mm_locked(f->mm), i;
+	uint64_t got = tce_vfio_mm_locked(f->v.mm), i;
 	uint32_t num;
 	struct mwin *w;
 	int rc;
@@ -678,7 +654,7 @@ static void check_state(struct fx *f, bool full, uint64_t bus, uint64_t len)
 		FAIL(f, "locked 0x%" PRIx64 ", model 0x%" PRIx64, got, locked(&f->m));
 	for (num = 0; num < 2; num++) {
 		w = &f->m.w[num];
-		rc = tce_group_get_table(f->g, num, &t);
+		rc = tce_group_get_table(f->v.g, num, &t);
 		if (rc != (w->present ? 0 : -ENOENT)) {
 			FAIL(f, "slot %u: get_table %d, model %s", num, rc, w->present ? "set" : "empty");
 			if (!rc)
@@ -707,7 +683,7 @@ static void check_state(struct fx *f, bool full, uint64_t bus, uint64_t len)
 /* Device DMA through one live entry of the arena: a read sees memory, a write lands. */
 static void check_dma(struct fx *f)
 {
-	struct tce_pci_dev *d = tce_device_pci(f->o.a);
+	struct tce_pci_dev *d = tce_device_pci(f->v.o.a);
 	uint64_t i, k, v = f->step * 0x9e3779b97f4a7c15ull, back = 0;
 	struct mwin *w;
 	struct ment *e;
@@ -766,7 +742,7 @@ static uint32_t argsz_of(struct fx *f, uint32_t full)
 
 static uint64_t pick_ua_range(struct fx *f, uint64_t *size)
 {
-	uint64_t sp = 1ull << f->m.sys_shift, a = (uint64_t)f->arena, k = rnd(f, 20);
+	uint64_t sp = 1ull << f->m.sys_shift, a = (uint64_t)f->v.arena, k = rnd(f, 20);
 	struct mregion *r;
 
 	if (f->m.nr && k < 4) { /* identical, or overlapping one */
@@ -788,8 +764,8 @@ static uint64_t pick_ua_range(struct fx *f, uint64_t *size)
 	}
 	*size = rnd(f, 3) ? (1 + rnd(f, 32)) * sp : (1 + rnd(f, 4)) * MiB;
 	a += rnd(f, 2) ? rnd(f, 16) * MiB : rnd(f, ARENA / sp) * sp;
-	if (a + *size > (uint64_t)f->arena + ARENA)
-		*size = (uint64_t)f->arena + ARENA - a;
+	if (a + *size > (uint64_t)f->v.arena + ARENA)
+		*size = (uint64_t)f->v.arena + ARENA - a;
 	return a;
 }
 
@@ -816,7 +792,10 @@ static void op_register(struct fx *f, bool unreg)
 						       .size = size };
 	f->op = unreg ? "UNREGISTER" : "REGISTER";
 	if (getenv("TCE_TEST_TRACE"))
-		printf("# %s ua 0x%" PRIx64 " (arena %+" PRId64 ", bad %+" PRId64 ") size 0x%" PRIx64 " argsz %u flags %u\n", unreg ? "unreg" : "reg", ua, (int64_t)(ua - (uint64_t)f->arena), (int64_t)(ua - (uint64_t)f->bad), size, p.argsz, p.flags);
+		printf("# %s ua 0x%" PRIx64 " (arena %+" PRId64 ", bad %+" PRId64 ") size 0x%" PRIx64
+		       " argsz %u flags %u\n", unreg ? "unreg" : "reg", ua,
+		       (int64_t)(ua - (uint64_t)f->v.arena), (int64_t)(ua - (uint64_t)f->bad), size,
+		       p.argsz, p.flags);
 	want = unreg ? m_unregister(f, p.argsz, p.flags, ua, size)
 		     : m_register(f, p.argsz, p.flags, ua, size);
 	rc = io(f, unreg ? VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY : VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
@@ -866,7 +845,7 @@ static uint64_t pick_vaddr(struct fx *f, uint64_t iova, uint64_t size)
 {
 	uint32_t num;
 	struct mwin *w = window_of(&f->m, iova, &num);
-	uint64_t ps = w ? 1ull << w->ps : 4096, k = rnd(f, 20), a = (uint64_t)f->arena;
+	uint64_t ps = w ? 1ull << w->ps : 4096, k = rnd(f, 20), a = (uint64_t)f->v.arena;
 	struct mregion *r;
 
 	if (k == 0)
@@ -1109,19 +1088,19 @@ static void close_files(struct fx *f)
 
 	f->op = "close";
 	if (how == 0)
-		CHECK_RC(tce_vfio_close(f->mm, f->cfd), 0); /* the group keeps it alive */
+		CHECK_RC(tce_vfio_close(f->v.mm, f->v.cfd), 0); /* the group keeps it alive */
 	if (how == 1)
-		CHECK_RC(tce_vfio_ioctl(f->mm, f->gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+		CHECK_RC(tce_vfio_ioctl(f->v.mm, f->v.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
 	if (how == 1) {
-		CHECK_EQ(tce_vfio_mm_locked(f->mm), 0);
-		CHECK(!tce_group_owned(f->g));
+		CHECK_EQ(tce_vfio_mm_locked(f->v.mm), 0);
+		CHECK(!tce_group_owned(f->v.g));
 	}
-	CHECK_RC(tce_vfio_close(f->mm, f->gfd), 0);
-	CHECK(!tce_group_owned(f->g));
-	CHECK_EQ(tce_vfio_mm_locked(f->mm), 0);
+	CHECK_RC(tce_vfio_close(f->v.mm, f->v.gfd), 0);
+	CHECK(!tce_group_owned(f->v.g));
+	CHECK_EQ(tce_vfio_mm_locked(f->v.mm), 0);
 	if (how)
-		CHECK_RC(tce_vfio_close(f->mm, f->cfd), 0);
-	CHECK_EQ(tce_vfio_mm_locked(f->mm), 0);
+		CHECK_RC(tce_vfio_close(f->v.mm, f->v.cfd), 0);
+	CHECK_EQ(tce_vfio_mm_locked(f->v.mm), 0);
 }
 
 /* Episodes of random requests, each on a new container, some drained, all closed. */

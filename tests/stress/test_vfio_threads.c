@@ -16,16 +16,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <linux/vfio.h>
 
 #include "harness.h"
-#include "tt_os.h"
+#include "tt_vfio.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
-#define ARENA (16 * MiB)
 #define MAPPED (8 * MiB)       /* [0, 8 MiB) of the arena: registered once, mapped by threads */
 #define CHUNK (1 * MiB)        /* [8, 16 MiB): registered and unregistered by a thread */
 #define NCHUNKS 8
@@ -35,11 +33,7 @@
 #define INJECT_BUS 0           /* the address the EEH thread's DMA-write injection matches */
 
 struct fx {
-	struct tt_os o;
-	struct tce_vfio_mm *mm;
-	void *map;
-	uint8_t *arena;
-	int cfd, gfd;
+	struct tt_vfio v;
 	bool win1;                 /* the PE has a second window */
 	uint64_t tce32;            /* the default window's start */
 	uint64_t rounds;
@@ -48,47 +42,9 @@ struct fx {
 	atomic_bool stop;
 };
 
-static long io(struct fx *f, unsigned long req, void *arg)
-{
-	return tce_vfio_ioctl(f->mm, f->cfd, req, arg);
-}
-
-static long reg(struct fx *f, unsigned long req, uint64_t off, uint64_t size)
-{
-	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
-						      .vaddr = (uint64_t)f->arena + off,
-						      .size = size };
-
-	return io(f, req, &r);
-}
-
-static long map(struct fx *f, uint64_t off, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m),
-					      .flags = VFIO_DMA_MAP_FLAG_READ |
-						       VFIO_DMA_MAP_FLAG_WRITE,
-					      .vaddr = (uint64_t)f->arena + off, .iova = iova,
-					      .size = size };
-
-	return io(f, VFIO_IOMMU_MAP_DMA, &m);
-}
-
-static long unmap(struct fx *f, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
-
-	return io(f, VFIO_IOMMU_UNMAP_DMA, &u);
-}
-
-static long create(struct fx *f, uint32_t shift, uint64_t size, uint64_t *start)
-{
-	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = shift,
-						  .window_size = size, .levels = 1 };
-	long rc = io(f, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
-
-	*start = cr.start_addr;
-	return rc;
-}
+#define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+#define REG VFIO_IOMMU_SPAPR_REGISTER_MEMORY
+#define UNREG VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY
 
 static long eeh(struct fx *f, uint32_t op, uint32_t func)
 {
@@ -96,7 +52,7 @@ static long eeh(struct fx *f, uint32_t op, uint32_t func)
 				    .err = { .type = 0, .func = func, .addr = INJECT_BUS,
 					     .mask = ~0ull } };
 
-	return io(f, VFIO_EEH_PE_OP, &e);
+	return tt_vfio_io(&f->v, f->v.cfd, VFIO_EEH_PE_OP, &e);
 }
 
 /* A thread's failure: counted, the first one's line kept for the report. */
@@ -113,64 +69,37 @@ static void fail_at(struct fx *f, int line)
 /* A host, an identity arena, a process with a v2 container and group 0 set on it. */
 static int setup_plain(struct fx *f, enum tce_platform p)
 {
-	struct tce_mem_region r;
-	uint64_t a;
-
 	memset(f, 0, sizeof(*f));
 	f->rounds = (uint64_t)(300 * tt_scale()) + 10;
-	if (tt_os_boot(&f->o, p))
+	if (tt_vfio_setup(&f->v, p, NULL))
 		return -1;
-	f->map = mmap(NULL, ARENA + 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
-	if (f->map == MAP_FAILED)
-		return -1;
-	a = ((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1);
-	f->arena = (uint8_t *)a;
-	r = (struct tce_mem_region){ .real_start = a, .size = ARENA, .page_shift = 12 };
-	a = tt_live(f->o.m);
-	if (tce_machine_add_region(f->o.m, &r))
-		return -1;
-	f->o.live_before += tt_live(f->o.m) - a;
-	if (tce_vfio_mm_create(tce_machine_ctx(f->o.m), NULL, &f->mm))
-		return -1;
-	f->cfd = tce_vfio_open_container(f->mm);
-	f->gfd = tce_vfio_open_group(f->mm, tce_device_group(f->o.a));
-	if (f->cfd < 0 || f->gfd < 0 ||
-	    tce_vfio_ioctl(f->mm, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd))
-		return -1;
-	return io(f, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU) ? -1 : 0;
+	return tt_vfio_attach(&f->v, VFIO_SPAPR_TCE_v2_IOMMU) ? -1 : 0;
 }
 
 /* setup_plain(), then two windows of our own and the memory threads map. */
 static int setup(struct fx *f, enum tce_platform p)
 {
-	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
 	struct tce_group_info gi;
 	uint64_t start;
 
-	if (setup_plain(f, p) || io(f, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm)) /* default declined */
+	if (setup_plain(f, p) || tt_vfio_remove(&f->v, 0)) /* default declined */
 		return -1;
-	tce_group_info(tce_device_group(f->o.a), &gi);
-	if (create(f, 12, 256 * MiB, &start) || start != 0)
+	tce_group_info(f->v.g, &gi);
+	if (tt_vfio_create(&f->v, 12, 256 * MiB, 1, &start) || start != 0)
 		return -1;
 	f->win1 = gi.max_dynamic_windows > 1;
-	if (f->win1 && (create(f, 16, 1ull << 30, &start) || start != WIN1))
+	if (f->win1 && (tt_vfio_create(&f->v, 16, 1ull << 30, 1, &start) || start != WIN1))
 		return -1;
-	return reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, MAPPED) ? -1 : 0;
+	return tt_vfio_reg(&f->v, REG, 0, MAPPED) ? -1 : 0;
 }
 
 static void teardown(struct fx *f)
 {
-	struct tce_group *g = tce_device_group(f->o.a);
-
-	CHECK_RC(tce_vfio_close(f->mm, f->gfd), 0);
-	CHECK(!tce_group_owned(g));
-	CHECK_EQ(tce_vfio_mm_locked(f->mm), 0);
-	CHECK_RC(tce_vfio_close(f->mm, f->cfd), 0);
-	tce_vfio_mm_destroy(f->mm);
-	tce_machine_remove_region(f->o.m, (uint64_t)f->arena, ARENA);
-	munmap(f->map, ARENA + 2 * MiB);
-	tt_os_shutdown(&f->o);
+	CHECK_RC(tce_vfio_close(f->v.mm, f->v.gfd), 0);
+	CHECK(!tce_group_owned(f->v.g));
+	CHECK_EQ(tce_vfio_mm_locked(f->v.mm), 0);
+	CHECK_RC(tce_vfio_close(f->v.mm, f->v.cfd), 0);
+	tt_vfio_teardown(&f->v);
 }
 
 /* ---- the threads ---- */
@@ -189,7 +118,7 @@ struct worker {
  */
 static void dma_check(struct fx *f, uint64_t iova, uint64_t off, uint64_t seed)
 {
-	struct tce_pci_dev *pci = tce_device_pci(f->o.a);
+	struct tce_pci_dev *pci = tce_device_pci(f->v.o.a);
 	uint8_t in[16], back[16];
 	unsigned i;
 	int rc;
@@ -199,7 +128,7 @@ static void dma_check(struct fx *f, uint64_t iova, uint64_t off, uint64_t seed)
 	rc = tce_dev_dma_write(pci, iova, in, sizeof(in));
 	if (rc == -EIO || (rc == -EFAULT && iova == INJECT_BUS))
 		return;
-	if (rc || memcmp(f->arena + off, in, sizeof(in))) {
+	if (rc || memcmp(f->v.arena + off, in, sizeof(in))) {
 		fail(f);
 		return;
 	}
@@ -218,13 +147,13 @@ static void *disjoint(void *arg)
 	for (i = 0; i < f->rounds; i++) {
 		uint64_t size = (1 + i % 16) * 64 * KiB;
 
-		if (map(f, off, iova, size))
+		if (tt_vfio_map(&f->v, off, iova, size, RW))
 			fail(f);
 		dma_check(f, iova + (i * 4096) % size, off + (i * 4096) % size, i + (uint64_t)w->id);
-		if (unmap(f, iova, size))
+		if (tt_vfio_unmap(&f->v, iova, size))
 			fail(f);
 	}
-	if (map(f, off, iova, SLICE)) /* left mapped for the checks after */
+	if (tt_vfio_map(&f->v, off, iova, SLICE, RW)) /* left mapped for the checks after */
 		fail(f);
 	return NULL;
 }
@@ -234,17 +163,21 @@ static void *overlapping(void *arg)
 {
 	struct worker *w = arg;
 	struct fx *f = w->f;
+	struct tt_vfio *v = &f->v;
 	uint64_t off = 2 * SLICE + (uint64_t)(w->id - 2) * SHARED, i;
 
 	for (i = 0; i < f->rounds; i++) {
 		uint64_t part = (i % 4) * 64 * KiB;
 
-		if (map(f, off, 4 * SLICE, SHARED) || unmap(f, 4 * SLICE + part, 64 * KiB))
+		if (tt_vfio_map(v, off, 4 * SLICE, SHARED, RW) ||
+		    tt_vfio_unmap(v, 4 * SLICE + part, 64 * KiB))
 			fail(f);
-		if (f->win1 && (map(f, off, WIN1, SHARED) || unmap(f, WIN1 + part, 64 * KiB)))
+		if (f->win1 && (tt_vfio_map(v, off, WIN1, SHARED, RW) ||
+				tt_vfio_unmap(v, WIN1 + part, 64 * KiB)))
 			fail(f);
 	}
-	if (map(f, off, 4 * SLICE, SHARED) || (f->win1 && map(f, off, WIN1, SHARED)))
+	if (tt_vfio_map(v, off, 4 * SLICE, SHARED, RW) ||
+	    (f->win1 && tt_vfio_map(v, off, WIN1, SHARED, RW)))
 		fail(f);
 	return NULL;
 }
@@ -258,14 +191,14 @@ static void *registrar(void *arg)
 
 	for (i = 0; i < f->rounds / 4 + 1; i++) {
 		for (k = 0; k < NCHUNKS; k++)
-			if (reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, MAPPED + k * CHUNK, CHUNK))
+			if (tt_vfio_reg(&f->v, REG, MAPPED + k * CHUNK, CHUNK))
 				fail(f);
-		if (reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, MAPPED, CHUNK) != -EBUSY ||
-		    reg(f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, MAPPED - CHUNK, 2 * CHUNK) != -EINVAL ||
-		    reg(f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, CHUNK) != -ENOENT)
+		if (tt_vfio_reg(&f->v, REG, MAPPED, CHUNK) != -EBUSY ||
+		    tt_vfio_reg(&f->v, REG, MAPPED - CHUNK, 2 * CHUNK) != -EINVAL ||
+		    tt_vfio_reg(&f->v, UNREG, 0, CHUNK) != -ENOENT)
 			fail(f);
 		for (k = 0; k < NCHUNKS; k++)
-			if (reg(f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, MAPPED + k * CHUNK, CHUNK))
+			if (tt_vfio_reg(&f->v, UNREG, MAPPED + k * CHUNK, CHUNK))
 				fail(f);
 	}
 	return NULL;
@@ -276,7 +209,7 @@ static void *eeh_actions(void *arg)
 {
 	struct worker *w = arg;
 	struct fx *f = w->f;
-	bool powernv = tce_machine_platform(f->o.m) == TCE_PLATFORM_POWERNV;
+	bool powernv = tce_machine_platform(f->v.o.m) == TCE_PLATFORM_POWERNV;
 	uint64_t i;
 	long rc;
 
@@ -299,14 +232,14 @@ static void *eeh_actions(void *arg)
 /* Every page of [iova, iova + size) reaches arena offset off + (same offset). */
 static void reached(struct fx *f, uint64_t iova, uint64_t off, uint64_t size, uint64_t page)
 {
-	struct tce_pci_dev *pci = tce_device_pci(f->o.a);
+	struct tce_pci_dev *pci = tce_device_pci(f->v.o.a);
 	uint64_t i;
 	uint32_t v;
 
 	for (i = 0; i < size; i += page) {
 		v = (uint32_t)(iova + i) ^ 0x5eed;
 		CHECK_RC(tce_dev_dma_write(pci, iova + i + 8, &v, sizeof(v)), 0);
-		CHECK(!memcmp(f->arena + off + i + 8, &v, sizeof(v)));
+		CHECK(!memcmp(f->v.arena + off + i + 8, &v, sizeof(v)));
 	}
 }
 
@@ -316,8 +249,8 @@ static void reached_either(struct fx *f, uint64_t iova, uint64_t page)
 	uint64_t off2 = 2 * SLICE, off3 = 2 * SLICE + SHARED;
 	uint32_t v = 0x1234;
 
-	CHECK_RC(tce_dev_dma_write(tce_device_pci(f->o.a), iova, &v, sizeof(v)), 0);
-	if (!memcmp(f->arena + off2, &v, sizeof(v)))
+	CHECK_RC(tce_dev_dma_write(tce_device_pci(f->v.o.a), iova, &v, sizeof(v)), 0);
+	if (!memcmp(f->v.arena + off2, &v, sizeof(v)))
 		reached(f, iova, off2, SHARED, page);
 	else
 		reached(f, iova, off3, SHARED, page);
@@ -333,7 +266,7 @@ static void run(enum tce_platform p)
 	int i;
 
 	REQUIRE(setup(&f, p) == 0);
-	locked = tce_vfio_mm_locked(f.mm);
+	locked = tce_vfio_mm_locked(f.v.mm);
 	for (i = 0; i < 6; i++) {
 		w[i] = (struct worker){ .f = &f, .id = i };
 		REQUIRE(pthread_create(&w[i].t, NULL, fn[i], &w[i]) == 0);
@@ -345,7 +278,7 @@ static void run(enum tce_platform p)
 	if (atomic_load(&f.errors))
 		tt_fail(__FILE__, atomic_load(&f.first_line), "%d failures in the threads",
 			atomic_load(&f.errors));
-	CHECK_EQ(tce_vfio_mm_locked(f.mm), locked);
+	CHECK_EQ(tce_vfio_mm_locked(f.v.mm), locked);
 
 	/* Thawed, with no injection left armed (an MMIO one replaces a DMA one). */
 	CHECK_RC(eeh(&f, VFIO_EEH_PE_UNFREEZE_IO, 0), 0);
@@ -359,14 +292,14 @@ static void run(enum tce_platform p)
 	if (f.win1)
 		reached_either(&f, WIN1, 64 * KiB);
 
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, MAPPED), -EBUSY);
-	CHECK_RC(unmap(&f, 0, 256 * MiB), 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, MAPPED), f.win1 ? -EBUSY : 0);
+	CHECK_RC(tt_vfio_reg(&f.v, UNREG, 0, MAPPED), -EBUSY);
+	CHECK_RC(tt_vfio_unmap(&f.v, 0, 256 * MiB), 0);
+	CHECK_RC(tt_vfio_reg(&f.v, UNREG, 0, MAPPED), f.win1 ? -EBUSY : 0);
 	if (f.win1) {
-		CHECK_RC(unmap(&f, WIN1, 1ull << 30), 0);
-		CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, MAPPED), 0);
+		CHECK_RC(tt_vfio_unmap(&f.v, WIN1, 1ull << 30), 0);
+		CHECK_RC(tt_vfio_reg(&f.v, UNREG, 0, MAPPED), 0);
 	}
-	CHECK_EQ(tce_vfio_mm_locked(f.mm), locked - MAPPED);
+	CHECK_EQ(tce_vfio_mm_locked(f.v.mm), locked - MAPPED);
 	teardown(&f);
 }
 
@@ -377,7 +310,7 @@ static void *first_map(void *arg)
 	struct fx *f = w->f;
 	uint64_t at = f->tce32 + (uint64_t)w->id * SLICE;
 
-	if (map(f, (uint64_t)w->id * SLICE, at, SLICE))
+	if (tt_vfio_map(&f->v, (uint64_t)w->id * SLICE, at, SLICE, RW))
 		fail(f);
 	dma_check(f, at + 4096, (uint64_t)w->id * SLICE + 4096, (uint64_t)w->id);
 	return NULL;
@@ -389,7 +322,6 @@ static void *first_map(void *arg)
  */
 static void first_maps(enum tce_platform p)
 {
-	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
 	struct tce_group_info gi;
 	struct worker w[4];
 	uint64_t table = 0;
@@ -397,10 +329,10 @@ static void first_maps(enum tce_platform p)
 	int i;
 
 	REQUIRE(setup_plain(&f, p) == 0);
-	tce_group_info(tce_device_group(f.o.a), &gi);
+	tce_group_info(f.v.g, &gi);
 	f.tce32 = gi.tce32_start;
-	REQUIRE(tce_group_table_size(tce_device_group(f.o.a), 12, gi.tce32_size, 1, &table) == 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, MAPPED), 0);
+	REQUIRE(tce_group_table_size(f.v.g, 12, gi.tce32_size, 1, &table) == 0);
+	CHECK_RC(tt_vfio_reg(&f.v, REG, 0, MAPPED), 0);
 	for (i = 0; i < 4; i++) {
 		w[i] = (struct worker){ .f = &f, .id = i };
 		REQUIRE(pthread_create(&w[i].t, NULL, first_map, &w[i]) == 0);
@@ -410,14 +342,13 @@ static void first_maps(enum tce_platform p)
 	if (atomic_load(&f.errors))
 		tt_fail(__FILE__, atomic_load(&f.first_line), "%d failures in the threads",
 			atomic_load(&f.errors));
-	CHECK_EQ(tce_vfio_mm_locked(f.mm), MAPPED + table);
+	CHECK_EQ(tce_vfio_mm_locked(f.v.mm), MAPPED + table);
 	for (i = 0; i < 4; i++)
 		reached(&f, f.tce32 + (uint64_t)i * SLICE, (uint64_t)i * SLICE, SLICE, 4096);
-	CHECK_RC(unmap(&f, f.tce32, 4 * SLICE), 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, MAPPED), 0);
-	rm.start_addr = f.tce32;
-	CHECK_RC(io(&f, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0); /* the default window */
-	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	CHECK_RC(tt_vfio_unmap(&f.v, f.tce32, 4 * SLICE), 0);
+	CHECK_RC(tt_vfio_reg(&f.v, UNREG, 0, MAPPED), 0);
+	CHECK_RC(tt_vfio_remove(&f.v, f.tce32), 0); /* the default window */
+	CHECK_EQ(tce_vfio_mm_locked(f.v.mm), 0);
 	teardown(&f);
 }
 

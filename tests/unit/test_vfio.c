@@ -12,106 +12,19 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
 
 #include "harness.h"
-#include "tt_os.h"
+#include "tt_vfio.h"
 
 #define MiB (1ull << 20)
-#define ARENA (16 * MiB)
 
-struct fx {
-	struct tt_os o;
-	struct tce_vfio_mm *mm;
-	uint8_t *arena;   /* an identity region of the machine, 16 MiB, 2 MiB aligned */
-	void *map;
-	int cfd, gfd;
-};
-
-static int setup(struct fx *f, enum tce_platform p, bool legacy)
-{
-	struct tce_mem_region r;
-	uint64_t a;
-
-	memset(f, 0, sizeof(*f));
-	if (legacy) {
-		struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
-		struct tce_machine *m;
-
-		if (tce_machine_create_default(p, &m))
-			return -1;
-		f->o.m = m;
-		f->o.live_before = tt_live(m);
-		if (tce_host_create_config(m, &cfg, &f->o.h))
-			return -1;
-		tce_host_find_device(f->o.h, "0000:00:01.0", &f->o.a);
-	} else if (tt_os_boot(&f->o, p)) {
-		return -1;
-	}
-	f->map = mmap(NULL, ARENA + 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
-	if (f->map == MAP_FAILED)
-		return -1;
-	a = ((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1);
-	f->arena = (uint8_t *)a;
-	r = (struct tce_mem_region){ .real_start = a, .size = ARENA, .page_shift = 12 };
-	a = tt_live(f->o.m);
-	if (tce_machine_add_region(f->o.m, &r))
-		return -1;
-	f->o.live_before += tt_live(f->o.m) - a; /* the region table stays allocated */
-	if (tce_vfio_mm_create(tce_machine_ctx(f->o.m), NULL, &f->mm))
-		return -1;
-	f->cfd = tce_vfio_open_container(f->mm);
-	f->gfd = tce_vfio_open_group(f->mm, tce_device_group(f->o.a));
-	return f->cfd < 0 || f->gfd < 0 ? -1 : 0;
-}
-
-static void teardown(struct fx *f)
-{
-	struct tce_group *g = tce_device_group(f->o.a);
-
-	tce_vfio_mm_destroy(f->mm);
-	CHECK(!tce_group_owned(g));
-	tce_machine_remove_region(f->o.m, (uint64_t)f->arena, ARENA);
-	munmap(f->map, ARENA + 2 * MiB);
-	tt_os_shutdown(&f->o);
-}
-
-static long io(struct fx *f, int fd, unsigned long req, void *arg)
-{
-	return tce_vfio_ioctl(f->mm, fd, req, arg);
-}
-
-static long reg(struct fx *f, unsigned long req, uint64_t off, uint64_t size)
-{
-	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
-						      .vaddr = (uint64_t)f->arena + off,
-						      .size = size };
-
-	return io(f, f->cfd, req, &r);
-}
-
-static long map(struct fx *f, uint64_t off, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .flags = flags,
-					      .vaddr = (uint64_t)f->arena + off, .iova = iova,
-					      .size = size };
-
-	return io(f, f->cfd, VFIO_IOMMU_MAP_DMA, &m);
-}
-
-static long unmap(struct fx *f, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
-
-	return io(f, f->cfd, VFIO_IOMMU_UNMAP_DMA, &u);
-}
+static const struct tce_host_config legacy = { .profile = TCE_OS_LEGACY };
 
 /* The page shift of the container's window at @iova, or its negative errno. */
-static int window_shift(struct fx *f, uint64_t iova)
+static int window_shift(struct tt_vfio *f, uint64_t iova)
 {
 	struct tce_iommu_table_info i;
 	int rc = tce_vfio_container_window(f->mm, f->cfd, iova, &i);
@@ -119,66 +32,55 @@ static int window_shift(struct fx *f, uint64_t iova)
 	return rc ? rc : (int)i.page_shift;
 }
 
-static void attach(struct fx *f, unsigned long type)
+static void attach(struct tt_vfio *f, unsigned long type)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 
-	CHECK_RC(io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st), 0);
+	CHECK_RC(tt_vfio_io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st), 0);
 	CHECK_EQ(st.flags, VFIO_GROUP_FLAGS_VIABLE);
-	CHECK_RC(io(f, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd), 0);
-	CHECK_RC(io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st), 0);
+	CHECK_RC(tt_vfio_io(f, f->gfd, VFIO_GROUP_SET_CONTAINER, &f->cfd), 0);
+	CHECK_RC(tt_vfio_io(f, f->gfd, VFIO_GROUP_GET_STATUS, &st), 0);
 	CHECK_EQ(st.flags, VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET);
-	CHECK_RC(io(f, f->cfd, VFIO_SET_IOMMU, (void *)type), 0);
-}
-
-/* The device writes @len bytes at @iova and reads them back. */
-static int device_rw(struct fx *f, uint64_t iova, const char *s)
-{
-	char back[64] = { 0 };
-	size_t len = strlen(s);
-	int rc = tce_dev_dma_write(tce_device_pci(f->o.a), iova, s, len);
-
-	if (!rc)
-		rc = tce_dev_dma_read(tce_device_pci(f->o.a), iova, back, len);
-	return rc ? rc : memcmp(back, s, len) ? -EIO : 0;
+	CHECK_RC(tt_vfio_io(f, f->cfd, VFIO_SET_IOMMU, (void *)type), 0);
 }
 
 static void v2_flow(enum tce_platform p)
 {
 	struct vfio_iommu_spapr_tce_info info;
 	struct tce_group_info gi;
-	struct fx f;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, p, false) == 0);
-	tce_group_info(tce_device_group(f.o.a), &gi);
-	CHECK_RC(io(&f, f.cfd, VFIO_GET_API_VERSION, NULL), VFIO_API_VERSION);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1v2_IOMMU), 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), -EINVAL); /* no IOMMU */
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
-	CHECK(tce_group_owned(tce_device_group(f.o.a)));
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), -EPERM);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -ENODEV);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
+	REQUIRE(tt_vfio_setup(&f, p, NULL) == 0);
+	tce_group_info(f.g, &gi);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_GET_API_VERSION, NULL), VFIO_API_VERSION);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info),
+		 -EINVAL); /* no IOMMU */
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK(tce_group_owned(f.g));
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), -EPERM);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -ENODEV);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
 
 	memset(&info, 0xa5, sizeof(info));
 	info.argsz = 16;
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), 0);
 	CHECK_EQ(info.dma32_window_size, gi.tce32_size);
 	CHECK_EQ(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
 	CHECK_EQ(info.ddw.levels, 0xa5a5a5a5u); /* not written past argsz */
 	info.argsz = sizeof(info);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info), 0);
 	CHECK_EQ(info.ddw.pgsizes, gi.pgsizes);
 	CHECK_EQ(info.ddw.levels, gi.max_levels);
 	CHECK_EQ(info.ddw.max_dynamic_windows_supported, gi.max_dynamic_windows);
 
-	CHECK_RC(map(&f, 0, 0, 1 * MiB, VFIO_DMA_MAP_FLAG_READ), -EPERM); /* not enabled */
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 1 * MiB, 4 * MiB), -EINVAL);
+	CHECK_RC(tt_vfio_map(&f, 0, 0, 1 * MiB, VFIO_DMA_MAP_FLAG_READ), -EPERM); /* not enabled */
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), 0);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 1 * MiB, 4 * MiB), -EINVAL);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 4 * MiB);
 	CHECK(tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena, 1));
 	CHECK(tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena + 4 * MiB - 1, 1));
@@ -189,27 +91,27 @@ static void v2_flow(enum tce_platform p)
 
 	/* The first MAP makes the default window: 4 KiB pages at tce32_start. */
 	CHECK_RC(window_shift(&f, gi.tce32_start), -ENXIO); /* still pending */
-	CHECK_RC(map(&f, 0, gi.tce32_start + 4096, 1 * MiB,
+	CHECK_RC(tt_vfio_map(&f, 0, gi.tce32_start + 4096, 1 * MiB,
 		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
 	CHECK_RC(window_shift(&f, gi.tce32_start + gi.tce32_size - 1), 12);
 	CHECK_RC(window_shift(&f, gi.tce32_start + gi.tce32_size), -ENXIO);
 	CHECK(tce_vfio_mm_locked(f.mm) > 4 * MiB); /* the default table is charged */
-	CHECK_RC(device_rw(&f, gi.tce32_start + 4096 + 100, "through the window"), 0);
+	CHECK_RC(tt_vfio_dma_rw(&f, gi.tce32_start + 4096 + 100, "through the window"), 0);
 	CHECK(memcmp(f.arena + 100, "through the window", 18) == 0);
-	CHECK_RC(map(&f, 4 * MiB, gi.tce32_start, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
-	CHECK_RC(map(&f, 0, gi.tce32_start + 2048, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
-	CHECK_RC(map(&f, 0, gi.tce32_start, 0, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
-	CHECK_RC(map(&f, 0, gi.tce32_start, 4096, 0), -EINVAL);
-	CHECK_RC(map(&f, 0, 1ull << 40, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO);
-	CHECK_RC(map(&f, 0, gi.tce32_start + gi.tce32_size - 4096, 8192, VFIO_DMA_MAP_FLAG_READ),
-		 -EINVAL); /* runs past the window */
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
-	CHECK_RC(unmap(&f, gi.tce32_start + 4096, 1 * MiB), 0);
-	CHECK(device_rw(&f, gi.tce32_start + 4096, "x") != 0); /* unmapped: a fault */
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), -ENOENT);
-	CHECK_RC(io(&f, f.cfd, 0x3b00 + 100 + 30, NULL), -ENOTTY);
-	teardown(&f);
+	CHECK_RC(tt_vfio_map(&f, 4 * MiB, gi.tce32_start, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(tt_vfio_map(&f, 0, gi.tce32_start + 2048, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(tt_vfio_map(&f, 0, gi.tce32_start, 0, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(tt_vfio_map(&f, 0, gi.tce32_start, 4096, 0), -EINVAL);
+	CHECK_RC(tt_vfio_map(&f, 0, 1ull << 40, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO);
+	CHECK_RC(tt_vfio_map(&f, 0, gi.tce32_start + gi.tce32_size - 4096, 8192,
+			     VFIO_DMA_MAP_FLAG_READ), -EINVAL); /* runs past the window */
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), -EBUSY);
+	CHECK_RC(tt_vfio_unmap(&f, gi.tce32_start + 4096, 1 * MiB), 0);
+	CHECK(tt_vfio_dma_rw(&f, gi.tce32_start + 4096, "x") != 0); /* unmapped: a fault */
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), 0);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 4 * MiB), -ENOENT);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, 0x3b00 + 100 + 30, NULL), -ENOTTY);
+	tt_vfio_teardown(&f);
 }
 
 static void powernv_v2(void)
@@ -228,18 +130,18 @@ static void windows(void)
 	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = 16,
 						  .window_size = 1ull << 30, .levels = 2 };
 	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
-	uint64_t before;
-	struct fx f;
-
 	struct tce_iommu_table_info wi;
+	uint64_t before;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
 	CHECK_RC(window_shift(&f, 0), -ENXIO); /* no IOMMU type yet */
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0); /* declines the default */
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm),
+		 0); /* declines the default */
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
 	CHECK_RC(window_shift(&f, 0), -ENXIO);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
 	CHECK_EQ(cr.start_addr, 0);
 	memset(&wi, 0xa5, sizeof(wi));
 	CHECK_RC(tce_vfio_container_window(f.mm, f.cfd, (1ull << 30) - 1, &wi), 0);
@@ -255,49 +157,52 @@ static void windows(void)
 	before = tce_vfio_mm_locked(f.mm);
 	CHECK(before > 0);
 	cr.start_addr = 7;
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0);
 	CHECK_EQ(cr.start_addr, 1ull << 59);
 	CHECK_RC(window_shift(&f, (1ull << 59) + (1ull << 30) - 1), 16);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -ENOSPC);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), 0);
-	CHECK_RC(map(&f, 1 * MiB, (1ull << 59) + 64 * 1024, 1 * MiB, VFIO_DMA_MAP_FLAG_READ), 0);
-	CHECK_RC(device_rw(&f, (1ull << 59) + 64 * 1024, "wide"), -EFAULT); /* read only */
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -ENOSPC);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), 0);
+	CHECK_RC(tt_vfio_map(&f, 1 * MiB, (1ull << 59) + 64 * 1024, 1 * MiB,
+			     VFIO_DMA_MAP_FLAG_READ), 0);
+	CHECK_RC(tt_vfio_dma_rw(&f, (1ull << 59) + 64 * 1024, "wide"), -EFAULT); /* read only */
 	rm.start_addr = (1ull << 59) + 12345; /* any address inside names the window */
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), 0);
 	CHECK_RC(window_shift(&f, 1ull << 59), -ENXIO); /* removed */
 	CHECK_RC(window_shift(&f, 0), 16);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), before + 8 * MiB);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), -EINVAL);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 8 * MiB), 0); /* no TCE left */
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm), -EINVAL);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 8 * MiB),
+		 0); /* no TCE left */
 	cr.flags = 1;
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -EINVAL);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
-	CHECK(!tce_group_owned(tce_device_group(f.o.a)));
-	teardown(&f);
+	CHECK(!tce_group_owned(f.g));
+	tt_vfio_teardown(&f);
 }
 
 static void legacy_v1(void)
 {
-	struct fx f;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_PSERIES, true) == 0);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EPERM);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -ENOTTY);
-	CHECK_RC(map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EPERM);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), 0);
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_PSERIES, &legacy) == 0);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EPERM);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), 0);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), -ENOTTY);
+	CHECK_RC(tt_vfio_map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EPERM);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), 0);
 	CHECK_RC(window_shift(&f, 8192), 12); /* the borrowed 32-bit window */
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -EBUSY);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -EBUSY);
 	CHECK(tce_vfio_mm_locked(f.mm) > 0);
-	CHECK_RC(map(&f, 0, 8192, 64 * 1024, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
-	CHECK_RC(device_rw(&f, 8192 + 8, "legacy"), 0);
+	CHECK_RC(tt_vfio_map(&f, 0, 8192, 64 * 1024,
+			     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
+	CHECK_RC(tt_vfio_dma_rw(&f, 8192 + 8, "legacy"), 0);
 	CHECK(memcmp(f.arena + 8, "legacy", 6) == 0);
-	CHECK_RC(unmap(&f, 8192, 64 * 1024), 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_DISABLE, NULL), 0);
+	CHECK_RC(tt_vfio_unmap(&f, 8192, 64 * 1024), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DISABLE, NULL), 0);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
-	teardown(&f);
+	tt_vfio_teardown(&f);
 }
 
 
@@ -307,10 +212,10 @@ static void files(void)
 	struct tce_vfio_mm *other;
 	struct tce_group *g;
 	int d, o, ofd;
-	struct fx f;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
-	g = tce_device_group(f.o.a);
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	g = f.g;
 	CHECK_RC(tce_vfio_kind(f.mm, f.cfd), TCE_VFIO_CONTAINER);
 	CHECK_RC(tce_vfio_kind(f.mm, f.gfd), TCE_VFIO_GROUP);
 	CHECK_RC(tce_vfio_kind(f.mm, 99), -EBADF);
@@ -322,19 +227,21 @@ static void files(void)
 	CHECK_RC(tce_vfio_close(f.mm, f.gfd), -EBADF);
 	CHECK_RC(tce_vfio_open_group(f.mm, g), -EBUSY); /* the dup keeps it open */
 	f.gfd = d;
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, NULL), -EFAULT);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, NULL), -EFAULT);
 	o = 77;
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &o), -EBADF);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.gfd), -EINVAL); /* not a container */
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &o), -EBADF);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.gfd),
+		 -EINVAL); /* not a container */
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EINVAL);
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), -EINVAL); /* already set */
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd),
+		 -EINVAL); /* already set */
 
 	/* Another process holding the same container: -EPERM once this one owns it. */
 	REQUIRE(tce_vfio_mm_create(tce_machine_ctx(f.o.m), NULL, &other) == 0);
 	ofd = tce_vfio_share(f.mm, f.cfd, other);
 	CHECK(ofd >= 0);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
 	{
 		struct vfio_iommu_spapr_tce_info info = { .argsz = sizeof(info) };
 
@@ -344,7 +251,7 @@ static void files(void)
 					(void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
 	}
 	tce_vfio_mm_destroy(other);
-	teardown(&f);
+	tt_vfio_teardown(&f);
 }
 
 /* GROUP_GET_DEVICE_FD: names as vfio-pci matches them; device files hold the group. */
@@ -353,53 +260,56 @@ static void devices(void)
 	static char tok[] = "0000:00:01.0 vf_token=2ab74924-c335-45f4-9b16-8569e5b08258";
 	struct tce_device *d;
 	int dev, dev2;
-	struct fx f;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0"), -EINVAL); /* no container */
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0"),
+		 -EINVAL); /* no container */
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, NULL), -EFAULT);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:09.0"), -ENODEV);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:02.0"), -ENODEV); /* PE 1 */
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0x"), -ENODEV);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0 junk"), -EINVAL);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, tok), -EINVAL); /* not a PF or VF */
-	dev = (int)io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, NULL), -EFAULT);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:09.0"), -ENODEV);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:02.0"),
+		 -ENODEV); /* PE 1 */
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0x"), -ENODEV);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0 junk"), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, tok),
+		 -EINVAL); /* not a PF or VF */
+	dev = (int)tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
 	CHECK(dev >= 0);
-	dev2 = (int)io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0  ");
+	dev2 = (int)tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0  ");
 	CHECK(dev2 >= 0 && dev2 != dev);
 	CHECK_RC(tce_vfio_kind(f.mm, dev), TCE_VFIO_DEVICE);
 	CHECK_RC(tce_vfio_device(f.mm, dev, &d), 0);
 	CHECK(d == f.o.a);
 	CHECK_RC(tce_vfio_device(f.mm, f.gfd, &d), -EINVAL);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY);
 	CHECK_RC(tce_vfio_close(f.mm, dev2), 0);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY);
 	CHECK_RC(tce_vfio_close(f.mm, f.gfd), 0); /* the device file keeps the group */
-	CHECK(tce_group_owned(tce_device_group(f.o.a)));
-	CHECK_RC(tce_vfio_open_group(f.mm, tce_device_group(f.o.a)), -EBUSY);
+	CHECK(tce_group_owned(f.g));
+	CHECK_RC(tce_vfio_open_group(f.mm, f.g), -EBUSY);
 	CHECK_RC(tce_vfio_close(f.mm, dev), 0);
-	CHECK(!tce_group_owned(tce_device_group(f.o.a)));
-	f.gfd = tce_vfio_open_group(f.mm, tce_device_group(f.o.a));
+	CHECK(!tce_group_owned(f.g));
+	f.gfd = tce_vfio_open_group(f.mm, f.g);
 	CHECK(f.gfd >= 0);
-	teardown(&f);
+	tt_vfio_teardown(&f);
 }
 
-static long eeh(struct fx *f, uint32_t op, uint32_t argsz)
+static long eeh(struct tt_vfio *f, uint32_t op, uint32_t argsz)
 {
 	struct vfio_eeh_pe_op e = { .argsz = argsz, .op = op,
 				    .err = { .type = 0, .func = 0, .addr = 0, .mask = 0 } };
 
-	return io(f, f->cfd, VFIO_EEH_PE_OP, &e);
+	return tt_vfio_io(f, f->cfd, VFIO_EEH_PE_OP, &e);
 }
 
 /* EEH_PE_OP on the container's group: state as the return value, freeze, thaw, reset. */
 static void eeh_ops(void)
 {
-	struct fx f;
+	struct tt_vfio f;
 	char b;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
 	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_NORMAL);
 	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 11), -EINVAL);
@@ -419,34 +329,34 @@ static void eeh_ops(void)
 	CHECK_RC(eeh(&f, VFIO_EEH_PE_GET_STATE, 12), VFIO_EEH_PE_STATE_NORMAL);
 	CHECK_RC(eeh(&f, VFIO_EEH_PE_INJECT_ERR, 39), -EINVAL);
 	CHECK_RC(eeh(&f, VFIO_EEH_PE_INJECT_ERR, 40), 0);
-	teardown(&f);
+	tt_vfio_teardown(&f);
 }
 
 /* Before SET_IOMMU: EINVAL for the driver's requests; after: ENOTTY for unknown ones. */
 static void dispatch(void)
 {
-	struct fx f;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, NULL), -EINVAL);
-	CHECK_RC(io(&f, f.cfd, VFIO_EEH_PE_OP, NULL), -EINVAL);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_IOMMU), 1);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_EEH), 1);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1_IOMMU), 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)~0ul), 0);
-	CHECK_RC(io(&f, f.gfd, VFIO_IOMMU_MAP_DMA, NULL), -ENOTTY);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_GET_STATUS, NULL), -EFAULT);
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, NULL), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_EEH_PE_OP, NULL), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_IOMMU), 1);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_EEH), 1);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1_IOMMU), 0);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)~0ul), 0);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_IOMMU_MAP_DMA, NULL), -ENOTTY);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_STATUS, NULL), -EFAULT);
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -ENOTTY);
-	CHECK_RC(io(&f, f.cfd, VFIO_GROUP_GET_STATUS, NULL), -ENOTTY);
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, NULL), -EPERM); /* not enabled */
-	CHECK_RC(io(&f, f.cfd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, NULL), -EFAULT);
-	CHECK_RC(io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
-	teardown(&f);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -ENOTTY);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_GROUP_GET_STATUS, NULL), -ENOTTY);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, NULL), -EPERM); /* not enabled */
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, NULL), -EFAULT);
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
+	tt_vfio_teardown(&f);
 }
 
-static uint64_t bar_rd(struct fx *f, int dev, uint64_t off, size_t size)
+static uint64_t bar_rd(struct tt_vfio *f, int dev, uint64_t off, size_t size)
 {
 	uint64_t v = 0;
 
@@ -454,7 +364,7 @@ static uint64_t bar_rd(struct fx *f, int dev, uint64_t off, size_t size)
 	return v;
 }
 
-static void bar_wr(struct fx *f, int dev, uint64_t off, uint64_t v, size_t size)
+static void bar_wr(struct tt_vfio *f, int dev, uint64_t off, uint64_t v, size_t size)
 {
 	CHECK_RC(tce_vfio_device_rw(f->mm, dev, off, &v, size, true), (long)size);
 }
@@ -474,44 +384,45 @@ static void device_file(void)
 	uint64_t v, one;
 	void *bar;
 	int dev, efd, i;
-	struct fx f;
+	struct tt_vfio f;
 
-	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV, false) == 0);
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
-	CHECK_RC(reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), 0);
-	CHECK_RC(map(&f, 0, iova, 1 * MiB, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
-	dev = (int)io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 4 * MiB), 0);
+	CHECK_RC(tt_vfio_map(&f, 0, iova, 1 * MiB,
+			     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
+	dev = (int)tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
 	REQUIRE(dev >= 0);
 
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_INFO, &di), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_INFO, &di), 0);
 	CHECK_EQ(di.flags, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
 	CHECK_EQ(di.num_regions, 9);
 	CHECK_EQ(di.num_irqs, 5);
 	di.argsz = 15;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_INFO, &di), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_INFO, &di), -EINVAL);
 	ri.index = 0;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
 	CHECK_EQ(ri.size, TCE_DT_BAR0_SIZE);
 	CHECK_EQ(ri.offset, 0);
 	CHECK_EQ(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
 			   VFIO_REGION_INFO_FLAG_MMAP);
 	ri.index = 1;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
 	CHECK_EQ(ri.size, 0);
 	CHECK_EQ(ri.flags, 0);
 	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
 	CHECK_EQ(ri.size, 4096);
 	CHECK_EQ(ri.offset, cfg);
 	CHECK_EQ(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
 	ri.index = 9;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
 	ii.index = VFIO_PCI_MSIX_IRQ_INDEX;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
 	CHECK_EQ(ii.count, TCE_DT_MSIX_VECTORS);
 	CHECK_EQ(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
 	ii.index = VFIO_PCI_INTX_IRQ_INDEX;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
 	CHECK_EQ(ii.count, 0);
 
 	CHECK_EQ(bar_rd(&f, dev, cfg, 4), TCE_DT_VENDOR | TCE_DT_DEVICE << 16);
@@ -535,12 +446,12 @@ static void device_file(void)
 					       VFIO_IRQ_SET_ACTION_TRIGGER,
 				      .start = 0, .count = 1 };
 	irq.fd = efd;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), 0);
 	irq.s.count = 5;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL); /* 4 vectors */
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL); /* 4 vectors */
 	irq.s.count = 1;
 	irq.fd = 1; /* stdout is not an eventfd */
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL);
 	for (i = 0; i < 64; i++)
 		f.arena[i] = (uint8_t)(i * 7);
 	memset(f.arena + 4096, 0, 64);
@@ -556,16 +467,16 @@ static void device_file(void)
 	CHECK_EQ(bar_rd(&f, dev, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_DONE);
 
 	/* Reset: the registers go back, the config vfio-pci restores stays. */
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_RESET, NULL), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_RESET, NULL), 0);
 	CHECK_EQ(bar_rd(&f, dev, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_IDLE);
 	CHECK(bar_rd(&f, dev, cfg + TCE_PCI_COMMAND, 2) & TCE_PCI_COMMAND_MASTER);
 	irq.s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 	irq.s.count = 0;
-	CHECK_RC(io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), 0);
-	CHECK_RC(io(&f, dev, 0x3b00 + 100 + 40, NULL), -ENOTTY);
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), 0);
+	CHECK_RC(tt_vfio_io(&f, dev, 0x3b00 + 100 + 40, NULL), -ENOTTY);
 	close(efd);
 	CHECK_RC(tce_vfio_close(f.mm, dev), 0);
-	teardown(&f);
+	tt_vfio_teardown(&f);
 }
 
 static const struct tt_case cases[] = {

@@ -9,28 +9,22 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <linux/vfio.h>
 
 #include "harness.h"
-#include "tt_os.h"
+#include "tt_vfio.h"
 
 #define MiB (1ull << 20)
-#define ARENA (16 * MiB)
 
 struct notes {
-	unsigned n;       /* notices since the last take() */
+	unsigned n;       /* notices since the last forget() */
 	unsigned other;   /* messages at other levels */
 	char last[512];
 };
 
 struct fx {
-	struct tt_os o;
-	struct tce_vfio_mm *mm;
-	uint8_t *arena;
-	void *map;
-	int cfd, gfd;
+	struct tt_vfio v;
 	struct notes notes;
 };
 
@@ -48,48 +42,27 @@ static void keep(void *arg, enum tce_log_level level, const char *msg)
 
 static int setup(struct fx *f, enum tce_platform p)
 {
-	struct tce_mem_region r;
-	uint64_t a;
-
-	memset(f, 0, sizeof(*f));
-	if (tt_os_boot(&f->o, p))
+	memset(&f->notes, 0, sizeof(f->notes));
+	if (tt_vfio_setup(&f->v, p, NULL))
 		return -1;
-	f->map = mmap(NULL, ARENA + 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
-	if (f->map == MAP_FAILED)
-		return -1;
-	a = ((uint64_t)f->map + 2 * MiB - 1) & ~(2 * MiB - 1);
-	f->arena = (uint8_t *)a;
-	r = (struct tce_mem_region){ .real_start = a, .size = ARENA, .page_shift = 12 };
-	a = tt_live(f->o.m);
-	if (tce_machine_add_region(f->o.m, &r))
-		return -1;
-	f->o.live_before += tt_live(f->o.m) - a;
-	if (tce_vfio_mm_create(tce_machine_ctx(f->o.m), NULL, &f->mm))
-		return -1;
-	f->cfd = tce_vfio_open_container(f->mm);
-	f->gfd = tce_vfio_open_group(f->mm, tce_device_group(f->o.a));
-	tce_ctx_set_log(tce_machine_ctx(f->o.m), keep, &f->notes, TCE_LOG_NOTICE);
-	return f->cfd < 0 || f->gfd < 0 ? -1 : 0;
+	tce_ctx_set_log(tce_machine_ctx(f->v.o.m), keep, &f->notes, TCE_LOG_NOTICE);
+	return 0;
 }
 
 static void teardown(struct fx *f)
 {
-	tce_ctx_set_log(tce_machine_ctx(f->o.m), NULL, NULL, TCE_LOG_WARN);
-	tce_vfio_mm_destroy(f->mm);
-	tce_machine_remove_region(f->o.m, (uint64_t)f->arena, ARENA);
-	munmap(f->map, ARENA + 2 * MiB);
-	tt_os_shutdown(&f->o);
+	tce_ctx_set_log(tce_machine_ctx(f->v.o.m), NULL, NULL, TCE_LOG_WARN);
+	tt_vfio_teardown(&f->v);
 }
 
-/* Run a request; the errno and the one reason it logged (or "" for none, "<n>" for several). */
-static long io(struct fx *f, int fd, unsigned long req, void *arg)
+/* Forget the reasons logged so far: CHECK_WHY() sees only its own request's. */
+static void forget(struct fx *f)
 {
 	f->notes.n = 0;
 	f->notes.last[0] = 0;
-	return tce_vfio_ioctl(f->mm, fd, req, arg);
 }
 
+/* The one reason logged since forget() ("" for none, "<n reasons>" for several). */
 static const char *why(struct fx *f)
 {
 	static char many[512];
@@ -103,29 +76,12 @@ static const char *why(struct fx *f)
 
 #define CHECK_WHY(f, rc_expr, want_rc, want_why)                                            \
 	do {                                                                                 \
+		forget(f);                                                                   \
 		CHECK_RC((rc_expr), (want_rc));                                              \
 		if (strcmp(why(f), (want_why)))                                              \
 			tt_fail(__FILE__, __LINE__, "reason \"%s\", want \"%s\"", why(f),    \
 				(want_why));                                                 \
 	} while (0)
-
-static long map(struct fx *f, uint64_t off, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .flags = flags,
-					      .vaddr = (uint64_t)f->arena + off, .iova = iova,
-					      .size = size };
-
-	return io(f, f->cfd, VFIO_IOMMU_MAP_DMA, &m);
-}
-
-static long reg(struct fx *f, unsigned long req, uint64_t off, uint64_t size)
-{
-	struct vfio_iommu_spapr_register_memory r = { .argsz = sizeof(r),
-						      .vaddr = (uint64_t)f->arena + off,
-						      .size = size };
-
-	return io(f, f->cfd, req, &r);
-}
 
 /* The order of the calls: no type, no group, a type this host lacks. */
 static void order(void)
@@ -133,26 +89,30 @@ static void order(void)
 	struct fx f;
 
 	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV) == 0);
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU,
+				 (void *)VFIO_SPAPR_TCE_v2_IOMMU), -EINVAL,
 		  "vfio: no group is set on this container; VFIO_GROUP_SET_CONTAINER must come "
 		  "before VFIO_SET_IOMMU");
-	CHECK_WHY(&f, io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0, "");
-	CHECK_WHY(&f, map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0, "");
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL,
 		  "vfio: no IOMMU type set on this container; VFIO_SET_IOMMU must follow "
 		  "GROUP_SET_CONTAINER");
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -ENODEV,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU,
+				 (void *)VFIO_TYPE1v2_IOMMU), -ENODEV,
 		  "vfio: type 3 (VFIO_TYPE1v2_IOMMU) is not offered: this POWER host has "
 		  "VFIO_SPAPR_TCE_IOMMU (2) and VFIO_SPAPR_TCE_v2_IOMMU (7)");
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), -EPERM,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU,
+				 (void *)VFIO_SPAPR_TCE_IOMMU), -EPERM,
 		  "vfio: PE 0 has dynamic DMA windows: this host takes VFIO_SPAPR_TCE_v2_IOMMU, "
 		  "not v1");
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0, "");
-	CHECK_WHY(&f, map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EPERM,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0,
+		  "");
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EPERM,
 		  "vfio: no memory is registered on this container yet; a v2 container maps only "
 		  "after VFIO_IOMMU_SPAPR_REGISTER_MEMORY");
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_IOMMU_ENABLE, NULL), -ENOTTY,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_IOMMU_ENABLE, NULL), -ENOTTY,
 		  "vfio: the request is not one of VFIO_SPAPR_TCE_v2_IOMMU");
-	CHECK_WHY(&f, io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:07.0"), -ENODEV,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:07.0"), -ENODEV,
 		  "vfio: \"0000:00:07.0\" is not a device of the group of PE 0 (names are "
 		  "dddd:bb:dd.f in lower case)");
 	CHECK_EQ(f.notes.other, 0);
@@ -169,46 +129,52 @@ static void mapping(void)
 	struct fx f;
 
 	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV) == 0);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
-	CHECK_WHY(&f, reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), 0, "");
-	CHECK_WHY(&f, map(&f, 0, 0x1000000000ull, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO,
+	CHECK_RC(tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	CHECK_WHY(&f, tt_vfio_reg(&f.v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), 0, "");
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0x1000000000ull, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO,
 		  "vfio: iova 0x1000000000 is in no DMA window; the only window is [0, 2 GiB) "
 		  "4 KiB pages");
 	cr.page_shift = 13;
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -EINVAL,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -EINVAL,
 		  "vfio: page_shift 13 is not an IOMMU page size of PE 0 (it offers 4 KiB, "
 		  "64 KiB, 2 MiB, 1 GiB)");
 	cr.page_shift = 16;
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0, "");
-	CHECK_WHY(&f, map(&f, 0, 0x1000000000ull, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), 0, "");
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0x1000000000ull, 4096, VFIO_DMA_MAP_FLAG_READ), -ENXIO,
 		  "vfio: iova 0x1000000000 is in no DMA window; windows are [0, 2 GiB) 4 KiB pages "
 		  "and [2^59, 2^59 + 1 GiB) 64 KiB pages");
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -ENOSPC,
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr), -ENOSPC,
 		  "vfio: both DMA window slots are in use; windows are [0, 2 GiB) 4 KiB pages and "
 		  "[2^59, 2^59 + 1 GiB) 64 KiB pages");
-	CHECK_WHY(&f, map(&f, 0, (1ull << 59) + 4096, 65536, VFIO_DMA_MAP_FLAG_READ), -EINVAL,
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, (1ull << 59) + 4096, 65536,
+				  VFIO_DMA_MAP_FLAG_READ), -EINVAL,
 		  "vfio: iova 0x800000000001000 is not a multiple of the 64 KiB IOMMU page of "
 		  "window [2^59, 2^59 + 1 GiB) 64 KiB pages");
-	CHECK_WHY(&f, map(&f, 0, 0, 4096, 4), -EINVAL,
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0, 4096, 4), -EINVAL,
 		  "vfio: flags 0x4 has bits other than READ (1) and WRITE (2)");
-	CHECK_WHY(&f, map(&f, 0, 0, 0, VFIO_DMA_MAP_FLAG_READ), -EINVAL, "vfio: size is 0");
-	CHECK_WHY(&f, map(&f, 0, (2ull << 30) - 4096, 8192, VFIO_DMA_MAP_FLAG_READ), -EINVAL,
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0, 0, VFIO_DMA_MAP_FLAG_READ), -EINVAL,
+		  "vfio: size is 0");
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, (2ull << 30) - 4096, 8192,
+				  VFIO_DMA_MAP_FLAG_READ), -EINVAL,
 		  "vfio: [0x7ffff000, +8 KiB) runs past the end of window [0, 2 GiB) 4 KiB pages");
 	snprintf(want, sizeof(want), "vfio: vaddr %#llx is in no registered memory; "
 		 "VFIO_IOMMU_SPAPR_REGISTER_MEMORY must cover every page MAP_DMA maps",
-		 (unsigned long long)(uintptr_t)f.arena + 8 * MiB);
-	CHECK_WHY(&f, map(&f, 8 * MiB - 4096, 0, 8192, VFIO_DMA_MAP_FLAG_READ), -EINVAL, want);
-	CHECK_WHY(&f, io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, &shortm), -EINVAL,
+		 (unsigned long long)(uintptr_t)f.v.arena + 8 * MiB);
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 8 * MiB - 4096, 0, 8192, VFIO_DMA_MAP_FLAG_READ), -EINVAL,
+		  want);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_IOMMU_MAP_DMA, &shortm), -EINVAL,
 		  "vfio: argsz 8 is below the 32 bytes of struct vfio_iommu_type1_dma_map this "
 		  "request reads");
-	CHECK_WHY(&f, map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), 0, "");
+	CHECK_WHY(&f, tt_vfio_map(&f.v, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), 0, "");
 	snprintf(want, sizeof(want), "vfio: TCEs still map pages of [%#llx, +8 MiB); UNMAP_DMA "
-		 "them first (the region is kept)", (unsigned long long)(uintptr_t)f.arena);
-	CHECK_WHY(&f, reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 8 * MiB), -EBUSY, want);
+		 "them first (the region is kept)", (unsigned long long)(uintptr_t)f.v.arena);
+	CHECK_WHY(&f, tt_vfio_reg(&f.v, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 8 * MiB), -EBUSY,
+		  want);
 	snprintf(want, sizeof(want), "vfio: [%#llx, +8 MiB) is already registered on this "
-		 "container", (unsigned long long)(uintptr_t)f.arena);
-	CHECK_WHY(&f, reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), -EBUSY, want);
+		 "container", (unsigned long long)(uintptr_t)f.v.arena);
+	CHECK_WHY(&f, tt_vfio_reg(&f.v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 8 * MiB), -EBUSY,
+		  want);
 	CHECK_EQ(f.notes.other, 0);
 	teardown(&f);
 }
@@ -219,10 +185,10 @@ static void silent(void)
 	struct fx f;
 
 	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV) == 0);
-	tce_ctx_set_log(tce_machine_ctx(f.o.m), keep, &f.notes, TCE_LOG_WARN);
-	CHECK_RC(io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
-	CHECK_RC(map(&f, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
-	CHECK_RC(io(&f, f.cfd, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), -ENODEV);
+	tce_ctx_set_log(tce_machine_ctx(f.v.o.m), keep, &f.notes, TCE_LOG_WARN);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0);
+	CHECK_RC(tt_vfio_map(&f.v, 0, 0, 4096, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), -ENODEV);
 	CHECK_EQ(f.notes.n, 0);
 	CHECK_EQ(f.notes.other, 0);
 	teardown(&f);
