@@ -9,7 +9,10 @@
  *
  *   map N CALLS   -> ok MAP_NS UNMAP_NS     (sl_map_unmap)
  *   chunks K      -> ok SETUP_NS TEARDOWN_NS (sl_chunks)
- *   floor N       -> ok NS                   (N getppid() system calls)
+ *   floor K N     -> ok NS 0                 (N system calls of kind K: getppid, or
+ *                                            readv (process_vm_readv of 32 bytes of
+ *                                            its own memory) or fstat (of a memfd), the
+ *                                            calls the shim makes per ioctl)
  *   quit
  *
  * A failure answers "err ERRNO REQUEST". Written against <linux/vfio.h> and
@@ -25,6 +28,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
@@ -110,13 +116,41 @@ static int setup(int *cfd, struct sl_target *t)
 	return 0;
 }
 
-static uint64_t floor_syscall(uint64_t n)
-{
-	uint64_t i, t0 = sl_now_ns();
+enum floor_kind { F_GETPPID, F_READV, F_FSTAT, F_NONE };
 
-	for (i = 0; i < n; i++)
-		getppid();
-	return sl_now_ns() - t0;
+static enum floor_kind floor_kind(const char *name)
+{
+	static const char *const names[F_NONE] = { "getppid", "readv", "fstat" };
+	int k;
+
+	for (k = 0; k < F_NONE && strcmp(names[k], name); k++)
+		;
+	return (enum floor_kind)k;
+}
+
+/* @n system calls of @kind, timed; 0 when @kind is none of them. */
+static uint64_t floor_syscalls(enum floor_kind kind, uint64_t n)
+{
+	uint64_t i, t0, src[4] = { 1, 2, 3, 4 }, dst[4];
+	struct iovec l = { dst, sizeof(dst) }, r = { src, sizeof(src) };
+	pid_t pid = getpid();
+	struct stat st;
+	int fd = kind == F_NONE ? -1 : memfd_create("floor", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	t0 = sl_now_ns();
+	for (i = 0; i < n; i++) {
+		if (kind == F_GETPPID)
+			getppid();
+		else if (kind == F_READV)
+			process_vm_readv(pid, &l, 1, &r, 1, 0);
+		else
+			syscall(SYS_fstat, fd, &st);
+	}
+	t0 = sl_now_ns() - t0;
+	close(fd);
+	return t0;
 }
 
 /* One command line: answered on stdout. Returns 1 on "quit". */
@@ -124,6 +158,7 @@ static int command(struct sl_target *t, const char *line)
 {
 	unsigned long long a, b;
 	uint64_t x = 0, y = 0;
+	char kind[16];
 	int rc = 0;
 
 	t->failed = "command";
@@ -131,8 +166,8 @@ static int command(struct sl_target *t, const char *line)
 		rc = sl_map_unmap(t, a, b, &x, &y);
 	else if (sscanf(line, "chunks %llu", &a) == 1 && a <= SL_CHUNKS)
 		rc = sl_chunks(t, (uint32_t)a, &x, &y);
-	else if (sscanf(line, "floor %llu", &a) == 1)
-		x = floor_syscall(a);
+	else if (sscanf(line, "floor %15s %llu", kind, &a) == 2)
+		rc = (x = floor_syscalls(floor_kind(kind), a)) ? 0 : -EINVAL;
 	else if (!strncmp(line, "quit", 4))
 		return 1;
 	else

@@ -79,6 +79,10 @@ static int run_map(void *arg, double *ns_per_op)
 	return 0;
 }
 
+/* The system calls the shim makes per ioctl, timed alone in the client. */
+enum { FL_GETPPID, FL_READV, FL_FSTAT, FL_N };
+static const char *const floor_kinds[FL_N] = { "getppid", "readv", "fstat" };
+
 static int run_floor(void *arg, double *ns_per_op)
 {
 	struct sh_arg *s = arg;
@@ -86,17 +90,18 @@ static int run_floor(void *arg, double *ns_per_op)
 	char cmd[64];
 	int rc;
 
-	snprintf(cmd, sizeof(cmd), "floor %u", MR_FLOOR_CALLS);
+	snprintf(cmd, sizeof(cmd), "floor %s %u", floor_kinds[s->calls], MR_FLOOR_CALLS);
 	rc = sh_client_ask(s->c, cmd, &ns, &unused);
 	if (!rc)
 		*ns_per_op = (double)ns / MR_FLOOR_CALLS;
 	return rc;
 }
 
-/* LIB-n, SHIM-n for each size, then the floor. */
+/* LIB-n, SHIM-n for each size, then the floors. */
+#define MR_NV (2 * SL_SIZES + FL_N)
 struct map_run {
-	struct sh_arg args[2 * SL_SIZES + 1];
-	struct bench_variant v[2 * SL_SIZES + 1];
+	struct sh_arg args[MR_NV];
+	struct bench_variant v[MR_NV];
 };
 
 static void map_setup(struct map_run *mr, const struct bench_opts *o, struct sh_lib *l,
@@ -105,7 +110,7 @@ static void map_setup(struct map_run *mr, const struct bench_opts *o, struct sh_
 	uint64_t pages = o->quick ? MR_PAGES_QUICK : MR_PAGES;
 	unsigned int i;
 
-	for (i = 0; i < 2 * SL_SIZES + 1; i++) {
+	for (i = 0; i < MR_NV; i++) {
 		struct sh_arg *s = &mr->args[i];
 		uint64_t n = i < 2 * SL_SIZES ? sizes[i / 2] : 0;
 
@@ -115,7 +120,8 @@ static void map_setup(struct map_run *mr, const struct bench_opts *o, struct sh_
 			snprintf(s->name, sizeof(s->name), "%s-%llu", s->shim ? "SHIM" : "LIB",
 				 (unsigned long long)n);
 		} else {
-			snprintf(s->name, sizeof(s->name), "FLOOR-syscall");
+			s->calls = i - 2 * SL_SIZES; /* the floor's kind */
+			snprintf(s->name, sizeof(s->name), "FLOOR-%s", floor_kinds[s->calls]);
 		}
 		mr->v[i] = (struct bench_variant){ .name = s->name, .arg = s,
 						   .run = n ? run_map : run_floor };
@@ -133,7 +139,7 @@ static void map_params(struct bench_row *r, const struct sh_arg *s)
 
 /* Row @i (LIB-n or SHIM-n); a SHIM row's ratio is to LIB-n of the same run. */
 static void map_emit(const struct bench_opts *o, struct map_run *mr, unsigned int i,
-		     double floor_ns)
+		     double syscalls_ns)
 {
 	const struct sh_arg *s = &mr->args[i];
 	double m = mr->v[i].sum.median, lib = mr->v[i & ~1u].sum.median;
@@ -148,7 +154,7 @@ static void map_emit(const struct bench_opts *o, struct map_run *mr, unsigned in
 	if (s->shim) {
 		r.ratio = lib > 0 ? m / lib : 0;
 		bench_extra(&r, "overhead_ns", over);
-		bench_extra(&r, "x_syscall", floor_ns > 0 ? over / floor_ns : 0);
+		bench_extra(&r, "syscalls_ns", syscalls_ns);
 	}
 	bench_emit(o, &r);
 }
@@ -168,22 +174,43 @@ static void map_target(const struct bench_opts *o, struct map_run *mr)
 	bench_emit(o, &r);
 }
 
-static void floor_emit(const struct bench_opts *o, struct map_run *mr, double load0)
+static double floor_med(const struct map_run *mr, unsigned int k)
+{
+	return mr->v[2 * SL_SIZES + k].sum.median;
+}
+
+/*
+ * What the shim's own system calls cost per ioctl, from the floors: it
+ * copies the argument in with two process_vm_readv() (argsz, then the
+ * struct), each after a getpid(), and checks the fd's inode with fstat().
+ */
+static double shim_syscalls_ns(const struct map_run *mr)
+{
+	return 2 * floor_med(mr, FL_READV) + 2 * floor_med(mr, FL_GETPPID) +
+	       floor_med(mr, FL_FSTAT);
+}
+
+static void floor_emit(const struct bench_opts *o, struct map_run *mr, unsigned int k,
+		       double load0)
 {
 	struct bench_row r;
 
-	bench_row_init(&r, "vfio.shim.floor", "FLOOR-syscall", &mr->v[2 * SL_SIZES]);
-	bench_param_str(&r, "call", "getppid");
+	bench_row_init(&r, "vfio.shim.floor", mr->args[2 * SL_SIZES + k].name,
+		       &mr->v[2 * SL_SIZES + k]);
 	bench_param_json(&r, "calls", MR_FLOOR_CALLS);
-	bench_extra(&r, "loadavg_start", load0);
-	bench_extra(&r, "loadavg_end", sh_loadavg());
+	if (k == FL_READV)
+		bench_param_num(&r, "copy_bytes", 32);
+	if (k == FL_GETPPID) {
+		bench_extra(&r, "loadavg_start", load0);
+		bench_extra(&r, "loadavg_end", sh_loadavg());
+	}
 	bench_emit(o, &r);
 }
 
 int sh_map_section(const struct bench_opts *o, struct sh_lib *l, struct sh_client *c)
 {
 	struct map_run *mr = calloc(1, sizeof(*mr));
-	double load0 = sh_loadavg(), floor_ns;
+	double load0 = sh_loadavg();
 	unsigned int i;
 	int rc;
 
@@ -196,14 +223,16 @@ int sh_map_section(const struct bench_opts *o, struct sh_lib *l, struct sh_clien
 			 "ioctl() of a client under tce-run\n"
 			 "   (same machine, host pages, identity memory and calls); ratio = SHIM/LIB; "
 			 "overhead = ns per ioctl;\n"
-			 "   FLOOR-syscall = one getppid() in the client, ns", "ns/page");
+			 "   syscalls = what the shim's own system calls per ioctl cost alone (2 "
+			 "process_vm_readv + 2 getpid + fstat);\n"
+			 "   FLOOR-* = one such system call in the client, ns", "ns/page");
 	map_setup(mr, o, l, c);
-	rc = bench_run_interleaved(mr->v, 2 * SL_SIZES + 1, o->reps);
+	rc = bench_run_interleaved(mr->v, MR_NV, o->reps);
 	if (!rc) {
-		floor_ns = mr->v[2 * SL_SIZES].sum.median;
 		for (i = 0; i < 2 * SL_SIZES; i++)
-			map_emit(o, mr, i, floor_ns);
-		floor_emit(o, mr, load0);
+			map_emit(o, mr, i, shim_syscalls_ns(mr));
+		for (i = 0; i < FL_N; i++)
+			floor_emit(o, mr, i, load0);
 		map_target(o, mr);
 	}
 	free(mr);
