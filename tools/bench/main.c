@@ -40,6 +40,11 @@ static const struct subcommand subcommands[] = {
 		  "            sparse 1 TiB window, against owned-table, bsearch and smaps floors\n"
 		  "            (B7-B9)",
 	  bench_vfio },
+	{ "shim", "tce-run's preload shim: MAP_DMA+UNMAP_DMA of 1, 64, 512 pages a call\n"
+		  "            by a client under tce-run against tce_vfio_ioctl() in-process\n"
+		  "            (goal <= 1.2x at 512), and the 16,384-chunk register+map loop of a\n"
+		  "            POWER VFIO stress test in ops/s on both (needs tce-run built)",
+	  bench_shim },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
