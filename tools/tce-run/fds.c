@@ -28,6 +28,8 @@
 /* The most of a caller's struct copied in (argsz above this is not read further). */
 #define ARG_MAX_COPY (64u << 10)
 /* A device name is read up to a page, as strndup_user(). */
+/* The first read of a struct argument: argsz and every sPAPR struct fit. */
+#define HEAD_COPY 64u
 #define NAME_MAX_COPY 4096u
 
 /* ---- the caller's memory, as copy_from_user and copy_to_user see it ---- */
@@ -36,14 +38,14 @@ static int copy_in(void *dst, const void *src, size_t n)
 {
 	struct iovec l = { dst, n }, r = { (void *)src, n };
 
-	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+	return process_vm_readv(shim_pid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
 }
 
 static int copy_out(void *dst, const void *src, size_t n)
 {
 	struct iovec l = { (void *)src, n }, r = { dst, n };
 
-	return process_vm_writev(getpid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+	return process_vm_writev(shim_pid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
 }
 
 /* The bytes of [src, src + n) readable from the start: whole pages, then the rest. */
@@ -135,19 +137,32 @@ static long lib_ioctl(int lib, unsigned long req, void *arg)
 /* A struct argument: copied in (up to argsz), the request run, what changed copied out. */
 static long struct_ioctl(int lib, int kind, unsigned long req, void *arg)
 {
+	uint8_t head[HEAD_COPY];
 	uint32_t argsz;
-	size_t n, got;
+	size_t n, got, h;
 	uint8_t *in, *out;
 	long rc;
 
-	if (copy_in(&argsz, arg, sizeof(argsz)))
-		return lib_ioctl(lib, req, NULL); /* the library decides: -EFAULT or an earlier errno */
+	/* One read for argsz and a small struct: whatever lies before the page's end, up to 64 bytes. */
+	h = 4096 - ((uintptr_t)arg & 4095);
+	h = h < sizeof(head) ? h : sizeof(head);
+	if (h < sizeof(argsz) || copy_in(head, arg, h)) {
+		h = 0;
+		if (copy_in(head, arg, sizeof(argsz)))
+			return lib_ioctl(lib, req, NULL); /* -EFAULT, or an earlier errno */
+	}
+	memcpy(&argsz, head, sizeof(argsz));
 	n = argsz < sizeof(argsz) ? sizeof(argsz) : argsz > ARG_MAX_COPY ? ARG_MAX_COPY : argsz;
 	in = calloc(2, n);
 	if (!in)
 		return -ENOMEM;
 	out = in + n;
-	got = copy_in_prefix(in, arg, n);
+	if (h >= n) {
+		memcpy(in, head, n);
+		got = n;
+	} else {
+		got = copy_in_prefix(in, arg, n);
+	}
 	if (got < n && got < min_copy(kind, req, in, got)) {
 		free(in); /* the kernel's copy_from_user() of what it needs would fail */
 		return lib_ioctl(lib, req, NULL);

@@ -52,6 +52,8 @@ void *shim_real(const char *name);
 bool shim_ready(void);
 void shim_enter(void);
 void shim_leave(void);
+/* This process's pid, kept (a system call saved per access to the program's memory). */
+pid_t shim_pid(void);
 /* Up and not busy, without bringing it up (no emulated fd exists before). */
 bool shim_live(void);
 struct tce_vfio_mm *shim_mm(void);

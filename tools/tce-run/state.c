@@ -65,6 +65,7 @@ static struct {
 	pthread_once_t once;
 	bool ready;
 	pid_t pid;                     /* the process that built the state */
+	pid_t self;                    /* this process (a fork's child: its own) */
 	struct tce_machine *m;
 	struct tce_host *h;
 	struct tce_vfio_mm *mm;
@@ -235,6 +236,7 @@ static void fork_child(void)
 	int fd, *map = NULL;
 
 	pthread_mutex_init(&S.lock, NULL);
+	S.self = getpid();
 	if (!S.ready)
 		return;
 	busy++;
@@ -278,7 +280,7 @@ static void init_once(void)
 	const char *machine = getenv(SHIM_ENV_MACHINE), *logp = getenv(SHIM_ENV_LOG);
 	int rc;
 
-	S.pid = getpid();
+	S.pid = S.self = getpid();
 	S.explain = getenv(SHIM_ENV_EXPLAIN) && !strcmp(getenv(SHIM_ENV_EXPLAIN), "1");
 	S.stats = getenv(SHIM_ENV_STATS) && !strcmp(getenv(SHIM_ENV_STATS), "1");
 	if (logp && *logp)
@@ -318,6 +320,11 @@ bool shim_ready(void)
 	pthread_once(&S.once, init_once);
 	busy--;
 	return S.ready;
+}
+
+pid_t shim_pid(void)
+{
+	return S.self;
 }
 
 bool shim_live(void)
