@@ -2122,6 +2122,178 @@ TCE_API int tce_device_free_coherent(struct tce_device *d, uint64_t size, uint64
 TCE_API struct tce_host *tce_group_host(const struct tce_group *g);
 
 /* ------------------------------------------------------------------------ */
+/* A generic IOMMU domain over TCE windows                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A domain is what the generic IOMMU API calls a paging domain (spec
+ * kernel.md §5), built on the windows of owned groups: it attaches to one
+ * or more groups of a host (taking them from the kernel) and owns one table
+ * per window, set on every attached group. Its aperture is its windows
+ * (window 0 at bus 0, window 1 at 2^59), its page-size bitmap the set of
+ * the windows' page sizes. Sizes are in bytes; map() splits a range into
+ * the largest supported pages that fit (iommu_pgsize()), each landing in
+ * its window as TCEs of that window's page size.
+ *
+ * The guarantee on unmap: a TCE is the unit of a mapping, so the domain
+ * never unmaps more than it is asked to. tce_domain_unmap() clears exactly
+ * the live TCEs inside [iova, iova + size) and reports their bytes; calls
+ * symmetric to maps unmap exactly what was mapped, and a range covering
+ * part of a mapping unmaps that part only.
+ *
+ * The domain's mappings live while a group is attached: the tables are
+ * made when the first group attaches and dropped (everything unmapped)
+ * when the last one detaches. Pages leave a table only after the TCE cache
+ * was killed for them (DECISIONS 10); a page whose TCE let the device
+ * write is then recorded in the dirty log. See docs/domain.md.
+ */
+struct tce_domain;
+
+/* The generic IOMMU API's prot flags (IOMMU_READ, IOMMU_WRITE). */
+#define TCE_DOMAIN_READ 0x1u  /* the device may read the memory */
+#define TCE_DOMAIN_WRITE 0x2u /* the device may write the memory */
+
+/* One window of a domain: slot 0 at bus 0, slot 1 at bus 2^59. */
+struct tce_domain_window {
+	uint64_t size;       /* bytes, a power of two of at least one page; 0: no window */
+	uint32_t page_shift; /* its IOMMU page, TCE_PAGE_SHIFT_MIN..MAX */
+	uint32_t levels;     /* table levels; 0: the fewest whose blocks stay within 64 KiB
+			      * (or the most the first group can create) */
+};
+
+struct tce_domain_config {
+	struct tce_domain_window win[2]; /* win[0] required, win[1] optional */
+};
+
+/* What a domain is: its aperture as IOVA ranges and its page sizes. */
+struct tce_domain_info {
+	uint64_t pgsize_bitmap; /* bit n: pages of 2^n bytes (the windows' page sizes) */
+	uint32_t nranges;       /* 1 or 2: the windows */
+	uint32_t ngroups;       /* groups attached now */
+	struct {
+		uint64_t start, size; /* the IOVA range [start, start + size) */
+		uint32_t page_shift;
+		uint32_t levels;      /* the table's levels; 0 until a group is attached */
+	} range[2];
+};
+
+/*
+ * tce_domain_create() - a domain of @cfg's windows, with no group yet (its
+ * mappings can be made once a group is attached).
+ * Return: 0 with *@out; -EINVAL (a NULL argument; a window 0 of size 0; a
+ * size that is not a power of two or smaller than its page; a page shift
+ * out of range; levels above TCE_LEVELS_MAX; window 1 reaching 2^64);
+ * -ENOMEM.
+ * Context: allocates. The caller owns the domain: tce_domain_destroy().
+ */
+TCE_API int tce_domain_create(struct tce_ctx *ctx, const struct tce_domain_config *cfg,
+			      struct tce_domain **out);
+
+/*
+ * tce_domain_destroy() - detach every group (as tce_domain_detach(), each
+ * given back to the kernel) and free the domain. NULL is accepted.
+ * Context: may block; takes the domain's lock and the groups' (as
+ * detach). No other call on the domain may run or follow.
+ */
+TCE_API void tce_domain_destroy(struct tce_domain *d);
+
+/*
+ * tce_domain_attach() - take @g from the kernel (tce_group_take_ownership())
+ * and set the domain's windows on it. The first group creates the tables
+ * (one per window, on this group); each later one gets them set.
+ * Return: 0; -EINVAL (NULL); -EBUSY (@g attached already; or owned, or the
+ * kernel still maps through it: take_ownership's -EBUSY); -EPERM (@g of
+ * another host than the attached groups; pseries: a second group, whose
+ * hypervisor windows cannot hold another group's table); -ENOMEM; the
+ * group's refusal of the windows (create_table, set_window: -EINVAL for a
+ * page size, size or level count it does not take or a window it would
+ * place elsewhere than the domain's aperture; -ENODEV; -EIO). On failure
+ * @g is given back to the kernel and the domain is unchanged.
+ * Context: takes the domain's lock, then the group's; allocates; calls the
+ * hypervisor or firmware.
+ */
+TCE_API int tce_domain_attach(struct tce_domain *d, struct tce_group *g);
+
+/*
+ * tce_domain_detach() - unset the domain's windows on @g and give it back
+ * to the kernel (tce_group_release_ownership()). Detaching the last group
+ * unmaps everything first (pages released after the kill, writable ones
+ * recorded in the dirty log) and drops the tables.
+ * Return: 0; -EINVAL (NULL); -ENOENT (@g is not attached); -ENOMEM (no
+ * room to record dirty pages: nothing changed). Once the group is off the
+ * domain, a failure to give it back (-EIO, -ENOMEM) is returned too: @g
+ * then stays owned and tce_group_release_ownership() may be retried.
+ * Context: takes the domain's lock, then the group's; may block; calls the
+ * hypervisor or firmware.
+ */
+TCE_API int tce_domain_detach(struct tce_domain *d, struct tce_group *g);
+
+/*
+ * tce_domain_info() - the domain's aperture, page sizes and groups in @out.
+ * Context: takes the domain's lock.
+ */
+TCE_API void tce_domain_info(struct tce_domain *d, struct tce_domain_info *out);
+
+/*
+ * tce_domain_map() - map [@iova, @iova + @size) to real addresses from
+ * @paddr with @prot (TCE_DOMAIN_READ and/or TCE_DOMAIN_WRITE). The range is
+ * split as iommu_pgsize() does over the page-size bitmap: the largest page
+ * that fits the alignment of iova | paddr and the remaining size, each
+ * piece written as TCEs of its window's page.
+ * Return: 0; -EINVAL (@iova, @paddr or @size not a multiple of the smallest
+ * page; @size 0; a wrapping range; the range not inside one window; a
+ * piece smaller than its window's page, i.e. iova, paddr or size not a
+ * multiple of that window's page; @prot 0 or with other bits; pseries: a
+ * real address the hypervisor refuses); -EEXIST (part of the range is
+ * mapped already); -ENODEV (no group attached); -ENOMEM; -EIO (the
+ * platform failed). A failure part-way unmaps what this call mapped and
+ * changes nothing else (nothing enters the dirty log).
+ * Context: takes the domain's lock; may block (hcalls, firmware kills);
+ * allocates.
+ */
+TCE_API int tce_domain_map(struct tce_domain *d, uint64_t iova, uint64_t paddr, uint64_t size,
+			   uint32_t prot);
+
+/*
+ * tce_domain_unmap() - unmap the live TCEs in [@iova, @iova + @size), with
+ * their bytes in *@unmapped. The guarantee: never more than asked (never
+ * above @size, never outside the range); holes are skipped, a mapping
+ * partly inside loses that part only.
+ * Return: 0; -EINVAL (@unmapped NULL; @size 0; @iova or @size not a
+ * multiple of the window's page; a wrapping range or one not inside one
+ * window); -ENODEV (no group attached); -ENOMEM (no room to record the
+ * split or the dirty pages: nothing changed); -EIO (pseries: the hypervisor
+ * failed): *@unmapped counts what was cleared, the rest stays mapped and a
+ * retry finishes.
+ * Context: takes the domain's lock; may block; allocates.
+ */
+TCE_API int tce_domain_unmap(struct tce_domain *d, uint64_t iova, uint64_t size,
+			     uint64_t *unmapped);
+
+/*
+ * tce_domain_iova_to_phys() - the real address @iova translates to.
+ * Return: 0 with *@phys; -ENOENT (not mapped); -EINVAL (@phys NULL).
+ * Context: takes the domain's lock; never blocks otherwise.
+ */
+TCE_API int tce_domain_iova_to_phys(struct tce_domain *d, uint64_t iova, uint64_t *phys);
+
+/*
+ * tce_domain_dirty_read() - read and clear the dirty log of [@iova, @iova +
+ * @size) into @bitmap, one bit per page of the domain's smallest page size
+ * (bit i of word i / 64 for the page at @iova + i pages). A page is dirty
+ * when a writable mapping of it was unmapped since the last read, or when
+ * it is mapped writable now (a TCE has no dirty bit, so the device may
+ * have written it: what the kernel's Type1 reports without dirty-tracking
+ * hardware). Reading clears the first kind only.
+ * Return: 0; -EINVAL (@bitmap NULL; @size 0; @iova or @size not a multiple
+ * of the smallest page; the range not inside one window); -ENOMEM
+ * (nothing read or cleared).
+ * Context: takes the domain's lock; allocates.
+ */
+TCE_API int tce_domain_dirty_read(struct tce_domain *d, uint64_t iova, uint64_t size,
+				  uint64_t *bitmap);
+
+/* ------------------------------------------------------------------------ */
 /* VFIO: the SPAPR TCE container (v1 and v2)                                */
 /* ------------------------------------------------------------------------ */
 

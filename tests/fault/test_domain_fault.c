@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fail-Nth sweeps over the domain's paths on powernv and pseries: attach
+ * (ownership, table creation, window programming), map (a range that
+ * splits into several runs, so a failure part-way must roll back), unmap,
+ * dirty_read and detach. Every fault point from the first until the call
+ * succeeds without one firing: the call returns 0 or its documented errno,
+ * a failure changes nothing (TCEs read back through the group's table,
+ * iova_to_phys, the dirty log, ownership), and nothing leaks.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "harness.h"
+#include "tt_domain.h"
+
+#define KiB (1ull << 10)
+#define MAP_IOVA 0x3000ull
+#define MAP_SIZE 0x100000ull /* 13 x 4 KiB, 15 x 64 KiB, 3 x 4 KiB */
+
+static const enum tce_platform plats[] = { TCE_PLATFORM_POWERNV, TCE_PLATFORM_PSERIES };
+
+static struct tce_ctx *ctx_of(struct tt_dom *f)
+{
+	return tce_machine_ctx(f->o.m);
+}
+
+static bool is_io_error(int rc)
+{
+	return rc == -ENOMEM || rc == -EIO || rc == -EINVAL || rc == -ENODEV || rc == -ENOSPC;
+}
+
+/* Whether every 4 KiB TCE of the test range is @mapped (to arena + iova). */
+static void check_range(struct tt_dom *f, bool mapped)
+{
+	uint64_t tce, phys, i;
+
+	for (i = MAP_IOVA; i < MAP_IOVA + MAP_SIZE; i += 4 * KiB) {
+		CHECK_RC(tt_dom_tce(f->g, 0, i, &tce), 0);
+		CHECK_EQ(tce ? tce & ~0xfffull : 0, mapped ? (uint64_t)f->arena + i : 0);
+		CHECK_RC(tce_domain_iova_to_phys(f->d, i, &phys), mapped ? 0 : -ENOENT);
+	}
+}
+
+static void attach_sweep(enum tce_platform p)
+{
+	struct tce_domain_info di;
+	struct tt_dom f;
+	int rc;
+
+	REQUIRE(tt_dom_setup(&f, p, NULL, false) == 0);
+	for (uint64_t n = 1; n < 10000 && !tt_failed(); n++) {
+		tce_ctx_set_fail_nth(ctx_of(&f), n);
+		rc = tce_domain_attach(f.d, f.g);
+		tce_ctx_set_fail_nth(ctx_of(&f), 0);
+		tce_domain_info(f.d, &di);
+		if (rc) {
+			CHECK(is_io_error(rc));
+			CHECK(!tce_group_owned(f.g));
+			CHECK_EQ(di.ngroups, 0);
+			CHECK_EQ(di.range[0].levels, 0);
+			continue;
+		}
+		CHECK_EQ(di.ngroups, 1);
+		CHECK_RC(tce_domain_map(f.d, MAP_IOVA, (uint64_t)f.arena + MAP_IOVA, MAP_SIZE,
+					TCE_DOMAIN_READ), 0);
+		check_range(&f, true);
+		CHECK_RC(tce_domain_detach(f.d, f.g), 0);
+		if (!tce_ctx_fail_nth_armed(ctx_of(&f)))
+			continue;
+		break; /* the fault point was never reached: the sweep is done */
+	}
+	tt_dom_teardown(&f);
+}
+
+static void map_sweep(enum tce_platform p)
+{
+	uint64_t bm[8], got;
+	struct tt_dom f;
+	bool armed;
+	int rc;
+
+	REQUIRE(tt_dom_setup(&f, p, NULL, true) == 0);
+	for (uint64_t n = 1; n < 10000 && !tt_failed(); n++) {
+		tce_ctx_set_fail_nth(ctx_of(&f), n);
+		rc = tce_domain_map(f.d, MAP_IOVA, (uint64_t)f.arena + MAP_IOVA, MAP_SIZE,
+				    TCE_DOMAIN_READ | TCE_DOMAIN_WRITE);
+		armed = tce_ctx_fail_nth_armed(ctx_of(&f));
+		tce_ctx_set_fail_nth(ctx_of(&f), 0);
+		check_range(&f, rc == 0);
+		if (rc) {
+			CHECK(is_io_error(rc));
+			/* the rollback logs nothing dirty */
+			CHECK_RC(tce_domain_dirty_read(f.d, 0, 1ull << 21, bm), 0);
+			for (int i = 0; i < 8; i++)
+				CHECK_EQ(bm[i], 0);
+			continue;
+		}
+		CHECK_RC(tce_domain_unmap(f.d, MAP_IOVA, MAP_SIZE, &got), 0);
+		CHECK_EQ(got, MAP_SIZE);
+		CHECK_RC(tce_domain_dirty_read(f.d, 0, 1ull << 21, bm), 0);
+		if (armed)
+			break;
+	}
+	tt_dom_teardown(&f);
+}
+
+static void unmap_sweep(enum tce_platform p)
+{
+	uint64_t got, more;
+	struct tt_dom f;
+	bool armed;
+	int rc;
+
+	REQUIRE(tt_dom_setup(&f, p, NULL, true) == 0);
+	for (uint64_t n = 1; n < 10000 && !tt_failed(); n++) {
+		CHECK_RC(tce_domain_map(f.d, MAP_IOVA, (uint64_t)f.arena + MAP_IOVA, MAP_SIZE,
+					TCE_DOMAIN_WRITE), 0);
+		tce_ctx_set_fail_nth(ctx_of(&f), n);
+		rc = tce_domain_unmap(f.d, 0, 1ull << 21, &got);
+		armed = tce_ctx_fail_nth_armed(ctx_of(&f));
+		tce_ctx_set_fail_nth(ctx_of(&f), 0);
+		CHECK(got <= MAP_SIZE);
+		if (rc == -ENOMEM) {
+			CHECK_EQ(got, 0);
+			check_range(&f, true);
+		} else if (rc) {
+			CHECK_RC(rc, -EIO); /* what was cleared is counted; a retry finishes */
+		}
+		CHECK_RC(tce_domain_unmap(f.d, 0, 1ull << 21, &more), 0);
+		CHECK_EQ(got + more, MAP_SIZE);
+		check_range(&f, false);
+		if (!rc && armed)
+			break;
+	}
+	tt_dom_teardown(&f);
+}
+
+static void dirty_sweep(enum tce_platform p)
+{
+	uint64_t bm[8], got;
+	struct tt_dom f;
+	bool armed;
+	int rc;
+
+	REQUIRE(tt_dom_setup(&f, p, NULL, true) == 0);
+	for (uint64_t n = 1; n < 10000 && !tt_failed(); n++) {
+		CHECK_RC(tce_domain_map(f.d, 0x10000, (uint64_t)f.arena, 0x8000, TCE_DOMAIN_WRITE), 0);
+		CHECK_RC(tce_domain_unmap(f.d, 0x12000, 0x4000, &got), 0); /* splits the mapping */
+		tce_ctx_set_fail_nth(ctx_of(&f), n);
+		rc = tce_domain_dirty_read(f.d, 0x13000, 0x1000, bm); /* splits the log */
+		armed = tce_ctx_fail_nth_armed(ctx_of(&f));
+		tce_ctx_set_fail_nth(ctx_of(&f), 0);
+		if (rc)
+			CHECK_RC(rc, -ENOMEM);
+		else
+			CHECK_EQ(bm[0], 1);
+		CHECK_RC(tce_domain_dirty_read(f.d, 0x10000, 0x8000, bm), 0);
+		CHECK_EQ(bm[0], rc ? 0xff : 0xf7);
+		CHECK_RC(tce_domain_unmap(f.d, 0, 1ull << 21, &got), 0);
+		CHECK_RC(tce_domain_dirty_read(f.d, 0x10000, 0x8000, bm), 0);
+		if (!rc && armed)
+			break;
+	}
+	tt_dom_teardown(&f);
+}
+
+static void detach_sweep(enum tce_platform p)
+{
+	struct tce_domain_info di;
+	uint64_t bm[8];
+	struct tt_dom f;
+	bool armed;
+	int rc;
+
+	REQUIRE(tt_dom_setup(&f, p, NULL, false) == 0);
+	for (uint64_t n = 1; n < 10000 && !tt_failed(); n++) {
+		CHECK_RC(tce_domain_attach(f.d, f.g), 0);
+		CHECK_RC(tce_domain_map(f.d, MAP_IOVA, (uint64_t)f.arena + MAP_IOVA, MAP_SIZE,
+					TCE_DOMAIN_WRITE), 0);
+		tce_ctx_set_fail_nth(ctx_of(&f), n);
+		rc = tce_domain_detach(f.d, f.g);
+		armed = tce_ctx_fail_nth_armed(ctx_of(&f));
+		tce_ctx_set_fail_nth(ctx_of(&f), 0);
+		tce_domain_info(f.d, &di);
+		if (rc == -ENOMEM && di.ngroups) { /* nothing changed */
+			check_range(&f, true);
+			CHECK_RC(tce_domain_detach(f.d, f.g), 0);
+		} else if (rc) { /* off the domain, still owned: the release may be retried */
+			CHECK(is_io_error(rc));
+			CHECK_EQ(di.ngroups, 0);
+			CHECK(tce_group_owned(f.g));
+			CHECK_RC(tce_group_release_ownership(f.g), 0);
+		}
+		CHECK(!tce_group_owned(f.g));
+		CHECK_RC(tce_domain_dirty_read(f.d, 0, 1ull << 21, bm), 0);
+		if (!rc && armed)
+			break;
+	}
+	tt_dom_teardown(&f);
+}
+
+#define SWEEP(name)                                   \
+	static void test_##name(void)                 \
+	{                                             \
+		for (size_t i = 0; i < 2; i++)        \
+			name##_sweep(plats[i]);       \
+	}
+
+SWEEP(attach)
+SWEEP(map)
+SWEEP(unmap)
+SWEEP(dirty)
+SWEEP(detach)
+
+int main(int argc, char **argv)
+{
+	static const struct tt_case cases[] = {
+		TT_CASE(test_attach), TT_CASE(test_map), TT_CASE(test_unmap), TT_CASE(test_dirty),
+		TT_CASE(test_detach),
+	};
+
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The domain's page-size splitting (iommu_pgsize(), spec kernel.md §5)
+ * against a brute-force reference: page by page, the largest size of the
+ * bitmap that divides both the iova and the paddr and fits what is left.
+ * Over random bitmaps, iova, paddr and sizes aligned to the smallest page,
+ * the (pgsize, count) runs the splitter returns, expanded into pages, must
+ * be exactly the reference's pages, and every run must be whole pages of a
+ * supported size. White-box: the layer's header.
+ */
+#include <string.h>
+
+#include "domain/domain.h"
+#include "harness.h"
+
+#define MAXPAGES 4096
+
+/* The reference: the page mapped at @iova -> @paddr with @left bytes left. */
+static uint64_t ref_page(uint64_t bitmap, uint64_t iova, uint64_t paddr, uint64_t left)
+{
+	uint64_t best = 0;
+
+	for (uint32_t b = 0; b < 64; b++) {
+		uint64_t s = 1ull << b;
+
+		if ((bitmap & s) && s <= left && !(iova % s) && !(paddr % s))
+			best = s;
+	}
+	return best;
+}
+
+static uint64_t rand_bitmap(uint64_t *st)
+{
+	uint64_t bm = 0;
+	uint32_t n = 1 + (uint32_t)tt_below(st, 4);
+
+	while (n--)
+		bm |= 1ull << (12 + tt_below(st, 14)); /* 4 KiB .. 32 MiB */
+	return bm;
+}
+
+/* A random multiple of @min with a random tail of alignment. */
+static uint64_t rand_addr(uint64_t *st, uint64_t min)
+{
+	uint64_t a = tt_rand(st) & ((1ull << 40) - 1);
+
+	a &= ~(min - 1);
+	if (tt_below(st, 3) == 0)
+		a &= ~((1ull << (20 + tt_below(st, 8))) - 1); /* often well aligned */
+	return a;
+}
+
+/* Compare one split against the reference; false on the first difference. */
+static bool split_matches(uint64_t bm, uint64_t iova, uint64_t paddr, uint64_t size)
+{
+	uint64_t done = 0, count, pg, i;
+
+	while (done < size) {
+		pg = tce__domain_pgsize(bm, iova + done, paddr + done, size - done, &count);
+		if (!pg || !(bm & pg) || !count || pg * count > size - done) {
+			tt_fail(__FILE__, __LINE__, "bad run %#llx x %llu at %#llx of %#llx",
+				(unsigned long long)pg, (unsigned long long)count,
+				(unsigned long long)done, (unsigned long long)size);
+			return false;
+		}
+		for (i = 0; i < count; i++, done += pg) {
+			uint64_t want = ref_page(bm, iova + done, paddr + done, size - done);
+
+			if (want != pg) {
+				tt_fail(__FILE__, __LINE__, "bm %#llx iova %#llx paddr %#llx size "
+					"%#llx: page %#llx at +%#llx, reference %#llx",
+					(unsigned long long)bm, (unsigned long long)iova,
+					(unsigned long long)paddr, (unsigned long long)size,
+					(unsigned long long)pg, (unsigned long long)done,
+					(unsigned long long)want);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void test_split_oracle(void)
+{
+	uint64_t st = tt_seed(), runs = (uint64_t)(20000 * tt_scale()) + 100;
+
+	for (uint64_t r = 0; r < runs && !tt_failed(); r++) {
+		uint64_t bm = rand_bitmap(&st), min = bm & -bm;
+		uint64_t pages = 1 + tt_below(&st, MAXPAGES);
+		uint64_t iova = rand_addr(&st, min), paddr = rand_addr(&st, min);
+
+		if (tt_below(&st, 4) == 0) /* same offset in large pages: the large ones can be used */
+			paddr = (paddr & ~((1ull << 26) - 1)) | (iova & ((1ull << 26) - 1));
+		split_matches(bm, iova, paddr, pages * min);
+	}
+}
+
+/* Fixed cases worked by hand: the runs iommu_pgsize() gives. */
+static void test_split_cases(void)
+{
+	uint64_t bm = (1ull << 12) | (1ull << 16) | (1ull << 21), count;
+
+	/* 4 KiB-aligned start: 4 KiB pages up to the 64 KiB boundary */
+	CHECK_EQ(tce__domain_pgsize(bm, 0x3000, 0x3000, 0x400000, &count), 0x1000);
+	CHECK_EQ(count, 13);
+	/* then 64 KiB pages up to 2 MiB */
+	CHECK_EQ(tce__domain_pgsize(bm, 0x10000, 0x10000, 0x400000, &count), 0x10000);
+	CHECK_EQ(count, 31);
+	CHECK_EQ(tce__domain_pgsize(bm, 0x200000, 0x200000, 0x400000, &count), 0x200000);
+	CHECK_EQ(count, 2);
+	/* iova and paddr differ within 64 KiB: 4 KiB pages throughout */
+	CHECK_EQ(tce__domain_pgsize(bm, 0x10000, 0x11000, 0x400000, &count), 0x1000);
+	CHECK_EQ(count, 0x400);
+	/* no size fits: unaligned input */
+	CHECK_EQ(tce__domain_pgsize(bm, 0x800, 0, 0x1000, &count), 0);
+	CHECK_EQ(tce__domain_pgsize(bm, 0, 0, 0x800, &count), 0);
+	CHECK_EQ(tce__domain_pgsize(bm, 0, 0, 0, &count), 0);
+	/* zero addresses: the largest page that fits the size */
+	CHECK_EQ(tce__domain_pgsize(bm, 0, 0, 0x230000, &count), 0x200000);
+	CHECK_EQ(count, 1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tt_case cases[] = {
+		TT_CASE(test_split_cases), TT_CASE(test_split_oracle),
+	};
+
+	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
