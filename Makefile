@@ -59,7 +59,7 @@ fuzz: deps build-fuzz/build.ninja
 build-release/build.ninja:
 	$(MESON_SETUP) build-release --buildtype=release -Db_lto=true
 
-BENCHES ?= table alloc hv vfio shim
+BENCHES ?= table alloc hv vfio domain shim
 
 bench: deps build-release/build.ninja
 	@ninja -C build-release

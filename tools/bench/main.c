@@ -40,6 +40,10 @@ static const struct subcommand subcommands[] = {
 		  "            sparse 1 TiB window, against owned-table, bsearch and smaps floors\n"
 		  "            (B7-B9)",
 	  bench_vfio },
+	{ "domain", "generic IOMMU domain (powernv): tce_domain_map/unmap per page (1 or one\n"
+		    "            2 MiB piece, 512, 262144 a call; 4 KiB, 64 KiB and 2 MiB pieces\n"
+		    "            over 64 KiB windows) against update/clear on an owned table",
+	  bench_domain },
 	{ "shim", "tce-run's preload shim: MAP_DMA+UNMAP_DMA of 1, 64, 512 pages a call\n"
 		  "            by a client under tce-run against tce_vfio_ioctl() in-process\n"
 		  "            (goal <= 1.2x at 512), and the 16,384-chunk register+map loop of a\n"

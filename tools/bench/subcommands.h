@@ -22,6 +22,9 @@ int bench_hv(const struct bench_opts *o);
 /* vfio: the SPAPR TCE v2 container's map, lookup, registration and release (B7-B9). */
 int bench_vfio(const struct bench_opts *o);
 
+/* domain: the generic IOMMU domain's map and unmap per page against an owned table (issue 13). */
+int bench_domain(const struct bench_opts *o);
+
 /* shim: a VFIO ioctl through tce-run's preload shim against the library directly (issue 11). */
 int bench_shim(const struct bench_opts *o);
 
