@@ -221,7 +221,7 @@ static void *translator(void *arg)
 
 /* ---- the checks after ---- */
 
-/* Every page of [iova, iova + size) translates to arena offset off + (same offset) and is reached. */
+/* Every page of [iova, iova + size) translates to arena offset off + (the same) and is reached. */
 static void reached(struct fx *f, uint64_t iova, uint64_t off, uint64_t size, uint64_t page)
 {
 	struct tce_pci_dev *pci = tce_device_pci(f->d.o.a);
