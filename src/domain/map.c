@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <tce/abi.h>
+
 #include "domain/domain.h"
 #include "util/arith.h"
 
@@ -118,6 +120,38 @@ int tce_domain_map(struct tce_domain *d, uint64_t iova, uint64_t paddr, uint64_t
 
 /* ---- unmap ---- */
 
+/*
+ * A clear of [s, e) failed, after going on with the rest: the entries it
+ * emptied (released) leave the record, the ones it could not stay. The
+ * record may need room for more extents here (live entries scattered in
+ * the piece); without it the rest stays recorded, and a retry of the unmap
+ * ends it (clearing an empty entry releases nothing).
+ */
+static void drop_cleared(struct tce_domain *d, struct tce__dwin *w, uint64_t s, uint64_t e)
+{
+	uint64_t page = 1ull << w->page_shift, a, b, tce;
+
+	for (a = s; a < e; a = b + page) {
+		/* [a, b): the next run of empty entries */
+		for (; a < e; a += page)
+			if (!tce_iommu_table_get(w->t, a >> w->page_shift, &tce) &&
+			    !(tce & TCE_PERM_MASK))
+				break;
+		for (b = a; b < e; b += page)
+			if (tce_iommu_table_get(w->t, b >> w->page_shift, &tce) ||
+			    (tce & TCE_PERM_MASK))
+				break;
+		if (a == b)
+			return;
+		if (tce__dset_reserve(d->ctx, &d->maps, 1)) {
+			tce__warn(d->ctx, "domain: [%#llx, %#llx) cleared, still recorded",
+				  (unsigned long long)a, (unsigned long long)e);
+			return;
+		}
+		tce__dset_remove(&d->maps, a, b);
+	}
+}
+
 /* Clear the parts of mappings inside [start, end); stops at the first failure. */
 static int unmap_pieces(struct tce_domain *d, struct tce__dwin *w, uint64_t start, uint64_t end,
 			uint64_t *cleared_to)
@@ -131,8 +165,10 @@ static int unmap_pieces(struct tce_domain *d, struct tce__dwin *w, uint64_t star
 		s = tce__max_u64(start, d->maps.v[i].start);
 		e = tce__min_u64(end, d->maps.v[i].end);
 		rc = clear_range(w, s, e - s);
-		if (rc)
+		if (rc) {
+			drop_cleared(d, w, s, e);
 			return rc;
+		}
 		*cleared_to = e;
 	}
 	*cleared_to = end;
