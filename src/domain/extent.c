@@ -143,34 +143,33 @@ void tce__dset_add(struct tce__dset *s, uint64_t start, uint64_t end)
 	s->v[i] = (struct tce__dext){ .start = start, .end = end };
 }
 
-/* Cut [start, end) out of extent @i, which overlaps it; returns the extents left (0..2). */
-static size_t cut(struct tce__dset *s, size_t i, uint64_t start, uint64_t end)
-{
-	struct tce__dext e = s->v[i], tail = e;
-
-	if (start > e.start && end < e.end) {
-		open_gap(s, i + 1, 1);
-		s->v[i].end = start;
-		tail.start = end, tail.paddr = e.paddr + (end - e.start);
-		s->v[i + 1] = tail;
-		return 2;
-	}
-	if (start > e.start) {
-		s->v[i].end = start;
-		return 1;
-	}
-	if (end < e.end) {
-		s->v[i].start = end, s->v[i].paddr = e.paddr + (end - e.start);
-		return 1;
-	}
-	close_gap(s, i, 1);
-	return 0;
-}
-
+/*
+ * Take [start, end) out of the set with one move of the entries after it
+ * (not one per extent removed: a wide unmap over N mappings stays O(N)).
+ * The first and last extents it touches keep their parts outside it; a
+ * range inside one extent splits it in two (room reserved beforehand).
+ */
 void tce__dset_remove(struct tce__dset *s, uint64_t start, uint64_t end)
 {
-	size_t i = tce__dset_after(s, start);
+	size_t i = tce__dset_after(s, start), j = i, keep = 0;
+	struct tce__dext part[2];
 
-	while (i < s->n && s->v[i].start < end)
-		i += cut(s, i, start, end);
+	while (j < s->n && s->v[j].start < end)
+		j++;
+	if (i == j)
+		return;
+	if (s->v[i].start < start) {
+		part[keep] = s->v[i];
+		part[keep++].end = start;
+	}
+	if (s->v[j - 1].end > end) {
+		part[keep] = s->v[j - 1];
+		part[keep].start = end;
+		part[keep++].paddr = s->v[j - 1].paddr + (end - s->v[j - 1].start);
+	}
+	if (keep > j - i)
+		open_gap(s, j, keep - (j - i));
+	else if (keep < j - i)
+		close_gap(s, i + keep, (j - i) - keep);
+	memcpy(&s->v[i], part, keep * sizeof(*part));
 }
