@@ -11,8 +11,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,15 +22,12 @@
 
 #include <linux/vfio.h>
 
+#include "client.h"
+
 #define BDF "0000:00:01.0"
 #define BUF_SIZE (2u << 20)
 #define IOVA 0x100000u
-/* The DMA-test device's registers (docs/machine.md). */
-#define REG_SRC 0x00
-#define REG_DST 0x08
-#define REG_LEN 0x10
-#define REG_STATUS 0x1c
-#define REG_DOORBELL 0x30
+/* Beside the DMA-test device's registers (client.h, docs/machine.md). */
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_MASTER 0x4
 
@@ -43,18 +38,6 @@ static void expect(const char *what, int rc, int want_errno)
 			rc, rc < 0 ? errno : 0, rc < 0 ? strerror(errno) : "-", want_errno);
 		exit(1);
 	}
-}
-
-static int open_group(void)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n = readlink("/sys/bus/pci/devices/" BDF "/iommu_group", link, sizeof(link) - 1);
-
-	if (n < 0)
-		return -1;
-	link[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
-	return open(path, O_RDWR);
 }
 
 static int map(int container, void *buf, uint64_t iova, uint32_t flags)
@@ -99,7 +82,7 @@ int main(void)
 {
 	struct vfio_iommu_spapr_register_memory reg = { .argsz = sizeof(reg) };
 	struct vfio_eeh_pe_op op = { .argsz = sizeof(op), .op = VFIO_EEH_PE_GET_STATE };
-	int container = open("/dev/vfio/vfio", O_RDWR), group = open_group(), device;
+	int container = open("/dev/vfio/vfio", O_RDWR), group = ic_open_group(BDF), device;
 	void *buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 

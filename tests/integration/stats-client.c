@@ -18,8 +18,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,16 +28,13 @@
 
 #include <linux/vfio.h>
 
+#include "client.h"
+
 #define BDF "0000:00:01.0"
 #define BUF_SIZE (4u << 20)
 #define IOVA32 0x100000ull
 #define IOVA64 (1ull << 59)
-/* The DMA-test device's registers (docs/machine.md). */
-#define REG_SRC 0x00
-#define REG_DST 0x08
-#define REG_LEN 0x10
-#define REG_CMD 0x18
-#define REG_STATUS 0x1c
+/* Beside the DMA-test device's registers (client.h, docs/machine.md). */
 #define CMD_COPY 1
 #define STATUS_DONE 1
 #define PCI_COMMAND 0x04
@@ -52,18 +47,6 @@ static void expect(const char *what, long rc, int want_errno)
 			rc, rc < 0 ? errno : 0, rc < 0 ? strerror(errno) : "-", want_errno);
 		exit(1);
 	}
-}
-
-static int open_group(void)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n = readlink("/sys/bus/pci/devices/" BDF "/iommu_group", link, sizeof(link) - 1);
-
-	if (n < 0)
-		return -1;
-	link[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
-	return open(path, O_RDWR);
 }
 
 static int map(int container, void *buf, uint64_t iova, uint64_t size)
@@ -137,7 +120,7 @@ int main(void)
 						  .window_size = 256u << 20, .levels = 1 };
 	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
 	struct vfio_eeh_pe_op op = { .argsz = sizeof(op), .op = VFIO_EEH_PE_GET_STATE };
-	int container = open("/dev/vfio/vfio", O_RDWR), group = open_group(), device;
+	int container = open("/dev/vfio/vfio", O_RDWR), group = ic_open_group(BDF), device;
 	uint8_t *buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
 	volatile uint8_t *bar;

@@ -212,33 +212,44 @@ static FILE *fopen_node(const char *p, const char *mode)
 	return fd < 0 ? NULL : fdopen(fd, mode);
 }
 
-#define FOPEN_WRAPPER(name)                                                      \
-	FILE *name(const char *path, const char *mode)                           \
-	{                                                                        \
-		char buf[PATH_MAX];                                              \
-		const char *p = shim_path(path, buf, sizeof(buf));               \
-		FILE *f;                                                         \
-                                                                                 \
-		if (p != path && (f = fopen_node(p, mode)) != (FILE *)-1)        \
-			return f;                                                \
-		return REAL(name, FILE *(*)(const char *, const char *))(p, mode); \
-	}
+typedef FILE *(*fopen_fn)(const char *, const char *);
+typedef FILE *(*freopen_fn)(const char *, const char *, FILE *);
 
-FOPEN_WRAPPER(fopen)
-FOPEN_WRAPPER(fopen64)
+/* fopen of an owned path: an emulated node, or the testbed's file through @real. */
+static FILE *fopen_path(const char *path, const char *mode, fopen_fn real)
+{
+	char buf[PATH_MAX];
+	const char *p = shim_path(path, buf, sizeof(buf));
+	FILE *f;
 
-#define FREOPEN_WRAPPER(name)                                                            \
-	FILE *name(const char *path, const char *mode, FILE *stream)                     \
-	{                                                                                \
-		char buf[PATH_MAX];                                                      \
-		const char *p = shim_path(path, buf, sizeof(buf));                       \
-                                                                                         \
-		return REAL(name, FILE *(*)(const char *, const char *, FILE *))(p, mode, \
-										   stream);  \
-	}
+	if (p != path && (f = fopen_node(p, mode)) != (FILE *)-1)
+		return f;
+	return real(p, mode);
+}
 
-FREOPEN_WRAPPER(freopen)
-FREOPEN_WRAPPER(freopen64)
+FILE *fopen(const char *path, const char *mode)
+{
+	return fopen_path(path, mode, REAL(fopen, fopen_fn));
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+	return fopen_path(path, mode, REAL(fopen64, fopen_fn));
+}
+
+FILE *freopen(const char *path, const char *mode, FILE *stream)
+{
+	char buf[PATH_MAX];
+
+	return REAL(freopen, freopen_fn)(shim_path(path, buf, sizeof(buf)), mode, stream);
+}
+
+FILE *freopen64(const char *path, const char *mode, FILE *stream)
+{
+	char buf[PATH_MAX];
+
+	return REAL(freopen64, freopen_fn)(shim_path(path, buf, sizeof(buf)), mode, stream);
+}
 
 /* ---- stat ---- */
 
