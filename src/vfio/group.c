@@ -15,7 +15,7 @@
 
 /* strndup_user()'s limit for a device name: one page. */
 #define NAME_MAX_BYTES 4096u
-/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+/* A UUID as text: 8, 4, 4, 4 and 12 hex digits joined by dashes. */
 #define UUID_LEN 36u
 
 void tce__vgroup_release(struct tce__vgroup *vg)
