@@ -2293,6 +2293,16 @@ TCE_API int tce_domain_iova_to_phys(struct tce_domain *d, uint64_t iova, uint64_
 TCE_API int tce_domain_dirty_read(struct tce_domain *d, uint64_t iova, uint64_t size,
 				  uint64_t *bitmap);
 
+/*
+ * tce_domain_dirty_log() - whether unmapped writable pages enter the dirty
+ * log (@on, the default from creation) or not; either way the log is
+ * emptied, so a log turned on holds only what is unmapped from now on
+ * (what VFIO_IOMMU_DIRTY_PAGES_FLAG_START needs). Pages mapped writable
+ * still read dirty (tce_domain_dirty_read()).
+ * Context: takes the domain's lock.
+ */
+TCE_API void tce_domain_dirty_log(struct tce_domain *d, bool on);
+
 /* ------------------------------------------------------------------------ */
 /* VFIO: the SPAPR TCE container (v1 and v2)                                */
 /* ------------------------------------------------------------------------ */
@@ -2384,6 +2394,38 @@ TCE_API bool tce_vfio_mm_pinned(struct tce_vfio_mm *mm, uint64_t ua, uint64_t si
  * Context: takes the mm's file lock; allocates.
  */
 TCE_API int tce_vfio_open_container(struct tce_vfio_mm *mm);
+
+/* A container's options (tce_vfio_open_container_config()). */
+#define TCE_VFIO_TYPE1 0x1u /* offer VFIO_TYPE1v2_IOMMU over a domain (DECISIONS 26) */
+
+struct tce_vfio_container_config {
+	uint32_t flags;           /* 0 or TCE_VFIO_TYPE1 */
+	uint32_t dma_entry_limit; /* Type1: mappings at most (DMA_AVAIL); 0 = 65535, the
+				   * kernel's dma_entry_limit */
+	/*
+	 * Type1: the domain's windows (tce_domain_create()). All zero: window 0
+	 * at bus 0 with 4 KiB pages covering a process's address space (2^47
+	 * bytes), or, where the first group cannot create that, the largest
+	 * power of two down to 4 GiB it can.
+	 */
+	struct tce_domain_config type1;
+};
+
+/*
+ * tce_vfio_open_container_config() - tce_vfio_open_container() with
+ * options: TCE_VFIO_TYPE1 makes the container a host that also offers VFIO
+ * Type1v2 (CHECK_EXTENSION answers VFIO_TYPE1v2_IOMMU and VFIO_UNMAP_ALL;
+ * VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU) makes a tce_domain of @cfg->type1 over
+ * the container's groups). Without it (or with tce_vfio_open_container())
+ * the container is a faithful POWER host: no Type1 (answers 0, SET_IOMMU of
+ * a Type1 type is -ENODEV). The Type1 requests and their errnos are in
+ * docs/vfio.md.
+ * Return: as tce_vfio_open_container(); -EINVAL also for a NULL @cfg, other
+ * flags, or type1 windows tce_domain_create() would refuse.
+ * Context: as tce_vfio_open_container().
+ */
+TCE_API int tce_vfio_open_container_config(struct tce_vfio_mm *mm,
+					   const struct tce_vfio_container_config *cfg);
 
 /*
  * tce_vfio_open_group() - open /dev/vfio/<N> for the group @g: taking it

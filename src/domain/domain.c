@@ -33,7 +33,7 @@ static int check_window(const struct tce_domain_window *w, uint64_t start)
 	return 0;
 }
 
-static int check_config(const struct tce_domain_config *cfg)
+int tce__domain_check_config(const struct tce_domain_config *cfg)
 {
 	int rc = check_window(&cfg->win[0], 0);
 
@@ -50,7 +50,7 @@ int tce_domain_create(struct tce_ctx *ctx, const struct tce_domain_config *cfg,
 	struct tce_domain *d;
 	uint32_t i;
 
-	if (!ctx || !cfg || !out || check_config(cfg))
+	if (!ctx || !cfg || !out || tce__domain_check_config(cfg))
 		return -EINVAL;
 	d = tce__calloc(ctx, sizeof(*d));
 	if (!d)
@@ -77,7 +77,7 @@ int tce_domain_create(struct tce_ctx *ctx, const struct tce_domain_config *cfg,
 void tce__domain_gather(struct tce_domain *d, bool log_dirty)
 {
 	d->released = 0;
-	d->log_dirty = log_dirty;
+	d->log_dirty = log_dirty && !d->dirty_off;
 	d->run_start = d->run_end = 0;
 }
 
@@ -257,7 +257,8 @@ static int join(struct tce_domain *d, struct tce_group *g)
 	return rc;
 }
 
-int tce_domain_attach(struct tce_domain *d, struct tce_group *g)
+/* Attach @g; @take: take it from the kernel first (and give it back on failure). */
+static int attach(struct tce_domain *d, struct tce_group *g, bool take)
 {
 	int rc;
 
@@ -265,17 +266,27 @@ int tce_domain_attach(struct tce_domain *d, struct tce_group *g)
 		return -EINVAL;
 	tce__lock(&d->lock);
 	rc = find_group(d, g) >= 0 ? -EBUSY : group_room(d);
-	if (!rc)
+	if (!rc && take)
 		rc = tce_group_take_ownership(g);
 	if (!rc) {
 		rc = join(d, g);
-		if (rc)
+		if (rc && take)
 			give_back(d, g);
-		else
+		else if (!rc)
 			d->groups[d->ngroups++] = g;
 	}
 	tce__unlock(&d->lock);
 	return rc;
+}
+
+int tce_domain_attach(struct tce_domain *d, struct tce_group *g)
+{
+	return attach(d, g, true);
+}
+
+int tce__domain_attach_owned(struct tce_domain *d, struct tce_group *g)
+{
+	return attach(d, g, false);
 }
 
 /*
@@ -307,7 +318,8 @@ static void leave(struct tce_domain *d, uint32_t i, bool log_dirty)
 	d->ngroups--;
 }
 
-int tce_domain_detach(struct tce_domain *d, struct tce_group *g)
+/* Take @g off the domain; @give: hand it back to the kernel then. */
+static int detach(struct tce_domain *d, struct tce_group *g, bool give)
 {
 	int i, rc = 0;
 
@@ -322,7 +334,25 @@ int tce_domain_detach(struct tce_domain *d, struct tce_group *g)
 	if (!rc)
 		leave(d, (uint32_t)i, true);
 	tce__unlock(&d->lock);
-	return rc ? rc : give_back(d, g);
+	return rc || !give ? rc : give_back(d, g);
+}
+
+int tce_domain_detach(struct tce_domain *d, struct tce_group *g)
+{
+	return detach(d, g, true);
+}
+
+int tce__domain_detach_owned(struct tce_domain *d, struct tce_group *g)
+{
+	return detach(d, g, false);
+}
+
+void tce_domain_dirty_log(struct tce_domain *d, bool on)
+{
+	tce__lock(&d->lock);
+	d->dirty_off = !on;
+	d->dirty.n = 0;
+	tce__unlock(&d->lock);
 }
 
 void tce_domain_destroy(struct tce_domain *d)

@@ -75,6 +75,7 @@ struct tce_domain {
 	/* Per operation, under the lock: what the release callback counts and records. */
 	uint64_t released;       /* TCEs released */
 	bool log_dirty;          /* record writable releases (not in a map's rollback) */
+	bool dirty_off;          /* tce_domain_dirty_log(d, false): nothing is recorded */
 	uint64_t run_start, run_end; /* the dirty run being gathered, [start, end) */
 };
 
@@ -85,6 +86,18 @@ void tce__domain_gather(struct tce_domain *d, bool log_dirty);
 void tce__domain_flush(struct tce_domain *d);
 /* The window holding [iova, iova + size), or NULL (also for size 0 and wrap). */
 struct tce__dwin *tce__domain_window(struct tce_domain *d, uint64_t iova, uint64_t size);
+/* tce_domain_create()'s checks of @cfg: 0 or -EINVAL. */
+int tce__domain_check_config(const struct tce_domain_config *cfg);
+
+/*
+ * For a caller that owns @g already (the VFIO container took it at
+ * GROUP_SET_CONTAINER): tce_domain_attach() and tce_domain_detach() without
+ * taking it from, or giving it back to, the kernel. Whoever attaches a
+ * group this way detaches it this way before tce_domain_destroy().
+ */
+int tce__domain_attach_owned(struct tce_domain *d, struct tce_group *g);
+int tce__domain_detach_owned(struct tce_domain *d, struct tce_group *g);
+
 /* Clear every mapping: TCEs cleared (released), the record emptied. */
 void tce__domain_clear_all(struct tce_domain *d);
 
