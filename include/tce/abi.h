@@ -4,9 +4,9 @@
  *
  * This header holds constants only: the bits of a TCE, the hcall opcodes and
  * statuses, the RTAS tokens and statuses (DDW and EEH), the EEH states and
- * error-injection functions, the PCI config-space names libtce uses and the
- * DMA-test device's registers. It has no dependencies and can be included
- * on its own.
+ * error-injection functions, the PCI config-space names libtce uses, the
+ * DMA-test device's registers, and the I/OAT channel's registers and
+ * descriptors. It has no dependencies and can be included on its own.
  */
 #ifndef TCE_ABI_H
 #define TCE_ABI_H
@@ -298,5 +298,142 @@
 #define TCE_DT_MAX_COPY (1u << 20)
 #define TCE_DT_MSIX_VECTORS 4u
 #define TCE_DT_MSIX_VECTOR_DONE 0u /* the vector a doorbell copy's completion raises */
+
+/*
+ * The I/OAT (Crystal Beach DMA) channel (docs/machine.md): one channel of
+ * Intel's CBDMA engine as the Ice Lake server part presents it, with the
+ * register offsets, bits and the descriptor layout DPDK 22.11's ioat driver
+ * uses (drivers/dma/ioat/ioat_hw_defs.h) and the Xeon datasheets describe.
+ * Vendor 0x8086, device 0x0b00 (ICX), class 0x088000 (system peripheral,
+ * other), CB version 3.4; a 4 KiB PCIe config space with the PCI Express
+ * capability at 0x40 and MSI-X (1 vector) at 0x80; BAR0 is a 64 KiB 64-bit
+ * memory BAR. The registers (little-endian):
+ *
+ *  | offset | name        | bits | access | meaning                                       |
+ *  |--------|-------------|------|--------|-----------------------------------------------|
+ *  | 0x00   | CHANCNT     | 8    | RO     | channels of this function: 1                  |
+ *  | 0x01   | XFERCAP     | 8    | RO     | log2 of the largest transfer: 20 (1 MiB)      |
+ *  | 0x02   | GENCTRL     | 8    | RW     | stored                                        |
+ *  | 0x03   | INTRCTRL    | 8    | RW     | stored                                        |
+ *  | 0x04   | ATTNSTATUS  | 32   | RO     | 0                                             |
+ *  | 0x08   | CBVER       | 8    | RO     | 0x34 (3.4)                                    |
+ *  | 0x0c   | INTRDELAY   | 16   | RW     | stored                                        |
+ *  | 0x0e   | CS_STATUS   | 16   | RO     | 0                                             |
+ *  | 0x10   | DMACAPABILITY | 32 | RO     | block fill (bit 6)                            |
+ *  | 0x80   | CHANCTRL    | 16   | RW     | channel control (TCE_IOAT_CHANCTRL_*)         |
+ *  | 0x82   | DMA_COMP    | 16   | RO     | compatible with CB version 3 (bit 2)          |
+ *  | 0x84   | CHANCMD     | 8    | RW     | command (TCE_IOAT_CHANCMD_*); reads 0 when done |
+ *  | 0x86   | DMACOUNT    | 16   | RW     | descriptors handed to the channel (wraps)     |
+ *  | 0x88   | CHANSTS     | 64   | RO     | last completed descriptor (63:6) and state (2:0) |
+ *  | 0x90   | CHAINADDR   | 64   | RW     | bus address of the first descriptor           |
+ *  | 0x98   | CHANCMP     | 64   | RW     | bus address CHANSTS is written back to        |
+ *  | 0xa0   | CDAR        | 64   | RO     | bus address of the current descriptor         |
+ *  | 0xa8   | CHANERR     | 32   | RW1C   | errors (TCE_IOAT_CHANERR_*)                   |
+ *  | 0xac   | CHANERRMSK  | 32   | RW     | stored                                        |
+ *  | 0xb0   | DCACTRL     | 32   | RW     | stored                                        |
+ *  | 0x2000 | MSI-X table | 128  | RW     | one entry                                     |
+ *  | 0x3000 | MSI-X PBA   | 64   | R      | pending bit                                   |
+ *
+ * A descriptor is 64 bytes, little-endian, 64-byte aligned:
+ *
+ *  | offset | field   | copy                  | fill                      |
+ *  |--------|---------|-----------------------|---------------------------|
+ *  | 0x00   | size    | bytes                 | bytes                     |
+ *  | 0x04   | control | flags, op in 31:24    | flags, op in 31:24        |
+ *  | 0x08   | src     | source bus address    | 64-bit pattern            |
+ *  | 0x10   | dst     | destination bus address | destination bus address |
+ *  | 0x18   | next    | bus address of the next descriptor                |
+ *  | 0x20   | (4 x 64 bits reserved / user fields, not read)                |
+ */
+#define TCE_IOAT_VENDOR 0x8086u
+#define TCE_IOAT_DEVICE 0x0b00u   /* Ice Lake server CBDMA (DPDK's IOAT_DEVICE_ID_ICX) */
+#define TCE_IOAT_CLASS 0x088000u
+#define TCE_IOAT_REVISION 0u
+#define TCE_IOAT_BAR0_SIZE 0x10000u
+#define TCE_IOAT_MSIX_VECTORS 1u
+#define TCE_IOAT_MSIX_VECTOR 0u
+
+#define TCE_IOAT_REG_CHANCNT 0x00
+#define TCE_IOAT_REG_XFERCAP 0x01
+#define TCE_IOAT_REG_GENCTRL 0x02
+#define TCE_IOAT_REG_INTRCTRL 0x03
+#define TCE_IOAT_REG_ATTNSTATUS 0x04
+#define TCE_IOAT_REG_CBVER 0x08
+#define TCE_IOAT_REG_INTRDELAY 0x0c
+#define TCE_IOAT_REG_CS_STATUS 0x0e
+#define TCE_IOAT_REG_DMACAP 0x10
+#define TCE_IOAT_REG_CHANCTRL 0x80
+#define TCE_IOAT_REG_DMA_COMP 0x82
+#define TCE_IOAT_REG_CHANCMD 0x84
+#define TCE_IOAT_REG_DMACOUNT 0x86
+#define TCE_IOAT_REG_CHANSTS 0x88
+#define TCE_IOAT_REG_CHAINADDR 0x90
+#define TCE_IOAT_REG_CHANCMP 0x98
+#define TCE_IOAT_REG_CDAR 0xa0
+#define TCE_IOAT_REG_CHANERR 0xa8
+#define TCE_IOAT_REG_CHANERRMSK 0xac
+#define TCE_IOAT_REG_DCACTRL 0xb0
+#define TCE_IOAT_REGS_END 0xb4
+
+#define TCE_IOAT_CHANCNT 1u
+#define TCE_IOAT_XFERCAP 20u       /* log2: 1 MiB */
+#define TCE_IOAT_CBVER 0x34u
+#define TCE_IOAT_DMACAP_BFILL (1u << 6)
+#define TCE_IOAT_DMA_COMP_V3 0x0004u
+
+/* CHANCTRL. */
+#define TCE_IOAT_CHANCTRL_INT_REARM 0x0001u
+#define TCE_IOAT_CHANCTRL_ERR_COMPLETION_EN 0x0004u  /* write CHANSTS back on an error */
+#define TCE_IOAT_CHANCTRL_ANY_ERR_ABORT_EN 0x0008u
+#define TCE_IOAT_CHANCTRL_ERR_INT_EN 0x0010u         /* raise the MSI-X vector on an error */
+#define TCE_IOAT_CHANCTRL_DESC_ADDR_SNOOP 0x0020u
+#define TCE_IOAT_CHANCTRL_IN_USE 0x0100u
+#define TCE_IOAT_CHANCTRL_COMPL_DCA_EN 0x0200u
+
+/* CHANCMD: one bit a write; more than one is a CHANCMD error. */
+#define TCE_IOAT_CHANCMD_START 0x01u
+#define TCE_IOAT_CHANCMD_APPEND 0x02u
+#define TCE_IOAT_CHANCMD_SUSPEND 0x04u
+#define TCE_IOAT_CHANCMD_ABORT 0x08u
+#define TCE_IOAT_CHANCMD_RESUME 0x10u
+#define TCE_IOAT_CHANCMD_RESET 0x20u
+
+/* CHANSTS (and the completion write-back): state in 2:0, descriptor address in 63:6. */
+#define TCE_IOAT_CHANSTS_STATE 0x7ULL
+#define TCE_IOAT_CHANSTS_ACTIVE 0x0ULL
+#define TCE_IOAT_CHANSTS_IDLE 0x1ULL
+#define TCE_IOAT_CHANSTS_SUSPENDED 0x2ULL
+#define TCE_IOAT_CHANSTS_HALTED 0x3ULL
+#define TCE_IOAT_CHANSTS_ARMED 0x4ULL
+#define TCE_IOAT_CHANSTS_ADDR (~0x3fULL)
+
+/* CHANERR (write 1 to clear) and CHANERRMSK. DPDK names bit 8 "descriptor read error". */
+#define TCE_IOAT_CHANERR_SRC_ADDR 0x0001u         /* a source read failed */
+#define TCE_IOAT_CHANERR_DEST_ADDR 0x0002u        /* a destination write failed */
+#define TCE_IOAT_CHANERR_NEXT_DESC_ALIGN 0x0008u  /* a next address not 64-byte aligned */
+#define TCE_IOAT_CHANERR_CHAIN_ADDR 0x0010u       /* CHAINADDR not 64-byte aligned */
+#define TCE_IOAT_CHANERR_CHANCMD 0x0020u          /* more than one CHANCMD bit */
+#define TCE_IOAT_CHANERR_READ_DATA 0x0100u        /* a descriptor fetch failed */
+#define TCE_IOAT_CHANERR_WRITE_DATA 0x0200u
+#define TCE_IOAT_CHANERR_DESC_CONTROL 0x0400u     /* an operation the channel lacks */
+#define TCE_IOAT_CHANERR_DESC_LENGTH 0x0800u      /* size 0 or above 2^XFERCAP */
+#define TCE_IOAT_CHANERR_COMPLETION_ADDR 0x1000u  /* CHANCMP misaligned or its write failed */
+
+/* Descriptors. */
+#define TCE_IOAT_DESC_SIZE 64u
+#define TCE_IOAT_DESC_OFF_SIZE 0x00
+#define TCE_IOAT_DESC_OFF_CTL 0x04
+#define TCE_IOAT_DESC_OFF_SRC 0x08
+#define TCE_IOAT_DESC_OFF_DST 0x10
+#define TCE_IOAT_DESC_OFF_NEXT 0x18
+#define TCE_IOAT_CTL_INT_EN 0x01u
+#define TCE_IOAT_CTL_SRC_SNOOP_DIS 0x02u
+#define TCE_IOAT_CTL_DST_SNOOP_DIS 0x04u
+#define TCE_IOAT_CTL_COMPL_UPDATE 0x08u
+#define TCE_IOAT_CTL_FENCE 0x10u
+#define TCE_IOAT_CTL_NULL 0x20u
+#define TCE_IOAT_CTL_OP_SHIFT 24
+#define TCE_IOAT_OP_COPY 0x00u
+#define TCE_IOAT_OP_FILL 0x01u
 
 #endif /* TCE_ABI_H */

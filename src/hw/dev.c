@@ -2,11 +2,12 @@
 /*
  * PCI functions: device DMA through the PE's translation (split at IOMMU
  * page boundaries, checked in full before a byte moves), the 4 KiB PCIe
- * config space of the DMA-test device (capability list with PCI Express and
- * MSI-X, command register, a 64-bit BAR, function-level reset) with EEH
- * applied to every access, and setting up and resetting a function; each
- * function counts the bytes its DMA moved. The device's BAR and thread are
- * in dmatest.c. Layer: hw.
+ * config space of the DMA-test device and the I/OAT channel (their IDs,
+ * capability list with PCI Express and MSI-X, command register, a 64-bit
+ * BAR, function-level reset) with EEH applied to every access, and setting
+ * up and resetting a function; each function counts the bytes its DMA
+ * moved. The BARs and the device thread are in dmatest.c, the channel in
+ * ioat.c. Layer: hw.
  */
 #include <errno.h>
 #include <string.h>
@@ -168,36 +169,62 @@ static void exp_cap(uint8_t *c)
 	put16(c + EXP + TCE_PCI_EXP_LNKSTA, 0x0011);
 }
 
-/* MSI-X: TCE_DT_MSIX_VECTORS vectors, table and PBA in BAR0; disabled. */
-static void msix_cap(uint8_t *c)
+/* MSI-X: @n vectors, table and PBA in BAR0; disabled. */
+static void msix_cap(uint8_t *c, unsigned n)
 {
 	c[MSIX] = TCE_PCI_CAP_ID_MSIX;
 	c[MSIX + 1] = 0;                                   /* last */
-	put16(c + MSIX + TCE_PCI_MSIX_FLAGS, TCE_DT_MSIX_VECTORS - 1);
+	put16(c + MSIX + TCE_PCI_MSIX_FLAGS, (uint16_t)(n - 1));
 	put32(c + MSIX + TCE_PCI_MSIX_TABLE, TCE_DT_MSIX_TABLE);   /* BAR indicator 0 */
 	put32(c + MSIX + TCE_PCI_MSIX_PBA, TCE_DT_MSIX_PBA);
+}
+
+/* The identity of each device kind. */
+struct dev_id {
+	uint16_t vendor, device;
+	uint32_t class_rev;
+};
+
+static const struct dev_id ids[] = {
+	[TCE_DEV_DMA_TEST] = { TCE_DT_VENDOR, TCE_DT_DEVICE, TCE_DT_CLASS << 8 | TCE_DT_REVISION },
+	[TCE_DEV_IOAT] = { TCE_IOAT_VENDOR, TCE_IOAT_DEVICE, TCE_IOAT_CLASS << 8 | TCE_IOAT_REVISION },
+};
+
+uint64_t tce__dev_bar0_size(const struct tce_pci_dev *d)
+{
+	switch (d->type) {
+	case TCE_DEV_DMA_TEST: return TCE_DT_BAR0_SIZE;
+	case TCE_DEV_IOAT: return TCE_IOAT_BAR0_SIZE;
+	default: return 0;
+	}
+}
+
+unsigned tce__dev_msix_vectors(const struct tce_pci_dev *d)
+{
+	return d->type == TCE_DEV_IOAT ? TCE_IOAT_MSIX_VECTORS : TCE_DT_MSIX_VECTORS;
 }
 
 /* Power-on config space. Context: the device's lock (or not yet shared). */
 static void config_init(struct tce_pci_dev *d)
 {
 	uint8_t *c = d->config;
+	const struct dev_id *id = &ids[d->type];
 
-	if (d->type != TCE_DEV_DMA_TEST) {
+	if (d->type == TCE_DEV_NONE) {
 		memset(c, 0xff, sizeof(d->config)); /* no emulated function: every read is a master abort */
 		return;
 	}
 	memset(c, 0, sizeof(d->config));
-	put16(c + TCE_PCI_VENDOR_ID, TCE_DT_VENDOR);
-	put16(c + TCE_PCI_DEVICE_ID, TCE_DT_DEVICE);
+	put16(c + TCE_PCI_VENDOR_ID, id->vendor);
+	put16(c + TCE_PCI_DEVICE_ID, id->device);
 	put16(c + TCE_PCI_STATUS, TCE_PCI_STATUS_CAP_LIST);
-	put32(c + TCE_PCI_CLASS_REVISION, TCE_DT_CLASS << 8 | TCE_DT_REVISION);
+	put32(c + TCE_PCI_CLASS_REVISION, id->class_rev);
 	put32(c + TCE_PCI_BASE_ADDRESS_0, TCE_PCI_BASE_ADDRESS_MEM_TYPE_64);
-	put16(c + TCE_PCI_SUBSYSTEM_VENDOR_ID, TCE_DT_VENDOR);
-	put16(c + TCE_PCI_SUBSYSTEM_ID, TCE_DT_DEVICE);
+	put16(c + TCE_PCI_SUBSYSTEM_VENDOR_ID, id->vendor);
+	put16(c + TCE_PCI_SUBSYSTEM_ID, id->device);
 	c[TCE_PCI_CAPABILITY_LIST] = EXP;
 	exp_cap(c);
-	msix_cap(c);
+	msix_cap(c, tce__dev_msix_vectors(d));
 }
 
 /* The bits of config byte @o that software may write. */
@@ -260,7 +287,7 @@ int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned size, uin
 
 	if (size == 8 || !tce__access_ok(off, size, sizeof(d->config)))
 		return -EINVAL;
-	if (d->type != TCE_DEV_DMA_TEST)
+	if (d->type == TCE_DEV_NONE)
 		return 0;
 	tce__lock(&d->lock);
 	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_CFG_ST, config_addr(d, off), false))
@@ -289,7 +316,7 @@ int tce__dev_init(struct tce_pci_dev *d)
 	if (rc)
 		return rc;
 	config_init(d);
-	rc = d->type == TCE_DEV_DMA_TEST ? tce__dt_init(d) : 0;
+	rc = d->type != TCE_DEV_NONE ? tce__dt_init(d) : 0;
 	if (rc)
 		tce__lock_fini(&d->lock);
 	return rc;
@@ -297,14 +324,14 @@ int tce__dev_init(struct tce_pci_dev *d)
 
 void tce__dev_fini(struct tce_pci_dev *d)
 {
-	if (d->type == TCE_DEV_DMA_TEST)
+	if (d->type != TCE_DEV_NONE)
 		tce__dt_fini(d);
 	tce__lock_fini(&d->lock);
 }
 
 int tce__dev_reset(struct tce_pci_dev *d)
 {
-	if (d->type != TCE_DEV_DMA_TEST)
+	if (d->type == TCE_DEV_NONE)
 		return -EINVAL;
 	tce__dt_quiesce(d);
 	tce__lock(&d->lock);

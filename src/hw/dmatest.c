@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The DMA-test device's BAR0 and engine (registers: <tce/abi.h>): the
- * registers live in page-aligned memory a client may map, so every access
- * is an atomic little-endian load or store. CMD copies in the writer's
+ * The DMA-test device's BAR0 and engine (registers: <tce/abi.h>), and the
+ * BAR memory, MSI-X and device thread the I/OAT channel (ioat.c) shares
+ * with it: the registers live in page-aligned memory a client may map, so
+ * every access is an atomic little-endian load or store. CMD copies in the writer's
  * thread; DOORBELL hands the copy to a per-device thread that polls the
  * mapping, publishes STATUS and raises MSI-X vector 0 through the
  * handler, or sets its PBA bit while masked. Lock order: the thread state
@@ -20,38 +21,21 @@
 #define POLL_MAX_NS 1000000L
 
 #define REGS_END (TCE_DT_REG_DOORBELL + 4)
-#define TABLE_END (TCE_DT_MSIX_TABLE + TCE_DT_MSIX_VECTORS * TCE_PCI_MSIX_ENTRY_SIZE)
+
+/* The end of the MSI-X table in BAR0 (both kinds put it at TCE_DT_MSIX_TABLE). */
+static uint64_t table_end(const struct tce_pci_dev *d)
+{
+	return TCE_DT_MSIX_TABLE + tce__dev_msix_vectors(d) * TCE_PCI_MSIX_ENTRY_SIZE;
+}
 
 /* ---- the register memory ---- */
 
-static uint64_t load(struct tce_pci_dev *d, uint64_t off, unsigned size)
-{
-	void *p = d->dt.bar + off;
-
-	switch (size) {
-	case 1: return __atomic_load_n((uint8_t *)p, __ATOMIC_ACQUIRE);
-	case 2: return le16toh(__atomic_load_n((uint16_t *)p, __ATOMIC_ACQUIRE));
-	case 4: return le32toh(__atomic_load_n((uint32_t *)p, __ATOMIC_ACQUIRE));
-	default: return le64toh(__atomic_load_n((uint64_t *)p, __ATOMIC_ACQUIRE));
-	}
-}
-
-static void store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t v)
-{
-	void *p = d->dt.bar + off;
-
-	switch (size) {
-	case 1: __atomic_store_n((uint8_t *)p, (uint8_t)v, __ATOMIC_RELEASE); break;
-	case 2: __atomic_store_n((uint16_t *)p, htole16((uint16_t)v), __ATOMIC_RELEASE); break;
-	case 4: __atomic_store_n((uint32_t *)p, htole32((uint32_t)v), __ATOMIC_RELEASE); break;
-	default: __atomic_store_n((uint64_t *)p, htole64(v), __ATOMIC_RELEASE); break;
-	}
-}
-
 /* Offsets that hold a register; the rest of BAR0 reads 0. */
-static bool readable(uint64_t off)
+static bool readable(const struct tce_pci_dev *d, uint64_t off)
 {
-	return off < REGS_END || (off >= TCE_DT_MSIX_TABLE && off < TABLE_END) ||
+	bool regs = d->type == TCE_DEV_IOAT ? tce__ioat_readable(off) : off < REGS_END;
+
+	return regs || (off >= TCE_DT_MSIX_TABLE && off < table_end(d)) ||
 	       (off >= TCE_DT_MSIX_PBA && off < TCE_DT_MSIX_PBA + 8);
 }
 
@@ -60,16 +44,20 @@ void tce__dt_regs_init(struct tce_pci_dev *d)
 	unsigned v;
 	uint64_t off;
 
-	for (off = 0; off < REGS_END + 4; off += 8)
-		store(d, off, 8, 0);
-	store(d, TCE_DT_REG_ID, 4, TCE_DT_ID_MAGIC);
-	for (v = 0; v < TCE_DT_MSIX_VECTORS; v++) {
+	if (d->type == TCE_DEV_IOAT) {
+		tce__ioat_regs_init(d);
+	} else {
+		for (off = 0; off < REGS_END + 4; off += 8)
+			tce__bar_store(d, off, 8, 0);
+		tce__bar_store(d, TCE_DT_REG_ID, 4, TCE_DT_ID_MAGIC);
+	}
+	for (v = 0; v < tce__dev_msix_vectors(d); v++) {
 		off = TCE_DT_MSIX_TABLE + v * TCE_PCI_MSIX_ENTRY_SIZE;
-		store(d, off, 8, 0);
-		store(d, off + TCE_PCI_MSIX_ENTRY_DATA, 8,
+		tce__bar_store(d, off, 8, 0);
+		tce__bar_store(d, off + TCE_PCI_MSIX_ENTRY_DATA, 8,
 		      (uint64_t)TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT << 32);
 	}
-	store(d, TCE_DT_MSIX_PBA, 8, 0);
+	tce__bar_store(d, TCE_DT_MSIX_PBA, 8, 0);
 }
 
 /* ---- MSI-X ---- */
@@ -79,7 +67,7 @@ static bool vector_masked(struct tce_pci_dev *d, unsigned v)
 	uint64_t ctrl = TCE_DT_MSIX_TABLE + v * TCE_PCI_MSIX_ENTRY_SIZE +
 			TCE_PCI_MSIX_ENTRY_VECTOR_CTRL;
 
-	return load(d, ctrl, 4) & TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	return tce__bar_load(d, ctrl, 4) & TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT;
 }
 
 static uint32_t msix_flags(struct tce_pci_dev *d)
@@ -113,8 +101,8 @@ static int pending_vector(struct tce_pci_dev *d)
 
 	if (!(f & TCE_PCI_MSIX_FLAGS_ENABLE) || (f & TCE_PCI_MSIX_FLAGS_MASKALL))
 		return -1;
-	for (v = 0; v < TCE_DT_MSIX_VECTORS; v++) {
-		if (!(load(d, TCE_DT_MSIX_PBA, 8) & (1ULL << v)) || vector_masked(d, v))
+	for (v = 0; v < tce__dev_msix_vectors(d); v++) {
+		if (!(tce__bar_load(d, TCE_DT_MSIX_PBA, 8) & (1ULL << v)) || vector_masked(d, v))
 			continue;
 		__atomic_fetch_and(pba, htole64(~(1ULL << v)), __ATOMIC_ACQ_REL);
 		return (int)v;
@@ -152,17 +140,17 @@ static void publish(struct tce_pci_dev *d, int rc)
 {
 	struct tce_fault f;
 
-	store(d, TCE_DT_REG_FAULT, 8, rc && tce_dev_eeh_frozen(d, &f) ? f.bus_addr : 0);
-	store(d, TCE_DT_REG_STATUS, 4, rc ? TCE_DT_STATUS_ERROR : TCE_DT_STATUS_DONE);
+	tce__bar_store(d, TCE_DT_REG_FAULT, 8, rc && tce_dev_eeh_frozen(d, &f) ? f.bus_addr : 0);
+	tce__bar_store(d, TCE_DT_REG_STATUS, 4, rc ? TCE_DT_STATUS_ERROR : TCE_DT_STATUS_DONE);
 }
 
 /* CMD: copy now, in the caller's thread; ignored while a doorbell copy runs. Context: device lock. */
 static void sync_copy(struct tce_pci_dev *d)
 {
-	if (load(d, TCE_DT_REG_STATUS, 4) == TCE_DT_STATUS_BUSY)
+	if (tce__bar_load(d, TCE_DT_REG_STATUS, 4) == TCE_DT_STATUS_BUSY)
 		return;
-	publish(d, engine(d, load(d, TCE_DT_REG_SRC, 8), load(d, TCE_DT_REG_DST, 8),
-			  load(d, TCE_DT_REG_LEN, 8), command(d, TCE_PCI_COMMAND_MASTER)));
+	publish(d, engine(d, tce__bar_load(d, TCE_DT_REG_SRC, 8), tce__bar_load(d, TCE_DT_REG_DST, 8),
+			  tce__bar_load(d, TCE_DT_REG_LEN, 8), command(d, TCE_PCI_COMMAND_MASTER)));
 }
 
 /*
@@ -184,9 +172,9 @@ static int doorbell_copy(struct tce_pci_dev *d)
 		tce__unlock(&d->lock);
 		return -1;
 	}
-	src = load(d, TCE_DT_REG_SRC, 8), dst = load(d, TCE_DT_REG_DST, 8);
-	len = load(d, TCE_DT_REG_LEN, 8), master = command(d, TCE_PCI_COMMAND_MASTER);
-	store(d, TCE_DT_REG_STATUS, 4, TCE_DT_STATUS_BUSY);
+	src = tce__bar_load(d, TCE_DT_REG_SRC, 8), dst = tce__bar_load(d, TCE_DT_REG_DST, 8);
+	len = tce__bar_load(d, TCE_DT_REG_LEN, 8), master = command(d, TCE_PCI_COMMAND_MASTER);
+	tce__bar_store(d, TCE_DT_REG_STATUS, 4, TCE_DT_STATUS_BUSY);
 	tce__unlock(&d->lock);
 	rc = engine(d, src, dst, len, master);
 	tce__lock(&d->lock);
@@ -219,23 +207,44 @@ static void deliver(struct tce_pci_dev *d, int v)
 	pthread_cond_broadcast(&d->dt.cond);
 }
 
+/* The DMA-test device's round: its doorbell. Returns the vector to raise or -1. */
+static int dt_round(struct tce_pci_dev *d, bool *rang)
+{
+	uint32_t *db = (uint32_t *)(d->dt.bar + TCE_DT_REG_DOORBELL);
+
+	*rang = le32toh(__atomic_exchange_n(db, 0, __ATOMIC_ACQ_REL)) & TCE_DT_DOORBELL_COPY;
+	return *rang ? doorbell_copy(d) : -1;
+}
+
+/* The I/OAT channel's round; its MSI-X vector when it asked for one. */
+static int ioat_round(struct tce_pci_dev *d, bool *did)
+{
+	bool irq = false;
+	int v = -1;
+
+	*did = tce__ioat_round(d, &irq);
+	if (irq) {
+		tce__lock(&d->lock);
+		v = raise_vector(d, TCE_IOAT_MSIX_VECTOR);
+		tce__unlock(&d->lock);
+	}
+	return v;
+}
+
 /*
- * One round of work: a doorbell, else a pending vector. The caller set
- * busy (under mtx, not quiesced), so a reset waits for the round to end.
- * Context: mtx held; released while working.
+ * One round of work: the device's own (a doorbell, the channel), else a
+ * pending vector. The caller set busy (under mtx, not quiesced), so a
+ * reset waits for the round to end. Context: mtx held; released while working.
  */
 static bool work(struct tce_pci_dev *d)
 {
-	uint32_t *db = (uint32_t *)(d->dt.bar + TCE_DT_REG_DOORBELL);
-	bool rang;
+	bool did;
 	int v;
 
 	d->dt.kick = false;
-	rang = le32toh(__atomic_exchange_n(db, 0, __ATOMIC_ACQ_REL)) & TCE_DT_DOORBELL_COPY;
 	pthread_mutex_unlock(&d->dt.mtx);
-	if (rang) {
-		v = doorbell_copy(d);
-	} else {
+	v = d->type == TCE_DEV_IOAT ? ioat_round(d, &did) : dt_round(d, &did);
+	if (v < 0) {
 		tce__lock(&d->lock);
 		v = pending_vector(d);
 		tce__unlock(&d->lock);
@@ -244,7 +253,7 @@ static bool work(struct tce_pci_dev *d)
 	d->dt.busy = false;
 	pthread_cond_broadcast(&d->dt.cond);
 	deliver(d, v);
-	return rang || v >= 0;
+	return did || v >= 0;
 }
 
 /* Sleep until kicked or @ns pass (a kick while quiesced waits too). Context: mtx held. */
@@ -329,22 +338,40 @@ static int cond_init(pthread_cond_t *c)
 	return rc ? -ENOMEM : 0;
 }
 
-int tce__dt_init(struct tce_pci_dev *d)
+/* The BAR memory and the thread's mutex and condition. 0 or -ENOMEM (nothing left). */
+static int dt_alloc(struct tce_pci_dev *d)
 {
-	d->dt.bar = tce__shared_pages_alloc(d->m->ctx, TCE_DT_BAR0_SIZE);
+	d->dt.bar = tce__shared_pages_alloc(d->m->ctx, tce__dev_bar0_size(d));
 	if (!d->dt.bar)
 		return -ENOMEM;
 	if (pthread_mutex_init(&d->dt.mtx, NULL)) {
-		tce__shared_pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+		tce__shared_pages_free(d->m->ctx, d->dt.bar, tce__dev_bar0_size(d));
 		return -ENOMEM;
 	}
 	if (cond_init(&d->dt.cond)) {
 		pthread_mutex_destroy(&d->dt.mtx);
-		tce__shared_pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+		tce__shared_pages_free(d->m->ctx, d->dt.bar, tce__dev_bar0_size(d));
 		return -ENOMEM;
 	}
-	tce__dt_regs_init(d);
 	return 0;
+}
+
+static void dt_free(struct tce_pci_dev *d)
+{
+	pthread_cond_destroy(&d->dt.cond);
+	pthread_mutex_destroy(&d->dt.mtx);
+	tce__shared_pages_free(d->m->ctx, d->dt.bar, tce__dev_bar0_size(d));
+}
+
+int tce__dt_init(struct tce_pci_dev *d)
+{
+	int rc = dt_alloc(d);
+
+	if (!rc && d->type == TCE_DEV_IOAT && (rc = tce__ioat_init(d)))
+		dt_free(d);
+	if (!rc)
+		tce__dt_regs_init(d);
+	return rc;
 }
 
 void tce__dt_fini(struct tce_pci_dev *d)
@@ -358,9 +385,9 @@ void tce__dt_fini(struct tce_pci_dev *d)
 	pthread_mutex_unlock(&d->dt.mtx);
 	if (started)
 		pthread_join(d->dt.thread, NULL);
-	pthread_cond_destroy(&d->dt.cond);
-	pthread_mutex_destroy(&d->dt.mtx);
-	tce__shared_pages_free(d->m->ctx, d->dt.bar, TCE_DT_BAR0_SIZE);
+	if (d->type == TCE_DEV_IOAT)
+		tce__ioat_fini(d);
+	dt_free(d);
 }
 
 /* ---- BAR access ---- */
@@ -370,31 +397,33 @@ static void table_fixup(struct tce_pci_dev *d)
 {
 	uint64_t off = TCE_DT_MSIX_TABLE + TCE_PCI_MSIX_ENTRY_VECTOR_CTRL;
 
-	for (; off < TABLE_END; off += TCE_PCI_MSIX_ENTRY_SIZE)
-		store(d, off, 4, load(d, off, 4) & TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	for (; off < table_end(d); off += TCE_PCI_MSIX_ENTRY_SIZE)
+		tce__bar_store(d, off, 4, tce__bar_load(d, off, 4) & TCE_PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
 /* A BAR store that passed decode and EEH; true if it rang the doorbell. Context: device lock. */
 static bool reg_store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t val)
 {
-	if (off < TCE_DT_REG_CMD) {
-		store(d, off, size, val);
+	if (off >= TCE_DT_MSIX_TABLE && off < table_end(d)) {
+		tce__bar_store(d, off, size, val);
+		table_fixup(d);
+	} else if (d->type == TCE_DEV_IOAT) {
+		return tce__ioat_reg_store(d, off, size, val);
+	} else if (off < TCE_DT_REG_CMD) {
+		tce__bar_store(d, off, size, val);
 	} else if (off == TCE_DT_REG_CMD && (val & TCE_DT_CMD_COPY)) {
 		sync_copy(d);
 	} else if (off == TCE_DT_REG_DOORBELL && (val & TCE_DT_DOORBELL_COPY)) {
-		store(d, off, 4, TCE_DT_DOORBELL_COPY);
+		tce__bar_store(d, off, 4, TCE_DT_DOORBELL_COPY);
 		return true;
-	} else if (off >= TCE_DT_MSIX_TABLE && off < TABLE_END) {
-		store(d, off, size, val);
-		table_fixup(d);
 	}
 	return false;
 }
 
 static bool has_bar(const struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size)
 {
-	return d->type == TCE_DEV_DMA_TEST && bar == 0 &&
-	       tce__access_ok(off, size, TCE_DT_BAR0_SIZE);
+	return d->type != TCE_DEV_NONE && bar == 0 &&
+	       tce__access_ok(off, size, tce__dev_bar0_size(d));
 }
 
 int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
@@ -407,9 +436,17 @@ int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned
 	tce__lock(&d->lock);
 	ok = tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_LD, tce__dev_bar0_addr(d) + off,
 			  !command(d, TCE_PCI_COMMAND_MEMORY));
-	*val = !ok ? tce__ones(size) : readable(off) ? load(d, off, size) : 0;
+	*val = !ok ? tce__ones(size) : readable(d, off) ? tce__bar_load(d, off, size) : 0;
 	tce__unlock(&d->lock);
 	return 0;
+}
+
+/* Does a store start work (and so the device thread)? */
+static bool rings(const struct tce_pci_dev *d, uint64_t off, uint64_t val)
+{
+	if (d->type == TCE_DEV_IOAT)
+		return off >= TCE_IOAT_REG_CHANCTRL && off < TCE_IOAT_REGS_END;
+	return off == TCE_DT_REG_DOORBELL && (val & TCE_DT_DOORBELL_COPY);
 }
 
 int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
@@ -420,7 +457,7 @@ int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigne
 
 	if (!has_bar(d, bar, off, size))
 		return -EINVAL;
-	if (off == TCE_DT_REG_DOORBELL && (val & TCE_DT_DOORBELL_COPY) && (rc = thread_start(d)))
+	if (rings(d, off, val) && (rc = thread_start(d)))
 		return rc;
 	tce__lock(&d->lock);
 	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_ST, tce__dev_bar0_addr(d) + off,
@@ -440,7 +477,7 @@ int tce_dev_bar_size(const struct tce_pci_dev *d, unsigned bar, uint64_t *size)
 {
 	if (bar > 5 || !size)
 		return -EINVAL;
-	*size = d->type == TCE_DEV_DMA_TEST && bar == 0 ? TCE_DT_BAR0_SIZE : 0;
+	*size = bar == 0 ? tce__dev_bar0_size(d) : 0;
 	return 0;
 }
 
@@ -448,19 +485,19 @@ int tce_dev_bar_map(struct tce_pci_dev *d, unsigned bar, void **ptr, size_t *siz
 {
 	int rc;
 
-	if (d->type != TCE_DEV_DMA_TEST || bar != 0)
+	if (d->type == TCE_DEV_NONE || bar != 0)
 		return -EINVAL;
 	rc = thread_start(d);
 	if (rc)
 		return rc;
 	*ptr = d->dt.bar;
-	*size = TCE_DT_BAR0_SIZE;
+	*size = (size_t)tce__dev_bar0_size(d);
 	return 0;
 }
 
 int tce_dev_set_msi_handler(struct tce_pci_dev *d, tce_msi_fn fn, void *arg)
 {
-	if (d->type != TCE_DEV_DMA_TEST)
+	if (d->type == TCE_DEV_NONE)
 		return -EINVAL;
 	pthread_mutex_lock(&d->dt.mtx);
 	while (d->dt.in_handler && !on_thread(d))

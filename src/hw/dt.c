@@ -332,6 +332,8 @@ static int fn_type(struct tce_machine *m, int node, enum tce__dev_type *type)
 		return 0;
 	if (len == (int)sizeof("dma-test") && !memcmp(s, "dma-test", sizeof("dma-test")))
 		*type = TCE_DEV_DMA_TEST;
+	else if (len == (int)sizeof("ioat") && !memcmp(s, "ioat", sizeof("ioat")))
+		*type = TCE_DEV_IOAT;
 	else
 		return dt_err(m, node, "libtce,device", "unknown emulated device");
 	return 0;

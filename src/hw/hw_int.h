@@ -13,6 +13,7 @@
 #ifndef TCE_HW_HW_INT_H
 #define TCE_HW_HW_INT_H
 
+#include <endian.h>
 #include <pthread.h>
 
 #include "util/lock.h"
@@ -99,7 +100,7 @@ struct tce__phb {
 	struct tce__tce_cache cache;
 };
 
-enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST };
+enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST, TCE_DEV_IOAT };
 
 /*
  * The DMA-test device: BAR0 is page-aligned memory that holds the registers
@@ -122,6 +123,24 @@ struct tce__dmatest {
 	void *msi_arg;
 };
 
+/*
+ * The I/OAT channel's state behind its registers (ioat.c). Touched only by
+ * the device thread during a round (dt.busy) and by a reset (quiesced), so
+ * it needs no lock of its own; chain_written is set by tce_dev_bar_write().
+ */
+struct tce__ioat {
+	uint8_t *bounce;            /* TCE_IOAT_CHUNK bytes: a copy's or fill's data */
+	unsigned state;             /* TCE_IOAT_CHANSTS_* */
+	bool latched;               /* cur holds the chain (false: ARMED, CHAINADDR not read yet) */
+	uint16_t count;             /* the internal count DMACOUNT is compared with */
+	uint16_t dmacount_seen;     /* the DMACOUNT store the channel last accepted */
+	uint64_t cur;               /* bus address of the next descriptor */
+	bool cur_from_chain;        /* cur is CHAINADDR (an alignment error is CHAIN_ADDR) */
+	uint64_t chain_seen;        /* CHAINADDR when the chain was latched */
+	uint64_t last_done;         /* bus address of the last completed descriptor, or 0 */
+	_Atomic bool chain_written; /* CHAINADDR was stored through tce_dev_bar_write() */
+};
+
 struct tce_pci_dev {
 	struct tce_machine *m;
 	struct tce__phb *phb;
@@ -131,7 +150,8 @@ struct tce_pci_dev {
 	char name[16];
 	struct tce__lock lock; /* guards config and register side effects; order: lock, PE lock */
 	uint8_t config[4096];
-	struct tce__dmatest dt;
+	struct tce__dmatest dt;     /* the BAR memory and device thread (both device kinds) */
+	struct tce__ioat io;        /* TCE_DEV_IOAT only */
 	/* Bytes of device DMA that succeeded (tce_dev_dma_stats()): relaxed adds, no lock. */
 	_Atomic uint64_t dma_read_bytes, dma_write_bytes;
 };
@@ -337,5 +357,52 @@ void tce__dt_fini(struct tce_pci_dev *d);
 void tce__dt_quiesce(struct tce_pci_dev *d);
 void tce__dt_resume(struct tce_pci_dev *d);
 void tce__dt_regs_init(struct tce_pci_dev *d);
+
+/* ---- BAR memory: atomic little-endian accesses (a client may map it) ---- */
+
+static inline uint64_t tce__bar_load(const struct tce_pci_dev *d, uint64_t off, unsigned size)
+{
+	void *p = d->dt.bar + off;
+
+	switch (size) {
+	case 1: return __atomic_load_n((uint8_t *)p, __ATOMIC_ACQUIRE);
+	case 2: return le16toh(__atomic_load_n((uint16_t *)p, __ATOMIC_ACQUIRE));
+	case 4: return le32toh(__atomic_load_n((uint32_t *)p, __ATOMIC_ACQUIRE));
+	default: return le64toh(__atomic_load_n((uint64_t *)p, __ATOMIC_ACQUIRE));
+	}
+}
+
+static inline void tce__bar_store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t v)
+{
+	void *p = d->dt.bar + off;
+
+	switch (size) {
+	case 1: __atomic_store_n((uint8_t *)p, (uint8_t)v, __ATOMIC_RELEASE); break;
+	case 2: __atomic_store_n((uint16_t *)p, htole16((uint16_t)v), __ATOMIC_RELEASE); break;
+	case 4: __atomic_store_n((uint32_t *)p, htole32((uint32_t)v), __ATOMIC_RELEASE); break;
+	default: __atomic_store_n((uint64_t *)p, htole64(v), __ATOMIC_RELEASE); break;
+	}
+}
+
+/* Bytes of BAR0 and MSI-X vectors of a function with a BAR (0 for none). */
+uint64_t tce__dev_bar0_size(const struct tce_pci_dev *d);
+unsigned tce__dev_msix_vectors(const struct tce_pci_dev *d);
+
+/*
+ * The I/OAT channel (ioat.c). init: its bounce buffer (-ENOMEM); fini: frees
+ * it. regs_init: the channel registers at power-on or after a function
+ * reset (quiesced). readable: offsets that hold a channel register.
+ * reg_store: a store through tce_dev_bar_write() that passed decode and
+ * EEH (device lock); true if the device thread must look. round: one round
+ * of the device thread (dt.busy set, mtx not held): commands, re-arming,
+ * descriptors up to DMACOUNT; true if it did anything, *@irq when the
+ * MSI-X vector is to be raised.
+ */
+int tce__ioat_init(struct tce_pci_dev *d);
+void tce__ioat_fini(struct tce_pci_dev *d);
+void tce__ioat_regs_init(struct tce_pci_dev *d);
+bool tce__ioat_readable(uint64_t off);
+bool tce__ioat_reg_store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t val);
+bool tce__ioat_round(struct tce_pci_dev *d, bool *irq);
 
 #endif /* TCE_HW_HW_INT_H */
