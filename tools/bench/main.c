@@ -49,6 +49,9 @@ static const struct subcommand subcommands[] = {
 		  "            (goal <= 1.2x at 512), and the 16,384-chunk register+map loop of a\n"
 		  "            POWER VFIO stress test in ops/s on both (needs tce-run built)",
 	  bench_shim },
+	{ "ioat", "the emulated I/OAT (CBDMA) channel: rings of 64 B, 4 KiB and 64 KiB\n"
+		  "            copies through the IOMMU against memcpy of the same bytes",
+	  bench_ioat },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

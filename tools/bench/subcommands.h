@@ -28,4 +28,7 @@ int bench_domain(const struct bench_opts *o);
 /* shim: a VFIO ioctl through tce-run's preload shim against the library directly (issue 11). */
 int bench_shim(const struct bench_opts *o);
 
+/* ioat: copies of 64 B, 4 KiB and 64 KiB by the emulated I/OAT channel against memcpy (issue 14). */
+int bench_ioat(const struct bench_opts *o);
+
 #endif /* TCE_BENCH_SUBCOMMANDS_H */
