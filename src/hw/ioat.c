@@ -182,20 +182,22 @@ static uint32_t write_back(struct tce_pci_dev *d, uint64_t sts)
 }
 
 /*
- * Halt on error @bit: CHANERR records it, CHANSTS reads HALTED with the
- * last completed descriptor, written back when CHANCTRL asks (a failing
- * error write-back adds nothing), and the vector is raised when it asks.
+ * Halt on error @bit: CHANERR records it, the HALTED value (the last
+ * completed descriptor) is written back when CHANCTRL asks (a failing error
+ * write-back adds nothing), then CHANSTS reads it, so a poller of either
+ * finds CHANERR set; the vector is raised when CHANCTRL asks.
  */
 static void halt(struct tce_pci_dev *d, uint32_t bit, bool *irq)
 {
 	uint32_t ctrl = (uint32_t)rd(d, TCE_IOAT_REG_CHANCTRL, 2);
+	uint64_t sts = (d->io.last_done & TCE_IOAT_CHANSTS_ADDR) | TCE_IOAT_CHANSTS_HALTED;
 
 	tce__lock(&d->lock);
 	wr(d, TCE_IOAT_REG_CHANERR, 4, rd(d, TCE_IOAT_REG_CHANERR, 4) | bit);
 	tce__unlock(&d->lock);
-	publish(d, TCE_IOAT_CHANSTS_HALTED);
 	if ((ctrl & TCE_IOAT_CHANCTRL_ERR_COMPLETION_EN) && bit != TCE_IOAT_CHANERR_COMPLETION_ADDR)
-		write_back(d, rd(d, TCE_IOAT_REG_CHANSTS, 8));
+		write_back(d, sts);
+	publish(d, TCE_IOAT_CHANSTS_HALTED);
 	if (ctrl & TCE_IOAT_CHANCTRL_ERR_INT_EN)
 		*irq = true;
 }
@@ -250,15 +252,17 @@ static uint64_t le64_at(const uint8_t *p)
 
 /*
  * Run the descriptor at cur: fetch, check, transfer, complete (the count
- * moves on, CHANSTS names it with the state after it, written back when it
- * asks). @n is the DMACOUNT being worked to. 0 or the CHANERR bit.
+ * moves on; its address with the state after it is written back when it
+ * asks, then CHANSTS reads it). @n is the DMACOUNT being worked to. 0 or
+ * the CHANERR bit.
  */
 static uint32_t descriptor(struct tce_pci_dev *d, uint16_t n, bool *irq)
 {
 	struct tce__ioat *io = &d->io;
 	uint8_t raw[TCE_IOAT_DESC_SIZE];
-	uint64_t at = io->cur, sts;
+	uint64_t at = io->cur;
 	uint32_t ctl, err = 0;
+	unsigned state;
 
 	if (at % TCE_IOAT_DESC_SIZE)
 		return io->cur_from_chain ? TCE_IOAT_CHANERR_CHAIN_ADDR :
@@ -277,10 +281,10 @@ static uint32_t descriptor(struct tce_pci_dev *d, uint16_t n, bool *irq)
 	io->cur = le64_at(raw + TCE_IOAT_DESC_OFF_NEXT);
 	io->cur_from_chain = false;
 	io->count++;
-	publish(d, io->count == n ? TCE_IOAT_CHANSTS_IDLE : TCE_IOAT_CHANSTS_ACTIVE);
-	sts = rd(d, TCE_IOAT_REG_CHANSTS, 8);
-	if ((ctl & TCE_IOAT_CTL_COMPL_UPDATE) && (err = write_back(d, sts)))
+	state = io->count == n ? TCE_IOAT_CHANSTS_IDLE : TCE_IOAT_CHANSTS_ACTIVE;
+	if ((ctl & TCE_IOAT_CTL_COMPL_UPDATE) && (err = write_back(d, at | state)))
 		return err;
+	publish(d, state);        /* after the write-back: CHANSTS never runs ahead of memory */
 	if (ctl & TCE_IOAT_CTL_INT_EN)
 		*irq = true;
 	return 0;

@@ -65,14 +65,6 @@ static void build(void)
 	ENSURE(mem != NULL);
 }
 
-static uint64_t rd(uint64_t off, unsigned size)
-{
-	uint64_t v = 0;
-
-	ENSURE(tce_dev_bar_read(d, 0, off, size, &v) == 0);
-	return v;
-}
-
 static void wr(uint64_t off, unsigned size, uint64_t v)
 {
 	ENSURE(tce_dev_bar_write(d, 0, off, size, v) == 0);
@@ -154,14 +146,14 @@ static bool model_write_back(uint64_t at, uint64_t v, struct model *s)
 static uint32_t model_desc(uint64_t *cur, bool first, uint16_t *count, uint16_t n, uint64_t cmp,
 			   struct model *s)
 {
-	const uint8_t *p;
+	uint8_t p[64];     /* the descriptor as fetched: a transfer may overwrite it in memory */
 	uint32_t ctl, err = 0;
 
 	if (*cur % 64)
 		return first ? TCE_IOAT_CHANERR_CHAIN_ADDR : TCE_IOAT_CHANERR_NEXT_DESC_ALIGN;
 	if (!in_span(*cur, 64))
 		return s->frozen = true, TCE_IOAT_CHANERR_READ_DATA;
-	p = shadow + (*cur - BASE);
+	memcpy(p, shadow + (*cur - BASE), sizeof(p));
 	ctl = (uint32_t)get_le(p + 4, 4);
 	if (!(ctl & TCE_IOAT_CTL_NULL))
 		err = model_transfer(ctl >> 24, get_le(p, 4), get_le(p + 8, 8), p + 8,
@@ -169,7 +161,7 @@ static uint32_t model_desc(uint64_t *cur, bool first, uint16_t *count, uint16_t 
 	if (err)
 		return err;
 	s->last = *cur;
-	*cur = get_le(shadow + (s->last - BASE) + 24, 8);   /* next, as fetched */
+	*cur = get_le(p + 24, 8);   /* next, as fetched */
 	(*count)++;
 	s->sts = s->last | (*count == n ? TCE_IOAT_CHANSTS_IDLE : TCE_IOAT_CHANSTS_ACTIVE);
 	if ((ctl & TCE_IOAT_CTL_COMPL_UPDATE) && !model_write_back(cmp, s->sts, s))

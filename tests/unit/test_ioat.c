@@ -318,6 +318,11 @@ static void store64(void *bar, uint64_t off, uint64_t v)
 	__atomic_store_n((uint64_t *)((uint8_t *)bar + off), htole64(v), __ATOMIC_RELEASE);
 }
 
+static uint16_t load16(void *bar, uint64_t off)
+{
+	return le16toh(__atomic_load_n((uint16_t *)((uint8_t *)bar + off), __ATOMIC_ACQUIRE));
+}
+
 static uint64_t load64(void *bar, uint64_t off)
 {
 	return le64toh(__atomic_load_n((uint64_t *)((uint8_t *)bar + off), __ATOMIC_ACQUIRE));
@@ -515,9 +520,9 @@ static void mapped_store_master_abort(void)
 	store16(bar, TCE_IOAT_REG_DMACOUNT, 1);
 	WAIT_FOR(tce_dev_eeh_frozen(t.d, NULL));
 	CHECK(tce_dev_eeh_frozen(t.d, &f));
-	WAIT_FOR(le16toh(*(volatile uint16_t *)((uint8_t *)bar + TCE_IOAT_REG_DMACOUNT)) == 0);
+	WAIT_FOR(load16(bar, TCE_IOAT_REG_DMACOUNT) == 0);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0xffff);           /* MMIO-frozen: all ones */
-	CHECK_EQ(le16toh(*(volatile uint16_t *)((uint8_t *)bar + TCE_IOAT_REG_DMACOUNT)), 0);
+	CHECK_EQ(load16(bar, TCE_IOAT_REG_DMACOUNT), 0);
 	CHECK_EQ(tt_ioat_status(&t), 0);                               /* nothing ran */
 	tt_ioat_close(&t);
 }
