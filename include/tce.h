@@ -1245,8 +1245,9 @@ TCE_API int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned s
 
 /*
  * tce_dev_bar_read() - an MMIO load of @size 1, 2, 4 or 8 bytes, aligned to
- * itself, at @off in BAR @bar into *@val (the DMA-test device has BAR0 only;
- * its registers are in <tce/abi.h>; offsets that hold no register read 0).
+ * itself, at @off in BAR @bar into *@val (the DMA-test device and the I/OAT
+ * channel have BAR0 only; their registers are in <tce/abi.h>, TCE_DT_* and
+ * TCE_IOAT_*; offsets that hold no register read 0).
  * With the command register's memory decode off the access is a master
  * abort: the PE freezes and the read gives all ones. While the PE is
  * MMIO-frozen or in reset, or when an armed MEM load injection matches,
@@ -1264,10 +1265,14 @@ TCE_API int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, 
  * copies at once in the caller's thread (ignored while a doorbell copy is
  * in flight); writing DOORBELL hands the copy to the device thread
  * (started on first use). A copy's result is in STATUS and FAULT, not in
- * the return value.
+ * the return value. On an I/OAT channel a store to a writable channel
+ * register is stored (CHANERR: write 1 to clear; read-only registers
+ * ignore it); the first store to a channel register (0x80 on) starts the
+ * device thread, and a store to CHANCMD, DMACOUNT or CHAINADDR wakes it to
+ * carry it out (docs/machine.md); a CHAINADDR store zeroes DMACOUNT at once.
  * Return: 0; -EINVAL for a function without that BAR, a bad offset or size;
- * -ENOMEM or -EAGAIN when a doorbell write cannot start the device thread
- * (nothing changed).
+ * -ENOMEM or -EAGAIN when a doorbell (or I/OAT channel) write cannot start
+ * the device thread (nothing changed).
  * Context: takes the device's lock, then the PE's; a CMD copy runs under
  * the device's lock as device DMA (tce_dev_dma_read() then
  * tce_dev_dma_write(), with a bounce buffer allocated) and blocks for it.
@@ -1279,11 +1284,12 @@ TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off,
 /*
  * tce_dev_bar_map() - the memory behind BAR @bar, as an mmap of the BAR
  * would give it: *@ptr (page aligned, valid until the machine is destroyed)
- * and *@size (TCE_DT_BAR0_SIZE). The registers live there; access them
- * with atomic (or volatile) little-endian loads and stores of the
- * register's width, as MMIO. The device thread polls the mapped DOORBELL
- * and the MSI-X vector controls: it notices a store within about 1 ms
- * (about 10 us while busy). Loads and stores through the mapping bypass
+ * and *@size (TCE_DT_BAR0_SIZE, TCE_IOAT_BAR0_SIZE). The registers live
+ * there; access them with atomic (or volatile) little-endian loads and
+ * stores of the register's width, as MMIO. The device thread polls the
+ * mapped DOORBELL (an I/OAT channel's CHANCMD, DMACOUNT and CHAINADDR) and
+ * the MSI-X vector controls: it notices a store within about 1 ms (about
+ * 10 us while busy). Loads and stores through the mapping bypass
  * the checks of tce_dev_bar_read() and tce_dev_bar_write(): a store to a
  * read-only register changes what the mapping reads until the device next
  * writes it. A doorbell the thread finds there is checked as the store it
@@ -1311,7 +1317,9 @@ typedef void (*tce_msi_fn)(void *arg, unsigned vector);
 /*
  * tce_dev_set_msi_handler() - deliver @d's MSI-X messages to @fn (NULL:
  * messages are lost). A completed doorbell copy raises vector
- * TCE_DT_MSIX_VECTOR_DONE when MSI-X is enabled; while the vector or the
+ * TCE_DT_MSIX_VECTOR_DONE when MSI-X is enabled (an I/OAT channel raises
+ * TCE_IOAT_MSIX_VECTOR for a descriptor with the interrupt flag and, when
+ * CHANCTRL asks, on an error); while the vector or the
  * function is masked its PBA bit is set instead, and the message is sent
  * once it is unmasked. @fn runs in the device thread; it may access and
  * reset the device and set the handler, but must not destroy the machine.
