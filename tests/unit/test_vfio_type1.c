@@ -856,6 +856,9 @@ static void dirty_on(enum tce_platform p)
 		 -EINVAL);
 	CHECK_RC(unmap_bitmap(&f, sizeof(struct unmap_bitmap), 0, 65 * P64K, P64K, 8, bm, &got),
 		 -EINVAL); /* bitmap too small for the range */
+	CHECK_RC(unmap_bitmap(&f, sizeof(struct unmap_bitmap), 2 * MiB, P64K, P64K, 8, NULL, &got),
+		 -EFAULT); /* the bits cannot be written: C stays */
+	check_tces(&f, f.g, 2 * MiB, 2 * MiB, P64K, TCE_PCI_READ | TCE_PCI_WRITE);
 	check_tces(&f, f.g, A, 0, 256 * KiB, TCE_PCI_READ | TCE_PCI_WRITE);
 	memset(bm, 0, sizeof(bm));
 	CHECK_RC(unmap_bitmap(&f, sizeof(struct unmap_bitmap), A - 2 * P64K, 6 * P64K, P64K, 8, bm,
@@ -990,6 +993,25 @@ static void test_two_groups_powernv(void)
 	CHECK_RC(tce_vfio_close(f.mm, bfd), 0);
 	CHECK(!tce_group_owned(gb));
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	tt_vfio_teardown(&f);
+
+	/* both groups before SET_IOMMU: it attaches both */
+	REQUIRE(tt_vfio_boot(&f, TCE_PLATFORM_POWERNV, NULL, 0) == 0);
+	REQUIRE(tt_vfio_new_mm(&f, NULL) == 0);
+	REQUIRE(tt_vfio_open_type1(&f, &cc) == 0);
+	gb = tce_device_group(f.o.b);
+	bfd = tce_vfio_open_group(f.mm, gb);
+	REQUIRE(bfd >= 0);
+	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f, bfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK_RC(set_iommu(&f, VFIO_TYPE1v2_IOMMU), 0);
+	CHECK(tce_group_owned(f.g) && tce_group_owned(gb));
+	CHECK_RC(tt_vfio_map(&f, 0, 1 * MiB, P64K, RD), 0);
+	check_tces(&f, f.g, 1 * MiB, 0, P64K, TCE_PCI_READ);
+	check_tces(&f, gb, 1 * MiB, 0, P64K, TCE_PCI_READ);
+	CHECK_RC(tce_vfio_close(f.mm, bfd), 0);
+	CHECK(!tce_group_owned(gb));
+	check_tces(&f, f.g, 1 * MiB, 0, P64K, TCE_PCI_READ);
 	tt_vfio_teardown(&f);
 }
 
