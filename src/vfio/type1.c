@@ -358,28 +358,34 @@ static long map_dma(struct tce__vcontainer *c, void *arg)
 
 /* ---- UNMAP_DMA ---- */
 
-/*
- * Clear the TCEs of mapping @i: its dirty bits to @user first when asked (a
- * write that fails keeps the mapping, as the kernel), then the domain's
- * unmap (the kill, then the TCEs' release). The record stays until every
- * mapping of the request is cleared. Context: t->lock held.
- */
-static int clear_one(struct tce__vcontainer *c, uint32_t i, uint64_t base, uint64_t *user,
-		     uint64_t *buf)
+/* Clear the TCEs of mapping @i (the kill, then their release); the record stays. */
+static int clear_one(struct tce__vcontainer *c, uint32_t i)
 {
 	const struct tce__t1map *m = &c->t1.v[i];
 	uint64_t got;
-	int rc = buf ? tce__t1_user_bits(c, m, base, user, buf) : 0;
+	int rc = tce_domain_unmap(c->t1.dom, m->iova, m->size, &got);
 
-	if (rc)
-		return rc;
-	rc = tce_domain_unmap(c->t1.dom, m->iova, m->size, &got);
 	if (rc)
 		return (int)vfio_refuse(c->ctx, rc, "unmapping [%#llx, +%s) failed part-way: %s; "
 					"the request's mappings stay, a retry finishes",
 					(unsigned long long)m->iova, tce__vsize(m->size).s,
 					tce_strerror(rc));
 	return 0;
+}
+
+/* GET_DIRTY_BITMAP: the bits of mappings [i, j) in ascending order, as the kernel writes them. */
+static int bits_of(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint64_t base,
+		   const struct vfio_bitmap *bm)
+{
+	uint64_t *buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
+	int rc = 0;
+
+	if (!buf)
+		return (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
+	for (; i < j && !rc; i++)
+		rc = tce__t1_user_bits(c, &c->t1.v[i], base, (uint64_t *)(uintptr_t)bm->data, buf);
+	tce__free(c->ctx, buf, TCE_T1_CHUNK_WORDS * sizeof(*buf));
+	return rc;
 }
 
 /* Records [i, j), all cleared, leave: pages unpinned, their bytes in *@unmapped. */
@@ -394,7 +400,8 @@ static void drop_records(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint
 		unpin(c, &t->v[k]);
 		*unmapped += t->v[k].size;
 	}
-	memmove(&t->v[i], &t->v[j], (t->n - j) * sizeof(*t->v));
+	if (j > i) /* t->v may be NULL when nothing was ever mapped */
+		memmove(&t->v[i], &t->v[j], (t->n - j) * sizeof(*t->v));
 	t->n -= j - i;
 }
 
@@ -409,7 +416,7 @@ static int unmap_locked(struct tce__vcontainer *c, const struct vfio_iommu_type1
 {
 	struct tce__vtype1 *t = &c->t1;
 	bool all = p->flags & VFIO_DMA_UNMAP_FLAG_ALL;
-	uint64_t last = all ? UINT64_MAX : p->iova + p->size - 1, *buf = NULL;
+	uint64_t last = all ? UINT64_MAX : p->iova + p->size - 1;
 	uint32_t i, j, k;
 	int rc = 0;
 
@@ -424,14 +431,11 @@ static int unmap_locked(struct tce__vcontainer *c, const struct vfio_iommu_type1
 	i = tce__t1_after(t, p->iova);
 	for (j = i; j < t->n && t->v[j].iova <= last; j++)
 		;
-	if (bm && j > i) {
-		buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
-		if (!buf)
-			return (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
-	}
-	for (k = i; k < j && !rc; k++)
-		rc = clear_one(c, k, p->iova, bm ? (uint64_t *)(uintptr_t)bm->data : NULL, buf);
-	tce__free(c->ctx, buf, buf ? TCE_T1_CHUNK_WORDS * sizeof(*buf) : 0);
+	if (bm && j > i)
+		rc = bits_of(c, i, j, p->iova, bm);
+	/* From the top: the domain's record of mappings then shrinks at its end. */
+	for (k = j; k > i && !rc; k--)
+		rc = clear_one(c, k - 1);
 	if (!rc)
 		drop_records(c, i, j, unmapped);
 	return rc;
