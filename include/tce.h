@@ -2497,6 +2497,17 @@ TCE_API int tce_vfio_kind(struct tce_vfio_mm *mm, int fd);
 TCE_API long tce_vfio_ioctl(struct tce_vfio_mm *mm, int fd, unsigned long request, void *arg);
 
 /*
+ * tce_vfio_iommu_type() - the IOMMU type set on container file @fd of @mm:
+ * VFIO_SPAPR_TCE_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU, VFIO_TYPE1v2_IOMMU, or 0
+ * before VFIO_SET_IOMMU (and again once its last group has left). Some
+ * requests share a number (VFIO_IOMMU_SPAPR_REGISTER_MEMORY is
+ * VFIO_IOMMU_DIRTY_PAGES): the type says which one a container serves.
+ * Return: the type; -EBADF (@fd not open); -EINVAL (not a container).
+ * Context: takes the container's lock for reading.
+ */
+TCE_API int tce_vfio_iommu_type(struct tce_vfio_mm *mm, int fd);
+
+/*
  * tce_vfio_container_window() - the geometry of the DMA window of container
  * file @fd that holds bus address @iova, written to @out (bus_offset,
  * window_size, the entries the container may use, page_shift, levels): a

@@ -321,6 +321,7 @@ static void leave(struct tce_domain *d, uint32_t i, bool log_dirty)
 /* Take @g off the domain; @give: hand it back to the kernel then. */
 static int detach(struct tce_domain *d, struct tce_group *g, bool give)
 {
+	bool log = true;
 	int i, rc = 0;
 
 	if (!d || !g)
@@ -331,8 +332,10 @@ static int detach(struct tce_domain *d, struct tce_group *g, bool give)
 		rc = -ENOENT;
 	else if (d->ngroups == 1)
 		rc = tce__dset_reserve(d->ctx, &d->dirty, d->maps.n + 1);
+	if (rc == -ENOMEM && !give) /* the owner's leave cannot fail: the log is dropped */
+		rc = 0, log = false;
 	if (!rc)
-		leave(d, (uint32_t)i, true);
+		leave(d, (uint32_t)i, log);
 	tce__unlock(&d->lock);
 	return rc || !give ? rc : give_back(d, g);
 }
@@ -345,6 +348,14 @@ int tce_domain_detach(struct tce_domain *d, struct tce_group *g)
 int tce__domain_detach_owned(struct tce_domain *d, struct tce_group *g)
 {
 	return detach(d, g, false);
+}
+
+void tce__domain_dirty_drop(struct tce_domain *d, uint64_t iova, uint64_t size)
+{
+	tce__lock(&d->lock);
+	if (!tce__dset_reserve(d->ctx, &d->dirty, 1))
+		tce__dset_remove(&d->dirty, iova, iova + size);
+	tce__unlock(&d->lock);
 }
 
 void tce_domain_dirty_log(struct tce_domain *d, bool on)

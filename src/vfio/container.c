@@ -38,7 +38,8 @@ int tce__varg_in(struct tce_ctx *ctx, void *dst, const void *arg, size_t minsz,
 
 /* ---- objects ---- */
 
-struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx)
+struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx,
+					    const struct tce_vfio_container_config *cfg)
 {
 	struct tce__vcontainer *c = tce__calloc(ctx, sizeof(*c));
 	int i;
@@ -48,14 +49,19 @@ struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx)
 	c->o.kind = TCE_VFIO_CONTAINER;
 	atomic_init(&c->o.refs, 1);
 	c->ctx = ctx;
-	if (tce__rwlock_init(&c->lock))
+	if (tce__t1_init(&c->t1, cfg))
 		goto fail;
+	if (tce__rwlock_init(&c->lock)) {
+		tce__t1_fini(&c->t1);
+		goto fail;
+	}
 	for (i = 0; i < 2; i++) {
 		c->win[i].c = c;
 		if (tce__lock_init(&c->win[i].lock, false)) {
 			while (i--)
 				tce__lock_fini(&c->win[i].lock);
 			tce__rwlock_fini(&c->lock);
+			tce__t1_fini(&c->t1);
 			goto fail;
 		}
 	}
@@ -71,6 +77,7 @@ void tce__vcontainer_free(struct tce__vcontainer *c)
 	tce__lock_fini(&c->win[0].lock);
 	tce__lock_fini(&c->win[1].lock);
 	tce__rwlock_fini(&c->lock);
+	tce__t1_fini(&c->t1);
 	tce__free(c->ctx, c->groups, c->galloc * sizeof(*c->groups));
 	tce__free(c->ctx, c, sizeof(*c));
 }
@@ -336,6 +343,8 @@ static void release_state(struct tce__vcontainer *c)
 	uint32_t i;
 	int rc;
 
+	if (c->type == VFIO_TYPE1v2_IOMMU)
+		tce__t1_release(c);
 	for (i = 0; i < 2; i++) {
 		if (c->win[i].t)
 			tce_iommu_table_put(c->win[i].t);
@@ -401,7 +410,9 @@ int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 					"still has DMA mappings on it)" : "");
 	tce__write_lock(&c->lock);
 	rc = group_room(c);
-	if (!rc && c->type)
+	if (!rc && c->type == VFIO_TYPE1v2_IOMMU)
+		rc = tce__t1_attach(c, vg->g);
+	else if (!rc && c->type)
 		rc = attach_group(c, vg->g, c->type, c->ngroups);
 	if (!rc) {
 		c->groups[c->ngroups++] = vg;
@@ -420,7 +431,9 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 	uint32_t i;
 
 	tce__write_lock(&c->lock);
-	if (c->type)
+	if (c->type == VFIO_TYPE1v2_IOMMU)
+		tce__t1_detach(c, vg->g, c->ngroups == 1);
+	else if (c->type)
 		detach_group(c, vg->g);
 	for (i = 0; i < c->ngroups && c->groups[i] != vg; i++)
 		;
@@ -454,8 +467,21 @@ static long eeh_enabled(struct tce__vcontainer *c)
 	return on;
 }
 
+/*
+ * The kernel asks the container's IOMMU driver once a type is set, and any
+ * driver before: the sPAPR driver, and Type1 where the container offers it.
+ */
 static long check_extension(struct tce__vcontainer *c, unsigned long ext)
 {
+	uint32_t type;
+
+	tce__read_lock(&c->lock);
+	type = c->type;
+	tce__read_unlock(&c->lock);
+	if (type == VFIO_TYPE1v2_IOMMU)
+		return tce__t1_check_extension(c, ext);
+	if (!type && c->t1.offered && tce__t1_check_extension(c, ext))
+		return 1;
 	switch (ext) {
 	case VFIO_SPAPR_TCE_IOMMU:
 	case VFIO_SPAPR_TCE_v2_IOMMU:
@@ -492,20 +518,39 @@ static int set_iommu_refused(struct tce__vcontainer *c, unsigned long type)
 	if (c->type)
 		return (int)vfio_refuse(c->ctx, -EINVAL, "the IOMMU type is already set (%s)",
 					type_name(c->type));
+	if (c->t1.offered)
+		return (int)vfio_refuse(c->ctx, -ENODEV, "type %lu (%s) is not offered: this "
+					"container has VFIO_SPAPR_TCE_IOMMU (2), "
+					"VFIO_TYPE1v2_IOMMU (3) and VFIO_SPAPR_TCE_v2_IOMMU (7)",
+					type, type_name(type));
 	return (int)vfio_refuse(c->ctx, -ENODEV, "type %lu (%s) is not offered: this POWER "
-				"host has VFIO_SPAPR_TCE_IOMMU (2) and VFIO_SPAPR_TCE_v2_IOMMU (7)",
-				type, type_name(type));
+				"host has VFIO_SPAPR_TCE_IOMMU (2) and VFIO_SPAPR_TCE_v2_IOMMU (7)%s",
+				type, type_name(type), type == VFIO_TYPE1v2_IOMMU ||
+				type == VFIO_TYPE1_IOMMU ? "; tce-run --type1 (TCE_VFIO_TYPE1) "
+				"offers VFIO_TYPE1v2_IOMMU" : "");
 }
 
-static long set_iommu(struct tce__vcontainer *c, unsigned long type)
+static bool offered(const struct tce__vcontainer *c, unsigned long type)
+{
+	return type == VFIO_SPAPR_TCE_IOMMU || type == VFIO_SPAPR_TCE_v2_IOMMU ||
+	       (type == VFIO_TYPE1v2_IOMMU && c->t1.offered);
+}
+
+static long set_iommu(struct tce__vcontainer *c, struct tce_vfio_mm *caller, unsigned long type)
 {
 	uint32_t i;
 	int rc = 0;
 
 	tce__write_lock(&c->lock);
-	if (!c->ngroups || c->type ||
-	    (type != VFIO_SPAPR_TCE_IOMMU && type != VFIO_SPAPR_TCE_v2_IOMMU))
+	if (!c->ngroups || c->type || !offered(c, type))
 		rc = set_iommu_refused(c, type);
+	if (!rc && type == VFIO_TYPE1v2_IOMMU) {
+		rc = tce__t1_set(c, caller);
+		if (!rc)
+			c->type = VFIO_TYPE1v2_IOMMU;
+		tce__write_unlock(&c->lock);
+		return rc;
+	}
 	for (i = 0; !rc && i < c->ngroups; i++) {
 		rc = attach_group(c, c->groups[i]->g, (uint32_t)type, i);
 		if (rc) {
@@ -690,6 +735,8 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 
 	if (c->owner && c->owner != caller)
 		return other_process(c);
+	if (c->type == VFIO_TYPE1v2_IOMMU)
+		return tce__t1_request(c, caller, request, arg);
 	switch (request) {
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
 		return get_info(c, arg);
@@ -758,7 +805,7 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 	case VFIO_CHECK_EXTENSION:
 		return check_extension(c, (unsigned long)arg);
 	case VFIO_SET_IOMMU:
-		return set_iommu(c, (unsigned long)arg);
+		return set_iommu(c, mm, (unsigned long)arg);
 	}
 	if (write)
 		tce__write_lock(&c->lock);
@@ -773,6 +820,25 @@ long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 }
 
 /* ---- inspection ---- */
+
+int tce_vfio_iommu_type(struct tce_vfio_mm *mm, int fd)
+{
+	struct tce__vobj *o = mm ? tce__vfile_get(mm, fd) : NULL;
+	struct tce__vcontainer *c = (struct tce__vcontainer *)o;
+	int type;
+
+	if (!o)
+		return -EBADF;
+	if (o->kind != TCE_VFIO_CONTAINER) {
+		tce__vobj_put(o);
+		return -EINVAL;
+	}
+	tce__read_lock(&c->lock);
+	type = (int)c->type;
+	tce__read_unlock(&c->lock);
+	tce__vobj_put(o);
+	return type;
+}
 
 int tce_vfio_container_window(struct tce_vfio_mm *mm, int fd, uint64_t iova,
 			      struct tce_iommu_table_info *out)
@@ -792,6 +858,8 @@ int tce_vfio_container_window(struct tce_vfio_mm *mm, int fd, uint64_t iova,
 	w = tce__vc_window(c, iova);
 	if (w)
 		*out = w->info;
+	else if (c->type == VFIO_TYPE1v2_IOMMU)
+		rc = tce__t1_window(c, iova, out);
 	else
 		rc = -ENXIO;
 	tce__read_unlock(&c->lock);

@@ -157,12 +157,28 @@ struct tce__vobj *tce__vfile_get(struct tce_vfio_mm *mm, int fd)
 
 int tce_vfio_open_container(struct tce_vfio_mm *mm)
 {
+	struct tce_vfio_container_config cfg = { .flags = 0 };
+
+	return tce_vfio_open_container_config(mm, &cfg);
+}
+
+/* The Type1 windows: all zero (chosen at SET_IOMMU) or what tce_domain_create() takes. */
+static bool type1_windows_ok(const struct tce_domain_config *w)
+{
+	static const struct tce_domain_config zero;
+
+	return !memcmp(w, &zero, sizeof(zero)) || !tce__domain_check_config(w);
+}
+
+int tce_vfio_open_container_config(struct tce_vfio_mm *mm,
+				   const struct tce_vfio_container_config *cfg)
+{
 	struct tce__vcontainer *c;
 	int fd;
 
-	if (!mm)
+	if (!mm || !cfg || cfg->flags & ~TCE_VFIO_TYPE1 || !type1_windows_ok(&cfg->type1))
 		return -EINVAL;
-	c = tce__vcontainer_new(mm->ctx);
+	c = tce__vcontainer_new(mm->ctx, cfg);
 	if (!c)
 		return -ENOMEM;
 	fd = tce__vfile_install(mm, &c->o);

@@ -180,7 +180,7 @@ static int map_v1(struct tce__vcontainer *c, struct tce__vwin *w, uint64_t idx, 
 	uint32_t backing;
 	int rc;
 
-	if (tce__mm_backing(&c->owner->mem, ua, n << w->info.page_shift, &backing))
+	if (tce__mm_backing(&c->owner->mem, ua, n << w->info.page_shift, true, &backing))
 		return (int)vfio_refuse(c->ctx, -EFAULT, "[%#llx, +%s) is not all mapped writable "
 					"memory (v1 pins every page for writing)",
 					(unsigned long long)ua, tce__vsize(n << w->info.page_shift).s);

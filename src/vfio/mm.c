@@ -75,7 +75,8 @@ static bool next_line(struct smaps *s, char *line, size_t cap)
 struct cover {
 	uint64_t next, end;   /* [next, end) not yet seen */
 	bool in_range;        /* the current VMA overlaps the range */
-	bool ok;              /* so far every overlapping VMA was writable and contiguous */
+	bool ok;              /* so far every overlapping VMA was contiguous and allowed it */
+	char perm;            /* 'w' (written) or 'r' (read) */
 	uint32_t shift;       /* the smallest page shift seen */
 };
 
@@ -84,7 +85,7 @@ static void vma_header(struct cover *c, uint64_t start, uint64_t stop, const cha
 	c->in_range = start < c->end && stop > c->next;
 	if (!c->in_range)
 		return;
-	if (start > c->next || perms[1] != 'w')
+	if (start > c->next || perms[c->perm == 'w' ? 1 : 0] != c->perm)
 		c->ok = false;
 	c->next = stop < c->end ? stop : c->end;
 }
@@ -100,10 +101,11 @@ static void vma_line(struct cover *c, const char *line)
 		c->shift = tce__ilog2(kb << 10) < c->shift ? tce__ilog2(kb << 10) : c->shift;
 }
 
-int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shift)
+int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
 {
 	struct smaps s = { .fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC) };
-	struct cover c = { .next = ua, .end = ua + size, .ok = true, .shift = 63 };
+	struct cover c = { .next = ua, .end = ua + size, .ok = true, .shift = 63,
+			   .perm = write ? 'w' : 'r' };
 	char line[256];
 
 	(void)arg;
@@ -202,11 +204,12 @@ static uint32_t usable_shift(uint64_t ua, uint64_t size, uint32_t backing)
 	return align < backing ? align : backing;
 }
 
-int tce__mm_backing(struct tce__mm *mm, uint64_t ua, uint64_t size, uint32_t *page_shift)
+int tce__mm_backing(struct tce__mm *mm, uint64_t ua, uint64_t size, bool write,
+		    uint32_t *page_shift)
 {
 	uint32_t backing = 0;
 
-	if (mm->probe(mm->probe_arg, ua, size, &backing))
+	if (mm->probe(mm->probe_arg, ua, size, write, &backing))
 		return -EFAULT; /* what a failed pin_user_pages() gives */
 	/* Normal memory is the emulated host's system pages; hugetlb its huge pages. */
 	*page_shift = backing < mm->sys_page_shift ? mm->sys_page_shift : backing;
@@ -230,7 +233,7 @@ int tce__mm_new(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_r
 	tce__write_unlock(&mm->lock);
 	if (rc)
 		return rc;
-	rc = tce__mm_backing(mm, ua, size, &backing);
+	rc = tce__mm_backing(mm, ua, size, true, &backing);
 	r = rc ? NULL : tce__calloc(mm->ctx, sizeof(*r));
 	if (!rc && !r)
 		rc = -ENOMEM;

@@ -28,11 +28,12 @@
 
 /*
  * What the memory behind [ua, ua + size) is, found without touching or
- * faulting a page (the default reads /proc/self/maps and smaps): 0 with
- * the smallest backing page shift over the range when all of it is mapped
- * writable; -EFAULT otherwise.
+ * faulting a page (the default reads /proc/self/smaps): 0 with the
+ * smallest backing page shift over the range when all of it is mapped
+ * writable (@write) or readable (!@write); -EFAULT otherwise.
  */
-typedef int (*tce__mm_probe_fn)(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shift);
+typedef int (*tce__mm_probe_fn)(void *arg, uint64_t ua, uint64_t size, bool write,
+				uint32_t *page_shift);
 
 struct tce__mm_region {
 	uint64_t ua, size;              /* bytes; immutable */
@@ -57,8 +58,8 @@ int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shif
 /* Frees every region (their TCEs must be gone). */
 void tce__mm_fini(struct tce__mm *mm);
 
-/* The default probe: /proc/self/maps (writable) and smaps (KernelPageSize). */
-int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, uint32_t *page_shift);
+/* The default probe: /proc/self/smaps (permissions and KernelPageSize). */
+int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
 
 /*
  * A new region (used 1, mapped 1): -EINVAL when it overlaps one, -EFAULT
@@ -71,9 +72,10 @@ int tce__mm_new(struct tce__mm *mm, uint64_t ua, uint64_t size, struct tce__mm_r
 /*
  * The page size the memory behind [ua, ua + size) can back, as the probe
  * finds it (never below the system page): 0, or -EFAULT when it is not all
- * mapped writable. Takes no lock.
+ * mapped writable (@write) or readable. Takes no lock.
  */
-int tce__mm_backing(struct tce__mm *mm, uint64_t ua, uint64_t size, uint32_t *page_shift);
+int tce__mm_backing(struct tce__mm *mm, uint64_t ua, uint64_t size, bool write,
+		    uint32_t *page_shift);
 
 /* The region of exactly [ua, ua + size) with one more registration, or NULL. */
 struct tce__mm_region *tce__mm_get(struct tce__mm *mm, uint64_t ua, uint64_t size);

@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 
+#include "domain/domain.h"
 #include "vfio/mm.h"
 #include "vfio/pins.h"
 
@@ -50,6 +51,27 @@ struct tce__vwin {
 struct tce__vgroup;
 struct tce__vcontainer;
 
+/* One Type1 mapping (the kernel's struct vfio_dma): its pages are pinned and charged. */
+struct tce__t1map {
+	uint64_t iova, size, vaddr;
+	uint32_t prot;                /* TCE_DOMAIN_READ | TCE_DOMAIN_WRITE */
+};
+
+/* The Type1v2 IOMMU state of a container that offers it (type1.c). */
+struct tce__vtype1 {
+	bool offered;                 /* TCE_VFIO_TYPE1; fixed at open */
+	uint32_t limit;               /* dma_entry_limit; fixed at open */
+	struct tce_domain_config cfg; /* the windows asked for (all 0: chosen); fixed at open */
+	/* While the type is VFIO_TYPE1v2_IOMMU (written under the container's write lock): */
+	struct tce_domain *dom;
+	uint64_t pgsizes;             /* what GET_INFO reports (sub-system pages hidden) */
+	/* Guarded by lock (the kernel's iommu->lock), under the container's read lock: */
+	struct tce__lock lock;
+	struct tce__t1map *v;         /* sorted by iova, never overlapping */
+	uint32_t n, cap;
+	bool dirty_tracking;
+};
+
 struct tce__vcontainer {
 	struct tce__vobj o;
 	struct tce_ctx *ctx;
@@ -57,7 +79,8 @@ struct tce__vcontainer {
 	struct tce__vgroup **groups;  /* set on this container, in order */
 	uint32_t ngroups, galloc;
 	/* The IOMMU state: type 0 until VFIO_SET_IOMMU, again after its last group leaves. */
-	uint32_t type;                /* 0, VFIO_SPAPR_TCE_IOMMU or VFIO_SPAPR_TCE_v2_IOMMU */
+	uint32_t type;                /* 0, VFIO_SPAPR_TCE_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU or
+				       * VFIO_TYPE1v2_IOMMU */
 	bool enabled;                 /* v1: ENABLE; v2: the first REGISTER_MEMORY */
 	bool def_window_pending;
 	struct tce_vfio_mm *owner;    /* the captured process (one reference), or NULL */
@@ -65,6 +88,7 @@ struct tce__vcontainer {
 	struct tce__vwin win[2];
 	struct tce__mm_region **prereg; /* regions this container registered */
 	uint32_t nprereg, palloc;
+	struct tce__vtype1 t1;
 };
 
 struct tce__vgroup {
@@ -181,11 +205,31 @@ void tce__vc_release_v1(void *arg, uint64_t idx, uint64_t real, bool dirty);
 long tce__vc_register(struct tce__vcontainer *c, struct tce_vfio_mm *caller, void *arg);
 long tce__vc_unregister(struct tce__vcontainer *c, void *arg);
 
+/* type1.c: the Type1v2 IOMMU (DECISIONS 26) over a domain. */
+int tce__t1_init(struct tce__vtype1 *t, const struct tce_vfio_container_config *cfg);
+void tce__t1_fini(struct tce__vtype1 *t);
+/* CHECK_EXTENSION's Type1 answers for @ext: 1 or 0. */
+long tce__t1_check_extension(const struct tce__vcontainer *c, unsigned long ext);
+/* SET_IOMMU(VFIO_TYPE1v2_IOMMU): the domain over every group. Context: write lock held. */
+int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller);
+/* Group @g joins (GROUP_SET_CONTAINER after SET_IOMMU). Context: write lock held. */
+int tce__t1_attach(struct tce__vcontainer *c, struct tce_group *g);
+/* Group @g leaves; the last takes every mapping with it. Context: write lock held. */
+void tce__t1_detach(struct tce__vcontainer *c, struct tce_group *g, bool last);
+/* The state goes with the type: the domain destroyed. Context: write lock held. */
+void tce__t1_release(struct tce__vcontainer *c);
+/* The Type1 driver's requests. Context: the container's read lock held. */
+long tce__t1_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
+		     unsigned long request, void *arg);
+/* The geometry of the domain's window holding @iova: 0 or -ENXIO. Context: lock held. */
+int tce__t1_window(struct tce__vcontainer *c, uint64_t iova, struct tce_iommu_table_info *out);
+
 /* pe_op.c: VFIO_EEH_PE_OP. */
 long tce__vc_eeh_pe_op(struct tce__vcontainer *c, void *arg);
 
 /* container.c: the container ioctls, and what the group file needs of them. */
-struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx);
+struct tce__vcontainer *tce__vcontainer_new(struct tce_ctx *ctx,
+					    const struct tce_vfio_container_config *cfg);
 void tce__vcontainer_free(struct tce__vcontainer *c);
 long tce__vcontainer_ioctl(struct tce_vfio_mm *mm, struct tce__vcontainer *c,
 			   unsigned long request, void *arg);

@@ -22,9 +22,11 @@ struct fake {
 	uint64_t limit, huge;
 };
 
-static int fake_probe(void *arg, uint64_t ua, uint64_t size, uint32_t *shift)
+static int fake_probe(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *shift)
 {
 	const struct fake *f = arg;
+
+	(void)write;
 
 	if (ua + size > f->limit)
 		return -EFAULT;
@@ -148,19 +150,22 @@ static void probe_self(void)
 	unsigned i, resident = 0;
 
 	REQUIRE(p != MAP_FAILED);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, &shift), 0);
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, true, &shift), 0);
 	CHECK_EQ(shift, 12);
 	CHECK_RC(mincore(p, 1 << 20, vec), 0); /* registering touches and faults no page */
 	for (i = 0; i < 256; i++)
 		resident += vec[i] & 1;
 	CHECK_EQ(resident, 0);
 	CHECK_RC(mprotect(p + 0x40000, 0x1000, PROT_READ), 0);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, &shift), -EFAULT); /* read-only page */
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 0x40000, &shift), 0);
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, true, &shift), -EFAULT); /* read-only page */
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, false, &shift), 0); /* readable */
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 0x40000, true, &shift), 0);
+	CHECK_RC(mprotect(p + 0x40000, 0x1000, PROT_NONE), 0);
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, false, &shift), -EFAULT); /* no access */
 	CHECK_RC(munmap(p + 0x80000, 0x1000), 0);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p + 0x50000, 0x40000, &shift), -EFAULT); /* hole */
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p + 0x50000, 0x40000, false, &shift), -EFAULT); /* hole */
 	munmap(p, 1 << 20);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 0x1000, &shift), -EFAULT);
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 0x1000, false, &shift), -EFAULT);
 }
 
 /* fail-Nth over registration: -ENOMEM, nothing registered, nothing accounted. */

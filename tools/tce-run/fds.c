@@ -74,7 +74,7 @@ static bool struct_request(int kind, unsigned long req)
 		       req == VFIO_IOMMU_UNMAP_DMA || req == VFIO_IOMMU_SPAPR_REGISTER_MEMORY ||
 		       req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY ||
 		       req == VFIO_IOMMU_SPAPR_TCE_CREATE || req == VFIO_IOMMU_SPAPR_TCE_REMOVE ||
-		       req == VFIO_EEH_PE_OP;
+		       req == VFIO_EEH_PE_OP; /* DIRTY_PAGES is REGISTER_MEMORY's number */
 	case TCE_VFIO_GROUP:
 		return req == VFIO_GROUP_GET_STATUS;
 	default:
@@ -84,13 +84,42 @@ static bool struct_request(int kind, unsigned long req)
 }
 
 /*
- * The bytes the kernel copies from the argument before it looks at argsz
- * (its minsz): fewer readable is -EFAULT. SET_IRQS then copies its data.
+ * Type1's requests that carry a struct vfio_bitmap (UNMAP_DMA with
+ * GET_DIRTY_BITMAP, DIRTY_PAGES with GET_BITMAP): where it lies in the
+ * struct (after the 24 bytes both have before it), or 0 for none. @t1: the
+ * container's type is Type1 (DIRTY_PAGES is REGISTER_MEMORY's number).
  */
-static size_t min_copy(int kind, unsigned long req, const uint8_t *hdr, size_t have)
+#define BITMAP_AT 24u
+static size_t bitmap_at(bool t1, unsigned long req, const uint8_t *s, size_t have)
+{
+	uint32_t argsz, flags;
+
+	if (!t1 || have < 8)
+		return 0;
+	memcpy(&argsz, s, 4);
+	memcpy(&flags, s + 4, 4);
+	if (argsz < BITMAP_AT + sizeof(struct vfio_bitmap))
+		return 0;
+	if (req == VFIO_IOMMU_UNMAP_DMA && flags == VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
+		return BITMAP_AT;
+	if (req == VFIO_IOMMU_DIRTY_PAGES && flags == VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP)
+		return BITMAP_AT;
+	return 0;
+}
+
+/*
+ * The bytes the kernel copies from the argument before it looks at argsz
+ * (its minsz): fewer readable is -EFAULT. SET_IRQS then copies its data;
+ * the dirty-bitmap requests their struct vfio_bitmap.
+ */
+static size_t min_copy(int kind, bool t1, unsigned long req, const uint8_t *hdr, size_t have)
 {
 	struct vfio_irq_set s;
 
+	if (bitmap_at(t1, req, hdr, have))
+		return BITMAP_AT + sizeof(struct vfio_bitmap);
+	if (t1 && req == VFIO_IOMMU_DIRTY_PAGES)
+		return 8;
 	switch (kind == TCE_VFIO_DEVICE ? req | 1ul << 32 : req) {
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
 		return 16;
@@ -134,12 +163,44 @@ static long lib_ioctl(int lib, unsigned long req, void *arg)
 	return rc;
 }
 
+/* Whether the caller may read and write each page of [p, p + len) (one byte a page). */
+static bool accessible(uint64_t p, uint64_t len)
+{
+	uint64_t a = p & ~4095ull;
+	uint8_t b;
+
+	for (; a < p + len; a += 4096) {
+		uint64_t at = a < p ? p : a;
+
+		if (copy_in(&b, (void *)(uintptr_t)at, 1) || copy_out((void *)(uintptr_t)at, &b, 1))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A dirty bitmap the library writes in place: the caller's own memory when
+ * all of it is accessible, else none (NULL: the library's -EFAULT, given
+ * only when it has bits to write, as the kernel's copy_to_user()).
+ */
+static void vet_bitmap(uint8_t *s, size_t at)
+{
+	struct vfio_bitmap b;
+
+	memcpy(&b, s + at, sizeof(b));
+	if (b.data && b.size && b.size <= (1ull << 28) && accessible((uintptr_t)b.data, b.size))
+		return;
+	b.data = NULL;
+	memcpy(s + at, &b, sizeof(b));
+}
+
 /* A struct argument: copied in (up to argsz), the request run, what changed copied out. */
 static long struct_ioctl(int lib, int kind, unsigned long req, void *arg)
 {
 	uint8_t head[HEAD_COPY];
 	uint32_t argsz;
-	size_t n, got, h;
+	size_t n, got, h, bm;
+	bool t1;
 	uint8_t *in, *out;
 	long rc;
 
@@ -163,12 +224,20 @@ static long struct_ioctl(int lib, int kind, unsigned long req, void *arg)
 	} else {
 		got = copy_in_prefix(in, arg, n);
 	}
-	if (got < n && got < min_copy(kind, req, in, got)) {
+	t1 = kind == TCE_VFIO_CONTAINER &&
+	     (req == VFIO_IOMMU_UNMAP_DMA || req == VFIO_IOMMU_DIRTY_PAGES) &&
+	     tce_vfio_iommu_type(shim_mm(), lib) == VFIO_TYPE1v2_IOMMU;
+	if (got < n && got < min_copy(kind, t1, req, in, got)) {
 		free(in); /* the kernel's copy_from_user() of what it needs would fail */
 		return lib_ioctl(lib, req, NULL);
 	}
 	memcpy(out, in, n);
+	bm = bitmap_at(t1, req, in, got);
+	if (bm)
+		vet_bitmap(out, bm);
 	rc = lib_ioctl(lib, req, out);
+	if (bm) /* the caller's pointer, not the one the library was given */
+		memcpy(out + bm, in + bm, sizeof(struct vfio_bitmap));
 	if (rc >= 0 && kind == TCE_VFIO_CONTAINER)
 		shim_dma_done(lib, req, out);
 	if (memcmp(in, out, n)) {
@@ -236,8 +305,9 @@ int ioctl(int fd, unsigned long req, ...)
 	rc = emulate(lib, kind, (uint32_t)req, arg);
 	shim_count(ST_IOCTL, 1);
 	shim_ioctl_done(kind, req, rc);
-	if (kind == TCE_VFIO_CONTAINER && rc >= 0 && req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY)
-		shim_release_kept();
+	if (kind == TCE_VFIO_CONTAINER && rc >= 0 &&
+	    (req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY || req == VFIO_IOMMU_UNMAP_DMA))
+		shim_release_kept(); /* memory the client unmapped while pinned may go now */
 	if ((kind == TCE_VFIO_CONTAINER && req == VFIO_EEH_PE_OP) ||
 	    (kind == TCE_VFIO_DEVICE && req == VFIO_DEVICE_RESET))
 		shim_bars_sync();

@@ -104,7 +104,7 @@ static int open_node(const char *tb, int flags)
 		return -2;
 	shim_enter();
 	lib = node ? tce_vfio_open_group(shim_mm(), tce_host_group(shim_host(), node - 1))
-		   : tce_vfio_open_container(shim_mm());
+		   : shim_open_container();
 	shim_leave();
 	if (lib < 0) {
 		errno = -lib;

@@ -24,6 +24,7 @@
 #define SHIM_ENV_LOG "TCE_RUN_LOG"           /* a file for the log and the final report */
 #define SHIM_ENV_EXPLAIN "TCE_RUN_EXPLAIN"   /* "1": explain refusals on stderr */
 #define SHIM_ENV_STATS "TCE_RUN_STATS"       /* "1": the report on stderr at exit */
+#define SHIM_ENV_TYPE1 "TCE_RUN_TYPE1"       /* "1": containers also offer Type1v2 */
 #define SHIM_ENV_TESTBED "TCE_RUN_TESTBED"   /* set by the shim: its tree */
 
 /* The major of the groups' character devices (the kernel's dynamic "vfio" major). */
@@ -58,6 +59,8 @@ pid_t shim_pid(void);
 bool shim_live(void);
 struct tce_vfio_mm *shim_mm(void);
 struct tce_host *shim_host(void);
+/* A new container file of shim_mm(), offering Type1 under --type1. */
+int shim_open_container(void);
 const char *shim_testbed(void);
 void shim_lock(void);
 void shim_unlock(void);

@@ -75,7 +75,7 @@ static struct {
 	int nfds;
 	uint32_t *libref;              /* real fds per library file number */
 	int nlib;
-	bool explain, stats;
+	bool explain, stats, type1;
 	FILE *log;
 	struct timespec start;         /* when the program started (the shim was loaded) */
 	/* The --stats counters: atomics, written by any thread without the lock. */
@@ -283,6 +283,7 @@ static void init_once(void)
 	S.pid = S.self = getpid();
 	S.explain = getenv(SHIM_ENV_EXPLAIN) && !strcmp(getenv(SHIM_ENV_EXPLAIN), "1");
 	S.stats = getenv(SHIM_ENV_STATS) && !strcmp(getenv(SHIM_ENV_STATS), "1");
+	S.type1 = getenv(SHIM_ENV_TYPE1) && !strcmp(getenv(SHIM_ENV_TYPE1), "1");
 	if (logp && *logp)
 		S.log = fopen(logp, "ae");
 	rc = machine_up(machine && *machine ? machine : "powernv");
@@ -340,6 +341,13 @@ struct tce_vfio_mm *shim_mm(void)
 struct tce_host *shim_host(void)
 {
 	return S.h;
+}
+
+int shim_open_container(void)
+{
+	struct tce_vfio_container_config cfg = { .flags = S.type1 ? TCE_VFIO_TYPE1 : 0 };
+
+	return tce_vfio_open_container_config(S.mm, &cfg);
 }
 
 const char *shim_testbed(void)

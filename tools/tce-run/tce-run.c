@@ -27,18 +27,20 @@
 
 static const char usage[] =
 	"usage: tce-run [--machine powernv|pseries|legacy|FILE.dtb|FILE.dts] [--log FILE]\n"
-	"               [--explain] [--stats] [--] PROGRAM [ARGS...]\n"
+	"               [--explain] [--stats] [--type1] [--] PROGRAM [ARGS...]\n"
 	"Runs PROGRAM with /dev/vfio and the PCI devices of an emulated POWER machine\n"
 	"behind the sPAPR TCE IOMMU (default machine: powernv).\n"
 	"  --machine M   the built-in powernv or pseries machine, pseries with the legacy\n"
 	"                (VFIO v1) OS, or a device tree (.dts files are compiled with dtc)\n"
 	"  --log FILE    append every refused ioctl, DMA fault and the final report to FILE\n"
 	"  --explain     explain each refused ioctl and DMA fault on stderr\n"
-	"  --stats       print what happened (ioctls, mappings, faults, EEH) at exit\n";
+	"  --stats       print what happened (ioctls, mappings, faults, EEH) at exit\n"
+	"  --type1       also offer VFIO Type1v2 (a POWER kernel does not): x86 VFIO\n"
+	"                programs then map through a generic IOMMU domain over TCE windows\n";
 
 struct opts {
 	const char *machine, *log;
-	bool explain, stats;
+	bool explain, stats, type1;
 	char **argv;
 };
 
@@ -71,6 +73,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->explain = true;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
+		} else if (!strcmp(a, "--type1")) {
+			o->type1 = true;
 		} else if (!strcmp(a, "--machine") || !strcmp(a, "--log")) {
 			if (i + 1 == argc)
 				return fail("%s needs a value%s", a, "");
@@ -216,6 +220,8 @@ int main(int argc, char **argv)
 		setenv(SHIM_ENV_EXPLAIN, "1", 1);
 	if (o.stats)
 		setenv(SHIM_ENV_STATS, "1", 1);
+	if (o.type1)
+		setenv(SHIM_ENV_TYPE1, "1", 1);
 	execvp(o.argv[0], o.argv);
 	fprintf(stderr, "tce-run: %s: %s\n", o.argv[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
