@@ -22,7 +22,7 @@
 #include "client.h"
 
 #define BUF_BYTES (4u << 20)  /* the memory mapped, at random offsets */
-#define HOT_BYTES (16u << 20) /* the stretch of IOVA most calls aim at */
+#define HOT_BYTES (8u << 20) /* the stretch of IOVA most calls aim at */
 #define MAX_MAPS 2048
 #define RD VFIO_DMA_MAP_FLAG_READ
 #define WR VFIO_DMA_MAP_FLAG_WRITE
@@ -119,7 +119,7 @@ static uint64_t pick_iova(uint64_t size)
 
 static void random_map(void)
 {
-	uint64_t pages = 1 + rnd(64), size = pages * S.page;
+	uint64_t pages = 1 + rnd(32), size = pages * S.page;
 	uint64_t off = rnd(BUF_BYTES / S.page - pages + 1) * S.page, iova = pick_iova(size);
 	uint32_t perm = 1 + (uint32_t)rnd(3);
 	int want = overlaps(iova, size) ? EEXIST : !inside_a_range(iova, size) ? EINVAL : 0;
@@ -173,7 +173,7 @@ static void unmap_range(uint64_t *iova, uint64_t *size)
 		*size = (eb > ec ? eb : ec) - lo;
 	} else {
 		*iova = S.hot + rnd(HOT_BYTES / S.page) * S.page;
-		*size = (1 + rnd(128)) * S.page;
+		*size = (1 + rnd(32)) * S.page;
 	}
 }
 
@@ -304,6 +304,7 @@ static bool set_up(void)
 static void random_calls(void)
 {
 	unsigned calls = (unsigned)(10000 * ic_scale()), i;
+	uint64_t live = 0;
 
 	REQUIRE(set_up());
 	printf("# aperture: %u range(s), the first [%#llx, %#llx]; page %llu; hot stretch at "
@@ -313,7 +314,7 @@ static void random_calls(void)
 	for (i = 0; i < calls && !ic_failed(); i++) {
 		unsigned r = (unsigned)rnd(20);
 
-		if (r < 10)
+		if (r < 13)
 			random_map();
 		else if (r < 19)
 			random_unmap();
@@ -321,10 +322,11 @@ static void random_calls(void)
 			bad_call();
 		if (i % 16 == 15)
 			spot_check();
+		live += S.n - 1;
 	}
-	printf("# %u calls: %u maps, %u EEXIST, %u outside the ranges; %u unmaps (%u of nothing), "
+	printf("# %u calls (%.1f live on average): %u maps, %u EEXIST, %u outside the ranges; %u unmaps (%u of nothing), "
 	       "%u cutting a mapping; %u misaligned; %u DMA reads, %u writes; %u live\n", i,
-	       S.maps, S.eexist, S.outside, S.unmaps, S.empty, S.bisected, S.bad, S.reads,
+	       i ? (double)live / i : 0.0, S.maps, S.eexist, S.outside, S.unmaps, S.empty, S.bisected, S.bad, S.reads,
 	       S.writes, S.n);
 	/* A run that never met a rule has not tested it. */
 	CHECK(S.eexist > 0 && S.outside > 0 && S.bisected > 0 && S.empty > 0);
