@@ -134,12 +134,14 @@ int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 	for (i = 1; i < c->ngroups && !rc; i++)
 		rc = tce__domain_attach_owned(d, c->groups[i]->g);
 	if (rc) {
-		while (i-- > 0)
+		uint32_t failed = i - 1;
+
+		for (i = failed; i-- > 0;)
 			tce__domain_detach_owned(d, c->groups[i]->g);
 		tce_domain_destroy(d);
-		return (int)vfio_refuse(c->ctx, rc, "group %u cannot join the Type1 domain: %s%s",
-					i + 1, tce_strerror(rc), rc == -EPERM ? " (a pseries "
-					"window serves one PE)" : "");
+		return (int)vfio_refuse(c->ctx, rc, "the container's group %u cannot join the "
+					"Type1 domain: %s%s", failed, tce_strerror(rc),
+					rc == -EPERM ? " (a pseries window serves one PE)" : "");
 	}
 	tce_domain_info(d, &di);
 	t->dom = d;

@@ -316,10 +316,39 @@ static void dirty_on(enum tce_platform p)
 	tt_dom_teardown(&f);
 }
 
+/* tce_domain_dirty_log(): off, unmapped pages are not logged; either switch empties the log. */
+static void dirty_switch(enum tce_platform p)
+{
+	uint64_t bm[8], base, got;
+	struct tt_dom f;
+
+	REQUIRE(tt_dom_setup(&f, p, NULL, true) == 0);
+	base = (uint64_t)f.arena;
+	CHECK_RC(tce_domain_map(f.d, 0x200000, base, 32 * KiB, TCE_DOMAIN_WRITE), 0);
+	CHECK_RC(tce_domain_unmap(f.d, 0x200000, 8 * KiB, &got), 0); /* logged: on by default */
+	tce_domain_dirty_log(f.d, false);
+	CHECK_RC(tce_domain_dirty_read(f.d, 0x200000, 2 * MiB, bm), 0);
+	CHECK_EQ(bm[0], 0xfc); /* the log was emptied; the mapped pages still read dirty */
+	CHECK_RC(tce_domain_unmap(f.d, 0x202000, 8 * KiB, &got), 0);
+	CHECK_RC(tce_domain_dirty_read(f.d, 0x200000, 2 * MiB, bm), 0);
+	CHECK_EQ(bm[0], 0xf0); /* off: the unmapped pages are not logged */
+	tce_domain_dirty_log(f.d, true);
+	CHECK_RC(tce_domain_unmap(f.d, 0x204000, 8 * KiB, &got), 0);
+	CHECK_RC(tce_domain_dirty_read(f.d, 0x200000, 2 * MiB, bm), 0);
+	CHECK_EQ(bm[0], 0xf0); /* on again: logged from now on */
+	CHECK_RC(tce_domain_unmap(f.d, 0x206000, 8 * KiB, &got), 0);
+	tce_domain_dirty_log(f.d, true); /* on while on: still empties */
+	CHECK_RC(tce_domain_dirty_read(f.d, 0x200000, 2 * MiB, bm), 0);
+	CHECK_EQ(bm[0], 0);
+	tt_dom_teardown(&f);
+}
+
 static void test_dirty_log(void)
 {
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 2; i++) {
 		dirty_on(plats[i]);
+		dirty_switch(plats[i]);
+	}
 }
 
 /* powernv: one table backs both PEs; the VF's single-slot PE refuses a second window. */

@@ -51,7 +51,8 @@ static const struct req_name reqs[] = {
 	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_TCE_CREATE, "SPAPR_TCE_CREATE" },
 	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_SPAPR_TCE_REMOVE, "SPAPR_TCE_REMOVE" },
 	{ TCE_VFIO_CONTAINER, VFIO_EEH_PE_OP, "EEH_PE_OP" },
-	{ TCE_VFIO_CONTAINER, VFIO_IOMMU_DIRTY_PAGES, "DIRTY_PAGES" },
+	{ SHIM_KIND_TYPE1, VFIO_IOMMU_GET_INFO, "GET_INFO" },
+	{ SHIM_KIND_TYPE1, VFIO_IOMMU_DIRTY_PAGES, "DIRTY_PAGES" },
 	{ TCE_VFIO_GROUP, VFIO_GROUP_GET_STATUS, "GROUP_GET_STATUS" },
 	{ TCE_VFIO_GROUP, VFIO_GROUP_SET_CONTAINER, "GROUP_SET_CONTAINER" },
 	{ TCE_VFIO_GROUP, VFIO_GROUP_UNSET_CONTAINER, "GROUP_UNSET_CONTAINER" },
@@ -74,6 +75,11 @@ int shim_request_index(int kind, unsigned long req)
 {
 	int i;
 
+	for (i = 0; kind == SHIM_KIND_TYPE1 && i < NREQS; i++)
+		if (reqs[i].kind == kind && reqs[i].req == (uint32_t)req)
+			return i;
+	if (kind == SHIM_KIND_TYPE1) /* its other requests are the container's */
+		kind = TCE_VFIO_CONTAINER;
 	for (i = 0; i < NREQS; i++)
 		if (reqs[i].kind == kind && reqs[i].req == (uint32_t)req)
 			return i;

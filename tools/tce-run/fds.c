@@ -304,7 +304,12 @@ int ioctl(int fd, unsigned long req, ...)
 		return REAL(ioctl, int (*)(int, unsigned long, ...))(fd, req, arg);
 	rc = emulate(lib, kind, (uint32_t)req, arg);
 	shim_count(ST_IOCTL, 1);
-	shim_ioctl_done(kind, req, rc);
+	if (kind == TCE_VFIO_CONTAINER &&
+	    ((uint32_t)req == VFIO_IOMMU_GET_INFO || (uint32_t)req == VFIO_IOMMU_DIRTY_PAGES) &&
+	    tce_vfio_iommu_type(shim_mm(), lib) == VFIO_TYPE1v2_IOMMU)
+		shim_ioctl_done(SHIM_KIND_TYPE1, req, rc);
+	else
+		shim_ioctl_done(kind, req, rc);
 	if (kind == TCE_VFIO_CONTAINER && rc >= 0 &&
 	    (req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY || req == VFIO_IOMMU_UNMAP_DMA))
 		shim_release_kept(); /* memory the client unmapped while pinned may go now */

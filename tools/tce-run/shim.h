@@ -132,6 +132,11 @@ void shim_release_kept(void);
 /* A reason the library logged (TCE_LOG_NOTICE) on this thread during the current ioctl. */
 void shim_notice(const char *msg);
 /* An emulated ioctl returned @rc: count it (EEH ops) and explain a refusal. */
+/*
+ * The kind a Type1 container's requests are named under where their numbers
+ * are the sPAPR ones (GET_INFO, DIRTY_PAGES): beside enum tce_vfio_kind.
+ */
+#define SHIM_KIND_TYPE1 16
 void shim_ioctl_done(int kind, unsigned long req, long rc);
 /* The machine's fault callback: count DMA faults and explain each fault. */
 void shim_fault(void *arg, const struct tce_fault_event *ev);
