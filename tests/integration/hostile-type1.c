@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -665,6 +666,35 @@ static void groups(void)
 	munmap(buf, 4 * PAGE);
 }
 
+/* The process that set the IOMMU owns the container: a forked child's MAP and UNMAP are EPERM. */
+static void forked_child(void)
+{
+	uint8_t *buf = anon(PAGE, PROT_READ | PROT_WRITE);
+	uint64_t got;
+	int status = -1;
+	struct vf v;
+	pid_t pid;
+
+	REQUIRE(buf && ic_setup_type1(&v, DEV0));
+	CHECK_OK(ic_map(&v, 0x100000, buf, PAGE, RW));
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		int bad = 0;
+
+		bad |= ic_map(&v, 0x200000, buf, PAGE, RW) != -1 || errno != EPERM;
+		bad |= ic_unmap_type1(&v, 0x100000, PAGE, 0, &got) != -1 || errno != EPERM;
+		_exit(bad);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_WHY(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the child's MAP or UNMAP was not EPERM (status %#x)", status);
+	CHECK_OK(ic_unmap_type1(&v, 0x100000, PAGE, 0, &got));
+	CHECK_EQ(got, PAGE); /* the child removed nothing */
+	ic_teardown(&v);
+	munmap(buf, PAGE);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct ic_case cases[] = {
@@ -672,6 +702,7 @@ int main(int argc, char **argv)
 		IC_CASE(bad_ranges),   IC_CASE(overlap_and_cut), IC_CASE(unmap_all),
 		IC_CASE(bad_pointers), IC_CASE(info_short),  IC_CASE(info_caps),
 		IC_CASE(dirty_pages),  IC_CASE(bad_memory),  IC_CASE(groups),
+		IC_CASE(forked_child),
 	};
 
 	return ic_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
