@@ -600,6 +600,44 @@ static uint64_t dma_avail(int container)
 	return n;
 }
 
+/*
+ * DMA_AVAIL mappings fill the container (the kernel's dma_entry_limit):
+ * then a new map is ENOSPC, after the overlap check (EEXIST) and before
+ * the range check (ENOSPC, not EINVAL); an unmap makes room again.
+ */
+static void entry_limit(void)
+{
+	uint8_t *buf = anon(PAGE, PROT_READ | PROT_WRITE);
+	uint64_t avail, i, got;
+	struct t1 t;
+
+	if (ic_scale() < 1) { /* the sanitizer builds: 65535 maps and their removal take minutes */
+		printf("# entry_limit runs at TCE_TEST_SCALE 1 or more\n");
+		munmap(buf, PAGE);
+		return;
+	}
+	REQUIRE(buf && t1_setup(&t));
+	avail = dma_avail(t.v.container);
+	REQUIRE(avail > 0 && avail <= 1u << 20);
+	REQUIRE(t.ap.r[0].end - t.x >= 2 * avail * PAGE);
+	for (i = 0; i < avail && !ic_failed(); i++)
+		if (ic_map(&t.v, t.x + 2 * i * PAGE, buf, PAGE, RD))
+			ic_fail(__FILE__, __LINE__, "map %llu of %llu: %s", (unsigned long long)i,
+				(unsigned long long)avail, ic_errname(errno));
+	REQUIRE(!ic_failed());
+	CHECK_EQ(dma_avail(t.v.container), 0);
+	CHECK_ERRNO(ic_map(&t.v, t.x + PAGE, buf, PAGE, RD), ENOSPC);  /* a free gap */
+	CHECK_ERRNO(ic_map(&t.v, t.x, buf, PAGE, RD), EEXIST);         /* overlap first */
+	CHECK_ERRNO(ic_map(&t.v, (uint64_t)1 << 62, buf, PAGE, RD), ENOSPC); /* before the range */
+	CHECK_OK(ic_unmap_type1(&t.v, t.x, PAGE, 0, &got));
+	CHECK_OK(ic_map(&t.v, t.x + PAGE, buf, PAGE, RD));
+	CHECK_OK(ic_unmap_type1(&t.v, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &got));
+	CHECK_EQ(got, avail * PAGE);
+	CHECK_EQ(dma_avail(t.v.container), avail);
+	ic_teardown(&t.v);
+	munmap(buf, PAGE);
+}
+
 /* Whether the machine under test is pseries (TCE_INTEG_MACHINE, else tce-run's). */
 static bool on_pseries(void)
 {
@@ -702,7 +740,7 @@ int main(int argc, char **argv)
 		IC_CASE(bad_ranges),   IC_CASE(overlap_and_cut), IC_CASE(unmap_all),
 		IC_CASE(bad_pointers), IC_CASE(info_short),  IC_CASE(info_caps),
 		IC_CASE(dirty_pages),  IC_CASE(bad_memory),  IC_CASE(groups),
-		IC_CASE(forked_child),
+		IC_CASE(forked_child), IC_CASE(entry_limit),
 	};
 
 	return ic_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
