@@ -225,10 +225,13 @@ static bool in_aperture(struct tce__vcontainer *c, uint64_t iova, uint64_t size)
 	uint32_t i;
 
 	tce_domain_info(c->t1.dom, &di);
-	for (i = 0; i < di.nranges; i++)
-		if (tce__range_inside(iova, size, di.range[i].start,
-				      di.range[i].start + di.range[i].size - 1))
+	for (i = 0; i < di.nranges; i++) {
+		uint64_t at = iova - di.range[i].start; /* the range's last byte may be 2^64 - 1 */
+
+		if (iova >= di.range[i].start && at < di.range[i].size &&
+		    size <= di.range[i].size - at)
 			return true;
+	}
 	return false;
 }
 
@@ -356,42 +359,58 @@ static long map_dma(struct tce__vcontainer *c, void *arg)
 /* ---- UNMAP_DMA ---- */
 
 /*
- * Remove mapping @i: its dirty bits to @user first when asked (a write that
- * fails keeps the mapping, as the kernel), then the domain's unmap (the
- * kill, then the TCEs' release), the pages unpinned. Context: t->lock held.
+ * Clear the TCEs of mapping @i: its dirty bits to @user first when asked (a
+ * write that fails keeps the mapping, as the kernel), then the domain's
+ * unmap (the kill, then the TCEs' release). The record stays until every
+ * mapping of the request is cleared. Context: t->lock held.
  */
-static int remove_one(struct tce__vcontainer *c, uint32_t i, uint64_t base, uint64_t *user,
-		      uint64_t *buf)
+static int clear_one(struct tce__vcontainer *c, uint32_t i, uint64_t base, uint64_t *user,
+		     uint64_t *buf)
 {
-	struct tce__vtype1 *t = &c->t1;
-	struct tce__t1map m = t->v[i];
+	const struct tce__t1map *m = &c->t1.v[i];
 	uint64_t got;
-	int rc = buf ? tce__t1_user_bits(c, &m, base, user, buf) : 0;
+	int rc = buf ? tce__t1_user_bits(c, m, base, user, buf) : 0;
 
 	if (rc)
 		return rc;
-	rc = tce_domain_unmap(t->dom, m.iova, m.size, &got);
+	rc = tce_domain_unmap(c->t1.dom, m->iova, m->size, &got);
 	if (rc)
 		return (int)vfio_refuse(c->ctx, rc, "unmapping [%#llx, +%s) failed part-way: %s; "
-					"it stays mapped, a retry finishes",
-					(unsigned long long)m.iova, tce__vsize(m.size).s,
+					"the request's mappings stay, a retry finishes",
+					(unsigned long long)m->iova, tce__vsize(m->size).s,
 					tce_strerror(rc));
-	if (t->dirty_tracking) /* the kernel's record of it goes with the mapping */
-		tce__domain_dirty_drop(t->dom, m.iova, m.size);
-	unpin(c, &m);
-	memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
-	t->n--;
 	return 0;
 }
 
-/* vfio_dma_do_unmap() after the argument checks. Context: t->lock held. */
+/* Records [i, j), all cleared, leave: pages unpinned, their bytes in *@unmapped. */
+static void drop_records(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint64_t *unmapped)
+{
+	struct tce__vtype1 *t = &c->t1;
+	uint32_t k;
+
+	for (k = i; k < j; k++) {
+		if (t->dirty_tracking) /* the kernel's record of it goes with the mapping */
+			tce__domain_dirty_drop(t->dom, t->v[k].iova, t->v[k].size);
+		unpin(c, &t->v[k]);
+		*unmapped += t->v[k].size;
+	}
+	memmove(&t->v[i], &t->v[j], (t->n - j) * sizeof(*t->v));
+	t->n -= j - i;
+}
+
+/*
+ * vfio_dma_do_unmap() after the argument checks: the mappings inside the
+ * range are cleared, and leave only once all are, so a platform failure
+ * part-way (-EIO) removes nothing (what it cleared no longer translates; a
+ * retry finishes). Context: t->lock held.
+ */
 static int unmap_locked(struct tce__vcontainer *c, const struct vfio_iommu_type1_dma_unmap *p,
 			const struct vfio_bitmap *bm, uint64_t *unmapped)
 {
 	struct tce__vtype1 *t = &c->t1;
 	bool all = p->flags & VFIO_DMA_UNMAP_FLAG_ALL;
 	uint64_t last = all ? UINT64_MAX : p->iova + p->size - 1, *buf = NULL;
-	uint32_t i;
+	uint32_t i, j, k;
 	int rc = 0;
 
 	if (bm && (!t->dirty_tracking || bm->pgsize != tce__t1_page(t)))
@@ -403,19 +422,18 @@ static int unmap_locked(struct tce__vcontainer *c, const struct vfio_iommu_type1
 					"unmaps whole mappings only", (unsigned long long)p->iova,
 					tce__vsize(p->size).s);
 	i = tce__t1_after(t, p->iova);
-	if (bm && i < t->n && t->v[i].iova <= last) {
+	for (j = i; j < t->n && t->v[j].iova <= last; j++)
+		;
+	if (bm && j > i) {
 		buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
 		if (!buf)
 			return (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
 	}
-	while (i < t->n && t->v[i].iova <= last && !rc) {
-		uint64_t size = t->v[i].size;
-
-		rc = remove_one(c, i, p->iova, bm ? (uint64_t *)(uintptr_t)bm->data : NULL, buf);
-		if (!rc)
-			*unmapped += size;
-	}
+	for (k = i; k < j && !rc; k++)
+		rc = clear_one(c, k, p->iova, bm ? (uint64_t *)(uintptr_t)bm->data : NULL, buf);
 	tce__free(c->ctx, buf, buf ? TCE_T1_CHUNK_WORDS * sizeof(*buf) : 0);
+	if (!rc)
+		drop_records(c, i, j, unmapped);
 	return rc;
 }
 
