@@ -44,7 +44,7 @@ void tce__t1_fini(struct tce__vtype1 *t)
 long tce__t1_check_extension(const struct tce__vcontainer *c, unsigned long ext)
 {
 	(void)c;
-	return ext == VFIO_TYPE1v2_IOMMU || ext == VFIO_UNMAP_ALL;
+	return ext == VFIO_TYPE1_IOMMU || ext == VFIO_TYPE1v2_IOMMU || ext == VFIO_UNMAP_ALL;
 }
 
 uint32_t tce__t1_after(const struct tce__vtype1 *t, uint64_t iova)
@@ -120,7 +120,7 @@ static uint64_t reported_pgsizes(uint64_t pgsizes, uint32_t sys_shift)
 	return pgsizes;
 }
 
-int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller, uint32_t type)
 {
 	struct tce__vtype1 *t = &c->t1;
 	struct tce_domain_info di;
@@ -145,6 +145,7 @@ int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 	}
 	tce_domain_info(d, &di);
 	t->dom = d;
+	t->v2 = type == VFIO_TYPE1v2_IOMMU;
 	t->pgsizes = reported_pgsizes(di.pgsize_bitmap, caller->mem.sys_page_shift);
 	tce__vc_capture(c, caller);
 	return 0;
@@ -406,6 +407,27 @@ static void drop_records(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint
 }
 
 /*
+ * The end of the run of mappings from @i that an unmap of [iova, last]
+ * removes: every one starting in it (v2, where none is cut). v1 takes what
+ * the kernel's v1 takes, but never more than asked: it stops at once at a
+ * mapping starting before the range (the kernel too: "unmapped" 0) and
+ * short of one ending past it (the kernel removes that one whole; DECISIONS
+ * 26). Context: t->lock held.
+ */
+static uint32_t removable_end(const struct tce__vtype1 *t, uint32_t i, uint64_t iova,
+			      uint64_t last)
+{
+	uint32_t j = i;
+
+	if (!t->v2 && i < t->n && t->v[i].iova < iova)
+		return i;
+	while (j < t->n && t->v[j].iova <= last &&
+	       (t->v2 || t->v[j].iova + t->v[j].size - 1 <= last))
+		j++;
+	return j;
+}
+
+/*
  * vfio_dma_do_unmap() after the argument checks: the mappings inside the
  * range are cleared, and leave only once all are, so a platform failure
  * part-way (-EIO) removes nothing (what it cleared no longer translates; a
@@ -424,13 +446,12 @@ static int unmap_locked(struct tce__vcontainer *c, const struct vfio_iommu_type1
 		return (int)vfio_refuse(c->ctx, -EINVAL, "GET_DIRTY_BITMAP needs dirty tracking "
 					"started and a bitmap of %s pages",
 					tce__vsize(tce__t1_page(t)).s);
-	if (!all && tce__t1_bisects(t, p->iova, last))
+	if (!all && t->v2 && tce__t1_bisects(t, p->iova, last))
 		return (int)vfio_refuse(c->ctx, -EINVAL, "[%#llx, +%s) cuts a mapping: Type1v2 "
 					"unmaps whole mappings only", (unsigned long long)p->iova,
 					tce__vsize(p->size).s);
 	i = tce__t1_after(t, p->iova);
-	for (j = i; j < t->n && t->v[j].iova <= last; j++)
-		;
+	j = removable_end(t, i, all ? 0 : p->iova, last);
 	if (bm && j > i)
 		rc = bits_of(c, i, j, p->iova, bm);
 	/* From the top: the domain's record of mappings then shrinks at its end. */
@@ -519,7 +540,7 @@ long tce__t1_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 		return tce__t1_dirty_pages(c, arg);
 	default:
 		return vfio_refuse(c->ctx, -ENOTTY, "request %#lx is not one of "
-				   "VFIO_TYPE1v2_IOMMU's (GET_INFO, MAP_DMA, UNMAP_DMA, "
+				   "Type1's (GET_INFO, MAP_DMA, UNMAP_DMA, "
 				   "DIRTY_PAGES)", request);
 	}
 }

@@ -150,7 +150,7 @@ static void extensions_on(enum tce_platform p)
 	/* before SET_IOMMU: the first positive answer of any driver */
 	CHECK_RC(ext(&f, VFIO_TYPE1v2_IOMMU), 1);
 	CHECK_RC(ext(&f, VFIO_UNMAP_ALL), 1);
-	CHECK_RC(ext(&f, VFIO_TYPE1_IOMMU), 0); /* v1 would split mappings: not offered */
+	CHECK_RC(ext(&f, VFIO_TYPE1_IOMMU), 1); /* v1 too: DPDK asks for it */
 	CHECK_RC(ext(&f, VFIO_UPDATE_VADDR), 0);
 	CHECK_RC(ext(&f, VFIO_SPAPR_TCE_IOMMU), 1);
 	CHECK_RC(ext(&f, VFIO_SPAPR_TCE_v2_IOMMU), 1);
@@ -164,8 +164,8 @@ static void extensions_on(enum tce_platform p)
 	/* SET_IOMMU: no group, a type nobody serves, v1 */
 	CHECK_RC(set_iommu(&f, VFIO_TYPE1v2_IOMMU), -EINVAL);
 	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
-	CHECK_RC(set_iommu(&f, VFIO_TYPE1_IOMMU), -ENODEV);
 	CHECK_RC(set_iommu(&f, 99), -ENODEV);
+	CHECK_RC(set_iommu(&f, VFIO_TYPE1_NESTING_IOMMU), -ENODEV);
 	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_GET_INFO, &info), -EINVAL); /* still none */
 	CHECK_RC(set_iommu(&f, VFIO_TYPE1v2_IOMMU), 0);
 	CHECK_RC(set_iommu(&f, VFIO_TYPE1v2_IOMMU), -EINVAL);
@@ -174,7 +174,7 @@ static void extensions_on(enum tce_platform p)
 	/* after: only the Type1 driver answers */
 	CHECK_RC(ext(&f, VFIO_TYPE1v2_IOMMU), 1);
 	CHECK_RC(ext(&f, VFIO_UNMAP_ALL), 1);
-	CHECK_RC(ext(&f, VFIO_TYPE1_IOMMU), 0);
+	CHECK_RC(ext(&f, VFIO_TYPE1_IOMMU), 1);
 	CHECK_RC(ext(&f, VFIO_SPAPR_TCE_IOMMU), 0);
 	CHECK_RC(ext(&f, VFIO_SPAPR_TCE_v2_IOMMU), 0);
 	CHECK_RC(ext(&f, VFIO_EEH), 0);
@@ -713,6 +713,58 @@ static void test_unmap(void)
 		unmap_on(plats[i]);
 }
 
+/*
+ * VFIO_TYPE1_IOMMU (v1): the kernel's v1 unmap (no bisection error; a
+ * mapping starting before the range stops it at once with 0 bytes), except
+ * that it never removes more than asked (DECISIONS 26): where the kernel
+ * removes a mapping that ends past the range, whole, v1 here stops short of
+ * it. Everything else is v2's.
+ */
+static void v1_on(enum tce_platform p)
+{
+	const uint64_t A = 1 * MiB, B = A + 256 * KiB, C = 2 * MiB;
+	uint64_t got;
+	struct tt_vfio f;
+
+	REQUIRE(tt_vfio_boot(&f, p, NULL, 0) == 0);
+	REQUIRE(tt_vfio_new_mm(&f, NULL) == 0);
+	REQUIRE(tt_vfio_open_type1(&f, NULL) == 0);
+	REQUIRE(tt_vfio_attach(&f, VFIO_TYPE1_IOMMU) == 0);
+	CHECK_EQ(tce_vfio_iommu_type(f.mm, f.cfd), VFIO_TYPE1_IOMMU);
+	CHECK_RC(ext(&f, VFIO_TYPE1_IOMMU), 1);
+	CHECK_RC(ext(&f, VFIO_TYPE1v2_IOMMU), 1);
+	map_abc(&f);
+	/* a range starting inside A: 0 bytes, nothing removed (v2: EINVAL) */
+	got = 7;
+	CHECK_RC(unmap_raw(&f, 24, 0, A + P64K, 512 * KiB, &got), 0);
+	CHECK_EQ(got, 0);
+	/* a range ending inside B: A removed, the unmap stops short of B (the kernel takes B) */
+	CHECK_RC(unmap_raw(&f, 24, 0, A, 320 * KiB, &got), 0);
+	CHECK_EQ(got, 256 * KiB);
+	check_tces(&f, f.g, A, 0, 256 * KiB, 0);
+	check_tces(&f, f.g, B, 1 * MiB, 128 * KiB, TCE_PCI_READ);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 192 * KiB);
+	/* C cut at its end: nothing; then B and C whole */
+	CHECK_RC(unmap_raw(&f, 24, 0, B, C - B, &got), 0);
+	CHECK_EQ(got, 128 * KiB);
+	CHECK_RC(tt_vfio_map(&f, 1 * MiB, B, 128 * KiB, RD), 0);
+	CHECK_RC(unmap_raw(&f, 24, 0, 0, C + P64K, &got), 0);
+	CHECK_EQ(got, 128 * KiB + P64K);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	/* UNMAP_ALL as in v2 */
+	map_abc(&f);
+	CHECK_RC(unmap_raw(&f, 24, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, &got), 0);
+	CHECK_EQ(got, 448 * KiB);
+	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	tt_vfio_teardown(&f);
+}
+
+static void test_v1(void)
+{
+	for (size_t i = 0; i < 2; i++)
+		v1_on(plats[i]);
+}
+
 static void unmap_all_on(enum tce_platform p)
 {
 	uint64_t got;
@@ -1070,7 +1122,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(off_by_default),     TT_CASE(test_extensions),  TT_CASE(spapr_on_type1_host),
 	TT_CASE(test_info_argsz),    TT_CASE(info_pgsizes),     TT_CASE(test_map),
 	TT_CASE(test_map_refusals),  TT_CASE(test_map_memory),  TT_CASE(test_map_entries),
-	TT_CASE(test_memlock),       TT_CASE(test_unmap),       TT_CASE(test_unmap_all),
+	TT_CASE(test_memlock),       TT_CASE(test_unmap),       TT_CASE(test_v1),
+	TT_CASE(test_unmap_all),
 	TT_CASE(test_dirty),         TT_CASE(test_group_leaves), TT_CASE(test_close_orders),
 	TT_CASE(test_two_groups_powernv), TT_CASE(test_two_groups_pseries),
 };
