@@ -343,7 +343,7 @@ static void release_state(struct tce__vcontainer *c)
 	uint32_t i;
 	int rc;
 
-	if (c->type == VFIO_TYPE1v2_IOMMU)
+	if (tce__is_type1(c->type))
 		tce__t1_release(c);
 	for (i = 0; i < 2; i++) {
 		if (c->win[i].t)
@@ -410,7 +410,7 @@ int tce__vcontainer_attach(struct tce__vcontainer *c, struct tce__vgroup *vg)
 					"still has DMA mappings on it)" : "");
 	tce__write_lock(&c->lock);
 	rc = group_room(c);
-	if (!rc && c->type == VFIO_TYPE1v2_IOMMU)
+	if (!rc && tce__is_type1(c->type))
 		rc = tce__t1_attach(c, vg->g);
 	else if (!rc && c->type)
 		rc = attach_group(c, vg->g, c->type, c->ngroups);
@@ -431,7 +431,7 @@ void tce__vcontainer_detach(struct tce__vgroup *vg)
 	uint32_t i;
 
 	tce__write_lock(&c->lock);
-	if (c->type == VFIO_TYPE1v2_IOMMU)
+	if (tce__is_type1(c->type))
 		tce__t1_detach(c, vg->g, c->ngroups == 1);
 	else if (c->type)
 		detach_group(c, vg->g);
@@ -478,7 +478,7 @@ static long check_extension(struct tce__vcontainer *c, unsigned long ext)
 	tce__read_lock(&c->lock);
 	type = c->type;
 	tce__read_unlock(&c->lock);
-	if (type == VFIO_TYPE1v2_IOMMU)
+	if (tce__is_type1(type))
 		return tce__t1_check_extension(c, ext);
 	if (!type && c->t1.offered && tce__t1_check_extension(c, ext))
 		return 1;
@@ -520,20 +520,20 @@ static int set_iommu_refused(struct tce__vcontainer *c, unsigned long type)
 					type_name(c->type));
 	if (c->t1.offered)
 		return (int)vfio_refuse(c->ctx, -ENODEV, "type %lu (%s) is not offered: this "
-					"container has VFIO_SPAPR_TCE_IOMMU (2), "
-					"VFIO_TYPE1v2_IOMMU (3) and VFIO_SPAPR_TCE_v2_IOMMU (7)",
+					"container has VFIO_TYPE1_IOMMU (1), VFIO_SPAPR_TCE_IOMMU "
+					"(2), VFIO_TYPE1v2_IOMMU (3) and VFIO_SPAPR_TCE_v2_IOMMU (7)",
 					type, type_name(type));
 	return (int)vfio_refuse(c->ctx, -ENODEV, "type %lu (%s) is not offered: this POWER "
 				"host has VFIO_SPAPR_TCE_IOMMU (2) and VFIO_SPAPR_TCE_v2_IOMMU (7)%s",
 				type, type_name(type), type == VFIO_TYPE1v2_IOMMU ||
 				type == VFIO_TYPE1_IOMMU ? "; tce-run --type1 (TCE_VFIO_TYPE1) "
-				"offers VFIO_TYPE1v2_IOMMU" : "");
+				"offers Type1" : "");
 }
 
 static bool offered(const struct tce__vcontainer *c, unsigned long type)
 {
 	return type == VFIO_SPAPR_TCE_IOMMU || type == VFIO_SPAPR_TCE_v2_IOMMU ||
-	       (type == VFIO_TYPE1v2_IOMMU && c->t1.offered);
+	       (tce__is_type1((uint32_t)type) && c->t1.offered);
 }
 
 static long set_iommu(struct tce__vcontainer *c, struct tce_vfio_mm *caller, unsigned long type)
@@ -544,10 +544,10 @@ static long set_iommu(struct tce__vcontainer *c, struct tce_vfio_mm *caller, uns
 	tce__write_lock(&c->lock);
 	if (!c->ngroups || c->type || !offered(c, type))
 		rc = set_iommu_refused(c, type);
-	if (!rc && type == VFIO_TYPE1v2_IOMMU) {
-		rc = tce__t1_set(c, caller);
+	if (!rc && tce__is_type1((uint32_t)type)) {
+		rc = tce__t1_set(c, caller, (uint32_t)type);
 		if (!rc)
-			c->type = VFIO_TYPE1v2_IOMMU;
+			c->type = (uint32_t)type;
 		tce__write_unlock(&c->lock);
 		return rc;
 	}
@@ -735,7 +735,7 @@ static long iommu_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 
 	if (c->owner && c->owner != caller)
 		return other_process(c);
-	if (c->type == VFIO_TYPE1v2_IOMMU)
+	if (tce__is_type1(c->type))
 		return tce__t1_request(c, caller, request, arg);
 	switch (request) {
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
@@ -858,7 +858,7 @@ int tce_vfio_container_window(struct tce_vfio_mm *mm, int fd, uint64_t iova,
 	w = tce__vc_window(c, iova);
 	if (w)
 		*out = w->info;
-	else if (c->type == VFIO_TYPE1v2_IOMMU)
+	else if (tce__is_type1(c->type))
 		rc = tce__t1_window(c, iova, out);
 	else
 		rc = -ENXIO;

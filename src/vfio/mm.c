@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util/arith.h"
@@ -101,14 +102,13 @@ static void vma_line(struct cover *c, const char *line)
 		c->shift = tce__ilog2(kb << 10) < c->shift ? tce__ilog2(kb << 10) : c->shift;
 }
 
-int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
+int tce__mm_probe_smaps(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
 {
 	struct smaps s = { .fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC) };
 	struct cover c = { .next = ua, .end = ua + size, .ok = true, .shift = 63,
 			   .perm = write ? 'w' : 'r' };
 	char line[256];
 
-	(void)arg;
 	if (s.fd < 0)
 		return -EFAULT;
 	/* Until the first mapping past the range (a VMA's KernelPageSize follows its header). */
@@ -122,6 +122,53 @@ int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32
 		return -EFAULT;
 	*page_shift = c.shift == 63 ? 12 : c.shift;
 	return 0;
+}
+
+/*
+ * PROCMAP_QUERY (Linux 6.11, <linux/fs.h>; defined here for older headers):
+ * one VMA by address, with its permissions and its kernel page size, with
+ * no walk of the page tables. The ABI is fixed by its size field.
+ */
+struct tce__procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define TCE_PROCMAP_QUERY _IOWR('f', 17, struct tce__procmap_query)
+#define TCE_PROCMAP_READABLE 0x1ull
+#define TCE_PROCMAP_WRITABLE 0x2ull
+
+int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
+{
+	uint64_t need = write ? TCE_PROCMAP_WRITABLE : TCE_PROCMAP_READABLE, at = ua;
+	struct tce__procmap_query q;
+	uint32_t shift = 63;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -EFAULT;
+	while (!rc && at < ua + size) {
+		q = (struct tce__procmap_query){ .size = sizeof(q), .query_addr = at };
+		if (ioctl(fd, TCE_PROCMAP_QUERY, &q))
+			rc = errno == ENOENT ? -EFAULT : -ENOSYS; /* a hole; or no such ioctl */
+		else if (q.vma_start > at || !(q.vma_flags & need) || !q.vma_page_size)
+			rc = -EFAULT;
+		else
+			at = q.vma_end, shift = (uint32_t)tce__min_u64(shift, tce__ilog2(q.vma_page_size));
+	}
+	close(fd);
+	if (!rc)
+		*page_shift = shift == 63 ? 12 : shift;
+	return rc;
+}
+
+int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
+{
+	int rc = tce__mm_probe_query(ua, size, write, page_shift);
+
+	(void)arg;
+	return rc == -ENOSYS ? tce__mm_probe_smaps(ua, size, write, page_shift) : rc;
 }
 
 /* ---- regions ---- */

@@ -58,8 +58,16 @@ int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shif
 /* Frees every region (their TCEs must be gone). */
 void tce__mm_fini(struct tce__mm *mm);
 
-/* The default probe: /proc/self/smaps (permissions and KernelPageSize). */
+/*
+ * The default probe: the kernel's PROCMAP_QUERY of /proc/self/maps (one
+ * ioctl per VMA: permissions and page size), else, on kernels without it,
+ * /proc/self/smaps (permissions and KernelPageSize, read up to the range:
+ * the kernel walks every mapping's page tables before it, ~100 us).
+ */
 int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
+/* Each way alone; the query answers -ENOSYS where the kernel lacks it. */
+int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
+int tce__mm_probe_smaps(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
 
 /*
  * A new region (used 1, mapped 1): -EINVAL when it overlaps one, -EFAULT

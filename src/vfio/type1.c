@@ -44,7 +44,7 @@ void tce__t1_fini(struct tce__vtype1 *t)
 long tce__t1_check_extension(const struct tce__vcontainer *c, unsigned long ext)
 {
 	(void)c;
-	return ext == VFIO_TYPE1v2_IOMMU || ext == VFIO_UNMAP_ALL;
+	return ext == VFIO_TYPE1_IOMMU || ext == VFIO_TYPE1v2_IOMMU || ext == VFIO_UNMAP_ALL;
 }
 
 uint32_t tce__t1_after(const struct tce__vtype1 *t, uint64_t iova)
@@ -120,7 +120,7 @@ static uint64_t reported_pgsizes(uint64_t pgsizes, uint32_t sys_shift)
 	return pgsizes;
 }
 
-int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
+int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller, uint32_t type)
 {
 	struct tce__vtype1 *t = &c->t1;
 	struct tce_domain_info di;
@@ -145,6 +145,7 @@ int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller)
 	}
 	tce_domain_info(d, &di);
 	t->dom = d;
+	t->v2 = type == VFIO_TYPE1v2_IOMMU;
 	t->pgsizes = reported_pgsizes(di.pgsize_bitmap, caller->mem.sys_page_shift);
 	tce__vc_capture(c, caller);
 	return 0;
@@ -225,10 +226,13 @@ static bool in_aperture(struct tce__vcontainer *c, uint64_t iova, uint64_t size)
 	uint32_t i;
 
 	tce_domain_info(c->t1.dom, &di);
-	for (i = 0; i < di.nranges; i++)
-		if (tce__range_inside(iova, size, di.range[i].start,
-				      di.range[i].start + di.range[i].size - 1))
+	for (i = 0; i < di.nranges; i++) {
+		uint64_t at = iova - di.range[i].start; /* the range's last byte may be 2^64 - 1 */
+
+		if (iova >= di.range[i].start && at < di.range[i].size &&
+		    size <= di.range[i].size - at)
 			return true;
+	}
 	return false;
 }
 
@@ -355,67 +359,106 @@ static long map_dma(struct tce__vcontainer *c, void *arg)
 
 /* ---- UNMAP_DMA ---- */
 
-/*
- * Remove mapping @i: its dirty bits to @user first when asked (a write that
- * fails keeps the mapping, as the kernel), then the domain's unmap (the
- * kill, then the TCEs' release), the pages unpinned. Context: t->lock held.
- */
-static int remove_one(struct tce__vcontainer *c, uint32_t i, uint64_t base, uint64_t *user,
-		      uint64_t *buf)
+/* Clear the TCEs of mapping @i (the kill, then their release); the record stays. */
+static int clear_one(struct tce__vcontainer *c, uint32_t i)
 {
-	struct tce__vtype1 *t = &c->t1;
-	struct tce__t1map m = t->v[i];
+	const struct tce__t1map *m = &c->t1.v[i];
 	uint64_t got;
-	int rc = buf ? tce__t1_user_bits(c, &m, base, user, buf) : 0;
+	int rc = tce_domain_unmap(c->t1.dom, m->iova, m->size, &got);
 
 	if (rc)
-		return rc;
-	rc = tce_domain_unmap(t->dom, m.iova, m.size, &got);
-	if (rc)
 		return (int)vfio_refuse(c->ctx, rc, "unmapping [%#llx, +%s) failed part-way: %s; "
-					"it stays mapped, a retry finishes",
-					(unsigned long long)m.iova, tce__vsize(m.size).s,
+					"the request's mappings stay, a retry finishes",
+					(unsigned long long)m->iova, tce__vsize(m->size).s,
 					tce_strerror(rc));
-	if (t->dirty_tracking) /* the kernel's record of it goes with the mapping */
-		tce__domain_dirty_drop(t->dom, m.iova, m.size);
-	unpin(c, &m);
-	memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
-	t->n--;
 	return 0;
 }
 
-/* vfio_dma_do_unmap() after the argument checks. Context: t->lock held. */
+/* GET_DIRTY_BITMAP: the bits of mappings [i, j) in ascending order, as the kernel writes them. */
+static int bits_of(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint64_t base,
+		   const struct vfio_bitmap *bm)
+{
+	uint64_t *buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
+	int rc = 0;
+
+	if (!buf)
+		return (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
+	for (; i < j && !rc; i++)
+		rc = tce__t1_user_bits(c, &c->t1.v[i], base, (uint64_t *)(uintptr_t)bm->data, buf);
+	tce__free(c->ctx, buf, TCE_T1_CHUNK_WORDS * sizeof(*buf));
+	return rc;
+}
+
+/* Records [i, j), all cleared, leave: pages unpinned, their bytes in *@unmapped. */
+static void drop_records(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint64_t *unmapped)
+{
+	struct tce__vtype1 *t = &c->t1;
+	uint32_t k;
+
+	for (k = i; k < j; k++) {
+		if (t->dirty_tracking) /* the kernel's record of it goes with the mapping */
+			tce__domain_dirty_drop(t->dom, t->v[k].iova, t->v[k].size);
+		unpin(c, &t->v[k]);
+		*unmapped += t->v[k].size;
+	}
+	if (j > i) /* t->v may be NULL when nothing was ever mapped */
+		memmove(&t->v[i], &t->v[j], (t->n - j) * sizeof(*t->v));
+	t->n -= j - i;
+}
+
+/*
+ * The end of the run of mappings from @i that an unmap of [iova, last]
+ * removes: every one starting in it (v2, where none is cut). v1 takes what
+ * the kernel's v1 takes, but never more than asked: it stops at once at a
+ * mapping starting before the range (the kernel too: "unmapped" 0) and
+ * short of one ending past it (the kernel removes that one whole; DECISIONS
+ * 26). Context: t->lock held.
+ */
+static uint32_t removable_end(const struct tce__vtype1 *t, uint32_t i, uint64_t iova,
+			      uint64_t last)
+{
+	uint32_t j = i;
+
+	if (!t->v2 && i < t->n && t->v[i].iova < iova)
+		return i;
+	while (j < t->n && t->v[j].iova <= last &&
+	       (t->v2 || t->v[j].iova + t->v[j].size - 1 <= last))
+		j++;
+	return j;
+}
+
+/*
+ * vfio_dma_do_unmap() after the argument checks: the mappings inside the
+ * range are cleared, and leave only once all are, so a platform failure
+ * part-way (-EIO) removes nothing (what it cleared no longer translates; a
+ * retry finishes). Context: t->lock held.
+ */
 static int unmap_locked(struct tce__vcontainer *c, const struct vfio_iommu_type1_dma_unmap *p,
 			const struct vfio_bitmap *bm, uint64_t *unmapped)
 {
 	struct tce__vtype1 *t = &c->t1;
 	bool all = p->flags & VFIO_DMA_UNMAP_FLAG_ALL;
-	uint64_t last = all ? UINT64_MAX : p->iova + p->size - 1, *buf = NULL;
-	uint32_t i;
+	uint64_t last = all ? UINT64_MAX : p->iova + p->size - 1;
+	uint32_t i, j, k;
 	int rc = 0;
 
 	if (bm && (!t->dirty_tracking || bm->pgsize != tce__t1_page(t)))
 		return (int)vfio_refuse(c->ctx, -EINVAL, "GET_DIRTY_BITMAP needs dirty tracking "
 					"started and a bitmap of %s pages",
 					tce__vsize(tce__t1_page(t)).s);
-	if (!all && tce__t1_bisects(t, p->iova, last))
+	if (!all && t->v2 && tce__t1_bisects(t, p->iova, last))
 		return (int)vfio_refuse(c->ctx, -EINVAL, "[%#llx, +%s) cuts a mapping: Type1v2 "
 					"unmaps whole mappings only", (unsigned long long)p->iova,
 					tce__vsize(p->size).s);
 	i = tce__t1_after(t, p->iova);
-	if (bm && i < t->n && t->v[i].iova <= last) {
-		buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
-		if (!buf)
-			return (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
-	}
-	while (i < t->n && t->v[i].iova <= last && !rc) {
-		uint64_t size = t->v[i].size;
-
-		rc = remove_one(c, i, p->iova, bm ? (uint64_t *)(uintptr_t)bm->data : NULL, buf);
-		if (!rc)
-			*unmapped += size;
-	}
-	tce__free(c->ctx, buf, buf ? TCE_T1_CHUNK_WORDS * sizeof(*buf) : 0);
+	j = removable_end(t, i, all ? 0 : p->iova, last);
+	if (bm && j > i)
+		rc = bits_of(c, i, j, p->iova, bm);
+	/* From the top: the domain's record of mappings then shrinks at its end. */
+	for (k = j; k > i && !rc; k--)
+		rc = clear_one(c, k - 1);
+	if (!rc)
+		drop_records(c, i, j, unmapped);
 	return rc;
 }
 
@@ -497,7 +540,7 @@ long tce__t1_request(struct tce__vcontainer *c, struct tce_vfio_mm *caller,
 		return tce__t1_dirty_pages(c, arg);
 	default:
 		return vfio_refuse(c->ctx, -ENOTTY, "request %#lx is not one of "
-				   "VFIO_TYPE1v2_IOMMU's (GET_INFO, MAP_DMA, UNMAP_DMA, "
+				   "Type1's (GET_INFO, MAP_DMA, UNMAP_DMA, "
 				   "DIRTY_PAGES)", request);
 	}
 }

@@ -122,7 +122,8 @@ int tce__t1_user_bits(struct tce__vcontainer *c, const struct tce__t1map *m, uin
 	int rc;
 
 	if (!user)
-		return (int)vfio_refuse(c->ctx, -EFAULT, "the bitmap's data pointer is NULL");
+		return (int)vfio_refuse(c->ctx, -EFAULT, "the bitmap's data is not memory this "
+					"process can write");
 	tce_domain_info(c->t1.dom, &di);
 	dshift = tce__ilog2(di.pgsize_bitmap & -di.pgsize_bitmap);
 	ratio = 1u << (rshift - dshift); /* domain pages per reported page */

@@ -20,6 +20,8 @@
 
 #include <pthread.h>
 
+#include <linux/vfio.h>
+
 #include "domain/domain.h"
 #include "vfio/mm.h"
 #include "vfio/pins.h"
@@ -62,8 +64,9 @@ struct tce__vtype1 {
 	bool offered;                 /* TCE_VFIO_TYPE1; fixed at open */
 	uint32_t limit;               /* dma_entry_limit; fixed at open */
 	struct tce_domain_config cfg; /* the windows asked for (all 0: chosen); fixed at open */
-	/* While the type is VFIO_TYPE1v2_IOMMU (written under the container's write lock): */
+	/* While the type is a Type1 one (written under the container's write lock): */
 	struct tce_domain *dom;
+	bool v2;                      /* VFIO_TYPE1v2_IOMMU, not VFIO_TYPE1_IOMMU */
 	uint64_t pgsizes;             /* what GET_INFO reports (sub-system pages hidden) */
 	/* Guarded by lock (the kernel's iommu->lock), under the container's read lock: */
 	struct tce__lock lock;
@@ -79,8 +82,8 @@ struct tce__vcontainer {
 	struct tce__vgroup **groups;  /* set on this container, in order */
 	uint32_t ngroups, galloc;
 	/* The IOMMU state: type 0 until VFIO_SET_IOMMU, again after its last group leaves. */
-	uint32_t type;                /* 0, VFIO_SPAPR_TCE_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU or
-				       * VFIO_TYPE1v2_IOMMU */
+	uint32_t type;                /* 0, VFIO_SPAPR_TCE_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU,
+				       * VFIO_TYPE1_IOMMU or VFIO_TYPE1v2_IOMMU */
 	bool enabled;                 /* v1: ENABLE; v2: the first REGISTER_MEMORY */
 	bool def_window_pending;
 	struct tce_vfio_mm *owner;    /* the captured process (one reference), or NULL */
@@ -210,8 +213,13 @@ int tce__t1_init(struct tce__vtype1 *t, const struct tce_vfio_container_config *
 void tce__t1_fini(struct tce__vtype1 *t);
 /* CHECK_EXTENSION's Type1 answers for @ext: 1 or 0. */
 long tce__t1_check_extension(const struct tce__vcontainer *c, unsigned long ext);
-/* SET_IOMMU(VFIO_TYPE1v2_IOMMU): the domain over every group. Context: write lock held. */
-int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller);
+/* Whether IOMMU type @type is one of Type1's (served by type1.c). */
+static inline bool tce__is_type1(uint32_t type)
+{
+	return type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU;
+}
+/* SET_IOMMU(@type, a Type1 one): the domain over every group. Context: write lock held. */
+int tce__t1_set(struct tce__vcontainer *c, struct tce_vfio_mm *caller, uint32_t type);
 /* Group @g joins (GROUP_SET_CONTAINER after SET_IOMMU). Context: write lock held. */
 int tce__t1_attach(struct tce__vcontainer *c, struct tce_group *g);
 /* Group @g leaves; the last takes every mapping with it. Context: write lock held. */

@@ -246,3 +246,89 @@ void *ic_unmapped_page(void)
 		munmap(p, 4096);
 	return p;
 }
+
+/* ---- Type1v2 ---- */
+
+bool ic_setup_type1(struct vf *v, const char *bdf)
+{
+	*v = (struct vf){ .container = -1, .group = -1, .device = -1 };
+	v->container = open("/dev/vfio/vfio", O_RDWR);
+	v->group = ic_open_group(bdf);
+	if (v->container < 0 || v->group < 0 ||
+	    ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) ||
+	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return false;
+	v->type1 = true;
+	return true;
+}
+
+struct vfio_iommu_type1_info *ic_type1_info(int container)
+{
+	struct vfio_iommu_type1_info first = { .argsz = sizeof(first) }, *info;
+
+	if (ioctl(container, VFIO_IOMMU_GET_INFO, &first))
+		return NULL;
+	if (first.argsz < sizeof(first))
+		first.argsz = sizeof(first);
+	info = calloc(1, first.argsz);
+	if (!info)
+		return NULL;
+	info->argsz = first.argsz;
+	if (ioctl(container, VFIO_IOMMU_GET_INFO, info)) {
+		free(info);
+		return NULL;
+	}
+	return info;
+}
+
+const struct vfio_info_cap_header *ic_type1_cap(const struct vfio_iommu_type1_info *info,
+						uint16_t id)
+{
+	uint32_t off = info->flags & VFIO_IOMMU_INFO_CAPS ? info->cap_offset : 0, hops = 0;
+
+	while (off) {
+		const struct vfio_info_cap_header *h = (const void *)((const char *)info + off);
+
+		if (off < sizeof(*info) || off % 8 || off > info->argsz - sizeof(*h) ||
+		    ++hops > 16) {
+			ic_fail(__FILE__, __LINE__, "capability chain: offset %u (hop %u) in a "
+				"struct of %u bytes", off, hops, info->argsz);
+			return NULL;
+		}
+		if (h->id == id)
+			return h;
+		off = h->next;
+	}
+	return NULL;
+}
+
+bool ic_type1_aperture(int container, struct ic_aperture *a)
+{
+	struct vfio_iommu_type1_info *info = ic_type1_info(container);
+	const struct vfio_iommu_type1_info_cap_iova_range *c;
+	uint32_t i;
+
+	*a = (struct ic_aperture){ 0 };
+	if (!info)
+		return false;
+	c = (const void *)ic_type1_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	a->min_page = info->iova_pgsizes & -info->iova_pgsizes;
+	if (c) {
+		a->n = c->nr_iovas < 8 ? c->nr_iovas : 8;
+		for (i = 0; i < a->n; i++)
+			a->r[i] = c->iova_ranges[i];
+	}
+	free(info);
+	return a->n > 0 && a->min_page;
+}
+
+int ic_unmap_type1(struct vf *v, uint64_t iova, uint64_t size, uint32_t flags,
+		   uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .flags = flags,
+						.iova = iova, .size = size };
+	int r = ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &u);
+
+	*unmapped = u.size;
+	return r;
+}

@@ -115,7 +115,8 @@ static inline uint64_t ic_rand(uint64_t *s)
 /* One client's view of one group: its fds and what SET_IOMMU chose. */
 struct vf {
 	int container, group, device;
-	bool v2;
+	bool v2;    /* sPAPR TCE v2 (else v1), after ic_setup() */
+	bool type1; /* Type1v2, after ic_setup_type1() */
 	uint64_t bar0, config;
 };
 
@@ -154,5 +155,32 @@ bool ic_write_implies_read(void);
 
 /* An address with nothing mapped at it (a page mapped and unmapped again). */
 void *ic_unmapped_page(void);
+
+/* ---- Type1v2 (tce-run --type1) ---- */
+
+/* Container + group + SET_IOMMU(VFIO_TYPE1v2_IOMMU); false on any failure (errno kept). */
+bool ic_setup_type1(struct vf *v, const char *bdf);
+/*
+ * VFIO_IOMMU_GET_INFO asked twice (bare struct, then the argsz it gave back):
+ * a malloc'ed copy with its capabilities (free() it), or NULL with errno.
+ */
+struct vfio_iommu_type1_info *ic_type1_info(int container);
+/*
+ * Capability @id of @info's chain, or NULL; a chain that leaves the struct,
+ * loops or is not 8-byte aligned fails the case and gives NULL.
+ */
+const struct vfio_info_cap_header *ic_type1_cap(const struct vfio_iommu_type1_info *info,
+						uint16_t id);
+
+/* The aperture as IOVA_RANGE gave it (inclusive ends) and the smallest IOMMU page. */
+struct ic_aperture {
+	uint32_t n;
+	struct vfio_iova_range r[8];
+	uint64_t min_page;
+};
+bool ic_type1_aperture(int container, struct ic_aperture *a);
+/* UNMAP_DMA with @flags: the ioctl's return; *@unmapped = the size field after it. */
+int ic_unmap_type1(struct vf *v, uint64_t iova, uint64_t size, uint32_t flags,
+		   uint64_t *unmapped);
 
 #endif /* TCE_INTEG_CLIENT_H */

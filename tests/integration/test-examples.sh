@@ -6,7 +6,9 @@
 # with ERANGE by a pSeries hypervisor; spapr-v2 refuses the legacy machine
 # (SET_IOMMU v2: EPERM) and spapr-v1 powernv; --stats reports at exit (the
 # TCEs spapr-v2 maps and the bytes its device copies) and
-# --log writes the report to its file. Prints TAP.
+# --log writes the report to its file; the Type1v2 client type1 runs under
+# tce-run --type1 on powernv and pseries, and without --type1 exits 2 saying
+# the host offers no Type1 (a POWER host). Prints TAP.
 # Usage: test-examples.sh TCE_RUN_SH TCE_RUN EXAMPLES_DIR
 set -u
 wrap=$1
@@ -21,11 +23,13 @@ result() { # result 0|1 name [detail]
 		echo "not ok $n - $2"; [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
 	fi
 }
-# run NAME MACHINE PROGRAM [GREP...]: exit 0, no FAIL line, and each pattern in the output.
+# run NAME MACHINE PROGRAM [GREP...]: exit 0, no FAIL line, and each pattern in the output;
+# $run_opts (one option or none) goes to tce-run before --machine.
+run_opts=
 run() {
 	name=$1 machine=$2 prog=$3
 	shift 3
-	out=$(timeout 120 "$wrap" "$tce_run" --machine "$machine" "$ex/$prog" 2>&1)
+	out=$(timeout 120 "$wrap" "$tce_run" ${run_opts:+"$run_opts"} --machine "$machine" "$ex/$prog" 2>&1)
 	rc=$?
 	ok=0
 	[ $rc -eq 0 ] || ok=1
@@ -36,7 +40,7 @@ run() {
 	result $ok "$name" "exit $rc
 $out"
 }
-echo "1..12"
+echo "1..15"
 run "spapr-v2 on powernv" powernv spapr-v2 'data verified' '^ok$'
 run "spapr-v2 on pseries" pseries spapr-v2 'data verified' '^ok$'
 run "spapr-v1 on legacy" legacy spapr-v1 'CMD copy of 32 KiB by DMA' 'DOORBELL copy of 32 KiB' '^ok (0 failed)'
@@ -85,3 +89,24 @@ out=$(timeout 60 "$wrap" "$tce_run" "$ex/spapr-v2" 0000:00:02.0 2>&1); rc=$?
 if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q 'data verified'; then
 	result 0 "spapr-v2 on the second function 0000:00:02.0"
 else result 1 "spapr-v2 on the second function 0000:00:02.0" "$out"; fi
+
+# The Type1v2 client: the capability chain it read, the IOVAs it chose, the copy, the unmaps.
+run_opts=--type1
+for m in powernv pseries; do
+	run "type1 under tce-run --type1 on $m" $m type1 \
+		'^IOMMU page sizes 0x[0-9a-f]* (smallest 4 KiB), [1-9][0-9]* IOVA range' \
+		'^DMA mappings available: [1-9]' \
+		'^dirty page tracking: page sizes 0x1000, bitmaps up to [1-9]' \
+		'^IOVA \(as VA\|from the start of range\)' \
+		'^device copied 64 KiB by DMA through the Type1 IOMMU: data verified$' \
+		'^DMA through the Type1 IOMMU: [0-9.]* GB/s' \
+		'^UNMAP_DMA of the destination: 1024 KiB unmapped$' \
+		'^UNMAP_DMA(VFIO_DMA_UNMAP_FLAG_ALL): 1024 KiB unmapped$' '^ok$'
+done
+run_opts=
+out=$(timeout 60 "$wrap" "$tce_run" "$ex/type1" 2>&1); rc=$?
+if [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q 'offers no VFIO Type1 IOMMU' &&
+	printf '%s\n' "$out" | grep -q 'tce-run --type1'; then
+	result 0 "type1 without --type1: exit 2, the host offers no Type1"
+else result 1 "type1 without --type1: exit 2, the host offers no Type1" "exit $rc
+$out"; fi

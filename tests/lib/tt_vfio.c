@@ -149,3 +149,93 @@ int tt_vfio_dma_rw(struct tt_vfio *v, uint64_t iova, const char *s)
 		rc = tce_dev_dma_read(pci, iova, back, len);
 	return rc ? rc : memcmp(back, s, len) ? -EIO : 0;
 }
+
+/* ---- Type1 ---- */
+
+int tt_vfio_open_type1(struct tt_vfio *v, const struct tce_vfio_container_config *cc)
+{
+	struct tce_vfio_container_config def = { .flags = TCE_VFIO_TYPE1 };
+
+	v->cfd = tce_vfio_open_container_config(v->mm, cc ? cc : &def);
+	v->gfd = tce_vfio_open_group(v->mm, v->g);
+	return v->cfd < 0 || v->gfd < 0 ? -1 : 0;
+}
+
+int tt_vfio_setup_type1(struct tt_vfio *v, enum tce_platform p, const struct tce_vfio_mm_config *mc,
+			const struct tce_vfio_container_config *cc)
+{
+	if (tt_vfio_boot(v, p, NULL, 0) || tt_vfio_new_mm(v, mc) || tt_vfio_open_type1(v, cc))
+		return -1;
+	return tt_vfio_attach(v, VFIO_TYPE1v2_IOMMU) ? -1 : 0;
+}
+
+long tt_vfio_unmap_got(struct tt_vfio *v, uint64_t iova, uint64_t size, uint32_t flags,
+		       uint64_t *got)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .flags = flags, .iova = iova,
+						.size = size };
+	long rc = tt_vfio_io(v, v->cfd, VFIO_IOMMU_UNMAP_DMA, &u);
+
+	*got = u.size;
+	return rc;
+}
+
+/* Record capability @h (at @off of @len bytes) in @out: 0 or -EPROTO. */
+static int read_cap(const uint8_t *buf, uint32_t off, uint32_t len, struct tt_type1_info *out)
+{
+	const struct vfio_info_cap_header *h = (const void *)(buf + off);
+	const struct vfio_iommu_type1_info_cap_iova_range *ir = (const void *)h;
+	const struct vfio_iommu_type1_info_cap_migration *mig = (const void *)h;
+	const struct vfio_iommu_type1_info_dma_avail *da = (const void *)h;
+
+	switch (h->id) {
+	case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION:
+		if (off + sizeof(*mig) > len)
+			return -EPROTO;
+		out->mig_pgsize = mig->pgsize_bitmap;
+		out->mig_max = mig->max_dirty_bitmap_size;
+		return 0;
+	case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL:
+		if (off + sizeof(*da) > len)
+			return -EPROTO;
+		out->avail = da->avail;
+		return 0;
+	case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE:
+		if (off + sizeof(*ir) > len ||
+		    off + sizeof(*ir) + (uint64_t)ir->nr_iovas * sizeof(ir->iova_ranges[0]) > len)
+			return -EPROTO;
+		out->nr = ir->nr_iovas;
+		for (uint32_t i = 0; i < ir->nr_iovas && i < 4; i++) {
+			out->r[i].start = ir->iova_ranges[i].start;
+			out->r[i].end = ir->iova_ranges[i].end;
+		}
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+long tt_vfio_type1_get(struct tt_vfio *v, struct tt_type1_info *out)
+{
+	uint64_t words[64] = { 0 };
+	struct vfio_iommu_type1_info *info = (void *)words;
+	const uint8_t *buf = (const uint8_t *)words;
+	uint32_t off, hops = 0;
+	long rc;
+
+	memset(out, 0, sizeof(*out));
+	out->avail = -1;
+	info->argsz = sizeof(words);
+	rc = tt_vfio_io(v, v->cfd, VFIO_IOMMU_GET_INFO, info);
+	if (rc)
+		return rc;
+	out->flags = info->flags;
+	out->pgsizes = info->iova_pgsizes;
+	for (off = info->cap_offset; off; off = ((const struct vfio_info_cap_header *)(buf + off))->next) {
+		if (off % 8 || off < sizeof(*info) || off + 8 > sizeof(words) || ++hops > 8)
+			return -EPROTO;
+		if (read_cap(buf, off, sizeof(words), out))
+			return -EPROTO;
+	}
+	return 0;
+}

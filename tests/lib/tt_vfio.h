@@ -4,7 +4,8 @@
  * the legacy profile), a 16 MiB arena of the test's memory that is an
  * identity region of the machine, a tce_vfio_mm with a container and a group
  * file, torn down with a leak check; and the small ioctl helpers whose
- * addresses are arena offsets. Built on tt_os.h.
+ * addresses are arena offsets. Type1 containers (TCE_VFIO_TYPE1) have their
+ * own set-up and a GET_INFO reader. Built on tt_os.h.
  */
 #ifndef TCE_TESTS_TT_VFIO_H
 #define TCE_TESTS_TT_VFIO_H
@@ -83,5 +84,39 @@ long tt_vfio_remove(struct tt_vfio *v, uint64_t start);
  * 0, its DMA error, or -EIO when the bytes read differ.
  */
 int tt_vfio_dma_rw(struct tt_vfio *v, uint64_t iova, const char *s);
+
+/* ---- Type1 (TCE_VFIO_TYPE1) ---- */
+
+/* Open a container with @cc (NULL: TCE_VFIO_TYPE1, default windows), the group of o.a: 0 or -1. */
+int tt_vfio_open_type1(struct tt_vfio *v, const struct tce_vfio_container_config *cc);
+
+/*
+ * tt_vfio_boot() without margins, tt_vfio_new_mm(@mc), tt_vfio_open_type1(@cc),
+ * then tt_vfio_attach(VFIO_TYPE1v2_IOMMU): 0 or -1.
+ */
+int tt_vfio_setup_type1(struct tt_vfio *v, enum tce_platform p, const struct tce_vfio_mm_config *mc,
+			const struct tce_vfio_container_config *cc);
+
+/* UNMAP_DMA of [@iova, @iova + @size) with @flags; the size written back in *@got. */
+long tt_vfio_unmap_got(struct tt_vfio *v, uint64_t iova, uint64_t size, uint32_t flags,
+		       uint64_t *got);
+
+/* What VFIO_IOMMU_GET_INFO (with room for every capability) reports. */
+struct tt_type1_info {
+	uint32_t flags;
+	uint64_t pgsizes;            /* iova_pgsizes */
+	uint64_t mig_pgsize, mig_max; /* the MIGRATION capability; 0 when absent */
+	int64_t avail;               /* DMA_AVAIL; -1 when absent */
+	uint32_t nr;                 /* IOVA_RANGE's ranges (at most 4 kept) */
+	struct {
+		uint64_t start, end; /* end inclusive */
+	} r[4];
+};
+
+/*
+ * GET_INFO on the container, its capability chain read into @out: 0, the
+ * request's error, or -EPROTO for a malformed chain.
+ */
+long tt_vfio_type1_get(struct tt_vfio *v, struct tt_type1_info *out);
 
 #endif /* TCE_TESTS_TT_VFIO_H */

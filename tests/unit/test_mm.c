@@ -10,6 +10,7 @@
  * and 4096 regions, and fail-Nth over registration.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -140,8 +141,11 @@ static void lookups_agree(void)
 	}
 }
 
-/* The real probe: this process's own memory, not touched. */
-static void probe_self(void)
+/* A probe of this process's own memory. */
+typedef int (*probe_fn)(uint64_t ua, uint64_t size, bool write, uint32_t *shift);
+
+/* The real probe, one way: permissions, holes and page size, no page touched. */
+static void probe_way(probe_fn probe)
 {
 	uint8_t *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint32_t shift = 0;
@@ -150,22 +154,42 @@ static void probe_self(void)
 	unsigned i, resident = 0;
 
 	REQUIRE(p != MAP_FAILED);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, true, &shift), 0);
+	CHECK_RC(probe((uintptr_t)p, 1 << 20, true, &shift), 0);
 	CHECK_EQ(shift, 12);
 	CHECK_RC(mincore(p, 1 << 20, vec), 0); /* registering touches and faults no page */
 	for (i = 0; i < 256; i++)
 		resident += vec[i] & 1;
 	CHECK_EQ(resident, 0);
 	CHECK_RC(mprotect(p + 0x40000, 0x1000, PROT_READ), 0);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, true, &shift), -EFAULT); /* read-only page */
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, false, &shift), 0); /* readable */
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 0x40000, true, &shift), 0);
+	CHECK_RC(probe((uintptr_t)p, 1 << 20, true, &shift), -EFAULT); /* read-only page */
+	CHECK_RC(probe((uintptr_t)p, 1 << 20, false, &shift), 0); /* readable */
+	CHECK_RC(probe((uintptr_t)p, 0x40000, true, &shift), 0);
+	CHECK_RC(probe((uintptr_t)p + 0x41000, 0x1000, true, &shift), 0); /* the next VMA alone */
 	CHECK_RC(mprotect(p + 0x40000, 0x1000, PROT_NONE), 0);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 1 << 20, false, &shift), -EFAULT); /* no access */
+	CHECK_RC(probe((uintptr_t)p, 1 << 20, false, &shift), -EFAULT); /* no access */
 	CHECK_RC(munmap(p + 0x80000, 0x1000), 0);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p + 0x50000, 0x40000, false, &shift), -EFAULT); /* hole */
+	CHECK_RC(probe((uintptr_t)p + 0x50000, 0x40000, false, &shift), -EFAULT); /* hole */
+	CHECK_RC(probe((uintptr_t)p + 0x81000, 0x1000, false, &shift), 0); /* past the hole */
 	munmap(p, 1 << 20);
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)p, 0x1000, false, &shift), -EFAULT);
+	CHECK_RC(probe((uintptr_t)p, 0x1000, false, &shift), -EFAULT);
+}
+
+static int probe_default(uint64_t ua, uint64_t size, bool write, uint32_t *shift)
+{
+	return tce__mm_probe_self(NULL, ua, size, write, shift);
+}
+
+/* The real probe: PROCMAP_QUERY where the kernel has it, smaps always, and the default. */
+static void probe_self(void)
+{
+	uint32_t shift;
+
+	if (tce__mm_probe_query(4096, 4096, false, &shift) == -ENOSYS)
+		printf("# PROCMAP_QUERY: not in this kernel (before 6.11); smaps is used\n");
+	else
+		probe_way(tce__mm_probe_query);
+	probe_way(tce__mm_probe_smaps);
+	probe_way(probe_default);
 }
 
 /* fail-Nth over registration: -ENOMEM, nothing registered, nothing accounted. */

@@ -101,7 +101,7 @@ static void order(void)
 				 (void *)VFIO_TYPE1v2_IOMMU), -ENODEV,
 		  "vfio: type 3 (VFIO_TYPE1v2_IOMMU) is not offered: this POWER host has "
 		  "VFIO_SPAPR_TCE_IOMMU (2) and VFIO_SPAPR_TCE_v2_IOMMU (7); tce-run --type1 "
-		  "(TCE_VFIO_TYPE1) offers VFIO_TYPE1v2_IOMMU");
+		  "(TCE_VFIO_TYPE1) offers Type1");
 	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU,
 				 (void *)VFIO_SPAPR_TCE_IOMMU), -EPERM,
 		  "vfio: PE 0 has dynamic DMA windows: this host takes VFIO_SPAPR_TCE_v2_IOMMU, "

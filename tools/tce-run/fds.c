@@ -66,6 +66,11 @@ static size_t copy_in_prefix(void *dst, const void *src, size_t n)
 
 /* ---- ioctl ---- */
 
+static bool is_type1(int type)
+{
+	return type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU;
+}
+
 static bool struct_request(int kind, unsigned long req)
 {
 	switch (kind) {
@@ -226,7 +231,7 @@ static long struct_ioctl(int lib, int kind, unsigned long req, void *arg)
 	}
 	t1 = kind == TCE_VFIO_CONTAINER &&
 	     (req == VFIO_IOMMU_UNMAP_DMA || req == VFIO_IOMMU_DIRTY_PAGES) &&
-	     tce_vfio_iommu_type(shim_mm(), lib) == VFIO_TYPE1v2_IOMMU;
+	     is_type1(tce_vfio_iommu_type(shim_mm(), lib));
 	if (got < n && got < min_copy(kind, t1, req, in, got)) {
 		free(in); /* the kernel's copy_from_user() of what it needs would fail */
 		return lib_ioctl(lib, req, NULL);
@@ -306,7 +311,7 @@ int ioctl(int fd, unsigned long req, ...)
 	shim_count(ST_IOCTL, 1);
 	if (kind == TCE_VFIO_CONTAINER &&
 	    ((uint32_t)req == VFIO_IOMMU_GET_INFO || (uint32_t)req == VFIO_IOMMU_DIRTY_PAGES) &&
-	    tce_vfio_iommu_type(shim_mm(), lib) == VFIO_TYPE1v2_IOMMU)
+	    is_type1(tce_vfio_iommu_type(shim_mm(), lib)))
 		shim_ioctl_done(SHIM_KIND_TYPE1, req, rc);
 	else
 		shim_ioctl_done(kind, req, rc);
