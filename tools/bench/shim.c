@@ -332,6 +332,17 @@ int sh_client_ask(struct sh_client *c, const char *cmd, uint64_t *x, uint64_t *y
 	return -EPROTO;
 }
 
+static void sides_down(struct sh_lib *l, struct sh_client *c)
+{
+	sh_client_down(c);
+	sh_lib_down(l);
+}
+
+/*
+ * The Type1 sides go before the chunk loop: their memory (the domain's
+ * tables, the pins' record) would lie in the library side's address space
+ * below the chunks, where REGISTER_MEMORY's read of /proc/self/smaps walks.
+ */
 int bench_shim(const struct bench_opts *o)
 {
 	struct sh_client c[SH_KINDS] = { { .pid = -1 }, { .pid = -1 } };
@@ -347,11 +358,10 @@ int bench_shim(const struct bench_opts *o)
 	}
 	if (!rc)
 		rc = sh_map_section(o, l, c);
+	sides_down(&l[SH_T1], &c[SH_T1]);
+	bench_trim_heap();
 	if (!rc)
 		rc = sh_chunk_section(o, &l[SH_V2], &c[SH_V2]);
-	for (k = 0; k < SH_KINDS; k++) {
-		sh_client_down(&c[k]);
-		sh_lib_down(&l[k]);
-	}
+	sides_down(&l[SH_V2], &c[SH_V2]);
 	return rc;
 }

@@ -268,8 +268,9 @@ static void type1_emit(const struct bench_opts *o, struct map_run *mr, double sy
 {
 	unsigned int i;
 
-	bench_section(o, "vfio.shim.type1 (powernv, Type1v2 container: the domain's window 0 "
-			 "of 4 KiB pages from bus 0, nothing registered):\n"
+	bench_section(o, "vfio.shim.type1 (powernv, Type1v2 container: the domain's default "
+			 "window 0, 128 TiB of 4 KiB pages from bus 0;\n"
+			 "   nothing registered: MAP_DMA probes and pins the pages):\n"
 			 "   the same MAP_DMA then UNMAP_DMA of N pages a call, in the same "
 			 "interleaved run as vfio.shim.map;\n"
 			 "   T1-LIB = tce_vfio_ioctl() on a container opened with TCE_VFIO_TYPE1, "
