@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * `tce-bench domain`: tce_domain_map() and tce_domain_unmap() per IOMMU
- * page on powernv, at 1 (or one piece), 512 and 262144 pages a call, in a
+ * page on powernv, at 1 (or one piece), 64, 512 and 262144 pages a call, in a
  * domain of one 4 KiB window, of one 64 KiB window, and of a 64 KiB window
  * beside a 2 MiB one (so the splitting picks 2 MiB pieces, each written as
  * 32 TCEs of 64 KiB). Each repetition maps (or unmaps) the same 262144
@@ -27,7 +27,7 @@
 #define DB_PAGES (1ULL << 18)      /* pages per repetition (and the largest call) */
 #define DB_PAGES_QUICK (1ULL << 12)
 #define DB_ARENA (16 * VB_GiB)     /* 2^18 pages of 64 KiB */
-#define DB_SIZES 3
+#define DB_SIZES 4
 #define DB_KINDS 4
 #define DB_PROT (TCE_DOMAIN_READ | TCE_DOMAIN_WRITE)
 
@@ -180,7 +180,7 @@ static void setup(struct db_run *dr, const struct bench_opts *o, const struct db
 		  struct tce_domain *d, struct vb_owned *f, uint64_t ua)
 {
 	uint64_t pages = o->quick ? DB_PAGES_QUICK : DB_PAGES;
-	const uint64_t sizes[DB_SIZES] = { g->first_call, 512, pages };
+	const uint64_t sizes[DB_SIZES] = { g->first_call, 64, 512, pages };
 	unsigned int s, k;
 
 	for (s = 0; s < DB_SIZES; s++) {

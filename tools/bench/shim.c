@@ -5,7 +5,9 @@
  * This file holds the two sides: the library side, a VFIO process inside
  * tce-bench set up exactly as the shim sets up its own, and the shim side,
  * tce-bench-shim-client run under tce-run and driven through pipes. The
- * sections (shim_rows.c) time the same loops on both in the same run.
+ * sections (shim_rows.c) time the same loops on both in the same run. Both
+ * sides come twice: with an sPAPR v2 container and with a Type1v2 one (the
+ * library's TCE_VFIO_TYPE1, the client under tce-run --type1).
  * Layer: tools; uses <tce.h> and <linux/vfio.h>.
  */
 #define _GNU_SOURCE
@@ -105,29 +107,35 @@ static int lib_req(struct sh_lib *l, int fd, unsigned long req, void *arg, const
 	return rc < 0 ? sh_fail(what, rc) : 0;
 }
 
-/* The client's own setup (shim_client.c), on the library. */
-static int lib_container(struct sh_lib *l)
+/* Container and group as the client opens them; a Type1 container from the shim's options. */
+static int lib_group(struct sh_lib *l, unsigned long type, const char *type_name)
 {
-	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
-	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = SL_PAGE_SHIFT,
-						  .window_size = SL_WINDOW_BYTES, .levels = 1 };
-	struct vfio_iommu_spapr_register_memory reg = { .argsz = sizeof(reg),
-							.size = SL_MAP_BYTES };
+	struct tce_vfio_container_config cfg = { .flags = l->kind == SH_T1 ? TCE_VFIO_TYPE1 : 0 };
 	struct tce_device *d;
 	int rc = tce_host_find_device(l->h, SH_DEVICE, &d);
 
 	if (rc)
 		return sh_fail("tce_host_find_device " SH_DEVICE, rc);
-	l->cfd = tce_vfio_open_container(l->mm);
+	l->cfd = tce_vfio_open_container_config(l->mm, &cfg);
 	if (l->cfd < 0)
 		return sh_fail("open container", l->cfd);
 	l->gfd = tce_vfio_open_group(l->mm, tce_device_group(d));
 	if (l->gfd < 0)
 		return sh_fail("open group", l->gfd);
 	rc = lib_req(l, l->gfd, VFIO_GROUP_SET_CONTAINER, &l->cfd, "GROUP_SET_CONTAINER");
-	if (!rc)
-		rc = lib_req(l, l->cfd, VFIO_SET_IOMMU, (void *)(uintptr_t)VFIO_SPAPR_TCE_v2_IOMMU,
-			     "SET_IOMMU");
+	return rc ? rc : lib_req(l, l->cfd, VFIO_SET_IOMMU, (void *)(uintptr_t)type, type_name);
+}
+
+/* The client's own v2 setup (shim_client.c), on the library. */
+static int lib_v2(struct sh_lib *l)
+{
+	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
+	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = SL_PAGE_SHIFT,
+						  .window_size = SL_WINDOW_BYTES, .levels = 1 };
+	struct vfio_iommu_spapr_register_memory reg = { .argsz = sizeof(reg),
+							.size = SL_MAP_BYTES };
+	int rc = lib_group(l, VFIO_SPAPR_TCE_v2_IOMMU, "SET_IOMMU v2");
+
 	if (!rc)
 		rc = lib_req(l, l->cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm, "SPAPR_TCE_REMOVE");
 	if (!rc)
@@ -144,14 +152,30 @@ static int lib_container(struct sh_lib *l)
 	return lib_req(l, l->cfd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg, "REGISTER_MEMORY");
 }
 
-int sh_lib_up(struct sh_lib *l)
+/* The client's Type1 setup: the domain's window 0 from bus 0, nothing registered. */
+static int lib_t1(struct sh_lib *l)
+{
+	int rc = lib_group(l, VFIO_TYPE1v2_IOMMU, "SET_IOMMU Type1v2");
+
+	if (rc)
+		return rc;
+	l->map_mem = arena(SL_MAP_BYTES);
+	if (!l->map_mem)
+		return sh_fail("mmap", -ENOMEM);
+	l->t = (struct sl_target){ .ioctl = lib_ioctl, .ctx = l, .win_start = SL_T1_IOVA,
+				   .map_ua = (uintptr_t)l->map_mem };
+	return 0;
+}
+
+int sh_lib_up(struct sh_lib *l, enum sh_kind kind)
 {
 	int rc;
 
 	memset(l, 0, sizeof(*l));
+	l->kind = kind;
 	l->cfd = l->gfd = -1;
 	rc = lib_process(l);
-	return rc ? rc : lib_container(l);
+	return rc ? rc : kind == SH_T1 ? lib_t1(l) : lib_v2(l);
 }
 
 void sh_lib_down(struct sh_lib *l)
@@ -212,18 +236,22 @@ static void asan_first(const char *tce_run)
 	setenv("TCE_RUN_SHIM", shim, 1);
 }
 
-/* The child: the pipes on stdin and stdout, then tce-run. */
-static void exec_client(int in, int out, const char *tce_run, const char *client)
+/* The child: the pipes on stdin and stdout, then tce-run (--type1 for a Type1 client). */
+static void exec_client(int in, int out, const char *tce_run, const char *client, bool t1)
 {
 	dup2(in, 0);
 	dup2(out, 1);
 	asan_first(tce_run);
-	execl(tce_run, "tce-run", "--machine", "powernv", "--", client, (char *)NULL);
+	if (t1)
+		execl(tce_run, "tce-run", "--machine", "powernv", "--type1", "--", client, "type1",
+		      (char *)NULL);
+	else
+		execl(tce_run, "tce-run", "--machine", "powernv", "--", client, (char *)NULL);
 	fprintf(stderr, "tce-bench: shim: cannot run %s: %s\n", tce_run, strerror(errno));
 	_exit(127);
 }
 
-static int spawn(struct sh_client *c, const char *tce_run, const char *client)
+static int spawn(struct sh_client *c, const char *tce_run, const char *client, bool t1)
 {
 	int to[2], from[2];
 
@@ -236,7 +264,7 @@ static int spawn(struct sh_client *c, const char *tce_run, const char *client)
 	fflush(NULL);
 	c->pid = fork();
 	if (c->pid == 0)
-		exec_client(to[0], from[1], tce_run, client);
+		exec_client(to[0], from[1], tce_run, client, t1);
 	close(to[0]);
 	close(from[1]);
 	c->cmd = fdopen(to[1], "w");
@@ -246,7 +274,7 @@ static int spawn(struct sh_client *c, const char *tce_run, const char *client)
 	return 0;
 }
 
-int sh_client_up(struct sh_client *c)
+int sh_client_up(struct sh_client *c, enum sh_kind kind)
 {
 	char tce_run[PATH_MAX], client[PATH_MAX], line[160];
 
@@ -258,7 +286,7 @@ int sh_client_up(struct sh_client *c)
 	}
 	if (!beside_self("tce-bench-shim-client", client, sizeof(client)))
 		snprintf(client, sizeof(client), "%s", TCE_BENCH_SHIM_CLIENT_INSTALLED);
-	if (spawn(c, tce_run, client))
+	if (spawn(c, tce_run, client, kind == SH_T1))
 		return -EIO;
 	if (!fgets(line, sizeof(line), c->ans) || strncmp(line, "ready", 5)) {
 		fprintf(stderr, "tce-bench: shim: the client under tce-run did not start: %s",
@@ -304,21 +332,36 @@ int sh_client_ask(struct sh_client *c, const char *cmd, uint64_t *x, uint64_t *y
 	return -EPROTO;
 }
 
+static void sides_down(struct sh_lib *l, struct sh_client *c)
+{
+	sh_client_down(c);
+	sh_lib_down(l);
+}
+
+/*
+ * The Type1 sides go before the chunk loop: their memory (the domain's
+ * tables, the pins' record) would lie in the library side's address space
+ * below the chunks, where REGISTER_MEMORY's read of /proc/self/smaps walks.
+ */
 int bench_shim(const struct bench_opts *o)
 {
-	struct sh_client c = { .pid = -1 };
-	struct sh_lib l;
-	int rc;
+	struct sh_client c[SH_KINDS] = { { .pid = -1 }, { .pid = -1 } };
+	struct sh_lib l[SH_KINDS];
+	int k, rc = 0;
 
 	signal(SIGPIPE, SIG_IGN); /* a client that died is an error, not a signal */
-	rc = sh_lib_up(&l);
+	memset(l, 0, sizeof(l));
+	for (k = 0; k < SH_KINDS && !rc; k++) {
+		rc = sh_lib_up(&l[k], (enum sh_kind)k);
+		if (!rc)
+			rc = sh_client_up(&c[k], (enum sh_kind)k);
+	}
 	if (!rc)
-		rc = sh_client_up(&c);
+		rc = sh_map_section(o, l, c);
+	sides_down(&l[SH_T1], &c[SH_T1]);
+	bench_trim_heap();
 	if (!rc)
-		rc = sh_map_section(o, &l, &c);
-	if (!rc)
-		rc = sh_chunk_section(o, &l, &c);
-	sh_client_down(&c);
-	sh_lib_down(&l);
+		rc = sh_chunk_section(o, &l[SH_V2], &c[SH_V2]);
+	sides_down(&l[SH_V2], &c[SH_V2]);
 	return rc;
 }

@@ -4,11 +4,13 @@
  * it under tce-run with pipes on its stdin and stdout. It sets up as a
  * DPDK-style v2 client does (group from sysfs, container, SPAPR_TCE_v2, the
  * default window declined, one window of 4 KiB pages created, the map
- * memory registered), says "ready", then runs each command it reads and
- * answers with its timings in ns:
+ * memory registered), or with the argument "type1" (under tce-run --type1)
+ * as a Type1 client does (container, TYPE1v2_IOMMU, the map memory only
+ * mapped: MAP_DMA pins it), says "ready", then runs each command it reads
+ * and answers with its timings in ns:
  *
  *   map N CALLS   -> ok MAP_NS UNMAP_NS     (sl_map_unmap)
- *   chunks K      -> ok SETUP_NS TEARDOWN_NS (sl_chunks)
+ *   chunks K      -> ok SETUP_NS TEARDOWN_NS (sl_chunks; v2 only)
  *   floor K N     -> ok NS 0                 (N system calls of kind K: getppid, or
  *                                            readv (process_vm_readv of 32 bytes of
  *                                            its own memory) or fstat (of a memfd), the
@@ -23,6 +25,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +78,9 @@ static uint64_t arena(uint64_t bytes)
 	return p == MAP_FAILED ? 0 : (uint64_t)(uintptr_t)p;
 }
 
-/* Container and group as a v2 client sets them up; one window, the map memory registered. */
-static int setup(int *cfd, struct sl_target *t)
+/* Container and group as a client opens them, the IOMMU type set, the map memory mapped. */
+static int open_group(int *cfd, unsigned long type, struct sl_target *t)
 {
-	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
-	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = SL_PAGE_SHIFT,
-						  .window_size = SL_WINDOW_BYTES, .levels = 1 };
-	struct vfio_iommu_spapr_register_memory reg = { .argsz = sizeof(reg),
-							.size = SL_MAP_BYTES };
 	char path[64];
 	int gfd, g = group_number();
 
@@ -97,22 +95,47 @@ static int setup(int *cfd, struct sl_target *t)
 		return fail(path);
 	if (ioctl(gfd, VFIO_GROUP_SET_CONTAINER, cfd))
 		return fail("GROUP_SET_CONTAINER");
-	if (ioctl(*cfd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU))
+	if (ioctl(*cfd, VFIO_SET_IOMMU, type))
 		return fail("SET_IOMMU");
+	t->map_ua = arena(SL_MAP_BYTES);
+	if (!t->map_ua)
+		return fail("mmap");
+	t->ioctl = container_ioctl;
+	t->ctx = cfd;
+	return 0;
+}
+
+/* A v2 client: one window, the map memory registered. */
+static int setup_v2(int *cfd, struct sl_target *t)
+{
+	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm) };
+	struct vfio_iommu_spapr_tce_create cr = { .argsz = sizeof(cr), .page_shift = SL_PAGE_SHIFT,
+						  .window_size = SL_WINDOW_BYTES, .levels = 1 };
+	struct vfio_iommu_spapr_register_memory reg = { .argsz = sizeof(reg),
+							.size = SL_MAP_BYTES };
+
+	if (open_group(cfd, VFIO_SPAPR_TCE_v2_IOMMU, t))
+		return 1;
 	if (ioctl(*cfd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm))
 		return fail("SPAPR_TCE_REMOVE");
 	if (ioctl(*cfd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr))
 		return fail("SPAPR_TCE_CREATE");
-	t->map_ua = arena(SL_MAP_BYTES);
 	t->chunk_ua = arena((uint64_t)SL_CHUNKS * SL_CHUNK_BYTES);
-	if (!t->map_ua || !t->chunk_ua)
+	if (!t->chunk_ua)
 		return fail("mmap");
 	reg.vaddr = t->map_ua;
 	if (ioctl(*cfd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg))
 		return fail("REGISTER_MEMORY");
 	t->win_start = cr.start_addr;
-	t->ioctl = container_ioctl;
-	t->ctx = cfd;
+	return 0;
+}
+
+/* A Type1 client: maps from the domain's bus address 0, nothing registered. */
+static int setup_t1(int *cfd, struct sl_target *t)
+{
+	if (open_group(cfd, VFIO_TYPE1v2_IOMMU, t))
+		return 1;
+	t->win_start = SL_T1_IOVA;
 	return 0;
 }
 
@@ -164,7 +187,7 @@ static int command(struct sl_target *t, const char *line)
 	t->failed = "command";
 	if (sscanf(line, "map %llu %llu", &a, &b) == 2)
 		rc = sl_map_unmap(t, a, b, &x, &y);
-	else if (sscanf(line, "chunks %llu", &a) == 1 && a <= SL_CHUNKS)
+	else if (sscanf(line, "chunks %llu", &a) == 1 && a <= SL_CHUNKS && t->chunk_ua)
 		rc = sl_chunks(t, (uint32_t)a, &x, &y);
 	else if (sscanf(line, "floor %15s %llu", kind, &a) == 2)
 		rc = (x = floor_syscalls(floor_kind(kind), a)) ? 0 : -EINVAL;
@@ -180,13 +203,14 @@ static int command(struct sl_target *t, const char *line)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	bool t1 = argc > 1 && !strcmp(argv[1], "type1");
 	struct sl_target t = { 0 };
 	char line[128];
 	int cfd;
 
-	if (setup(&cfd, &t))
+	if (t1 ? setup_t1(&cfd, &t) : setup_v2(&cfd, &t))
 		return 1;
 	printf("ready\n");
 	fflush(stdout);

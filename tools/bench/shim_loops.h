@@ -21,6 +21,7 @@
 #define SL_PAGE_SHIFT 12u                /* the window's IOMMU page, 4 KiB */
 #define SL_WINDOW_BYTES (4ull << 30)     /* one 1-level window at bus 0 */
 #define SL_MAP_BYTES (1ull << 30)        /* registered once; the map rows' memory */
+#define SL_T1_IOVA 0ull                  /* Type1: the domain's window 0 starts at bus 0 */
 
 /*
  * How a loop reaches the container: @ioctl returns 0 (or a positive
@@ -29,8 +30,8 @@
 struct sl_target {
 	long (*ioctl)(void *ctx, unsigned long req, void *arg);
 	void *ctx;
-	uint64_t win_start;  /* the window's first bus address */
-	uint64_t map_ua;     /* SL_MAP_BYTES, registered */
+	uint64_t win_start;  /* the window's first bus address (Type1: SL_T1_IOVA) */
+	uint64_t map_ua;     /* SL_MAP_BYTES, registered (Type1: only mapped) */
 	uint64_t chunk_ua;   /* SL_CHUNKS * SL_CHUNK_BYTES, not registered */
 	const char *failed;  /* the request that failed, after an error */
 };

@@ -3,7 +3,10 @@
  * The rows of `tce-bench shim`. vfio.shim.map: MAP_DMA then UNMAP_DMA of
  * 1, 64 and 512 pages a call, on the library (LIB-n) and through tce-run's
  * shim (SHIM-n), interleaved in one run beside the client's system-call
- * floor; the target "SHIM within 1.2x of LIB at 512 pages a call". And
+ * floor; the target "SHIM within 1.2x of LIB at 512 pages a call".
+ * vfio.shim.type1: the same on a Type1v2 container (T1-LIB-n, T1-SHIM-n,
+ * in the same interleaved run), its own 1.2x target, and Type1 LIB over
+ * v2 LIB per size (vfio.shim.type1_vs_v2). And
  * vfio.shim.chunks: the register+map loop of 16,384 chunks of 64 KiB and
  * its unmap+unregister teardown, on both sides, in operations (ioctls) per
  * second. Layer: tools; uses the harness, the report and shim.h.
@@ -20,6 +23,7 @@
 #define MR_PAGES (SL_MAP_BYTES >> SL_PAGE_SHIFT) /* pages a repetition: the map memory */
 #define MR_PAGES_QUICK 4096u
 #define MR_CALLS_MAX 16384u                      /* the 1-page rows map less */
+#define MR_T1_CALLS_MAX 4096u /* Type1's: each MAP_DMA reads /proc/self/smaps (~0.1-0.4 ms) */
 #define MR_FLOOR_CALLS 100000u
 #define MR_GOAL 1.2                              /* issue 11: SHIM <= 1.2x LIB at 512 */
 
@@ -97,12 +101,27 @@ static int run_floor(void *arg, double *ns_per_op)
 	return rc;
 }
 
-/* LIB-n, SHIM-n for each size, then the floors. */
-#define MR_NV (2 * SL_SIZES + FL_N)
+/*
+ * LIB-n, SHIM-n for each size on the v2 sides, T1-LIB-n, T1-SHIM-n on the
+ * Type1 sides, then the floors (timed in the v2 client).
+ */
+#define MR_MAPS (2 * SL_SIZES * SH_KINDS)
+#define MR_NV (MR_MAPS + FL_N)
 struct map_run {
 	struct sh_arg args[MR_NV];
 	struct bench_variant v[MR_NV];
 };
+
+/* The variant of @kind's size index @i on the library (LIB) or the shim side. */
+static unsigned int mr_at(enum sh_kind kind, unsigned int i, bool shim)
+{
+	return (kind * SL_SIZES + i) * 2 + shim;
+}
+
+static enum sh_kind mr_kind(unsigned int at)
+{
+	return (enum sh_kind)(at / (2 * SL_SIZES));
+}
 
 static void map_setup(struct map_run *mr, const struct bench_opts *o, struct sh_lib *l,
 		      struct sh_client *c)
@@ -112,15 +131,18 @@ static void map_setup(struct map_run *mr, const struct bench_opts *o, struct sh_
 
 	for (i = 0; i < MR_NV; i++) {
 		struct sh_arg *s = &mr->args[i];
-		uint64_t n = i < 2 * SL_SIZES ? sizes[i / 2] : 0;
+		enum sh_kind k = i < MR_MAPS ? mr_kind(i) : SH_V2;
+		uint64_t n = i < MR_MAPS ? sizes[i / 2 % SL_SIZES] : 0;
 
-		*s = (struct sh_arg){ .l = l, .c = c, .shim = i % 2, .n = n };
+		*s = (struct sh_arg){ .l = &l[k], .c = &c[k], .shim = i % 2, .n = n };
 		if (n) {
-			s->calls = pages / n < MR_CALLS_MAX ? pages / n : MR_CALLS_MAX;
-			snprintf(s->name, sizeof(s->name), "%s-%llu", s->shim ? "SHIM" : "LIB",
-				 (unsigned long long)n);
+			uint64_t most = k == SH_T1 ? MR_T1_CALLS_MAX : MR_CALLS_MAX;
+
+			s->calls = pages / n < most ? pages / n : most;
+			snprintf(s->name, sizeof(s->name), "%s%s-%llu", k == SH_T1 ? "T1-" : "",
+				 s->shim ? "SHIM" : "LIB", (unsigned long long)n);
 		} else {
-			s->calls = i - 2 * SL_SIZES; /* the floor's kind */
+			s->calls = i - MR_MAPS; /* the floor's kind */
 			snprintf(s->name, sizeof(s->name), "FLOOR-%s", floor_kinds[s->calls]);
 		}
 		mr->v[i] = (struct bench_variant){ .name = s->name, .arg = s,
@@ -131,22 +153,30 @@ static void map_setup(struct map_run *mr, const struct bench_opts *o, struct sh_
 static void map_params(struct bench_row *r, const struct sh_arg *s)
 {
 	bench_param_str(r, "platform", "powernv");
-	bench_param_num(r, "window_bytes", (double)SL_WINDOW_BYTES);
+	bench_param_str(r, "container", s->l->kind == SH_T1 ? "type1v2" : "spapr_v2");
+	if (s->l->kind == SH_V2)
+		bench_param_num(r, "window_bytes", (double)SL_WINDOW_BYTES);
 	bench_param_num(r, "page_shift", SL_PAGE_SHIFT);
 	bench_param_num(r, "pages_per_call", (double)s->n);
 	bench_param_json(r, "calls", (double)s->calls);
 }
 
-/* Row @i (LIB-n or SHIM-n); a SHIM row's ratio is to LIB-n of the same run. */
+static double med(const struct map_run *mr, unsigned int at)
+{
+	return mr->v[at].sum.median;
+}
+
+/* Row @i (LIB-n or SHIM-n of its kind); a SHIM row's ratio is to LIB-n of the same kind. */
 static void map_emit(const struct bench_opts *o, struct map_run *mr, unsigned int i,
 		     double syscalls_ns)
 {
 	const struct sh_arg *s = &mr->args[i];
-	double m = mr->v[i].sum.median, lib = mr->v[i & ~1u].sum.median;
+	double m = med(mr, i), lib = med(mr, i & ~1u);
 	double over = (m - lib) * (double)s->n / 2; /* per ioctl: a pair is two */
 	struct bench_row r;
 
-	bench_row_init(&r, "vfio.shim.map", s->name, &mr->v[i]);
+	bench_row_init(&r, mr_kind(i) == SH_T1 ? "vfio.shim.type1" : "vfio.shim.map", s->name,
+		       &mr->v[i]);
 	map_params(&r, s);
 	bench_extra(&r, "map_ns", half_median(s->a, s->nab));
 	bench_extra(&r, "unmap_ns", half_median(s->b, s->nab));
@@ -159,15 +189,42 @@ static void map_emit(const struct bench_opts *o, struct map_run *mr, unsigned in
 	bench_emit(o, &r);
 }
 
-static void map_target(const struct bench_opts *o, struct map_run *mr)
+/*
+ * Type1 LIB-n over v2 LIB-n: what the domain, the pinning and the probe of
+ * the pages cost per page over preregistered memory (informational). The
+ * extras split it into the halves and give the map half's extra per call.
+ */
+static void vs_v2_emit(const struct bench_opts *o, struct map_run *mr, unsigned int i)
 {
-	unsigned int i = 2 * (SL_SIZES - 1) + 1; /* SHIM-512 */
-	double lib = mr->v[i - 1].sum.median, x = lib > 0 ? mr->v[i].sum.median / lib : 0;
+	unsigned int t1 = mr_at(SH_T1, i, false), v2 = mr_at(SH_V2, i, false);
+	const struct sh_arg *a = &mr->args[t1], *b = &mr->args[v2];
+	double tm = half_median(a->a, a->nab), vm = half_median(b->a, b->nab);
+	double tu = half_median(a->b, a->nab), vu = half_median(b->b, b->nab);
+	char name[32];
 	struct bench_row r;
 
-	bench_row_init(&r, "vfio.shim.target", "TARGET-512", &mr->v[i]);
+	snprintf(name, sizeof(name), "T1/V2-LIB-%llu", (unsigned long long)a->n);
+	bench_row_init(&r, "vfio.shim.type1_vs_v2", name, &mr->v[t1]);
+	map_params(&r, a);
+	r.ratio = med(mr, v2) > 0 ? med(mr, t1) / med(mr, v2) : 0;
+	bench_extra(&r, "x_v2_map", vm > 0 ? tm / vm : 0);
+	bench_extra(&r, "x_v2_unmap", vu > 0 ? tu / vu : 0);
+	bench_extra(&r, "map_extra_ns_per_call", (tm - vm) * (double)a->n);
+	bench_extra(&r, "unmap_extra_ns_per_call", (tu - vu) * (double)a->n);
+	bench_emit(o, &r);
+}
+
+/* @kind's SHIM-512 over its LIB-512, map+unmap, against the goal. */
+static void map_target(const struct bench_opts *o, struct map_run *mr, enum sh_kind kind)
+{
+	unsigned int i = mr_at(kind, SL_SIZES - 1, true);
+	double lib = med(mr, i - 1), x = lib > 0 ? med(mr, i) / lib : 0;
+	struct bench_row r;
+
+	bench_row_init(&r, "vfio.shim.target", kind == SH_T1 ? "T1-TARGET-512" : "TARGET-512",
+		       &mr->v[i]);
 	map_params(&r, &mr->args[i]);
-	r.ratio = x; /* SHIM-512 over LIB-512, map+unmap */
+	r.ratio = x;
 	bench_extra(&r, "x_lib", x);
 	bench_extra(&r, "goal", MR_GOAL);
 	bench_target(&r, "<=1.2x LIB", x > 0 && x <= MR_GOAL);
@@ -176,18 +233,18 @@ static void map_target(const struct bench_opts *o, struct map_run *mr)
 
 static double floor_med(const struct map_run *mr, unsigned int k)
 {
-	return mr->v[2 * SL_SIZES + k].sum.median;
+	return med(mr, MR_MAPS + k);
 }
 
 /*
  * What the shim's own system calls cost per ioctl, from the floors: it
- * copies the argument in with two process_vm_readv() (argsz, then the
- * struct), each after a getpid(), and checks the fd's inode with fstat().
+ * copies the argument in with one process_vm_readv() (argsz and the
+ * struct together) and checks the fd's inode with fstat(); MAP_DMA and
+ * UNMAP_DMA of both kinds write nothing back (no process_vm_writev).
  */
 static double shim_syscalls_ns(const struct map_run *mr)
 {
-	return 2 * floor_med(mr, FL_READV) + 2 * floor_med(mr, FL_GETPPID) +
-	       floor_med(mr, FL_FSTAT);
+	return floor_med(mr, FL_READV) + floor_med(mr, FL_FSTAT);
 }
 
 static void floor_emit(const struct bench_opts *o, struct map_run *mr, unsigned int k,
@@ -195,8 +252,7 @@ static void floor_emit(const struct bench_opts *o, struct map_run *mr, unsigned 
 {
 	struct bench_row r;
 
-	bench_row_init(&r, "vfio.shim.floor", mr->args[2 * SL_SIZES + k].name,
-		       &mr->v[2 * SL_SIZES + k]);
+	bench_row_init(&r, "vfio.shim.floor", mr->args[MR_MAPS + k].name, &mr->v[MR_MAPS + k]);
 	bench_param_json(&r, "calls", MR_FLOOR_CALLS);
 	if (k == FL_READV)
 		bench_param_num(&r, "copy_bytes", 32);
@@ -205,6 +261,28 @@ static void floor_emit(const struct bench_opts *o, struct map_run *mr, unsigned 
 		bench_extra(&r, "loadavg_end", sh_loadavg());
 	}
 	bench_emit(o, &r);
+}
+
+/* The Type1 rows, after the v2 ones: their own section, beside the same floors. */
+static void type1_emit(const struct bench_opts *o, struct map_run *mr, double syscalls_ns)
+{
+	unsigned int i;
+
+	bench_section(o, "vfio.shim.type1 (powernv, Type1v2 container: the domain's default "
+			 "window 0, 128 TiB of 4 KiB pages from bus 0;\n"
+			 "   nothing registered: MAP_DMA probes and pins the pages):\n"
+			 "   the same MAP_DMA then UNMAP_DMA of N pages a call, in the same "
+			 "interleaved run as vfio.shim.map;\n"
+			 "   T1-LIB = tce_vfio_ioctl() on a container opened with TCE_VFIO_TYPE1, "
+			 "T1-SHIM = the client under tce-run --type1;\n"
+			 "   ratio = T1-SHIM/T1-LIB; syscalls and floors as above;\n"
+			 "   T1/V2-LIB-N: ratio = Type1 LIB over v2 LIB (the domain and the "
+			 "pinning per MAP_DMA over preregistered memory)", "ns/page");
+	for (i = 2 * SL_SIZES; i < MR_MAPS; i++)
+		map_emit(o, mr, i, syscalls_ns);
+	for (i = 0; i < SL_SIZES; i++)
+		vs_v2_emit(o, mr, i);
+	map_target(o, mr, SH_T1);
 }
 
 int sh_map_section(const struct bench_opts *o, struct sh_lib *l, struct sh_client *c)
@@ -223,8 +301,8 @@ int sh_map_section(const struct bench_opts *o, struct sh_lib *l, struct sh_clien
 			 "ioctl() of a client under tce-run\n"
 			 "   (same machine, host pages, identity memory and calls); ratio = SHIM/LIB; "
 			 "overhead = ns per ioctl;\n"
-			 "   syscalls = what the shim's own system calls per ioctl cost alone (2 "
-			 "process_vm_readv + 2 getpid + fstat);\n"
+			 "   syscalls = what the shim's own system calls per ioctl cost alone (one "
+			 "process_vm_readv + fstat);\n"
 			 "   FLOOR-* = one such system call in the client, ns", "ns/page");
 	map_setup(mr, o, l, c);
 	rc = bench_run_interleaved(mr->v, MR_NV, o->reps);
@@ -233,7 +311,8 @@ int sh_map_section(const struct bench_opts *o, struct sh_lib *l, struct sh_clien
 			map_emit(o, mr, i, shim_syscalls_ns(mr));
 		for (i = 0; i < FL_N; i++)
 			floor_emit(o, mr, i, load0);
-		map_target(o, mr);
+		map_target(o, mr, SH_V2);
+		type1_emit(o, mr, shim_syscalls_ns(mr));
 	}
 	free(mr);
 	return rc;
