@@ -197,7 +197,7 @@ static int set_windows(struct tce_domain *d, struct tce_group *g)
 
 static int group_room(struct tce_domain *d)
 {
-	uint32_t want = d->galloc ? d->galloc * 2 : 4;
+	uint32_t want = d->galloc ? d->galloc * 2 : 1; /* most domains have one group */
 	struct tce_group **p;
 
 	if (d->ngroups < d->galloc)
@@ -216,6 +216,7 @@ static int find_group(struct tce_domain *d, struct tce_group *g)
 {
 	uint32_t i;
 
+	tce__assert(tce__lock_held(&d->lock));
 	for (i = 0; i < d->ngroups; i++)
 		if (d->groups[i] == g)
 			return (int)i;
@@ -240,6 +241,7 @@ static int join(struct tce_domain *d, struct tce_group *g)
 	uint32_t i;
 	int rc;
 
+	tce__assert(tce__lock_held(&d->lock));
 	if (!d->ngroups) {
 		rc = make_tables(d, g);
 		if (!rc)
@@ -301,6 +303,7 @@ static void leave(struct tce_domain *d, uint32_t i, bool log_dirty)
 	uint32_t n;
 	int rc;
 
+	tce__assert(tce__lock_held(&d->lock));
 	tce__domain_gather(d, log_dirty);
 	if (last)
 		tce__domain_clear_all(d);

@@ -392,6 +392,37 @@ static void test_second_group_powernv(void)
 	tt_dom_teardown(&f);
 }
 
+/* Refusals of attach and detach: NULL, another host's group, a group not attached. */
+static void test_attach_refusals(void)
+{
+	struct tce_machine *m2;
+	struct tce_host *h2;
+	struct tce_group *other;
+	struct tce_domain_info di;
+	struct tt_dom f;
+
+	REQUIRE(tt_dom_setup(&f, TCE_PLATFORM_POWERNV, NULL, true) == 0);
+	CHECK_RC(tce_domain_attach(NULL, f.g), -EINVAL);
+	CHECK_RC(tce_domain_attach(f.d, NULL), -EINVAL);
+	CHECK_RC(tce_domain_detach(NULL, f.g), -EINVAL);
+	CHECK_RC(tce_domain_detach(f.d, NULL), -EINVAL);
+	CHECK_RC(tce_domain_attach(f.d, f.g), -EBUSY);
+	CHECK_RC(tce_domain_detach(f.d, tce_device_group(f.o.b)), -ENOENT);
+	CHECK(!tce_group_owned(tce_device_group(f.o.b)));
+	/* a group of another host: -EPERM, given back, the domain unchanged */
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m2) == 0);
+	REQUIRE(tce_host_create(m2, &h2) == 0);
+	other = tce_host_group(h2, 0);
+	CHECK_RC(tce_domain_attach(f.d, other), -EPERM);
+	CHECK(!tce_group_owned(other));
+	tce_domain_info(f.d, &di);
+	CHECK_EQ(di.ngroups, 1);
+	CHECK_RC(tce_domain_map(f.d, 0x1000, (uint64_t)f.arena, 4 * KiB, TCE_DOMAIN_READ), 0);
+	tce_host_destroy(h2);
+	tce_machine_destroy(m2);
+	tt_dom_teardown(&f);
+}
+
 /* pseries: the hypervisor's windows belong to one PE: a second group is refused. */
 static void test_second_group_pseries(void)
 {
@@ -415,6 +446,7 @@ int main(int argc, char **argv)
 		TT_CASE(test_create_refusals), TT_CASE(test_attach_info), TT_CASE(test_map_basic),
 		TT_CASE(test_unmap_guarantee), TT_CASE(test_dirty_log),
 		TT_CASE(test_second_group_powernv), TT_CASE(test_second_group_pseries),
+		TT_CASE(test_attach_refusals),
 	};
 
 	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);

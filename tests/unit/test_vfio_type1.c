@@ -839,6 +839,32 @@ static long unmap_bitmap(struct tt_vfio *f, uint32_t argsz, uint64_t iova, uint6
 	return rc;
 }
 
+/*
+ * While tracking, a mapping unmapped without GET_DIRTY_BITMAP takes its
+ * dirty record with it (as the kernel's vfio_dma goes): a read-only mapping
+ * made in its place later reads clean.
+ */
+static void dirty_forgets_on(enum tce_platform p)
+{
+	const uint64_t X = 4 * MiB;
+	uint64_t bm[1], got;
+	struct tt_vfio f;
+
+	REQUIRE(tt_vfio_setup_type1(&f, p, NULL, NULL) == 0);
+	CHECK_RC(dirty(&f, 8, VFIO_IOMMU_DIRTY_PAGES_FLAG_START), 0);
+	CHECK_RC(tt_vfio_map(&f, 0, X, 4 * P64K, RW), 0);
+	bm[0] = 0;
+	CHECK_RC(get_bitmap(&f, X, 4 * P64K, P64K, 8, bm), 0);
+	CHECK_EQ(bm[0], 0xf);
+	CHECK_RC(tt_vfio_unmap_got(&f, X, 4 * P64K, 0, &got), 0);
+	CHECK_EQ(got, 4 * P64K);
+	CHECK_RC(tt_vfio_map(&f, 0, X, 4 * P64K, RD), 0);
+	bm[0] = 0;
+	CHECK_RC(get_bitmap(&f, X, 4 * P64K, P64K, 8, bm), 0);
+	CHECK_EQ(bm[0], 0);
+	tt_vfio_teardown(&f);
+}
+
 static void dirty_on(enum tce_platform p)
 {
 	const uint64_t A = 1 * MiB; /* A RW 4 pages, B RD 2 pages, C RW 1 page (map_abc) */
@@ -936,6 +962,8 @@ static void dirty_on(enum tce_platform p)
 
 static void test_dirty(void)
 {
+	dirty_forgets_on(TCE_PLATFORM_POWERNV);
+	dirty_forgets_on(TCE_PLATFORM_PSERIES);
 	for (size_t i = 0; i < 2; i++)
 		dirty_on(plats[i]);
 }
