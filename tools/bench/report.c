@@ -64,6 +64,16 @@ void bench_target(struct bench_row *r, const char *target, bool met)
 	r->met = met;
 }
 
+void bench_goal(struct bench_row *r, const char *goal_id, double ratio, const char *goal,
+		bool met, bool judged)
+{
+	r->goal_id = goal_id;
+	r->goal_ratio = ratio;
+	r->target = judged ? goal : "not judged: CPU busy";
+	r->met = met && judged;
+	r->judged = judged;
+}
+
 /* ------------------------------------------------------------------------ */
 /* JSON lines                                                               */
 /* ------------------------------------------------------------------------ */
@@ -148,8 +158,15 @@ static void json_row(const struct bench_row *r)
 		printf(",");
 		json_field(&r->extras[i]);
 	}
-	if (r->target)
+	if (r->goal_id) {
+		printf(",\"goal_id\":\"%s\",\"ratio\":", r->goal_id);
+		json_num(r->goal_ratio);
+		printf(",\"goal\":\"%s\",\"judged\":%s,\"met\":%s", r->target,
+		       r->judged ? "true" : "false",
+		       !r->judged ? "null" : r->met ? "true" : "false");
+	} else if (r->target) {
 		printf(",\"target\":\"%s\",\"met\":%s", r->target, r->met ? "true" : "false");
+	}
 	printf("}\n");
 }
 
@@ -224,8 +241,12 @@ static void human_row(const struct bench_row *r)
 	}
 	if (r->ratio >= 0)
 		snprintf(ratio, sizeof(ratio), "%.2fx", r->ratio);
-	printf("%10.3f %10.3f %8.3f %7s  %-16s %-4s %s\n", s->median, s->min, s->iqr, ratio,
-	       r->target ? r->target : "-", r->target ? (r->met ? "yes" : "NO") : "-", extras);
+	else if (r->goal_id)
+		snprintf(ratio, sizeof(ratio), "%.2fx", r->goal_ratio);
+	printf("%10.3f %10.3f %8.3f %7s  %-16s %-4s %s%s%s\n", s->median, s->min, s->iqr, ratio,
+	       r->target ? r->target : "-",
+	       !r->target ? "-" : r->goal_id && !r->judged ? "n/a" : r->met ? "yes" : "NO",
+	       r->goal_id ? r->goal_id : "", r->goal_id ? " " : "", extras);
 }
 
 void bench_section(const struct bench_opts *o, const char *title, const char *unit)

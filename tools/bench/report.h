@@ -38,6 +38,10 @@ struct bench_row {
 	double ratio;                  /* to the same run's floor; < 0: none */
 	const char *target;            /* NULL: no target */
 	bool met;
+	/* An issue-12 goal row (bench_goal()): its id, the ratio judged, whether judged. */
+	const char *goal_id;           /* "G1".."G7"; NULL: not a goal row */
+	double goal_ratio;
+	bool judged;
 };
 
 /* Start a row with no params, extras, ratio or target. */
@@ -56,6 +60,17 @@ void bench_param_json(struct bench_row *r, const char *key, double num);
 
 /* Set the target and whether it was met. */
 void bench_target(struct bench_row *r, const char *target, bool met);
+
+/*
+ * Make @r the target row of goal @goal_id ("G1".."G7", numbered as issue 12
+ * numbers them): @ratio is the number the goal is judged on, computed from
+ * rows of the same run, @goal the goal as text ("<=1.5x BL-ONELOCK"), @met
+ * whether it was met. @judged false (a two-thread goal while a CPU was
+ * busy): the row says "not judged: CPU busy" and "met" is null. JSON:
+ * "goal_id", "ratio", "goal", "met" (and "judged").
+ */
+void bench_goal(struct bench_row *r, const char *goal_id, double ratio, const char *goal,
+		bool met, bool judged);
 
 /* Terminal only: a titled section with column headings in @unit. */
 void bench_section(const struct bench_opts *o, const char *title, const char *unit);
