@@ -770,7 +770,8 @@ static void op_map(struct input *in)
 	}
 	ENSURE(want == 0 || want == MAYBE);
 	ENSURE(tce_vfio_mm_locked(st.mm) == locked + p.size);
-	insert_map(&st.c[s], &(struct t1map){ p.iova, p.size, p.vaddr, p.flags & 3 });
+	insert_map(&st.c[s], &(struct t1map){ .iova = p.iova, .size = p.size, .vaddr = p.vaddr,
+					 .flags = p.flags & 3 });
 	dma_check(c, pick, p.iova + off % (p.size - 7), 8, write);
 out:
 	free(a);
