@@ -128,11 +128,13 @@ struct state {
 	struct tce_group_info gi[NGROUPS];
 	bool armed;
 	/*
-	 * pseries: a fault fired while a DDW was made for the group: a failed
-	 * create is remembered per PE (the kernel's failed-DDW list), so Type1
-	 * may get -ENODEV for it from now on.
+	 * pseries: a fault fired while SET_IOMMU(TYPE1v2) made or took back a
+	 * DDW on the group. A failed create is remembered per PE (the kernel's
+	 * failed-DDW list): -ENODEV from now on. A failed remove leaves the
+	 * window with the hypervisor until the group goes back to the kernel:
+	 * the next window 0 lands elsewhere (-EINVAL, or a smaller one).
 	 */
-	bool ddw_failed[NGROUPS];
+	bool ddw_failed[NGROUPS], ddw_stale[NGROUPS];
 	uint64_t live_base;
 };
 
@@ -275,6 +277,7 @@ static void detach(int gi)
 	for (k = 0; k < c->ngroups && c->groups[k] != gi; k++)
 		;
 	ENSURE(k < c->ngroups);
+	st.ddw_stale[gi] = false; /* the group went back to the kernel */
 	memmove(&c->groups[k], &c->groups[k + 1], (size_t)(c->ngroups - k - 1) * sizeof(int));
 	if (!--c->ngroups)
 		release(c);
@@ -1367,6 +1370,8 @@ static void op_set_iommu(struct input *in)
 	unsigned long type = sel < 0xf0 ? types[sel % 10] : (unsigned long)take(in, 8);
 	struct cont *c = s >= 0 ? &st.c[s] : NULL;
 	long rc, want = c ? set_expect(c, type) : 0;
+	bool odd;
+	int g0;
 
 	before();
 	rc = tce_vfio_ioctl(st.mm, fd, VFIO_SET_IOMMU, (void *)type);
@@ -1377,10 +1382,14 @@ static void op_set_iommu(struct input *in)
 		ENSURE(rc == (fd >= 0 && fd < MAXFD && st.fdkind[fd] == F_GROUP ? -ENOTTY : -EBADF));
 		return;
 	}
-	if (fired() && st.pseries && type == VFIO_TYPE1v2_IOMMU && c->ngroups)
-		st.ddw_failed[c->groups[0]] = true;
-	if (!fired() && !(rc == -ENODEV && type == VFIO_TYPE1v2_IOMMU && c->ngroups &&
-			  c->type == T_NONE && st.ddw_failed[c->groups[0]]))
+	g0 = c->ngroups ? c->groups[0] : 0;
+	odd = type == VFIO_TYPE1v2_IOMMU && c->ngroups && c->type == T_NONE &&
+	      (st.ddw_failed[g0] || st.ddw_stale[g0]);
+	if (fired() && st.pseries && type == VFIO_TYPE1v2_IOMMU && c->ngroups) {
+		st.ddw_failed[g0] = true;
+		st.ddw_stale[g0] |= rc != 0;
+	}
+	if (!fired() && !(odd && (rc == -ENODEV || rc == -EINVAL)))
 		ENSURE(rc == want);
 	if (rc)
 		return;
@@ -1393,8 +1402,8 @@ static void op_set_iommu(struct input *in)
 	c->n = 0;
 	c->tracking = false;
 	expect_windows(c);
-	if (fired() && !st.cc.type1.win[0].size) {
-		struct tce_iommu_table_info ti; /* a fault may have made a smaller window 0 */
+	if ((fired() || odd) && !st.cc.type1.win[0].size) {
+		struct tce_iommu_table_info ti; /* a smaller window 0 may have been made */
 
 		ENSURE(tce_vfio_container_window(st.mm, fd, 0, &ti) == 0);
 		c->wsize[0] = ti.window_size;
