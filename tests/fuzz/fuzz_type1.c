@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target: VFIO Type1v2 over a domain (docs/vfio.md "Type1v2 over
- * a domain"; DECISIONS 26) through tce_vfio_ioctl() on containers opened
+ * libFuzzer target: VFIO Type1 (v2, and v1 with its unmap rule) over a
+ * domain (docs/vfio.md "Type1v2 over a domain"; DECISIONS 26) through
+ * tce_vfio_ioctl() on containers opened
  * with TCE_VFIO_TYPE1. The first byte picks powernv or pseries, the host
  * and process page sizes, a locked-memory limit, dma_entry_limit and the
  * windows (chosen, or small explicit ones); the rest is a sequence of
@@ -95,6 +96,7 @@ struct cont {
 	int groups[NGROUPS];     /* attached, in order */
 	int ngroups;
 	enum ctype type;
+	bool v1;                 /* T_TYPE1 set as VFIO_TYPE1_IOMMU: v1's unmap rule */
 	struct t1map m[MAXMAPS]; /* sorted by iova */
 	int n;
 	bool tracking;
@@ -303,7 +305,8 @@ static void check_state(void)
 		if (!c->alive)
 			continue;
 		if (c->fd >= 0 && c->type != T_SPAPR)
-			ENSURE(tce_vfio_iommu_type(st.mm, c->fd) == types[c->type]);
+			ENSURE(tce_vfio_iommu_type(st.mm, c->fd) ==
+			       (c->v1 && c->type == T_TYPE1 ? VFIO_TYPE1_IOMMU : types[c->type]));
 		for (i = 0; c->type == T_TYPE1 && i < c->n; i++)
 			sum += c->m[i].size;
 	}
@@ -892,14 +895,35 @@ static bool bitmap_ok(uint64_t size, const struct vfio_bitmap *bm)
 	       bm->size >= (pages / 64 + (pages % 64 != 0)) * 8;
 }
 
-/* Whether a mapping of @c starts in [iova, last]. */
+/*
+ * v1's unmap (docs/vfio.md): a mapping that starts before @iova and reaches
+ * it stops the unmap at once; so does, further on, one that ends past @last.
+ */
+static bool v1_blocked(const struct cont *c, uint64_t iova)
+{
+	int i;
+
+	for (i = 0; c->v1 && i < c->n; i++)
+		if (c->m[i].iova < iova && iova <= c->m[i].iova + c->m[i].size - 1)
+			return true;
+	return false;
+}
+
+static bool v1_stops_at(const struct cont *c, const struct t1map *m, uint64_t last)
+{
+	return c->v1 && m->iova + m->size - 1 > last;
+}
+
+/* Whether an unmap of [iova, last] removes a mapping of @c. */
 static bool starts_in(const struct cont *c, uint64_t iova, uint64_t last)
 {
 	int i;
 
+	if (v1_blocked(c, iova))
+		return false;
 	for (i = 0; i < c->n; i++)
 		if (c->m[i].iova >= iova && c->m[i].iova <= last)
-			return true;
+			return !v1_stops_at(c, &c->m[i], last);
 	return false;
 }
 
@@ -935,7 +959,7 @@ static long unmap_expect(const struct cont *c, const struct unmap_arg *p, const 
 		return -EINVAL;
 	if (bits && (!c->tracking || p->bm.pgsize != pg))
 		return -EINVAL;
-	if (!all && bisects(c, p->u.iova, last))
+	if (!all && !c->v1 && bisects(c, p->u.iova, last))
 		return -EINVAL;
 	if (bits && !p->bm.data && starts_in(c, p->u.iova, last))
 		return -EFAULT;
@@ -955,14 +979,14 @@ static uint64_t remove_range(struct cont *c, uint64_t iova, uint64_t last, uint6
 	uint64_t sum = 0;
 	int i = 0, n = 0;
 
-	while (i < c->n) {
+	while (i < c->n && !v1_blocked(c, iova)) {
 		const struct t1map m = c->m[i];
 
 		if (m.iova < iova || m.iova > last) {
 			i++;
 			continue;
 		}
-		if (prefix && sum + m.size > bytes)
+		if ((prefix && sum + m.size > bytes) || v1_stops_at(c, &m, last))
 			break;
 		sum += m.size;
 		gone[n++] = m;
@@ -1243,6 +1267,11 @@ out:
 
 /* ---- CHECK_EXTENSION and SET_IOMMU ---- */
 
+static bool is_t1(unsigned long type)
+{
+	return type == VFIO_TYPE1v2_IOMMU || type == VFIO_TYPE1_IOMMU;
+}
+
 static void op_check_extension(struct input *in)
 {
 	static const unsigned long ext[] = { VFIO_TYPE1_IOMMU, VFIO_SPAPR_TCE_IOMMU,
@@ -1263,10 +1292,10 @@ static void op_check_extension(struct input *in)
 	}
 	switch (st.c[s].type) {
 	case T_TYPE1:
-		want = e == VFIO_TYPE1v2_IOMMU || e == VFIO_UNMAP_ALL;
+		want = is_t1(e) || e == VFIO_UNMAP_ALL;
 		break;
 	case T_NONE:
-		want = e == VFIO_TYPE1v2_IOMMU || e == VFIO_UNMAP_ALL ||
+		want = is_t1(e) || e == VFIO_UNMAP_ALL ||
 		       e == VFIO_SPAPR_TCE_IOMMU || e == VFIO_SPAPR_TCE_v2_IOMMU || e == VFIO_EEH;
 		break;
 	default:
@@ -1289,7 +1318,7 @@ static long set_expect(const struct cont *c, unsigned long type)
 
 	if (!c->ngroups || c->type != T_NONE)
 		return -EINVAL;
-	if (type == VFIO_TYPE1v2_IOMMU) {
+	if (is_t1(type)) {
 		for (k = 0; k < c->ngroups; k++) {
 			if (k && st.pseries)
 				return -EPERM; /* a pseries window serves one PE */
@@ -1383,9 +1412,9 @@ static void op_set_iommu(struct input *in)
 		return;
 	}
 	g0 = c->ngroups ? c->groups[0] : 0;
-	odd = type == VFIO_TYPE1v2_IOMMU && c->ngroups && c->type == T_NONE &&
+	odd = is_t1(type) && c->ngroups && c->type == T_NONE &&
 	      (st.ddw_failed[g0] || st.ddw_stale[g0]);
-	if (fired() && st.pseries && type == VFIO_TYPE1v2_IOMMU && c->ngroups) {
+	if (fired() && st.pseries && is_t1(type) && c->ngroups) {
 		st.ddw_failed[g0] = true;
 		st.ddw_stale[g0] |= rc != 0;
 	}
@@ -1394,11 +1423,12 @@ static void op_set_iommu(struct input *in)
 	if (rc)
 		return;
 	ENSURE(want == 0);
-	if (type != VFIO_TYPE1v2_IOMMU) {
+	if (type != VFIO_TYPE1v2_IOMMU && type != VFIO_TYPE1_IOMMU) {
 		c->type = T_SPAPR;
 		return;
 	}
 	c->type = T_TYPE1;
+	c->v1 = type == VFIO_TYPE1_IOMMU;
 	c->n = 0;
 	c->tracking = false;
 	expect_windows(c);
