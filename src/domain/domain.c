@@ -353,14 +353,6 @@ int tce__domain_detach_owned(struct tce_domain *d, struct tce_group *g)
 	return detach(d, g, false);
 }
 
-void tce__domain_dirty_drop(struct tce_domain *d, uint64_t iova, uint64_t size)
-{
-	tce__lock(&d->lock);
-	if (!tce__dset_reserve(d->ctx, &d->dirty, 1))
-		tce__dset_remove(&d->dirty, iova, iova + size);
-	tce__unlock(&d->lock);
-}
-
 void tce_domain_dirty_log(struct tce_domain *d, bool on)
 {
 	tce__lock(&d->lock);

@@ -99,11 +99,6 @@ int tce__domain_attach_owned(struct tce_domain *d, struct tce_group *g);
 /* Never fails for an attached group: with no room for the dirty log, the log is dropped. */
 int tce__domain_detach_owned(struct tce_domain *d, struct tce_group *g);
 
-/*
- * Forget the dirty log of [iova, iova + size) (an unmapped mapping's record
- * goes with it): best effort, a split without room keeps the range.
- */
-void tce__domain_dirty_drop(struct tce_domain *d, uint64_t iova, uint64_t size);
 
 /* Clear every mapping: TCEs cleared (released), the record emptied. */
 void tce__domain_clear_all(struct tce_domain *d);

@@ -370,7 +370,7 @@ static void release_state(struct tce__vcontainer *c)
 
 static int group_room(struct tce__vcontainer *c)
 {
-	uint32_t want = c->galloc ? c->galloc * 2 : 4;
+	uint32_t want = c->galloc ? c->galloc * 2 : 1; /* most containers have one group */
 	struct tce__vgroup **p;
 
 	if (c->ngroups < c->galloc)

@@ -396,8 +396,6 @@ static void drop_records(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint
 	uint32_t k;
 
 	for (k = i; k < j; k++) {
-		if (t->dirty_tracking) /* the kernel's record of it goes with the mapping */
-			tce__domain_dirty_drop(t->dom, t->v[k].iova, t->v[k].size);
 		unpin(c, &t->v[k]);
 		*unmapped += t->v[k].size;
 	}

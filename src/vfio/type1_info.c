@@ -121,6 +121,7 @@ int tce__t1_user_bits(struct tce__vcontainer *c, const struct tce__t1map *m, uin
 	uint64_t w0 = off / 64, w1 = (off + nbits - 1) / 64, w, chunk, a, k, j;
 	int rc;
 
+	tce__assert(tce__lock_held(&c->t1.lock));
 	if (!user)
 		return (int)vfio_refuse(c->ctx, -EFAULT, "the bitmap's data is not memory this "
 					"process can write");
@@ -150,11 +151,15 @@ int tce__t1_user_bits(struct tce__vcontainer *c, const struct tce__t1map *m, uin
 
 /* ---- DIRTY_PAGES ---- */
 
+/*
+ * START and STOP. The domain's own log of unmapped pages stays off (set so
+ * at SET_IOMMU): an unmapped mapping takes its record with it, as the
+ * kernel's vfio_dma bitmap goes with the vfio_dma, and UNMAP_DMA with
+ * GET_DIRTY_BITMAP reads the bits before it clears anything.
+ */
 static void tracking(struct tce__vcontainer *c, bool on)
 {
 	tce__lock(&c->t1.lock);
-	if (c->t1.dirty_tracking != on)
-		tce_domain_dirty_log(c->t1.dom, on);
 	c->t1.dirty_tracking = on;
 	tce__unlock(&c->t1.lock);
 }
@@ -168,6 +173,7 @@ static int get_bitmap_locked(struct tce__vcontainer *c,
 	uint32_t i;
 	int rc = 0;
 
+	tce__assert(tce__lock_held(&t->lock));
 	if (r->bitmap.pgsize != pg || r->iova & (pg - 1) || !r->size || r->size & (pg - 1))
 		return (int)vfio_refuse(c->ctx, -EINVAL, "GET_BITMAP needs iova and size nonzero "
 					"multiples of, and a bitmap of, %s pages", tce__vsize(pg).s);
