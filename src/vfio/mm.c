@@ -102,13 +102,22 @@ static void vma_line(struct cover *c, const char *line)
 		c->shift = tce__ilog2(kb << 10) < c->shift ? tce__ilog2(kb << 10) : c->shift;
 }
 
+/* No process maps anything at or above 2^63 (TASK_SIZE is at most 2^57): nor a wrapping range. */
+static bool beyond_user(uint64_t ua, uint64_t size)
+{
+	return !size || ua >= (1ull << 63) || size > (1ull << 63) - ua;
+}
+
 int tce__mm_probe_smaps(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
 {
-	struct smaps s = { .fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC) };
+	struct smaps s = { .fd = -1 };
 	struct cover c = { .next = ua, .end = ua + size, .ok = true, .shift = 63,
 			   .perm = write ? 'w' : 'r' };
 	char line[256];
 
+	if (beyond_user(ua, size))
+		return -EFAULT;
+	s.fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
 	if (s.fd < 0)
 		return -EFAULT;
 	/* Until the first mapping past the range (a VMA's KernelPageSize follows its header). */
@@ -144,8 +153,11 @@ int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_s
 	uint64_t need = write ? TCE_PROCMAP_WRITABLE : TCE_PROCMAP_READABLE, at = ua;
 	struct tce__procmap_query q;
 	uint32_t shift = 63;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd, rc = 0;
 
+	if (beyond_user(ua, size))
+		return -EFAULT;
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -EFAULT;
 	while (!rc && at < ua + size) {

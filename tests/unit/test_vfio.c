@@ -154,6 +154,10 @@ static void windows(void)
 	CHECK_RC(tce_vfio_container_window(f.mm, f.gfd, 0, &wi), -EINVAL); /* a group file */
 	CHECK_RC(tce_vfio_container_window(f.mm, 999, 0, &wi), -EBADF);
 	CHECK_RC(tce_vfio_container_window(NULL, f.cfd, 0, &wi), -EBADF);
+	CHECK_RC(tce_vfio_iommu_type(f.mm, f.cfd), VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(tce_vfio_iommu_type(f.mm, f.gfd), -EINVAL); /* a group file */
+	CHECK_RC(tce_vfio_iommu_type(f.mm, 999), -EBADF);
+	CHECK_RC(tce_vfio_iommu_type(NULL, f.cfd), -EBADF);
 	before = tce_vfio_mm_locked(f.mm);
 	CHECK(before > 0);
 	cr.start_addr = 7;
@@ -199,12 +203,41 @@ static void legacy_v1(void)
 			     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE), 0);
 	CHECK_RC(tt_vfio_dma_rw(&f, 8192 + 8, "legacy"), 0);
 	CHECK(memcmp(f.arena + 8, "legacy", 6) == 0);
+	CHECK(tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena, 64 * 1024)); /* v1 pins each page */
 	CHECK_RC(tt_vfio_unmap(&f, 8192, 64 * 1024), 0);
+	CHECK(!tce_vfio_mm_pinned(f.mm, (uint64_t)f.arena, 64 * 1024)); /* released */
 	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DISABLE, NULL), 0);
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
 	tt_vfio_teardown(&f);
 }
 
+
+/*
+ * A group joining a v2 container gets every window of it: the VF's PE
+ * (one slot) cannot take a container's second window and is refused,
+ * given back to the kernel; with one window it joins.
+ */
+static void second_group_windows(void)
+{
+	struct tce_group *gb;
+	struct tt_vfio f;
+	int bfd;
+
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	CHECK_RC(tt_vfio_create(&f, 16, 1ull << 30, 1, NULL), 0); /* the default and window 1 */
+	gb = tce_device_group(f.o.b);
+	bfd = tce_vfio_open_group(f.mm, gb);
+	REQUIRE(bfd >= 0);
+	CHECK_RC(tt_vfio_io(&f, bfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), -EINVAL);
+	CHECK(!tce_group_owned(gb));
+	CHECK_RC(tt_vfio_remove(&f, 1ull << 59), 0);
+	CHECK_RC(tt_vfio_io(&f, bfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
+	CHECK(tce_group_owned(gb));
+	CHECK_RC(tce_vfio_close(f.mm, bfd), 0);
+	CHECK(!tce_group_owned(gb));
+	tt_vfio_teardown(&f);
+}
 
 /* File numbers: dup, share to another process, one open per group, kinds. */
 static void files(void)
@@ -482,7 +515,7 @@ static void device_file(void)
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_v2), TT_CASE(pseries_v2), TT_CASE(windows), TT_CASE(legacy_v1),
 	TT_CASE(files),      TT_CASE(devices),    TT_CASE(eeh_ops), TT_CASE(dispatch),
-	TT_CASE(device_file),
+	TT_CASE(device_file), TT_CASE(second_group_windows),
 };
 
 int main(int argc, char **argv)

@@ -920,6 +920,19 @@ static void dirty_on(enum tce_platform p)
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, P64K, 8, NULL), -EFAULT);
 	dg.g = (struct vfio_iommu_type1_dirty_bitmap_get){ .iova = A, .size = 256 * KiB,
 		.bitmap = { .pgsize = P64K, .size = 8, .data = (void *)bm } };
+	/* a whole valid payload with flags other than GET_BITMAP alone */
+	dg.h.flags = 1u << 3;
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DIRTY_PAGES, &dg), -EINVAL);
+	dg.h.flags = 0;
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DIRTY_PAGES, &dg), -EINVAL);
+	dg.h.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DIRTY_PAGES, &dg), -EINVAL);
+	dg.h.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DIRTY_PAGES, &dg), 0);
+	/* each range rule alone, where no mapping is cut */
+	CHECK_RC(get_bitmap(&f, 3 * MiB + 4 * KiB, P64K, P64K, 8, bm), -EINVAL);
+	CHECK_RC(get_bitmap(&f, 3 * MiB, P64K + 4 * KiB, P64K, 8, bm), -EINVAL);
+	CHECK_RC(get_bitmap(&f, 3 * MiB, 2 * P64K, 4 * KiB, 8, bm), -EINVAL);
 	dg.h.argsz = sizeof(dg) - 1;
 	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_DIRTY_PAGES, &dg), -EINVAL);
 	dg.h.argsz = 8;
@@ -1032,9 +1045,64 @@ static void test_close_orders(void)
 }
 
 /* powernv: a second group shares the domain; each sees every mapping. */
+/* Warnings the library logs (a group given back twice, a window unset that failed...). */
+static void count_warnings(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)msg;
+	if (level <= TCE_LOG_WARN)
+		(*(unsigned *)arg)++;
+}
+
+/* @d's group is the kernel's again: its own DMA (a coherent buffer) works. */
+static void kernel_window(struct tce_device *d)
+{
+	uint64_t real = 0, bus = 0;
+	uint8_t v = 0x5a;
+	void *cpu = NULL;
+
+	CHECK(!tce_group_owned(tce_device_group(d)));
+	CHECK_RC(tce_device_alloc_coherent(d, 4096, &real, &cpu, &bus), 0);
+	if (!cpu)
+		return;
+	tt_dom_enable_dma(d);
+	CHECK_RC(tce_dev_dma_write(tce_device_pci(d), bus + 7, &v, 1), 0);
+	CHECK_EQ(((uint8_t *)cpu)[7], 0x5a);
+	CHECK_RC(tce_device_free_coherent(d, 4096, real, bus), 0);
+}
+
+/* Type1's windows through tce_vfio_container_window(); a MAP whose vaddr ends at 2^64. */
+static void test_window_and_top(void)
+{
+	struct tce_iommu_table_info ti;
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .flags = RW };
+	struct tt_vfio f;
+
+	for (size_t i = 0; i < 2; i++) {
+		REQUIRE(tt_vfio_setup_type1(&f, plats[i], NULL, NULL) == 0);
+		CHECK_RC(tce_vfio_container_window(f.mm, f.cfd, 1ull << 20, &ti), 0);
+		CHECK_EQ(ti.bus_offset, 0);
+		CHECK_EQ(ti.page_shift, 12);
+		CHECK(ti.window_size >= 4ull << 30);
+		CHECK_EQ(ti.entries, ti.window_size >> 12);
+		CHECK_RC(tce_vfio_container_window(f.mm, f.cfd, ti.window_size, &ti), -ENXIO);
+		CHECK_RC(tce_vfio_container_window(f.mm, f.cfd, 1ull << 62, &ti), -ENXIO);
+		/* vaddr + size ends exactly at 2^64: no wrap (the kernel tests size - 1), so an
+		 * overlap is -EEXIST, found before the memory is looked at */
+		CHECK_RC(tt_vfio_map(&f, 0, 1 * MiB, P64K, RW), 0);
+		m.vaddr = 0ull - P64K, m.iova = 1 * MiB, m.size = P64K;
+		CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, &m), -EEXIST);
+		m.vaddr = 0ull - P64K + P64K / 2; /* unaligned: -EINVAL first */
+		CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, &m), -EINVAL);
+		m.vaddr = 0ull - P64K, m.iova = 2 * MiB; /* no overlap: the memory is not there */
+		CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_MAP_DMA, &m), -EFAULT);
+		tt_vfio_teardown(&f);
+	}
+}
+
 static void test_two_groups_powernv(void)
 {
 	struct tce_vfio_container_config cc = { .flags = TCE_VFIO_TYPE1 };
+	unsigned warnings = 0;
 	struct tce_group *gb;
 	uint8_t v = 0;
 	uint64_t got;
@@ -1044,6 +1112,7 @@ static void test_two_groups_powernv(void)
 	/* the VF's PE has one small window slot: a window it can take */
 	cc.type1.win[0] = (struct tce_domain_window){ .size = 256 * MiB, .page_shift = 12 };
 	REQUIRE(tt_vfio_setup_type1(&f, TCE_PLATFORM_POWERNV, NULL, &cc) == 0);
+	tce_ctx_set_log(tce_machine_ctx(f.o.m), count_warnings, &warnings, TCE_LOG_WARN);
 	gb = tce_device_group(f.o.b);
 	CHECK_RC(tt_vfio_map(&f, 0, 1 * MiB, P64K, RW), 0);
 	bfd = tce_vfio_open_group(f.mm, gb);
@@ -1073,6 +1142,10 @@ static void test_two_groups_powernv(void)
 	CHECK_RC(tce_vfio_close(f.mm, bfd), 0);
 	CHECK(!tce_group_owned(gb));
 	CHECK_EQ(tce_vfio_mm_locked(f.mm), 0);
+	kernel_window(f.o.a); /* the container's release left a's own window alone */
+	kernel_window(f.o.b);
+	CHECK_EQ(warnings, 0); /* every group left once, every window unset on its owner */
+	tce_ctx_set_log(tce_machine_ctx(f.o.m), NULL, NULL, TCE_LOG_WARN);
 	tt_vfio_teardown(&f);
 
 	/* both groups before SET_IOMMU: it attaches both */
@@ -1154,6 +1227,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(test_unmap_all),
 	TT_CASE(test_dirty),         TT_CASE(test_group_leaves), TT_CASE(test_close_orders),
 	TT_CASE(test_two_groups_powernv), TT_CASE(test_two_groups_pseries),
+	TT_CASE(test_window_and_top),
 };
 
 int main(int argc, char **argv)
