@@ -10,6 +10,7 @@
  * and 4096 regions, and fail-Nth over registration.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -144,9 +145,22 @@ static void lookups_agree(void)
 /* A probe of this process's own memory. */
 typedef int (*probe_fn)(uint64_t ua, uint64_t size, bool write, uint32_t *shift);
 
+/* The process's open file descriptors. */
+static unsigned open_fds(void)
+{
+	unsigned n = 0;
+	int fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
 /* The real probe, one way: permissions, holes and page size, no page touched. */
 static void probe_way(probe_fn probe)
 {
+	unsigned fds = open_fds();
+
 	uint8_t *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint32_t shift = 0;
 
@@ -172,6 +186,9 @@ static void probe_way(probe_fn probe)
 	CHECK_RC(probe((uintptr_t)p + 0x81000, 0x1000, false, &shift), 0); /* past the hole */
 	munmap(p, 1 << 20);
 	CHECK_RC(probe((uintptr_t)p, 0x1000, false, &shift), -EFAULT);
+	CHECK_RC(probe(~0ull - 0xfff, 0x1000, false, &shift), -EFAULT); /* past user space */
+	CHECK_RC(probe(0x1000, ~0ull, false, &shift), -EFAULT);         /* wraps */
+	CHECK_EQ(open_fds(), fds); /* every probe closed what it opened */
 }
 
 static int probe_default(uint64_t ua, uint64_t size, bool write, uint32_t *shift)

@@ -239,6 +239,53 @@ static void second_group_windows(void)
 	tt_vfio_teardown(&f);
 }
 
+/*
+ * Two containers of one process registering the same range: the second
+ * only counts another registration of the first's region. When its own
+ * list cannot grow (fail-Nth), the count is given back: the first
+ * container's UNREGISTER then frees the region and refunds it.
+ */
+static void shared_region_fail(void)
+{
+	struct tce_group *gb;
+	uint64_t n;
+	struct tt_vfio f;
+	int c2, bfd;
+	long rc;
+
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	gb = tce_device_group(f.o.b);
+	c2 = tce_vfio_open_container(f.mm);
+	bfd = tce_vfio_open_group(f.mm, gb);
+	REQUIRE(c2 >= 0 && bfd >= 0);
+	CHECK_RC(tt_vfio_io(&f, bfd, VFIO_GROUP_SET_CONTAINER, &c2), 0);
+	CHECK_RC(tt_vfio_io(&f, c2, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	for (n = 1; n < 100 && !tt_failed(); n++) {
+		struct vfio_iommu_spapr_register_memory reg = {
+			.argsz = sizeof(reg), .vaddr = (uintptr_t)f.arena, .size = 1 * MiB };
+		bool armed;
+
+		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
+		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), n);
+		rc = tt_vfio_io(&f, c2, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg);
+		armed = tce_ctx_fail_nth_armed(tce_machine_ctx(f.o.m));
+		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), 0);
+		if (!rc)
+			CHECK_RC(tt_vfio_io(&f, c2, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &reg), 0);
+		else
+			CHECK_RC(rc, -ENOMEM);
+		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 1 * MiB), 0);
+		CHECK_EQ(tce_vfio_mm_locked(f.mm), 0); /* the region went with its last count */
+		CHECK(!tce_vfio_mm_pinned(f.mm, (uintptr_t)f.arena, 1 * MiB));
+		if (!rc && armed)
+			break;
+	}
+	CHECK_RC(tce_vfio_close(f.mm, bfd), 0);
+	CHECK_RC(tce_vfio_close(f.mm, c2), 0);
+	tt_vfio_teardown(&f);
+}
+
 /* File numbers: dup, share to another process, one open per group, kinds. */
 static void files(void)
 {
@@ -249,6 +296,10 @@ static void files(void)
 
 	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
 	g = f.g;
+	CHECK_RC(tce_vfio_mm_create(NULL, NULL, &other), -EINVAL);
+	CHECK_RC(tce_vfio_mm_create(tce_machine_ctx(f.o.m), NULL, NULL), -EINVAL);
+	CHECK_RC(tce_vfio_open_group(NULL, g), -EINVAL);
+	CHECK_RC(tce_vfio_open_group(f.mm, NULL), -EINVAL);
 	CHECK_RC(tce_vfio_kind(f.mm, f.cfd), TCE_VFIO_CONTAINER);
 	CHECK_RC(tce_vfio_kind(f.mm, f.gfd), TCE_VFIO_GROUP);
 	CHECK_RC(tce_vfio_kind(f.mm, 99), -EBADF);
@@ -515,7 +566,7 @@ static void device_file(void)
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_v2), TT_CASE(pseries_v2), TT_CASE(windows), TT_CASE(legacy_v1),
 	TT_CASE(files),      TT_CASE(devices),    TT_CASE(eeh_ops), TT_CASE(dispatch),
-	TT_CASE(device_file), TT_CASE(second_group_windows),
+	TT_CASE(device_file), TT_CASE(second_group_windows), TT_CASE(shared_region_fail),
 };
 
 int main(int argc, char **argv)

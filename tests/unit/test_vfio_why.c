@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <linux/vfio.h>
 
@@ -180,6 +181,45 @@ static void mapping(void)
 	teardown(&f);
 }
 
+/* REGISTER_MEMORY's reasons: over the limit, memory not there, and memory failing. */
+static void register_reasons(void)
+{
+	struct tce_vfio_mm_config mc = { .memlock_limit = 1 * MiB };
+	struct vfio_iommu_spapr_register_memory reg = { .argsz = sizeof(reg) };
+	uint8_t *none, *at;
+	char want[256];
+	struct fx f;
+
+	memset(&f, 0, sizeof(f));
+	REQUIRE(tt_vfio_boot(&f.v, TCE_PLATFORM_POWERNV, NULL, 0) == 0);
+	REQUIRE(tt_vfio_new_mm(&f.v, &mc) == 0);
+	REQUIRE(tt_vfio_open_files(&f.v) == 0);
+	tce_ctx_set_log(tce_machine_ctx(f.v.o.m), keep, &f.notes, TCE_LOG_NOTICE);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	CHECK_WHY(&f, tt_vfio_reg(&f.v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 2 * MiB), -ENOMEM,
+		  "vfio: registering 2 MiB would go over RLIMIT_MEMLOCK (1 MiB, 0 locked "
+		  "already)");
+	none = mmap(NULL, 2 * MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(none != MAP_FAILED);
+	at = (uint8_t *)(((uintptr_t)none + 0xffff) & ~(uintptr_t)0xffff);
+	reg.vaddr = (uintptr_t)at, reg.size = 64 * 1024;
+	snprintf(want, sizeof(want), "vfio: [%#llx, +64 KiB) is not all mapped writable memory",
+		 (unsigned long long)reg.vaddr);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg), -EFAULT,
+		  want);
+	/* memory failing inside the limit: not the limit's reason */
+	tce_ctx_set_fail_nth(tce_machine_ctx(f.v.o.m), 1);
+	snprintf(want, sizeof(want), "vfio: registering [%#llx, +64 KiB) failed: %s",
+		 (unsigned long long)(uintptr_t)f.v.arena, tce_strerror(-ENOMEM));
+	CHECK_WHY(&f, tt_vfio_reg(&f.v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 64 * 1024), -ENOMEM,
+		  want);
+	tce_ctx_set_fail_nth(tce_machine_ctx(f.v.o.m), 0);
+	CHECK_WHY(&f, tt_vfio_reg(&f.v, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 64 * 1024), 0, "");
+	munmap(none, 2 * MiB);
+	teardown(&f);
+}
+
 /* The default level takes no notice, and the errno is the same either way. */
 static void silent(void)
 {
@@ -199,6 +239,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(order),
 	TT_CASE(mapping),
 	TT_CASE(silent),
+	TT_CASE(register_reasons),
 };
 
 int main(int argc, char **argv)
