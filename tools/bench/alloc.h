@@ -39,7 +39,7 @@ struct alloc_geom {
 	uint32_t page_shift;
 };
 
-enum alloc_family { ALLOC_FLOOR, ALLOC_GLOBAL, ALLOC_TREE, ALLOC_TREE_MAG, ALLOC_OURS };
+enum alloc_family { ALLOC_FLOOR, ALLOC_ONELOCK, ALLOC_TREE, ALLOC_TREE_MAG, ALLOC_OURS };
 
 struct alloc_kind;
 
@@ -63,12 +63,13 @@ struct alloc_kind {
 	const char *name;     /* "OURS-P16+MAG-spin" */
 	const struct alloc_ops *ops;
 	enum alloc_family fam;
-	uint32_t nr_pools;    /* OURS and BL-GLOBAL (1) */
+	uint32_t nr_pools;    /* OURS */
 	bool cache;           /* OURS: per-thread caches */
 	bool spin;            /* spinlocks instead of mutexes */
 };
 
 extern const struct alloc_ops alloc_floor_ops;
+extern const struct alloc_ops alloc_onelock_ops;
 extern const struct alloc_ops alloc_ours_ops;
 extern const struct alloc_ops alloc_tree_ops;
 extern const struct alloc_ops alloc_mag_ops;
@@ -76,7 +77,7 @@ extern const struct alloc_ops alloc_mag_ops;
 /* The catalogue of §6.2, each locked variant with both lock flavours. */
 enum alloc_kind_id {
 	K_FLOOR,
-	K_GLOBAL_MTX, K_GLOBAL_SPIN,
+	K_ONELOCK_MTX, K_ONELOCK_SPIN,
 	K_TREE_MTX, K_TREE_SPIN,
 	K_MAG_MTX, K_MAG_SPIN,
 	K_P4_MTX, K_P4_SPIN,
@@ -87,8 +88,8 @@ enum alloc_kind_id {
 
 extern const struct alloc_kind alloc_kinds[K_COUNT];
 
-/* The BL-GLOBAL and BL-TREE(+MAG) of the same lock flavour as @id. */
-enum alloc_kind_id alloc_global_of(enum alloc_kind_id id);
+/* The BL-ONELOCK and BL-TREE(+MAG) of the same lock flavour as @id. */
+enum alloc_kind_id alloc_onelock_of(enum alloc_kind_id id);
 enum alloc_kind_id alloc_tree_of(enum alloc_kind_id id);
 
 /* Tree variants run a quarter of the ops: they are ~30x slower per op. */
@@ -137,8 +138,8 @@ int alloc_kept_runs(uint64_t entries, bool skip0, unsigned pct, uint64_t granule
 /* Print "tce-bench: alloc: @what: <strerror> (<name>)"; returns @rc. */
 int alloc_fail(const char *what, int rc);
 
-/* Add ratio_to_floor (r->ratio) and ratio_to_global / ratio_to_tree extras. */
-void alloc_ratios(struct bench_row *r, double floor_ns, double global_ns, double tree_ns);
+/* Add ratio_to_floor (r->ratio) and ratio_to_onelock / ratio_to_tree extras. */
+void alloc_ratios(struct bench_row *r, double floor_ns, double onelock_ns, double tree_ns);
 
 /* BL-TREE as a library for BL-TREE+MAG (alloc_tree.c). */
 struct bl_tree;

@@ -288,14 +288,14 @@ static double med(const struct b2_run *run, enum alloc_kind_id id, enum b2_slot 
 
 /*
  * Spec §6.4 B2: OURS-P16(+MAG) 2-thread aggregate >= 1.8x 1-thread with
- * fairness >= 0.9 and >= 3x BL-GLOBAL; cross-thread free <= 1.2 x + t1.
+ * fairness >= 0.9 and >= 3x BL-ONELOCK; cross-thread free <= 1.2 x + t1.
  */
 static void b2_targets(struct bench_row *r, const struct b2_run *run, const struct b2_arg *a,
 		       double scaling, double fair, const struct alloc_floors *f)
 {
 	const struct alloc_kind *k = &alloc_kinds[a->id];
 	double ns = r->v->sum.median, t1 = med(run, a->id, S_1T);
-	double g = med(run, alloc_global_of(a->id), a->slot), bound;
+	double g = med(run, alloc_onelock_of(a->id), a->slot), bound;
 	char what[96];
 
 	if (a->slot == S_XFREE && k->fam == ALLOC_OURS) {
@@ -312,7 +312,7 @@ static void b2_targets(struct bench_row *r, const struct b2_run *run, const stru
 		 k->name, b2_pools_name[a->slot]);
 	alloc_target("B2", what, scaling >= 1.8 && fair >= 0.9, "%.2fx, fairness %.2f", scaling,
 		     fair);
-	snprintf(what, sizeof(what), "%s (%s pools): >= 3x BL-GLOBAL at 2 threads", k->name,
+	snprintf(what, sizeof(what), "%s (%s pools): >= 3x BL-ONELOCK at 2 threads", k->name,
 		 b2_pools_name[a->slot]);
 	alloc_target("B2", what, g >= 3 * ns, "%.2fx (%.1f vs %.1f ns/op aggregate)",
 		     ns > 0 ? g / ns : 0, ns, g);
@@ -345,7 +345,7 @@ static void b2_emit(const struct bench_opts *o, const struct b2_run *run, unsign
 	if (alloc_kinds[a->id].fam == ALLOC_OURS && alloc_kinds[a->id].nr_pools > 1)
 		bench_param_str(&r, "pools", b2_pools_name[a->slot]);
 	alloc_ratios(&r, med(run, K_FLOOR, S_1T),
-		     a->id == K_FLOOR ? 0 : med(run, alloc_global_of(a->id), a->slot),
+		     a->id == K_FLOOR ? 0 : med(run, alloc_onelock_of(a->id), a->slot),
 		     a->id == K_FLOOR ? 0 : med(run, alloc_tree_of(a->id), a->slot));
 	bench_extra(&r, "fairness", fair);
 	b2_extras(&r, run, a, &scaling, f);
