@@ -231,6 +231,40 @@ void alloc_target_na(const char *bench, const char *target, const char *why);
 void alloc_targets_print(const struct bench_opts *o);
 
 /* ------------------------------------------------------------------------ */
+/* Issue 12 goals G1-G3 (alloc_goals.c)                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A perf counter of this thread's user-space instructions: the fd, or a
+ * negative errno when the machine has none (then the goal rows say so).
+ */
+int alloc_instr_open(void);
+uint64_t alloc_instr_read(int fd); /* 0 when @fd < 0 or the read fails */
+
+/*
+ * Two pinned spinners, one per CPU, 50 ms each: @share gets the part of its
+ * wall time each spent on CPU. True if both got >= 90 %: the CPUs were free.
+ */
+bool alloc_cpus_free(double share[ALLOC_THREADS_MAX]);
+
+/* One B1 case: @v holds K_COUNT kinds x @stride orders; @order is the case's. */
+void alloc_goals_b1(const struct bench_variant *v, unsigned stride, unsigned order);
+/* Net instructions per 1-page pair of OURS-P16-mtx and OURS-P16+MAG-mtx. */
+void alloc_goals_instr(double ours, double mag);
+
+/* What B2 measured for the goals; the variants' samples are paired by repetition. */
+struct alloc_goals_b2_in {
+	const struct bench_variant *ours_1t, *ours_2t, *ours_same, *onelock_2t, *tree_2t;
+	double fairness; /* OURS disjoint */
+	double share[2][ALLOC_THREADS_MAX]; /* CPU-free check before and after */
+	bool cpus_free;
+};
+void alloc_goals_b2(const struct alloc_goals_b2_in *in);
+
+/* Print the goal rows (bench_goal()) of everything handed in, if any. */
+void alloc_goals_print(const struct bench_opts *o);
+
+/* ------------------------------------------------------------------------ */
 /* Instruction counts (bench-instr.sh)                                      */
 /* ------------------------------------------------------------------------ */
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "alloc_lock.h"
@@ -353,6 +354,26 @@ static void b2_emit(const struct bench_opts *o, const struct b2_run *run, unsign
 	bench_emit(o, &r);
 }
 
+/* Hand the goals of issue 12 (G2, G3 at 2 threads) what this run measured. */
+static void b2_goals(const struct b2_run *run, double share[2][ALLOC_THREADS_MAX], bool free)
+{
+	struct alloc_goals_b2_in in = { .cpus_free = free };
+	int o1 = run->idx[K_P16_MTX][S_1T], o2 = run->idx[K_P16_MTX][S_2T];
+	int os = run->idx[K_P16_MTX][S_SAME], g2 = run->idx[K_ONELOCK_MTX][S_2T];
+	int t2 = run->idx[K_TREE_MTX][S_2T];
+
+	if (o1 < 0 || o2 < 0 || os < 0 || g2 < 0 || t2 < 0)
+		return;
+	in.ours_1t = &run->v[o1];
+	in.ours_2t = &run->v[o2];
+	in.ours_same = &run->v[os];
+	in.onelock_2t = &run->v[g2];
+	in.tree_2t = &run->v[t2];
+	in.fairness = alloc_samples_median(&run->args[o2].fair);
+	memcpy(in.share, share, sizeof(in.share));
+	alloc_goals_b2(&in);
+}
+
 static void b2_emit_all(const struct bench_opts *o, const struct b2_run *run,
 			const struct alloc_floors *f)
 {
@@ -372,6 +393,8 @@ int alloc_b2(const struct bench_opts *o, struct tce_ctx *ctx, const struct alloc
 {
 	struct b2_run *run = calloc(1, sizeof(*run));
 	uint64_t ops = o->quick ? 1 << 12 : 1 << 18;
+	double share[2][ALLOC_THREADS_MAX] = { { 0 } };
+	bool free_before = false, free_after = false;
 	char title[200];
 	unsigned i;
 	int rc;
@@ -384,10 +407,15 @@ int alloc_b2(const struct bench_opts *o, struct tce_ctx *ctx, const struct alloc
 		 "%d%% pre-filled, %llu pairs/worker/batch (trees /4); xfree = alloc on 0, free on 1",
 		 o->quick ? "S" : "M", B2_FILL, (unsigned long long)ops);
 	bench_section(o, title, "ns/op");
-	if (!rc)
+	if (!rc) {
+		free_before = alloc_cpus_free(share[0]);
 		rc = bench_run_interleaved(run->v, run->nv, o->reps);
-	if (!rc)
+		free_after = alloc_cpus_free(share[1]);
+	}
+	if (!rc) {
 		b2_emit_all(o, run, f);
+		b2_goals(run, share, free_before && free_after);
+	}
 	for (i = 0; i < K_COUNT; i++)
 		alloc_inst_destroy(&run->in[i]);
 	free(run);
