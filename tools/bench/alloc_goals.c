@@ -224,6 +224,9 @@ static void goal_row(const struct bench_opts *o, const char *id, const char *var
 	bench_row_init(&r, "alloc.goals", variant, v);
 	r.threads = threads;
 	bench_param_num(&r, "threads", threads);
+	if (threads > 1) /* the in-run CPU-free check this row was judged by */
+		bench_extra(&r, "cpu_share_min",
+			    worst_of(&gd.share[0][0], 2 * ALLOC_THREADS_MAX, false));
 	bench_goal(&r, id, ratio, goal, met, why == NULL);
 	if (why) {
 		r.target = why;
