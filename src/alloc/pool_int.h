@@ -60,6 +60,7 @@ struct tce_pool {
 	struct tce__pool_range pools[TCE_POOLS_MAX];
 	struct tce__pool_range large;
 
+	uint64_t pool_recip;            /* UINT64_MAX / pool_entries: pool_of without a divide */
 	atomic_uint_fast64_t flush_gen; /* lazy flushes so far */
 	struct tce__cache *cache;       /* NULL when caching is off */
 };
@@ -75,6 +76,20 @@ struct tce__constraints {
 
 /* The pool that owns window-relative entry @rel. */
 struct tce__pool_range *tce__pool_of(struct tce_pool *p, uint64_t rel);
+
+/* Bit @i of @map, read as the bitmap functions read it (relaxed). */
+static inline bool tce__bit(const uint64_t *map, uint64_t i)
+{
+	return (__atomic_load_n(&map[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+/* Set or clear bit @i of @map; the caller holds the word's pool lock. */
+static inline void tce__bit_put(uint64_t *map, uint64_t i, bool on)
+{
+	uint64_t w = __atomic_load_n(&map[i / 64], __ATOMIC_RELAXED), b = 1ULL << (i % 64);
+
+	__atomic_store_n(&map[i / 64], on ? w | b : w & ~b, __ATOMIC_RELAXED);
+}
 
 /*
  * Allocate from the pools alone, in the pass order of spec kernel.md §2.3.

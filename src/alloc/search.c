@@ -141,12 +141,15 @@ static struct tce__pool_range *pool_at(struct tce_pool *p, bool large, unsigned 
 	return &p->pools[k < p->nr_pools ? k : k - p->nr_pools];
 }
 
-/* The pool a thread or logical CPU starts in. */
+/*
+ * The pool a thread or logical CPU starts in: the top 32 bits of a
+ * multiplicative hash scaled to nr_pools by a multiply, not a divide.
+ */
 static unsigned home_pool(const struct tce_pool *p, int32_t cpu)
 {
 	uint64_t key = cpu >= 0 ? (uint64_t)cpu : (uint64_t)(uintptr_t)pthread_self();
 
-	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 32) % p->nr_pools;
+	return (unsigned)((((key * 0x9e3779b97f4a7c15ULL) >> 32) * p->nr_pools) >> 32);
 }
 
 /* Where a pass in @r starts: the scatter-list handle in the home pool, else the hint. */
@@ -213,7 +216,43 @@ static int constraints_of(const struct tce_pool *p, const struct tce_alloc_req *
 	return 0;
 }
 
-int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx)
+/*
+ * The common request, one page with no mask, boundary, alignment or handle:
+ * the first free entry from the home pool's hint to the pool's end, the
+ * first step of the full pass order, without building constraints or
+ * searching for runs. False when that step finds nothing (the full order
+ * then wraps, releases parked frees and walks the other pools).
+ */
+static bool alloc_one_fast(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *rel)
+{
+	struct tce__pool_range *r = &p->pools[home_pool(p, req->cpu)];
+	uint64_t got = TCE_BITMAP_NONE, block = p->cfg.block_pages, w, word = 0, old = 0;
+
+	tce__lock(&r->lock);
+	if (r->free && r->hint >= r->start && r->hint < r->end) {
+		w = r->hint / 64;
+		old = __atomic_load_n(&p->map[w], __ATOMIC_RELAXED);
+		word = ~old & (~0ULL << (r->hint % 64));
+		while (!word && ++w * 64 < r->end) {
+			old = __atomic_load_n(&p->map[w], __ATOMIC_RELAXED);
+			word = ~old;
+		}
+		if (word && w * 64 + (uint64_t)__builtin_ctzll(word) < r->end)
+			got = w * 64 + (uint64_t)__builtin_ctzll(word);
+	}
+	if (got != TCE_BITMAP_NONE) {
+		__atomic_store_n(&p->map[w], old | (word & -word), __ATOMIC_RELAXED);
+		r->free--;
+		r->hint = (got + block) & ~(block - 1);
+	}
+	tce__unlock(&r->lock);
+	*rel = got;
+	return got != TCE_BITMAP_NONE;
+}
+
+/* Every other request, and a one-page one the fast path could not serve. */
+static __attribute__((noinline)) int alloc_slow(struct tce_pool *p, struct tce_alloc_req *req,
+						uint64_t *idx)
 {
 	struct tce__constraints c;
 	uint64_t rel;
@@ -233,4 +272,17 @@ int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx)
 	*idx = p->cfg.first_idx + rel;
 	req->handle = *idx + c.npages;
 	return 0;
+}
+
+int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx)
+{
+	uint64_t rel;
+
+	if (req->npages == 1 && !req->dma_mask && !req->boundary && !req->align_order &&
+	    !req->handle && !p->cache && alloc_one_fast(p, req, &rel)) {
+		*idx = p->cfg.first_idx + rel;
+		req->handle = *idx + 1;
+		return 0;
+	}
+	return alloc_slow(p, req, idx);
 }

@@ -390,6 +390,53 @@ static void cache_depot_round_trip(void)
  * A free into the cache is validated as a pool free is: each bad free
  * below fails for one reason only and changes nothing.
  */
+/*
+ * One-page frees take a path of their own (single-bit checks): each kind of
+ * bad free is refused there and changes nothing, with and without a lazy
+ * flush; and one-page allocations past the end of the home pool's hint still
+ * wrap and fill every entry.
+ */
+static void one_page_frees_are_validated(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 1 << 12, .page_shift = 12,
+				       .nr_pools = 1, .no_large_pool = true };
+	struct tce_pool *p = pool(ctx, &cfg);
+	struct tce_pool_stats st;
+	uint64_t a, b, n = 0;
+	int flushes = 0;
+
+	CHECK_RC(alloc1(p, 1, &a), 0);
+	CHECK_RC(tce_pool_reserve(p, 200, 4), 0);
+	CHECK_RC(tce_pool_free(p, 202, 1), -EINVAL);  /* inside a reservation */
+	CHECK_RC(tce_pool_free(p, 300, 1), -EINVAL);  /* never allocated */
+	CHECK_RC(tce_pool_free(p, a, 1), 0);
+	CHECK_RC(tce_pool_free(p, a, 1), -EINVAL);    /* double free */
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.allocated, 0);
+	CHECK_EQ(st.reserved, 5);
+	/* The hint walks to the pool's end; the next ones wrap to its start. */
+	while (alloc1(p, 1, &b) == 0)
+		n++;
+	CHECK_EQ(n, 4096 - 5);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+
+	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = 1 << 12, .page_shift = 12,
+					.nr_pools = 1, .no_large_pool = true,
+					.lazy_flush = count_flush, .flush_arg = &flushes };
+	p = pool(ctx, &cfg);
+	CHECK_RC(alloc1(p, 1, &a), 0);
+	CHECK_RC(tce_pool_free(p, a, 1), 0);
+	CHECK_RC(tce_pool_free(p, a, 1), -EINVAL);    /* parked: a double free */
+	tce_pool_stats(p, &st);
+	CHECK_EQ(st.parked, 1);
+	CHECK_EQ(st.allocated, 0);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static void cached_frees_are_validated(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -568,6 +615,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(lazy_flush_parks_frees),
 	TT_CASE(cache_rounds_bounds_and_drains),
 	TT_CASE(cache_depot_round_trip),
+	TT_CASE(one_page_frees_are_validated),
 	TT_CASE(cached_frees_are_validated),
 	TT_CASE(hint_not_lowered_on_free),
 	TT_CASE(aligned_search_stays_in_pool),

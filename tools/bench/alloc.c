@@ -46,7 +46,9 @@ int bench_alloc(const struct bench_opts *o)
 	if (!rc)
 		rc = bench_check_no_leak(ctx, "alloc");
 	tce_ctx_destroy(ctx);
-	if (!rc && !alloc_callgrind)
+	if (!rc && !alloc_callgrind) {
+		alloc_goals_print(o);
 		alloc_targets_print(o);
+	}
 	return rc;
 }

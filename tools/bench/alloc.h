@@ -39,7 +39,7 @@ struct alloc_geom {
 	uint32_t page_shift;
 };
 
-enum alloc_family { ALLOC_FLOOR, ALLOC_GLOBAL, ALLOC_TREE, ALLOC_TREE_MAG, ALLOC_OURS };
+enum alloc_family { ALLOC_FLOOR, ALLOC_ONELOCK, ALLOC_TREE, ALLOC_TREE_MAG, ALLOC_OURS };
 
 struct alloc_kind;
 
@@ -63,12 +63,13 @@ struct alloc_kind {
 	const char *name;     /* "OURS-P16+MAG-spin" */
 	const struct alloc_ops *ops;
 	enum alloc_family fam;
-	uint32_t nr_pools;    /* OURS and BL-GLOBAL (1) */
+	uint32_t nr_pools;    /* OURS */
 	bool cache;           /* OURS: per-thread caches */
 	bool spin;            /* spinlocks instead of mutexes */
 };
 
 extern const struct alloc_ops alloc_floor_ops;
+extern const struct alloc_ops alloc_onelock_ops;
 extern const struct alloc_ops alloc_ours_ops;
 extern const struct alloc_ops alloc_tree_ops;
 extern const struct alloc_ops alloc_mag_ops;
@@ -76,7 +77,7 @@ extern const struct alloc_ops alloc_mag_ops;
 /* The catalogue of §6.2, each locked variant with both lock flavours. */
 enum alloc_kind_id {
 	K_FLOOR,
-	K_GLOBAL_MTX, K_GLOBAL_SPIN,
+	K_ONELOCK_MTX, K_ONELOCK_SPIN,
 	K_TREE_MTX, K_TREE_SPIN,
 	K_MAG_MTX, K_MAG_SPIN,
 	K_P4_MTX, K_P4_SPIN,
@@ -87,8 +88,8 @@ enum alloc_kind_id {
 
 extern const struct alloc_kind alloc_kinds[K_COUNT];
 
-/* The BL-GLOBAL and BL-TREE(+MAG) of the same lock flavour as @id. */
-enum alloc_kind_id alloc_global_of(enum alloc_kind_id id);
+/* The BL-ONELOCK and BL-TREE(+MAG) of the same lock flavour as @id. */
+enum alloc_kind_id alloc_onelock_of(enum alloc_kind_id id);
 enum alloc_kind_id alloc_tree_of(enum alloc_kind_id id);
 
 /* Tree variants run a quarter of the ops: they are ~30x slower per op. */
@@ -137,8 +138,8 @@ int alloc_kept_runs(uint64_t entries, bool skip0, unsigned pct, uint64_t granule
 /* Print "tce-bench: alloc: @what: <strerror> (<name>)"; returns @rc. */
 int alloc_fail(const char *what, int rc);
 
-/* Add ratio_to_floor (r->ratio) and ratio_to_global / ratio_to_tree extras. */
-void alloc_ratios(struct bench_row *r, double floor_ns, double global_ns, double tree_ns);
+/* Add ratio_to_floor (r->ratio) and ratio_to_onelock / ratio_to_tree extras. */
+void alloc_ratios(struct bench_row *r, double floor_ns, double onelock_ns, double tree_ns);
 
 /* BL-TREE as a library for BL-TREE+MAG (alloc_tree.c). */
 struct bl_tree;
@@ -228,6 +229,40 @@ void alloc_target_na(const char *bench, const char *target, const char *why);
 
 /* Print every recorded target (a table, or JSON lines) and forget them. */
 void alloc_targets_print(const struct bench_opts *o);
+
+/* ------------------------------------------------------------------------ */
+/* Issue 12 goals G1-G3 (alloc_goals.c)                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A perf counter of this thread's user-space instructions: the fd, or a
+ * negative errno when the machine has none (then the goal rows say so).
+ */
+int alloc_instr_open(void);
+uint64_t alloc_instr_read(int fd); /* 0 when @fd < 0 or the read fails */
+
+/*
+ * Two pinned spinners, one per CPU, 50 ms each: @share gets the part of its
+ * wall time each spent on CPU. True if both got >= 90 %: the CPUs were free.
+ */
+bool alloc_cpus_free(double share[ALLOC_THREADS_MAX]);
+
+/* One B1 case: @v holds K_COUNT kinds x @stride orders; @order is the case's. */
+void alloc_goals_b1(const struct bench_variant *v, unsigned stride, unsigned order);
+/* Net instructions per 1-page pair of OURS-P16-mtx and OURS-P16+MAG-mtx. */
+void alloc_goals_instr(double ours, double mag);
+
+/* What B2 measured for the goals; the variants' samples are paired by repetition. */
+struct alloc_goals_b2_in {
+	const struct bench_variant *ours_1t, *ours_2t, *ours_same, *onelock_2t, *tree_2t;
+	double fairness; /* OURS disjoint */
+	double share[2][ALLOC_THREADS_MAX]; /* CPU-free check before and after */
+	bool cpus_free;
+};
+void alloc_goals_b2(const struct alloc_goals_b2_in *in);
+
+/* Print the goal rows (bench_goal()) of everything handed in, if any. */
+void alloc_goals_print(const struct bench_opts *o);
 
 /* ------------------------------------------------------------------------ */
 /* Instruction counts (bench-instr.sh)                                      */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "alloc_lock.h"
@@ -288,14 +289,14 @@ static double med(const struct b2_run *run, enum alloc_kind_id id, enum b2_slot 
 
 /*
  * Spec §6.4 B2: OURS-P16(+MAG) 2-thread aggregate >= 1.8x 1-thread with
- * fairness >= 0.9 and >= 3x BL-GLOBAL; cross-thread free <= 1.2 x + t1.
+ * fairness >= 0.9 and >= 3x BL-ONELOCK; cross-thread free <= 1.2 x + t1.
  */
 static void b2_targets(struct bench_row *r, const struct b2_run *run, const struct b2_arg *a,
 		       double scaling, double fair, const struct alloc_floors *f)
 {
 	const struct alloc_kind *k = &alloc_kinds[a->id];
 	double ns = r->v->sum.median, t1 = med(run, a->id, S_1T);
-	double g = med(run, alloc_global_of(a->id), a->slot), bound;
+	double g = med(run, alloc_onelock_of(a->id), a->slot), bound;
 	char what[96];
 
 	if (a->slot == S_XFREE && k->fam == ALLOC_OURS) {
@@ -312,7 +313,7 @@ static void b2_targets(struct bench_row *r, const struct b2_run *run, const stru
 		 k->name, b2_pools_name[a->slot]);
 	alloc_target("B2", what, scaling >= 1.8 && fair >= 0.9, "%.2fx, fairness %.2f", scaling,
 		     fair);
-	snprintf(what, sizeof(what), "%s (%s pools): >= 3x BL-GLOBAL at 2 threads", k->name,
+	snprintf(what, sizeof(what), "%s (%s pools): >= 3x BL-ONELOCK at 2 threads", k->name,
 		 b2_pools_name[a->slot]);
 	alloc_target("B2", what, g >= 3 * ns, "%.2fx (%.1f vs %.1f ns/op aggregate)",
 		     ns > 0 ? g / ns : 0, ns, g);
@@ -345,12 +346,32 @@ static void b2_emit(const struct bench_opts *o, const struct b2_run *run, unsign
 	if (alloc_kinds[a->id].fam == ALLOC_OURS && alloc_kinds[a->id].nr_pools > 1)
 		bench_param_str(&r, "pools", b2_pools_name[a->slot]);
 	alloc_ratios(&r, med(run, K_FLOOR, S_1T),
-		     a->id == K_FLOOR ? 0 : med(run, alloc_global_of(a->id), a->slot),
+		     a->id == K_FLOOR ? 0 : med(run, alloc_onelock_of(a->id), a->slot),
 		     a->id == K_FLOOR ? 0 : med(run, alloc_tree_of(a->id), a->slot));
 	bench_extra(&r, "fairness", fair);
 	b2_extras(&r, run, a, &scaling, f);
 	b2_targets(&r, run, a, scaling, fair, f);
 	bench_emit(o, &r);
+}
+
+/* Hand the goals of issue 12 (G2, G3 at 2 threads) what this run measured. */
+static void b2_goals(const struct b2_run *run, double share[2][ALLOC_THREADS_MAX], bool free)
+{
+	struct alloc_goals_b2_in in = { .cpus_free = free };
+	int o1 = run->idx[K_P16_MTX][S_1T], o2 = run->idx[K_P16_MTX][S_2T];
+	int os = run->idx[K_P16_MTX][S_SAME], g2 = run->idx[K_ONELOCK_MTX][S_2T];
+	int t2 = run->idx[K_TREE_MTX][S_2T];
+
+	if (o1 < 0 || o2 < 0 || os < 0 || g2 < 0 || t2 < 0)
+		return;
+	in.ours_1t = &run->v[o1];
+	in.ours_2t = &run->v[o2];
+	in.ours_same = &run->v[os];
+	in.onelock_2t = &run->v[g2];
+	in.tree_2t = &run->v[t2];
+	in.fairness = alloc_samples_median(&run->args[o2].fair);
+	memcpy(in.share, share, sizeof(in.share));
+	alloc_goals_b2(&in);
 }
 
 static void b2_emit_all(const struct bench_opts *o, const struct b2_run *run,
@@ -372,6 +393,8 @@ int alloc_b2(const struct bench_opts *o, struct tce_ctx *ctx, const struct alloc
 {
 	struct b2_run *run = calloc(1, sizeof(*run));
 	uint64_t ops = o->quick ? 1 << 12 : 1 << 18;
+	double share[2][ALLOC_THREADS_MAX] = { { 0 } };
+	bool free_before = false, free_after = false;
 	char title[200];
 	unsigned i;
 	int rc;
@@ -384,10 +407,15 @@ int alloc_b2(const struct bench_opts *o, struct tce_ctx *ctx, const struct alloc
 		 "%d%% pre-filled, %llu pairs/worker/batch (trees /4); xfree = alloc on 0, free on 1",
 		 o->quick ? "S" : "M", B2_FILL, (unsigned long long)ops);
 	bench_section(o, title, "ns/op");
-	if (!rc)
+	if (!rc) {
+		free_before = alloc_cpus_free(share[0]);
 		rc = bench_run_interleaved(run->v, run->nv, o->reps);
-	if (!rc)
+		free_after = alloc_cpus_free(share[1]);
+	}
+	if (!rc) {
 		b2_emit_all(o, run, f);
+		b2_goals(run, share, free_before && free_after);
+	}
 	for (i = 0; i < K_COUNT; i++)
 		alloc_inst_destroy(&run->in[i]);
 	free(run);

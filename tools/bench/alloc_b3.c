@@ -26,7 +26,7 @@
 #define BND4G (1ULL << (32 - ALLOC_PAGE_SHIFT))        /* 4 GiB in entries */
 
 static const enum alloc_kind_id b3_kinds[B3_KINDS] = {
-	K_FLOOR, K_P4_MTX, K_P16_MTX, K_GLOBAL_MTX, K_TREE_MTX,
+	K_FLOOR, K_P4_MTX, K_P16_MTX, K_ONELOCK_MTX, K_TREE_MTX,
 };
 
 struct b3_case {

@@ -4,16 +4,22 @@
  * thread, no lock, no pools, no validation of frees, the hint put exactly
  * where the last allocation ended. It honours the same constraints as the
  * others (alignment, boundary, limit) with a word-at-a-time scan, so B3 can
- * read multi-page costs against it too. Layer: tools; the C library only.
+ * read multi-page costs against it too. BL-ONELOCK (issue 12) is the same
+ * bitmap under one lock of the variant's flavour, taken once by every alloc
+ * and once by every free, and nothing else: the one-lock baseline.
+ * Layer: tools; the C library only.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "alloc_lock.h"
 
 #define NONE UINT64_MAX
 
 struct floor_bm {
+	struct bl_lock lock; /* BL-ONELOCK only */
+	bool locked;
 	uint64_t *map;
 	uint64_t first, entries;
 	uint64_t hint; /* relative */
@@ -149,6 +155,7 @@ static int floor_free(void *arg, unsigned tid, uint64_t idx, uint64_t npages)
 static int floor_create(const struct alloc_kind *k, const struct alloc_geom *g, void **out)
 {
 	struct floor_bm *f = calloc(1, sizeof(*f));
+	int rc;
 
 	if (!f)
 		return -ENOMEM;
@@ -156,6 +163,13 @@ static int floor_create(const struct alloc_kind *k, const struct alloc_geom *g, 
 	if (!f->map) {
 		free(f);
 		return -ENOMEM;
+	}
+	f->locked = k->fam == ALLOC_ONELOCK;
+	rc = bl_lock_init(&f->lock, k->spin);
+	if (rc) {
+		free(f->map);
+		free(f);
+		return rc;
 	}
 	f->first = g->first_idx;
 	f->entries = g->entries;
@@ -169,8 +183,30 @@ static void floor_destroy(void *arg)
 {
 	struct floor_bm *f = arg;
 
+	bl_lock_fini(&f->lock);
 	free(f->map);
 	free(f);
+}
+
+static int onelock_alloc(void *arg, const struct alloc_req *r, uint64_t *idx)
+{
+	struct floor_bm *f = arg;
+	int rc;
+
+	bl_lock(&f->lock);
+	rc = floor_alloc(f, r, idx);
+	bl_unlock(&f->lock);
+	return rc;
+}
+
+static int onelock_free(void *arg, unsigned tid, uint64_t idx, uint64_t npages)
+{
+	struct floor_bm *f = arg;
+
+	bl_lock(&f->lock);
+	floor_free(f, tid, idx, npages);
+	bl_unlock(&f->lock);
+	return 0;
 }
 
 const struct alloc_ops alloc_floor_ops = {
@@ -178,4 +214,11 @@ const struct alloc_ops alloc_floor_ops = {
 	.destroy = floor_destroy,
 	.alloc = floor_alloc,
 	.free = floor_free,
+};
+
+const struct alloc_ops alloc_onelock_ops = {
+	.create = floor_create,
+	.destroy = floor_destroy,
+	.alloc = onelock_alloc,
+	.free = onelock_free,
 };

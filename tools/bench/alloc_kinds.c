@@ -20,8 +20,8 @@
 
 const struct alloc_kind alloc_kinds[K_COUNT] = {
 	[K_FLOOR] = { "FLOOR", &alloc_floor_ops, ALLOC_FLOOR, 0, false, false },
-	[K_GLOBAL_MTX] = { "BL-GLOBAL-mtx", &alloc_ours_ops, ALLOC_GLOBAL, 1, false, false },
-	[K_GLOBAL_SPIN] = { "BL-GLOBAL-spin", &alloc_ours_ops, ALLOC_GLOBAL, 1, false, true },
+	[K_ONELOCK_MTX] = { "BL-ONELOCK-mtx", &alloc_onelock_ops, ALLOC_ONELOCK, 0, false, false },
+	[K_ONELOCK_SPIN] = { "BL-ONELOCK-spin", &alloc_onelock_ops, ALLOC_ONELOCK, 0, false, true },
 	[K_TREE_MTX] = { "BL-TREE-mtx", &alloc_tree_ops, ALLOC_TREE, 0, false, false },
 	[K_TREE_SPIN] = { "BL-TREE-spin", &alloc_tree_ops, ALLOC_TREE, 0, false, true },
 	[K_MAG_MTX] = { "BL-TREE+MAG-mtx", &alloc_mag_ops, ALLOC_TREE_MAG, 0, false, false },
@@ -34,9 +34,9 @@ const struct alloc_kind alloc_kinds[K_COUNT] = {
 	[K_P16MAG_SPIN] = { "OURS-P16+MAG-spin", &alloc_ours_ops, ALLOC_OURS, 16, true, true },
 };
 
-enum alloc_kind_id alloc_global_of(enum alloc_kind_id id)
+enum alloc_kind_id alloc_onelock_of(enum alloc_kind_id id)
 {
-	return alloc_kinds[id].spin ? K_GLOBAL_SPIN : K_GLOBAL_MTX;
+	return alloc_kinds[id].spin ? K_ONELOCK_SPIN : K_ONELOCK_MTX;
 }
 
 enum alloc_kind_id alloc_tree_of(enum alloc_kind_id id)
@@ -138,14 +138,14 @@ int alloc_fail(const char *what, int rc)
 	return rc;
 }
 
-void alloc_ratios(struct bench_row *r, double floor_ns, double global_ns, double tree_ns)
+void alloc_ratios(struct bench_row *r, double floor_ns, double onelock_ns, double tree_ns)
 {
 	double ns = r->v ? r->v->sum.median : 0;
 
 	if (floor_ns > 0)
 		r->ratio = ns / floor_ns;
-	if (global_ns > 0)
-		bench_extra(r, "ratio_to_global", ns / global_ns);
+	if (onelock_ns > 0)
+		bench_extra(r, "ratio_to_onelock", ns / onelock_ns);
 	if (tree_ns > 0)
 		bench_extra(r, "ratio_to_tree", ns / tree_ns);
 }

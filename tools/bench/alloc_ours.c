@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The library's pooled allocator behind the benchmark's ops table: OURS-P4,
- * OURS-P16 and OURS-P16+MAG call tce_pool_alloc()/tce_pool_free() directly;
- * BL-GLOBAL is the same allocator with one pool and no large pool, called
- * under one more global lock of the variant's flavour around alloc and free
- * ("Linux before 2012", spec performance.md §6.2). Layer: tools; <tce.h>.
+ * OURS-P16 and OURS-P16+MAG call tce_pool_alloc()/tce_pool_free() directly.
+ * (The one-lock baseline is BL-ONELOCK, the FLOOR bitmap under one lock, in
+ * alloc_floor.c: wrapping this allocator in a second lock made a baseline
+ * that did more work than what it was compared with.) Layer: tools; <tce.h>.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "alloc.h"
-#include "alloc_lock.h"
 
 struct ours {
 	struct tce_pool *p;
-	bool global;
 	uint32_t shift;
 	uint64_t first, entries;
-	struct bl_lock glock; /* BL-GLOBAL only */
 };
 
 static void to_tce_req(const struct ours *o, const struct alloc_req *r,
@@ -35,28 +32,17 @@ static int ours_alloc(void *arg, const struct alloc_req *r, uint64_t *idx)
 {
 	struct ours *o = arg;
 	struct tce_alloc_req t;
-	int rc;
 
 	to_tce_req(o, r, &t);
-	if (!o->global)
-		return tce_pool_alloc(o->p, &t, idx);
-	bl_lock(&o->glock);
-	rc = tce_pool_alloc(o->p, &t, idx);
-	bl_unlock(&o->glock);
-	return rc;
+	return tce_pool_alloc(o->p, &t, idx);
 }
 
 static int ours_free(void *arg, unsigned tid, uint64_t idx, uint64_t npages)
 {
 	struct ours *o = arg;
-	int rc;
 
-	if (!o->global)
-		return tce_pool_free(o->p, idx, npages);
-	bl_lock(&o->glock);
-	rc = tce_pool_free(o->p, idx, npages);
-	bl_unlock(&o->glock);
-	return rc;
+	(void)tid;
+	return tce_pool_free(o->p, idx, npages);
 }
 
 static void ours_destroy(void *arg)
@@ -64,7 +50,6 @@ static void ours_destroy(void *arg)
 	struct ours *o = arg;
 
 	tce_pool_destroy(o->p);
-	bl_lock_fini(&o->glock);
 	free(o);
 }
 
@@ -75,7 +60,6 @@ static int ours_create(const struct alloc_kind *k, const struct alloc_geom *g, v
 		.entries = g->entries,
 		.page_shift = g->page_shift,
 		.nr_pools = k->nr_pools,
-		.no_large_pool = k->fam == ALLOC_GLOBAL,
 		.spinlocks = k->spin,
 		.cache = k->cache,
 	};
@@ -84,15 +68,9 @@ static int ours_create(const struct alloc_kind *k, const struct alloc_geom *g, v
 
 	if (!o)
 		return -ENOMEM;
-	o->global = k->fam == ALLOC_GLOBAL;
 	o->shift = g->page_shift;
 	o->first = g->first_idx;
 	o->entries = g->entries;
-	rc = bl_lock_init(&o->glock, k->spin);
-	if (rc) {
-		free(o);
-		return rc;
-	}
 	rc = tce_pool_create(g->ctx, &cfg, &o->p);
 	if (rc) {
 		ours_destroy(o);

@@ -8,6 +8,9 @@
 # only between CALLGRIND_START/STOP_INSTRUMENTATION around each loop and
 # dumps one part per loop, labelled with the loop. Counts are deterministic,
 # so CI may gate on them (+-3 %); wall time under valgrind means nothing.
+# The HARNESS row is the benchmark loop and its ops-table calls with an
+# allocator that does nothing; "net" is a variant's count minus it, the
+# allocator's own path, which the targets (issue 12 G1) are judged on.
 #
 # Usage: tools/bench/bench-instr.sh [path/to/tce-bench]
 #   default binary: build/tools/bench/tce-bench (relative to the repository)
@@ -63,7 +66,7 @@ function median(v, n,   i, j, t) {
 }
 function target(var) {
 	if (var ~ /^OURS-.*\+MAG/) return 60
-	if (var ~ /^OURS-/) return 280
+	if (var ~ /^OURS-/) return 250
 	return 0
 }
 {
@@ -77,16 +80,20 @@ END {
 	printf "instructions per 1-page alloc+free pair, size %s (callgrind, inside the loop only)\n", f[2]
 	printf "%-19s", "variant"
 	for (j = 1; j <= nc; j++) printf " %12s", cases[j]
-	printf " %8s %7s %s\n", "median", "target", "met"
+	printf " %8s %8s %7s %s\n", "median", "net", "target", "met"
 	for (i = 1; i <= nv; i++) {
 		printf "%-19s", vars[i]
-		for (j = 1; j <= nc; j++) { printf " %12.1f", ipo[vars[i], cases[j]]; m[j] = ipo[vars[i], cases[j]] }
-		med = median(m, nc); t = target(vars[i])
-		if (t) printf " %8.1f %7s %s\n", med, "<=" t, med <= t ? "yes" : "NO"
-		else printf " %8.1f %7s %s\n", med, "-", "-"
+		for (j = 1; j <= nc; j++) {
+			printf " %12.1f", ipo[vars[i], cases[j]]
+			m[j] = ipo[vars[i], cases[j]]; n[j] = m[j] - ipo["HARNESS", cases[j]]
+		}
+		med = median(m, nc); net = median(n, nc); t = target(vars[i])
+		if (t) printf " %8.1f %8.1f %7s %s\n", med, net, "<=" t, net <= t ? "yes" : "NO"
+		else printf " %8.1f %8.1f %7s %s\n", med, net, "-", "-"
 		if (tsv != "")
 			for (j = 1; j <= nc; j++)
 				printf "%s\t%s\t%.2f\n", cases[j], vars[i], ipo[vars[i], cases[j]] > tsv
 	}
-	print "targets (spec performance.md §6.4 B1, reported, never asserted): locked path <= ~280, magazine hit path <= 60"
+	print "net = median over the cases of (variant - HARNESS): the allocator path alone"
+	print "targets (issue 12 G1, reported, never asserted): net locked path <= 250, magazine hit path <= 60"
 }' "$out/parts"

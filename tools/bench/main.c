@@ -28,7 +28,7 @@ static const struct subcommand subcommands[] = {
 	  bench_table },
 	{ "alloc", "DMA-address allocator: path length, 2-thread contention,\n"
 		   "            multi-page/fragmentation and DMA map+unmap against FLOOR,\n"
-		   "            BL-GLOBAL, BL-TREE and BL-TREE+MAG (B1-B4)",
+		   "            BL-ONELOCK, BL-TREE and BL-TREE+MAG (B1-B4)",
 	  bench_alloc },
 	{ "hv", "pseries hypervisor: H_PUT_TCE x512, H_PUT_TCE_INDIRECT, H_STUFF_TCE\n"
 		"            (512 and 1 Mi), mapping a 16 GiB DDW, and device DMA translate\n"
