@@ -72,6 +72,7 @@ static void erase(struct tce__pins *p, struct tce__pin *at)
 {
 	uint32_t i = (uint32_t)(at - p->slot), j = i, h;
 
+	tce__assert(tce__lock_held(&p->lock));
 	for (;;) {
 		j = (j + 1) & (p->cap - 1);
 		if (p->slot[j].key == EMPTY)
@@ -121,17 +122,27 @@ void tce__pins_drop(struct tce__pins *p, uint64_t ua, uint64_t npages, uint32_t 
 	tce__unlock(&p->lock);
 }
 
-bool tce__pins_overlap(struct tce__pins *p, uint64_t ua, uint64_t size)
+/* Whether a pinned page overlaps [ua, ua + size). Context: lock held. */
+static bool overlap_locked(struct tce__pins *p, uint64_t ua, uint64_t size)
 {
-	bool hit = false;
 	uint32_t i;
 
-	tce__lock(&p->lock);
-	for (i = 0; i < p->cap && !hit; i++) {
+	tce__assert(tce__lock_held(&p->lock));
+	for (i = 0; i < p->cap; i++) {
 		uint64_t k = p->slot[i].key;
 
-		hit = k != EMPTY && k < ua + size && ua < k + (1ull << p->slot[i].shift);
+		if (k != EMPTY && k < ua + size && ua < k + (1ull << p->slot[i].shift))
+			return true;
 	}
+	return false;
+}
+
+bool tce__pins_overlap(struct tce__pins *p, uint64_t ua, uint64_t size)
+{
+	bool hit;
+
+	tce__lock(&p->lock);
+	hit = overlap_locked(p, ua, size);
 	tce__unlock(&p->lock);
 	return hit;
 }

@@ -71,6 +71,89 @@ static void random_against_reference(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * A few keys in a small table, pinned and unpinned many times: runs wrap
+ * around the table's end often, so deletion's backward shift meets its
+ * cyclic case; every key pinned must stay findable (the final drain finds
+ * and drops each one) and never be found twice.
+ */
+static void small_table_wraps(void)
+{
+	enum { KEYS = 9 };
+	struct tce_ctx *ctx = tt_ctx();
+	uint32_t ref[KEYS] = { 0 };
+	struct tce__pins p;
+	uint64_t seed = tt_seed() ^ 0x5eed, step, k, live;
+
+	REQUIRE(tce__pins_init(&p, ctx) == 0);
+	for (step = 0; step < 60000 && !tt_failed(); step++) {
+		k = tt_rand(&seed) % KEYS;
+		if (tt_rand(&seed) % 2 || !ref[k]) {
+			CHECK_RC(tce__pins_add(&p, BASE + (k << 12), 1, 12), 0);
+			ref[k]++;
+		} else {
+			tce__pins_drop(&p, BASE + (k << 12), 1, 12);
+			ref[k]--;
+		}
+		for (k = 0, live = 0; k < KEYS; k++)
+			live += ref[k] != 0;
+		CHECK_EQ(p.n, live);
+		k = tt_rand(&seed) % KEYS;
+		CHECK_EQ(tce__pins_overlap(&p, BASE + (k << 12), 1), ref[k] != 0);
+	}
+	for (k = 0; k < KEYS; k++)
+		while (ref[k]--)
+			tce__pins_drop(&p, BASE + (k << 12), 1, 12);
+	CHECK_EQ(p.n, 0);
+	CHECK(!tce__pins_overlap(&p, BASE, KEYS << 12));
+	tce__pins_fini(&p);
+	tt_ctx_done(ctx);
+}
+
+/* The table's hash, as pins.c has it (white-box: to place keys at its end). */
+static uint32_t home_of(uint64_t key, uint32_t cap)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+/* The first page key from @from on whose home slot is @want. */
+static uint64_t key_homed(uint64_t from, uint32_t cap, uint32_t want)
+{
+	uint64_t k = from;
+
+	while (home_of(k, cap) != want)
+		k += 4096;
+	return k;
+}
+
+/*
+ * Deletion at the table's last slot with the next key in slot 0 at its own
+ * home: the key must stay where it is (its home is not cyclically before
+ * the hole), and stay findable.
+ */
+static void erase_at_the_end(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce__pins p;
+	uint64_t a, c;
+
+	REQUIRE(tce__pins_init(&p, ctx) == 0);
+	REQUIRE(tce__pins_add(&p, BASE, 1, 12) == 0); /* makes the table */
+	tce__pins_drop(&p, BASE, 1, 12);
+	REQUIRE(p.cap >= 4);
+	a = key_homed(BASE, p.cap, p.cap - 1);
+	c = key_homed(BASE, p.cap, 0);
+	CHECK_RC(tce__pins_add(&p, a, 1, 12), 0);
+	CHECK_RC(tce__pins_add(&p, c, 1, 12), 0);
+	tce__pins_drop(&p, a, 1, 12);
+	CHECK(tce__pins_overlap(&p, c, 1));
+	tce__pins_drop(&p, c, 1, 12); /* found, so dropped */
+	CHECK_EQ(p.n, 0);
+	CHECK(!tce__pins_overlap(&p, c, 1));
+	tce__pins_fini(&p);
+	tt_ctx_done(ctx);
+}
+
 static void large_pages_and_edges(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -123,7 +206,7 @@ static void growth_fail_nth(void)
 }
 
 static const struct tt_case cases[] = {
-	TT_CASE(random_against_reference), TT_CASE(large_pages_and_edges),
+	TT_CASE(random_against_reference), TT_CASE(small_table_wraps), TT_CASE(erase_at_the_end), TT_CASE(large_pages_and_edges),
 	TT_CASE(growth_fail_nth),
 };
 
