@@ -533,7 +533,7 @@ static int set_iommu_refused(struct tce__vcontainer *c, unsigned long type)
 static bool offered(const struct tce__vcontainer *c, unsigned long type)
 {
 	return type == VFIO_SPAPR_TCE_IOMMU || type == VFIO_SPAPR_TCE_v2_IOMMU ||
-	       (tce__is_type1((uint32_t)type) && c->t1.offered);
+	       ((type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU) && c->t1.offered);
 }
 
 static long set_iommu(struct tce__vcontainer *c, struct tce_vfio_mm *caller, unsigned long type)
@@ -544,7 +544,7 @@ static long set_iommu(struct tce__vcontainer *c, struct tce_vfio_mm *caller, uns
 	tce__write_lock(&c->lock);
 	if (!c->ngroups || c->type || !offered(c, type))
 		rc = set_iommu_refused(c, type);
-	if (!rc && tce__is_type1((uint32_t)type)) {
+	if (!rc && (type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU)) {
 		rc = tce__t1_set(c, caller, (uint32_t)type);
 		if (!rc)
 			c->type = (uint32_t)type;

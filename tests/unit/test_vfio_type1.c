@@ -166,6 +166,8 @@ static void extensions_on(enum tce_platform p)
 	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_SET_CONTAINER, &f.cfd), 0);
 	CHECK_RC(set_iommu(&f, 99), -ENODEV);
 	CHECK_RC(set_iommu(&f, VFIO_TYPE1_NESTING_IOMMU), -ENODEV);
+	CHECK_RC(set_iommu(&f, 1ul << 63 | VFIO_TYPE1_IOMMU), -ENODEV); /* the whole long counts */
+	CHECK_RC(set_iommu(&f, 1ul << 32 | VFIO_TYPE1v2_IOMMU), -ENODEV);
 	CHECK_RC(tt_vfio_io(&f, f.cfd, VFIO_IOMMU_GET_INFO, &info), -EINVAL); /* still none */
 	CHECK_RC(set_iommu(&f, VFIO_TYPE1v2_IOMMU), 0);
 	CHECK_RC(set_iommu(&f, VFIO_TYPE1v2_IOMMU), -EINVAL);
