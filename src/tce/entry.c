@@ -137,35 +137,35 @@ static void leaf_clear(const struct tce_table *t, uint64_t *block, uint64_t off,
 {
 	struct tce__leaf_sum *s = tce__leaf_sum(t, block);
 	uint64_t end = off + n, wi, last = (end - 1) / 64, bits, mask;
-	bool whole = n == t->level_entries; /* then the summary is reset once at the end */
+	bool dense;
 
 	if (!tce__sum_live(s))
 		return;
 	tce__sum_lock(s);
 	wi = off / 64;
-	if (whole && tce__sum_live(s) * 2 >= n) {
-		zero_run(block, n); /* dense: no word-by-word walk */
+	/* A whole leaf, at least half live: zero it all and reset the summary once. */
+	dense = n == t->level_entries && tce__sum_live(s) * 2 >= n;
+	if (dense) {
+		zero_run(block, n);
+		tce__sum_reset(t, s);
 		wi = last + 1;
 	}
 	for (; wi <= last; wi++) {
-		if (!tce__sum_word(s, wi)) {
+		if (!tce__sum_word(t, s, wi)) {
 			wi = tce__sum_next(t, s, 1, wi);
 			if (wi > last)
 				break;
 		}
 		mask = range_mask(wi == off / 64 ? off % 64 : 0, 64) &
 		       (wi == last ? range_mask(0, end - wi * 64) : ~0ULL);
-		bits = tce__sum_word(s, wi) & mask;
+		bits = tce__sum_word(t, s, wi) & mask;
 		if (bits == ~0ULL)
 			zero_run(&block[wi * 64], 64);
 		for (; bits && bits != ~0ULL; bits &= bits - 1)
 			__atomic_store_n(&block[wi * 64 + (uint64_t)__builtin_ctzll(bits)], 0,
 					 __ATOMIC_RELAXED);
-		if (!whole)
-			tce__sum_word_set(t, s, wi, mask, 0);
+		tce__sum_word_set(t, s, wi, mask, 0);
 	}
-	if (whole)
-		tce__sum_reset(t, s);
 	tce__sum_unlock(s);
 }
 

@@ -17,18 +17,20 @@
 void tce__sum_shape(struct tce_table *t)
 {
 	uint64_t bits = t->level_entries, words = 0;
-	uint32_t k = 0;
+	uint32_t k = 0, j;
 
 	for (;;) {
-		t->sum_off[k] = words;
-		t->sum_bits[k] = bits;
-		words += (bits + 63) / 64;
-		k++;
+		t->sum_bits[k++] = bits;
 		if (bits <= 64)
 			break;
 		bits = (bits + 63) / 64;
 	}
 	t->sum_tiers = k;
+	/* The top tier first: with the count and lock, the upper tiers share a line. */
+	for (j = k; j-- > 0;) {
+		t->sum_off[j] = words;
+		words += (t->sum_bits[j] + 63) / 64;
+	}
 	t->leaf_bytes = t->block_bytes + sizeof(struct tce__leaf_sum) + words * 8;
 }
 
@@ -76,7 +78,7 @@ static void tier_put(const struct tce_table *t, struct tce__leaf_sum *s, uint32_
 void tce__sum_word_set(const struct tce_table *t, struct tce__leaf_sum *s, uint64_t wi,
 		       uint64_t range, uint64_t bits)
 {
-	uint64_t *w = &s->words[wi], old = __atomic_load_n(w, __ATOMIC_RELAXED);
+	uint64_t *w = tier_word(t, s, 0, wi), old = __atomic_load_n(w, __ATOMIC_RELAXED);
 	uint64_t neu = (old & ~range) | bits;
 
 	if (neu == old)
@@ -92,7 +94,7 @@ void tce__sum_word_set(const struct tce_table *t, struct tce__leaf_sum *s, uint6
 
 void tce__sum_reset(const struct tce_table *t, struct tce__leaf_sum *s)
 {
-	uint64_t wi, words = t->sum_off[t->sum_tiers - 1] + 1;
+	uint64_t wi, words = t->sum_off[0] + (t->sum_bits[0] + 63) / 64;
 
 	for (wi = 0; wi < words; wi++)
 		__atomic_store_n(&s->words[wi], 0, __ATOMIC_RELAXED);

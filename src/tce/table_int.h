@@ -95,7 +95,7 @@ struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint6
  *  |         | readers of entries (the device) never take it           |
  *  | live    | live entries of the leaf                                |
  *  | words[] | tier 0: bit i = entry i live; tier k + 1: bit j = word  |
- *  |         | j of tier k non-zero; see tce_table.sum_off/sum_bits    |
+ *  |         | j of tier k non-zero; the top tier first (sum_off)      |
  *
  * Every store that can make an entry live or empty holds the lock and
  * updates the summary with it; the fields are read and written with relaxed
@@ -139,9 +139,10 @@ uint64_t tce__sum_next(const struct tce_table *t, const struct tce__leaf_sum *s,
 		       uint64_t bit);
 
 /* Tier-0 word @wi (relaxed). */
-static inline uint64_t tce__sum_word(const struct tce__leaf_sum *s, uint64_t wi)
+static inline uint64_t tce__sum_word(const struct tce_table *t, const struct tce__leaf_sum *s,
+				     uint64_t wi)
 {
-	return __atomic_load_n(&s->words[wi], __ATOMIC_RELAXED);
+	return __atomic_load_n(&s->words[t->sum_off[0] + wi], __ATOMIC_RELAXED);
 }
 
 static inline uint64_t tce__sum_live(const struct tce__leaf_sum *s)
