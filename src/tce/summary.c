@@ -136,20 +136,63 @@ static uint64_t expected_word(const struct tce_table *t, const struct tce__leaf_
 	return want;
 }
 
-bool tce__sum_check(const struct tce_table *t, const uint64_t *block)
+/*
+ * The summary's side only, from the top: every set bit of a tier has a
+ * non-zero word below it, every set bit of tier 0 a live entry. Counts the
+ * tier-0 bits into *@live and the wrong ones into *@bad. O(live entries).
+ */
+static void check_down(const struct tce_table *t, const struct tce__leaf_sum *s,
+		       const uint64_t *block, uint32_t k, uint64_t wi, uint64_t *live, uint64_t *bad)
 {
-	const struct tce__leaf_sum *s = tce__leaf_sum(t, block);
-	uint64_t wi, live = 0, want, got, bad = 0;
+	uint64_t w = s->words[t->sum_off[k] + wi], b;
+
+	for (; w; w &= w - 1) {
+		b = wi * 64 + (uint64_t)__builtin_ctzll(w);
+		if (b >= t->sum_bits[k]) {
+			(*bad)++;
+		} else if (k == 0) {
+			(*live)++;
+			*bad += tce__load_be(&block[b]) == 0;
+		} else if (!s->words[t->sum_off[k - 1] + b]) {
+			(*bad)++;
+		} else {
+			check_down(t, s, block, k - 1, b, live, bad);
+		}
+	}
+}
+
+/* Leaves up to this many entries are checked word by word against every entry. */
+#define SUM_CHECK_FULL_MAX (1ULL << 16)
+
+/* Every word of every tier recomputed from the tier below or the entries. */
+static void check_full(const struct tce_table *t, const struct tce__leaf_sum *s,
+		       const uint64_t *block, uint64_t *live, uint64_t *bad)
+{
+	uint64_t wi, got;
 	uint32_t k;
 
 	for (k = 0; k < t->sum_tiers; k++) {
 		for (wi = 0; wi < (t->sum_bits[k] + 63) / 64; wi++) {
-			want = expected_word(t, s, block, k, wi);
 			got = s->words[t->sum_off[k] + wi];
-			bad += want != got;
-			live += k == 0 ? (uint64_t)__builtin_popcountll(got) : 0;
+			*bad += expected_word(t, s, block, k, wi) != got;
+			*live += k == 0 ? (uint64_t)__builtin_popcountll(got) : 0;
 		}
 	}
+}
+
+bool tce__sum_check(const struct tce_table *t, const uint64_t *block)
+{
+	const struct tce__leaf_sum *s = tce__leaf_sum(t, block);
+	uint64_t live = 0, bad = 0;
+
+	/*
+	 * A huge leaf (a flat table of a large window) is checked from the
+	 * summary's side only: reading all its entries would fault in every page.
+	 */
+	if (t->level_entries <= SUM_CHECK_FULL_MAX)
+		check_full(t, s, block, &live, &bad);
+	else
+		check_down(t, s, block, t->sum_tiers - 1, 0, &live, &bad);
 	if (!bad && live == s->live && !atomic_load(&s->lock))
 		return true;
 	tce__err(t->ctx, "table check: leaf %p summary: %" PRIu64 " words wrong, live %" PRIu64

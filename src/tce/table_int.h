@@ -153,7 +153,10 @@ static inline uint64_t tce__sum_live(const struct tce__leaf_sum *s)
 /*
  * The summary of @block agrees with its entries (tier 0 = the live entries,
  * every upper bit = its word non-zero, nothing set past a tier's end, live =
- * the count, unlocked). false after logging. Context: no writer may run.
+ * the count, unlocked). Leaves above 64 Ki entries are checked from the
+ * summary's side only (every set bit leads to a live entry), so the check
+ * never reads a huge flat table whole. false after logging. Context: no
+ * writer may run.
  */
 bool tce__sum_check(const struct tce_table *t, const uint64_t *block);
 
