@@ -341,16 +341,20 @@ TCE_API int tce_table_get(const struct tce_table *t, uint64_t idx, uint64_t *tce
  * @real_addr is not aligned to the page or the real range wraps, or @dir is
  * not a direction; -ENOMEM if a level cannot be allocated, in which case no
  * entry was written (empty levels installed on the way stay allocated).
- * Context: lock-free; may allocate.
+ * Context: takes the lock of each leaf it writes (writers of one leaf
+ * serialise; readers never wait); may allocate.
  */
 TCE_API int tce_table_set(struct tce_table *t, uint64_t idx, uint64_t npages,
 			  uint64_t real_addr, enum tce_dir dir);
 
 /*
  * tce_table_clear() - zero @npages entries from @idx. Absent levels are
- * skipped whole, so the cost follows the populated leaves.
+ * skipped whole and each leaf's occupancy summary leads to its live
+ * entries, so the cost follows the live entries (a leaf at least half
+ * live is zeroed whole).
  * Return: 0; -EINVAL if @npages is 0 or the range leaves the window.
- * Context: lock-free; never allocates.
+ * Context: takes the lock of each leaf holding live entries; never
+ * allocates.
  */
 TCE_API int tce_table_clear(struct tce_table *t, uint64_t idx, uint64_t npages);
 
@@ -363,7 +367,8 @@ TCE_API int tce_table_clear(struct tce_table *t, uint64_t idx, uint64_t npages);
  * Return: 0; -EINVAL for an index outside the window, a misaligned address
  * or an invalid direction; -ENOMEM if a level cannot be allocated. On error
  * the outputs are untouched.
- * Context: lock-free; may allocate. Does not invalidate any TCE cache.
+ * Context: takes the entry's leaf lock; may allocate. Does not invalidate
+ * any TCE cache.
  */
 TCE_API int tce_table_xchg(struct tce_table *t, uint64_t idx, uint64_t *real_addr,
 			   enum tce_dir *dir);
@@ -397,7 +402,8 @@ TCE_API int tce_table_mirror_slot(struct tce_table *t, uint64_t idx, bool alloc,
  * Return: 0 with *@idx and *@tce set; -ENOENT if there is none (the outputs
  * are untouched); -EINVAL if *@idx is outside the window.
  * Iterate with: for (i = first; !tce_table_next(t, &i, &v); i++) ...
- * Context: lock-free; skips absent levels whole.
+ * Context: lock-free; skips absent levels whole and, inside a leaf, goes
+ * to the next live entry by its occupancy summary.
  */
 TCE_API int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce);
 

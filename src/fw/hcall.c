@@ -81,15 +81,6 @@ static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tc
 	return tce__real_ok(m, addr, 1ULL << w->shift);
 }
 
-/*
- * Store @n TCEs from @idx as written; when a level of the table cannot be
- * allocated nothing is stored and the guest gets H_NOT_ENOUGH_RESOURCES.
- */
-static long store(const struct hv_win *w, uint64_t idx, uint64_t n, const uint64_t *tces)
-{
-	return tce__table_store_raw(w->t, idx, n, tces) ? TCE_H_NOT_ENOUGH_RESOURCES : TCE_H_SUCCESS;
-}
-
 static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
 {
 	tce__cache_kill_pages(w->pe->phb, w->pe->num, w->shift, idx, npages);
@@ -145,46 +136,62 @@ static long h_stuff_tce(const struct hv_win *w, uint64_t *args)
 	return TCE_H_SUCCESS;
 }
 
-/*
- * Copy the guest's list of @count TCEs at real @real (inside one region:
- * the list is aligned to 4 KiB, regions to their pages), holding the region
- * set's read lock while it is read when it lies above RAM.
- */
-static bool copy_list(struct tce_machine *m, uint64_t real, uint64_t count, uint64_t *list)
-{
-	uint64_t got = count * 8, i;
-	bool locked = false;
-	const uint64_t *src = tce__mem_piece(m, real, &got, &locked);
-	bool ok = src && got == count * 8;
+/* The check of a mapping TCE's page above the machine's own RAM, under the read lock. */
+struct list_check {
+	struct tce_machine *m;
+	uint64_t page_bytes;
+	bool locked; /* the region set's read lock is held (the list's, or taken here) */
+};
 
-	for (i = 0; ok && i < count; i++)
-		list[i] = be64toh(__atomic_load_n(&src[i], __ATOMIC_RELAXED));
-	if (locked)
-		tce__regions_read_unlock(m);
-	return ok;
+static bool page_in_regions(void *arg, uint64_t addr)
+{
+	struct list_check *c = arg;
+	uint64_t len = c->page_bytes, piece;
+
+	while (len) {
+		piece = len;
+		if (!tce__mem_piece(c->m, addr, &piece, &c->locked))
+			return false;
+		addr += piece;
+		len -= piece;
+	}
+	return true;
 }
 
-/* H_PUT_TCE_INDIRECT: copy the list, validate all of it, then apply. */
+/*
+ * H_PUT_TCE_INDIRECT: the guest's list is read where it lies (inside one
+ * region: it is aligned to 4 KiB, regions to their pages), under the region
+ * set's read lock when above RAM, in one pass that validates each TCE as
+ * tce_valid() does and stores it; an invalid one puts every entry back.
+ */
 static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
 {
-	uint64_t list[TCE_INDIRECT_MAX], idx, count = args[3], i;
+	struct list_check lc = { .m = m, .page_bytes = 1ULL << w->shift };
+	struct tce__tce_check chk = { .addr_mask = tce__low_mask(w->shift),
+				      .page_bytes = 1ULL << w->shift,
+				      .fast_end = m->ram ? m->ram_size : 0,
+				      .slow = page_in_regions, .arg = &lc };
+	uint64_t idx, count = args[3], got = count * 8, bad;
+	const uint64_t *list;
 	long rc;
+	int err;
 
 	if (!count || count > TCE_INDIRECT_MAX || (args[2] & (TCE_INDIRECT_ALIGN - 1)))
 		return TCE_H_PARAMETER;
 	rc = hv_range(w, args[1], count, &idx);
 	if (rc)
 		return rc;
-	if (!copy_list(m, args[2], count, list))
-		return TCE_H_PARAMETER;
-	for (i = 0; i < count; i++) {
-		if (!tce_valid(m, w, list[i]))
-			return TCE_H_PARAMETER;
-	}
-	rc = store(w, idx, count, list);
-	if (!rc)
-		kill(w, idx, count);
-	return rc;
+	list = tce__mem_piece(m, args[2], &got, &lc.locked);
+	if (!list || got != count * 8)
+		err = -EINVAL;
+	else
+		err = tce__table_store_list(w->t, idx, count, list, &chk, &bad);
+	if (lc.locked)
+		tce__regions_read_unlock(m);
+	if (err)
+		return err == -ENOMEM ? TCE_H_NOT_ENOUGH_RESOURCES : TCE_H_PARAMETER;
+	kill(w, idx, count);
+	return TCE_H_SUCCESS;
 }
 
 long tce_hv_hcall(struct tce_machine *m, uint64_t opcode, uint64_t *args)

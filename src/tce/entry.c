@@ -71,38 +71,109 @@ static int prealloc_levels(struct tce_table *t, uint64_t rel, uint64_t n)
 	return 0;
 }
 
-/* Write @n entries of one leaf block: value, value + step, ... */
-static void fill_leaf(uint64_t *leaf, uint64_t n, uint64_t value, uint64_t step)
+/* Bits [@sh, @sh + @k) of a word (@k in 1..64). */
+static uint64_t range_mask(uint64_t sh, uint64_t k)
 {
-	uint64_t i;
+	return (k == 64 ? ~0ULL : (1ULL << k) - 1) << sh;
+}
 
-	for (i = 0; i < n; i++, value += step)
-		tce__store_be(&leaf[i], value);
+/* A run of stored values: value, value + step, ... */
+struct run_src {
+	uint64_t value, step;
+};
+
+/*
+ * Store @n values of @src in the leaf @block from @off, a 64-entry word of
+ * the summary at a time: the stores, then the word's live bits. The old
+ * values need no load: the summary already says which entries were live.
+ * Context: takes the leaf's lock.
+ */
+static void leaf_write(const struct tce_table *t, uint64_t *block, uint64_t off, uint64_t n,
+		       struct run_src *src)
+{
+	struct tce__leaf_sum *s = tce__leaf_sum(t, block);
+	uint64_t end = off + n, k, i, v, bits;
+
+	tce__sum_lock(s);
+	for (; off < end; off += k) {
+		k = tce__min_u64(end - off, 64 - off % 64);
+		for (i = 0, bits = 0; i < k; i++) {
+			v = src->value;
+			src->value += src->step;
+			tce__store_be(&block[off + i], v);
+			bits |= (uint64_t)(v != 0) << i;
+		}
+		tce__sum_word_set(t, s, off / 64, range_mask(off % 64, k), bits << (off % 64));
+	}
+	tce__sum_unlock(s);
 }
 
 /*
- * Zero @n entries with 8-byte atomic stores (never torn for a concurrent
- * reader), four a round. tce-bench table, 2-level 16 Mi-entry window: 1 %
- * populated (cache-resident leaves) 1.3-1.6x memset, down from 3-3.9x with
- * one store a round; 100 % populated 0.95-1.04x, down from 1.08-1.33x.
+ * Zero @n entries (a multiple of 4) with 8-byte atomic stores (never torn
+ * for a concurrent reader), four a round: 0.95-1.04x memset on a dense
+ * 16 Mi-entry window, 3-3.9x with one store a round.
  */
-static void zero_leaf(uint64_t *leaf, uint64_t n)
+static void zero_run(uint64_t *p, uint64_t n)
 {
-	uint64_t i = 0;
+	uint64_t i;
 
-	for (; i + 4 <= n; i += 4) {
-		__atomic_store_n(&leaf[i], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&leaf[i + 1], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&leaf[i + 2], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&leaf[i + 3], 0, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i += 4) {
+		__atomic_store_n(&p[i], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i + 1], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i + 2], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i + 3], 0, __ATOMIC_RELAXED);
 	}
-	for (; i < n; i++)
-		__atomic_store_n(&leaf[i], 0, __ATOMIC_RELAXED);
 }
 
-static int set_range(struct tce_table *t, uint64_t rel, uint64_t n, uint64_t tce)
+/*
+ * Zero the live entries of [off, off + n) in the leaf @block, found through
+ * its summary: a leaf with none costs one load, a sparse one a store per
+ * live entry, a full word of 64 the same stores as a memset.
+ * tce-bench table.clear, before (a whole-leaf zeroing per populated leaf):
+ * one entry per leaf 3.5-6.8 us an entry; see docs/performance.md G5 for after.
+ * Context: takes the leaf's lock unless the leaf is empty.
+ */
+static void leaf_clear(const struct tce_table *t, uint64_t *block, uint64_t off, uint64_t n)
 {
-	uint64_t step = 1ULL << t->page_shift, chunk;
+	struct tce__leaf_sum *s = tce__leaf_sum(t, block);
+	uint64_t end = off + n, wi, last = (end - 1) / 64, bits, mask;
+	bool dense;
+
+	if (!tce__sum_live(s))
+		return;
+	tce__sum_lock(s);
+	wi = off / 64;
+	/* A whole leaf, at least half live: zero it all and reset the summary once. */
+	dense = n == t->level_entries && tce__sum_live(s) * 2 >= n;
+	if (dense) {
+		zero_run(block, n);
+		tce__sum_reset(t, s);
+		wi = last + 1;
+	}
+	for (; wi <= last; wi++) {
+		if (!tce__sum_word(t, s, wi)) {
+			wi = tce__sum_next(t, s, 1, wi);
+			if (wi > last)
+				break;
+		}
+		mask = range_mask(wi == off / 64 ? off % 64 : 0, 64) &
+		       (wi == last ? range_mask(0, end - wi * 64) : ~0ULL);
+		bits = tce__sum_word(t, s, wi) & mask;
+		if (bits == ~0ULL)
+			zero_run(&block[wi * 64], 64);
+		for (; bits && bits != ~0ULL; bits &= bits - 1)
+			__atomic_store_n(&block[wi * 64 + (uint64_t)__builtin_ctzll(bits)], 0,
+					 __ATOMIC_RELAXED);
+		tce__sum_word_set(t, s, wi, mask, 0);
+	}
+	tce__sum_unlock(s);
+}
+
+/* Store tce, tce + step, ... in @n entries from @rel. */
+static int set_range(struct tce_table *t, uint64_t rel, uint64_t n, uint64_t tce, uint64_t step)
+{
+	struct run_src src = { .value = tce, .step = step };
+	uint64_t chunk;
 	struct tce__walk w;
 	int rc;
 
@@ -117,8 +188,7 @@ static int set_range(struct tce_table *t, uint64_t rel, uint64_t n, uint64_t tce
 		if (w.err)
 			return w.err;
 		chunk = tce__min_u64(n, tce__leaf_span(t, rel));
-		fill_leaf(w.leaf, chunk, tce, step);
-		tce += chunk * step;
+		leaf_write(t, w.block, w.leaf - w.block, chunk, &src);
 		rel += chunk;
 		n -= chunk;
 	}
@@ -138,7 +208,7 @@ static void clear_tree(uint64_t *block, const struct tce_table *t, uint32_t dept
 	uint64_t i, last, child, e;
 
 	if (depth == 0) {
-		zero_leaf(&block[lo - base], hi - lo);
+		leaf_clear(t, block, lo - base, hi - lo);
 		return;
 	}
 	last = (hi - 1 - base) >> shift;
@@ -192,7 +262,20 @@ int tce_table_set(struct tce_table *t, uint64_t idx, uint64_t npages, uint64_t r
 	}
 	if (!real_range_valid(t, real_addr, npages))
 		return -EINVAL;
-	return set_range(t, rel, npages, real_addr | tce_dir_to_perm(dir));
+	return set_range(t, rel, npages, real_addr | tce_dir_to_perm(dir), 1ULL << t->page_shift);
+}
+
+/* One entry's exchange with its summary bit. Context: takes the leaf's lock. */
+static uint64_t leaf_xchg(const struct tce_table *t, uint64_t *block, uint64_t off, uint64_t newv)
+{
+	struct tce__leaf_sum *s = tce__leaf_sum(t, block);
+	uint64_t old, bit = 1ULL << (off % 64);
+
+	tce__sum_lock(s);
+	old = be64toh(__atomic_exchange_n(&block[off], htobe64(newv), __ATOMIC_ACQ_REL));
+	tce__sum_word_set(t, s, off / 64, bit, newv ? bit : 0);
+	tce__sum_unlock(s);
+	return old;
 }
 
 int tce_table_xchg(struct tce_table *t, uint64_t idx, uint64_t *real_addr, enum tce_dir *dir)
@@ -210,7 +293,7 @@ int tce_table_xchg(struct tce_table *t, uint64_t idx, uint64_t *real_addr, enum 
 	w = tce__table_walk(t, TCE_TREE_HW, rel, newv != 0);
 	if (w.err)
 		return w.err;
-	old = w.leaf ? be64toh(__atomic_exchange_n(w.leaf, htobe64(newv), __ATOMIC_ACQ_REL)) : 0;
+	old = w.leaf ? leaf_xchg(t, w.block, w.leaf - w.block, newv) : 0;
 	*real_addr = old & ~tce__low_mask(t->page_shift);
 	*dir = tce_perm_to_dir(old);
 	return 0;
@@ -253,17 +336,24 @@ int tce_table_mirror_slot(struct tce_table *t, uint64_t idx, bool alloc, uint64_
 	return 0;
 }
 
-/* First non-zero entry of a leaf in [0, n) with its value, or n. */
-static uint64_t leaf_scan(const uint64_t *leaf, uint64_t n, uint64_t *tce)
+/*
+ * First live entry of the leaf @block in [off, off + n), relative to @off,
+ * with its value, or n: the summary says where to look (an entry a racing
+ * writer has just emptied is passed over).
+ */
+static uint64_t leaf_scan(const struct tce_table *t, const uint64_t *block, uint64_t off,
+			  uint64_t n, uint64_t *tce)
 {
-	uint64_t i;
+	const struct tce__leaf_sum *s = tce__leaf_sum(t, block);
+	uint64_t i = off;
 
-	for (i = 0; i < n; i++) {
-		*tce = tce__load_be(&leaf[i]);
+	while ((i = tce__sum_next(t, s, 0, i)) < off + n) {
+		*tce = tce__load_be(&block[i]);
 		if (*tce)
-			break;
+			return i - off;
+		i++;
 	}
-	return i;
+	return n;
 }
 
 int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce)
@@ -281,7 +371,7 @@ int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce)
 			continue;
 		}
 		chunk = tce__min_u64(t->entries - rel, tce__leaf_span(t, rel));
-		hit = leaf_scan(w.leaf, chunk, &value);
+		hit = leaf_scan(t, w.block, w.leaf - w.block, chunk, &value);
 		if (hit < chunk) {
 			*idx = t->first_idx + rel + hit;
 			*tce = value;
@@ -292,36 +382,131 @@ int tce_table_next(const struct tce_table *t, uint64_t *idx, uint64_t *tce)
 	return -ENOENT;
 }
 
-/* Store @tces[i] (or @value when @tces is NULL) in @n entries from absolute @idx. */
-static int store_run(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces,
-		     uint64_t value)
-{
-	uint64_t rel = idx - t->first_idx, i = 0, chunk, k;
-	struct tce__walk w;
-	int rc = 0;
+/* One leaf's part of a list store. */
+struct list_part {
+	uint64_t *block;
+	uint64_t off, n;
+};
 
-	/* One leaf block: its walk allocates before any store; else allocate all first. */
-	if (n > tce__leaf_span(t, rel))
-		rc = prealloc_levels(t, rel, n);
-	while (!rc && i < n) {
-		w = tce__table_walk(t, TCE_TREE_HW, rel + i, true);
-		if (w.err)
-			return w.err;
-		chunk = tce__min_u64(n - i, tce__leaf_span(t, rel + i));
-		for (k = 0; k < chunk; k++, i++)
-			tce__store_be(&w.leaf[k], tces ? tces[i] : value);
-	}
-	return rc;
+/*
+ * The check of one value; @fast_last is the last address whose page lies
+ * below fast_end (0 and no fast range when fast_end < page_bytes). Kept in
+ * locals by the caller: through @c the compiler reloads it after each store.
+ */
+static inline bool tce_ok(const struct tce__tce_check *c, uint64_t addr_mask, uint64_t fast_last,
+			  uint64_t tce)
+{
+	uint64_t addr = tce & ~TCE_PERM_MASK;
+
+	if (!(tce & TCE_PERM_MASK))
+		return true;
+	if (addr & addr_mask)
+		return false;
+	if (addr <= fast_last && c->fast_end >= c->page_bytes)
+		return true;
+	return c->slow(c->arg, addr);
 }
 
-int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces)
+/*
+ * The single pass over one leaf's part: read a value, check it, keep the
+ * old entry in @old, store; a word of summary bits at a time. The entries
+ * done; fewer than @p->n when value number "done" is invalid (the word it
+ * is in keeps its old summary bits). Context: the leaf's lock.
+ */
+static uint64_t list_pass(const struct tce_table *t, const struct list_part *p, const uint64_t *be,
+			  const struct tce__tce_check *chk, uint64_t *old)
 {
-	return store_run(t, idx, n, tces, 0);
+	struct tce__leaf_sum *s = tce__leaf_sum(t, p->block);
+	uint64_t off = p->off, end = p->off + p->n, k, i, v, bits, done = 0, *e = p->block;
+	uint64_t mask = chk->addr_mask, fast_last = chk->fast_end - chk->page_bytes;
+
+	for (; off < end; off += k) {
+		k = tce__min_u64(end - off, 64 - off % 64);
+		for (i = 0, bits = 0; i < k; i++, done++) {
+			v = be64toh(__atomic_load_n(&be[done], __ATOMIC_RELAXED));
+			if (__builtin_expect(!tce_ok(chk, mask, fast_last, v), 0))
+				return done;
+			old[done] = tce__load_be(&e[off + i]);
+			tce__store_be(&e[off + i], v);
+			bits |= (uint64_t)(v != 0) << i;
+		}
+		tce__sum_word_set(t, s, off / 64, range_mask(off % 64, k), bits << (off % 64));
+	}
+	return done;
+}
+
+/* Put back the first @n old values of a part, with their summary bits. Context: the leaf's lock. */
+static void list_undo(const struct tce_table *t, const struct list_part *p, uint64_t n,
+		      const uint64_t *old)
+{
+	struct tce__leaf_sum *s = tce__leaf_sum(t, p->block);
+	uint64_t off = p->off, end = p->off + n, k, i, bits, j = 0;
+
+	for (; off < end; off += k) {
+		k = tce__min_u64(end - off, 64 - off % 64);
+		for (i = 0, bits = 0; i < k; i++, j++) {
+			tce__store_be(&p->block[off + i], old[j]);
+			bits |= (uint64_t)(old[j] != 0) << i;
+		}
+		tce__sum_word_set(t, s, off / 64, range_mask(off % 64, k), bits << (off % 64));
+	}
+}
+
+/* The leaf parts of [rel, rel + n), allocating levels: how many, or -ENOMEM. */
+static int list_parts(struct tce_table *t, uint64_t rel, uint64_t n, struct list_part p[2])
+{
+	struct tce__walk w;
+	int np = 0;
+
+	while (n) {
+		w = tce__table_walk(t, TCE_TREE_HW, rel, true);
+		if (w.err)
+			return w.err;
+		p[np] = (struct list_part){ .block = w.block, .off = (uint64_t)(w.leaf - w.block),
+					    .n = tce__min_u64(n, tce__leaf_span(t, rel)) };
+		rel += p[np].n;
+		n -= p[np++].n;
+	}
+	return np;
+}
+
+/*
+ * tce-bench hv.hcall, H_PUT_TCE_INDIRECT of 512: before (copy the list,
+ * validate, walk again to store) 5.6-6.4x the store floor; after: see
+ * docs/performance.md G6.
+ */
+int tce__table_store_list(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *be_list,
+			  const struct tce__tce_check *chk, uint64_t *bad)
+{
+	uint64_t old[TCE__LIST_MAX], done = 0, got = 0;
+	struct list_part p[2];
+	int np, i;
+
+	if (!n || n > TCE__LIST_MAX)
+		return -EINVAL; /* defensive: the caller checks the count */
+	np = list_parts(t, idx - t->first_idx, n, p); /* a leaf has at least 512 entries */
+	if (np < 0)
+		return np;
+	for (i = 0; i < np; i++)
+		tce__sum_lock(tce__leaf_sum(t, p[i].block));
+	for (i = 0; i < np && got == (i ? p[i - 1].n : 0); i++) {
+		got = list_pass(t, &p[i], be_list + done, chk, old + done);
+		done += got;
+	}
+	if (done < n) {
+		*bad = done;
+		list_undo(t, &p[0], tce__min_u64(done, p[0].n), old);
+		if (np > 1 && done > p[0].n)
+			list_undo(t, &p[1], done - p[0].n, old + p[0].n);
+	}
+	for (i = np - 1; i >= 0; i--)
+		tce__sum_unlock(tce__leaf_sum(t, p[i].block));
+	return done < n ? -EINVAL : 0;
 }
 
 int tce__table_fill_raw(struct tce_table *t, uint64_t idx, uint64_t n, uint64_t value)
 {
 	if (!value)
 		return tce_table_clear(t, idx, n);
-	return store_run(t, idx, n, NULL, value);
+	return set_range(t, idx - t->first_idx, n, value, 0);
 }

@@ -16,19 +16,28 @@ static uint64_t encode_level(const uint64_t *block)
 	return (uint64_t)(uintptr_t)block | TCE_PCI_READ | TCE_PCI_WRITE;
 }
 
+/* Bytes of a block at @depth of @tree: TCE leaves carry their summary. */
+static size_t block_size(const struct tce_table *t, enum tce__tree tree, uint32_t depth)
+{
+	return tree == TCE_TREE_HW && depth == 0 ? t->leaf_bytes : t->block_bytes;
+}
+
 static atomic_uint_fast64_t *level_counter(struct tce_table *t, enum tce__tree tree)
 {
 	return tree == TCE_TREE_HW ? &t->levels_allocated : &t->mirror_levels_allocated;
 }
 
 /*
- * Install a fresh zeroed block in the empty non-leaf @slot. The release
- * ordering of the CAS publishes the zeroed block to acquiring readers. Returns
- * the slot's host-order value afterwards (ours or the winner's), 0 on -ENOMEM.
+ * Install a fresh zeroed block of @depth in the empty non-leaf @slot (a
+ * zeroed summary is an empty, unlocked one). The release ordering of the CAS
+ * publishes the zeroed block to acquiring readers. Returns the slot's
+ * host-order value afterwards (ours or the winner's), 0 on -ENOMEM.
  */
-static uint64_t install_level(struct tce_table *t, enum tce__tree tree, uint64_t *slot)
+static uint64_t install_level(struct tce_table *t, enum tce__tree tree, uint64_t *slot,
+			      uint32_t depth)
 {
-	uint64_t *block = tce__pages_alloc(t->ctx, t->block_bytes);
+	size_t bytes = block_size(t, tree, depth);
+	uint64_t *block = tce__pages_alloc(t->ctx, bytes);
 	uint64_t expected = 0, mine;
 
 	if (!block)
@@ -39,7 +48,7 @@ static uint64_t install_level(struct tce_table *t, enum tce__tree tree, uint64_t
 		atomic_fetch_add_explicit(level_counter(t, tree), 1, memory_order_relaxed);
 		return be64toh(mine);
 	}
-	tce__pages_free(t->ctx, block, t->block_bytes);
+	tce__pages_free(t->ctx, block, bytes);
 	return be64toh(expected);
 }
 
@@ -57,7 +66,7 @@ struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint6
 		uint64_t e = be64toh(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
 
 		if (!e && alloc)
-			e = install_level(t, tree, slot);
+			e = install_level(t, tree, slot, depth - 1);
 		if (!e) {
 			w.absent_shift = shift;
 			w.err = alloc ? -ENOMEM : 0;
@@ -65,12 +74,13 @@ struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint6
 		}
 		block = tce__level_block(e);
 	}
+	w.block = block;
 	w.leaf = &block[rel & mask];
 	return w;
 }
 
 /* Free a block and, above the leaves (@depth > 0), every block below it. */
-static void free_tree(struct tce_table *t, uint64_t *block, uint32_t depth)
+static void free_tree(struct tce_table *t, enum tce__tree tree, uint64_t *block, uint32_t depth)
 {
 	uint64_t i, e;
 
@@ -78,10 +88,10 @@ static void free_tree(struct tce_table *t, uint64_t *block, uint32_t depth)
 		for (i = 0; i < t->level_entries; i++) {
 			e = be64toh(block[i]);
 			if (e & TCE_PERM_MASK)
-				free_tree(t, tce__level_block(e), depth - 1);
+				free_tree(t, tree, tce__level_block(e), depth - 1);
 		}
 	}
-	tce__pages_free(t->ctx, block, t->block_bytes);
+	tce__pages_free(t->ctx, block, block_size(t, tree, depth));
 }
 
 static void refund(const struct tce_table_config *cfg)
@@ -95,9 +105,9 @@ static void table_free(struct tce_table *t)
 	struct tce_ctx *ctx = t->ctx;
 
 	if (t->root)
-		free_tree(t, t->root, t->levels - 1);
+		free_tree(t, TCE_TREE_HW, t->root, t->levels - 1);
 	if (t->mirror_root)
-		free_tree(t, t->mirror_root, t->levels - 1);
+		free_tree(t, TCE_TREE_MIRROR, t->mirror_root, t->levels - 1);
 	refund(&t->cfg);
 	tce__free(ctx, t, sizeof(*t));
 }
@@ -124,13 +134,14 @@ static void table_init(struct tce_table *t, struct tce_ctx *ctx,
 	t->level_bits = cfg->level_shift - 3;
 	t->level_entries = cfg->level_entries;
 	t->block_bytes = (size_t)1 << cfg->level_shift;
+	tce__sum_shape(t);
 	atomic_init(&t->refs, 1);
 }
 
 /* Allocate the top levels; on failure the caller frees what was allocated. */
 static int alloc_roots(struct tce_table *t)
 {
-	t->root = tce__pages_alloc(t->ctx, t->block_bytes);
+	t->root = tce__pages_alloc(t->ctx, block_size(t, TCE_TREE_HW, t->levels - 1));
 	if (!t->root)
 		return -ENOMEM;
 	t->levels_allocated = 1;
@@ -181,12 +192,17 @@ struct tce_table *tce_table_hold(struct tce_table *t)
 	return t;
 }
 
-/* Blocks of a tree under @block (itself included); *@bad counts malformed level pointers. */
+/*
+ * Blocks of a tree under @block (itself included); *@bad counts malformed
+ * level pointers and, with @sums, leaves whose summary disagrees with them.
+ */
 static uint64_t count_blocks(const struct tce_table *t, const uint64_t *block, uint32_t depth,
-			     uint64_t *bad)
+			     bool sums, uint64_t *bad)
 {
 	uint64_t i, e, n = 1;
 
+	if (!depth && sums && !tce__sum_check(t, block))
+		(*bad)++;
 	for (i = 0; depth && i < t->level_entries; i++) {
 		e = tce__load_be(&block[i]);
 		if (!e)
@@ -194,21 +210,21 @@ static uint64_t count_blocks(const struct tce_table *t, const uint64_t *block, u
 		if ((e & TCE_PERM_MASK) != TCE_PERM_MASK || (e & 0xffc))
 			(*bad)++;
 		else
-			n += count_blocks(t, tce__level_block(e), depth - 1, bad);
+			n += count_blocks(t, tce__level_block(e), depth - 1, sums, bad);
 	}
 	return n;
 }
 
 int tce__table_check(const struct tce_table *t)
 {
-	uint64_t bad = 0, hw = count_blocks(t, t->root, t->levels - 1, &bad), mirror = 0;
+	uint64_t bad = 0, hw = count_blocks(t, t->root, t->levels - 1, true, &bad), mirror = 0;
 
 	if (t->mirror_root)
-		mirror = count_blocks(t, t->mirror_root, t->levels - 1, &bad);
+		mirror = count_blocks(t, t->mirror_root, t->levels - 1, false, &bad);
 	if (!bad && hw == atomic_load(&t->levels_allocated) &&
 	    mirror == atomic_load(&t->mirror_levels_allocated))
 		return 0;
-	tce__err(t->ctx, "table check: %" PRIu64 " malformed level pointers; %" PRIu64
+	tce__err(t->ctx, "table check: %" PRIu64 " malformed level pointers or summaries; %" PRIu64
 		 " blocks against %" PRIu64 " counted, mirror %" PRIu64 " against %" PRIu64,
 		 bad, hw, (uint64_t)atomic_load(&t->levels_allocated), mirror,
 		 (uint64_t)atomic_load(&t->mirror_levels_allocated));

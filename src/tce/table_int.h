@@ -27,6 +27,9 @@
 
 #include "util/util.h"
 
+/* Tiers of a leaf's occupancy summary: enough for 2^60 entries a leaf. */
+#define TCE_SUM_TIERS_MAX 10
+
 struct tce_table {
 	struct tce_ctx *ctx;
 	struct tce_table_config cfg; /* granted; immutable after creation */
@@ -43,6 +46,17 @@ struct tce_table {
 	uint64_t *root;
 	uint64_t *mirror_root;  /* NULL without a mirror */
 
+	/*
+	 * Every leaf block of the TCE tree is followed by its occupancy summary
+	 * (struct tce__leaf_sum); these give its shape, the same for every leaf.
+	 * Tier 0 has a bit per entry, tier k + 1 a bit per word of tier k; the
+	 * last tier is one word.
+	 */
+	uint32_t sum_tiers;
+	uint64_t sum_off[TCE_SUM_TIERS_MAX];  /* first word of each tier */
+	uint64_t sum_bits[TCE_SUM_TIERS_MAX]; /* bits of each tier */
+	size_t leaf_bytes;                    /* block_bytes + the summary */
+
 	atomic_uint refs;
 	atomic_uint_fast64_t levels_allocated;        /* TCE tree blocks */
 	atomic_uint_fast64_t mirror_levels_allocated; /* mirror blocks */
@@ -56,6 +70,7 @@ enum tce__tree { TCE_TREE_HW, TCE_TREE_MIRROR };
  * log2 of the entries the absent slot covers so a caller can skip them.
  */
 struct tce__walk {
+	uint64_t *block; /* the leaf block holding @leaf */
 	uint64_t *leaf;
 	uint32_t absent_shift;
 	int err; /* -ENOMEM when an allocating walk failed */
@@ -68,6 +83,82 @@ struct tce__walk {
  */
 struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint64_t rel,
 				 bool alloc);
+
+/*
+ * A leaf's occupancy summary, placed right after the leaf block in the same
+ * allocation. It says exactly which entries are live (non-zero) so that a
+ * clear, a walk for the next entry and a teardown visit only those:
+ *
+ *  | field   | meaning                                                 |
+ *  |---------|---------------------------------------------------------|
+ *  | lock    | serialises the leaf's writers (a spinlock that yields); |
+ *  |         | readers of entries (the device) never take it           |
+ *  | live    | live entries of the leaf                                |
+ *  | words[] | tier 0: bit i = entry i live; tier k + 1: bit j = word  |
+ *  |         | j of tier k non-zero; the top tier first (sum_off)      |
+ *
+ * Every store that can make an entry live or empty holds the lock and
+ * updates the summary with it; the fields are read and written with relaxed
+ * atomics, so a lock-free reader (tce_table_next) may read them too, seeing a
+ * state at most as old as a racing write.
+ */
+struct tce__leaf_sum {
+	atomic_int lock;
+	uint32_t pad;
+	uint64_t live;
+	uint64_t words[];
+};
+
+static inline struct tce__leaf_sum *tce__leaf_sum(const struct tce_table *t, const uint64_t *block)
+{
+	return (struct tce__leaf_sum *)((uintptr_t)block + t->block_bytes);
+}
+
+/* Shape the summary of @t's leaves (sum_* and leaf_bytes); needs level_entries. */
+void tce__sum_shape(struct tce_table *t);
+
+void tce__sum_lock(struct tce__leaf_sum *s);
+
+static inline void tce__sum_unlock(struct tce__leaf_sum *s)
+{
+	atomic_store_explicit(&s->lock, 0, memory_order_release);
+}
+
+/*
+ * Word @wi of tier 0 changes: the bits of @range become @bits (a subset of
+ * @range). Keeps live and the upper tiers exact. Context: the leaf's lock.
+ */
+void tce__sum_word_set(const struct tce_table *t, struct tce__leaf_sum *s, uint64_t wi,
+		       uint64_t range, uint64_t bits);
+
+/* Every entry of the leaf was emptied: all words and live to 0. Context: the leaf's lock. */
+void tce__sum_reset(const struct tce_table *t, struct tce__leaf_sum *s);
+
+/* The first set bit at or after @bit of tier @k, or UINT64_MAX. Any context. */
+uint64_t tce__sum_next(const struct tce_table *t, const struct tce__leaf_sum *s, uint32_t k,
+		       uint64_t bit);
+
+/* Tier-0 word @wi (relaxed). */
+static inline uint64_t tce__sum_word(const struct tce_table *t, const struct tce__leaf_sum *s,
+				     uint64_t wi)
+{
+	return __atomic_load_n(&s->words[t->sum_off[0] + wi], __ATOMIC_RELAXED);
+}
+
+static inline uint64_t tce__sum_live(const struct tce__leaf_sum *s)
+{
+	return __atomic_load_n(&s->live, __ATOMIC_RELAXED);
+}
+
+/*
+ * The summary of @block agrees with its entries (tier 0 = the live entries,
+ * every upper bit = its word non-zero, nothing set past a tier's end, live =
+ * the count, unlocked). Leaves above 64 Ki entries are checked from the
+ * summary's side only (every set bit leads to a live entry), so the check
+ * never reads a huge flat table whole. false after logging. Context: no
+ * writer may run.
+ */
+bool tce__sum_check(const struct tce_table *t, const uint64_t *block);
 
 /* The block a non-leaf entry (host order) points at. */
 static inline uint64_t *tce__level_block(uint64_t entry)
@@ -115,7 +206,8 @@ static inline bool tce__table_rel(const struct tce_table *t, uint64_t idx, uint6
 
 /*
  * The table's checker: recount the blocks of both trees against the
- * counters and check every level pointer (READ | WRITE, page aligned).
+ * counters, check every level pointer (READ | WRITE, page aligned) and that
+ * every leaf's occupancy summary agrees with its entries (tce__sum_check).
  * 0, or -EIO after logging. Debug builds run it on the last put.
  * Context: no writer may run.
  */

@@ -1,27 +1,55 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Raw access to a table's entries for the layers above that validate
- * ranges and values themselves (the hypervisor's hcalls): storing whole runs
- * of host-order TCE values with one walk per leaf block. Layer: table.
+ * ranges and values themselves (the hypervisor's hcalls): storing a guest's
+ * list of TCEs in one checking pass, and filling runs with one value, with
+ * one walk per leaf block. Layer: table.
  */
 #ifndef TCE_TCE_TABLE_RAW_H
 #define TCE_TCE_TABLE_RAW_H
 
+#include <stdbool.h>
+
 #include "tce.h"
 
+/* Entries one list store may cover: a 4 KiB list page of TCEs. */
+#define TCE__LIST_MAX 512
+
 /*
- * Store @n host-order TCE values from absolute @idx (range checked by the
- * caller). Every level the range needs is allocated before the first store,
- * so -ENOMEM leaves every entry as it was; the stores are single 64-bit
- * atomic stores, one walk per leaf block. Context: lock-free.
+ * What makes a stored value valid, as the layer above defines it, given as
+ * data so the store pass checks each value inline: a value without READ or
+ * WRITE is always valid; otherwise its address part (the value without the
+ * two permission bits) must have no bit of @addr_mask set, and a page of
+ * @page_bytes there must lie below @fast_end or be accepted by @slow.
  */
-int tce__table_store_raw(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *tces);
+struct tce__tce_check {
+	uint64_t addr_mask;
+	uint64_t page_bytes;
+	uint64_t fast_end;
+	bool (*slow)(void *arg, uint64_t addr);
+	void *arg;
+};
+
+/*
+ * Store @n (1..TCE__LIST_MAX) big-endian values read from @be_list in
+ * entries from absolute @idx (range checked by the caller) in one pass that
+ * reads each value once, checks it with @chk and stores it; the pass holds
+ * the locks of the (at most two) leaves it writes, so no other writer sees
+ * its intermediate state. Return: 0; -ENOMEM if a level cannot be
+ * allocated (nothing stored; levels installed on the way stay); -EINVAL if
+ * value *@bad (0-based) is invalid: every entry written before it gets its
+ * old value back, so the table holds what it held (a device translating in
+ * the meantime may have used one of the valid new values). Context:
+ * lock-free for readers; takes leaf locks; may allocate.
+ */
+int tce__table_store_list(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *be_list,
+			  const struct tce__tce_check *chk, uint64_t *bad);
 
 /*
  * Store the host-order value @value in @n entries from absolute @idx (range
- * checked by the caller), as tce__table_store_raw() does: all levels first,
- * so -ENOMEM changes nothing. A value of 0 clears instead and allocates
- * nothing (absent levels already read as 0). Context: lock-free.
+ * checked by the caller): all levels first, so -ENOMEM changes nothing. A
+ * value of 0 clears instead and allocates nothing (absent levels already
+ * read as 0). Context: lock-free for readers; takes leaf locks.
  */
 int tce__table_fill_raw(struct tce_table *t, uint64_t idx, uint64_t n, uint64_t value);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tce/table_int.h"
 #include "tt_table.h"
 #include "fuzz_input.h"
 
@@ -148,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tce_ctx_set_fail_nth(s.ctx, 0);
 	for (i = s.cfg.first_idx; !tce_table_next(s.t, &i, &v); i++)
 		check_entry(&s, i);
+	ENSURE(tce__table_check(s.t) == 0); /* the leaves' occupancy summaries too */
 	tce_table_put(s.t);
 	tce_ctx_mem_stats(s.ctx, &ms);
 	ENSURE(ms.live_allocs == 0);

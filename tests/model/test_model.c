@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "harness.h"
+#include "tce/table_int.h"
 #include "tt_table.h"
 
 struct geometry {
@@ -185,6 +186,7 @@ static void full_compare(struct run *x)
 	CHECK_EQ(n, ref_populated(&x->r));
 	tce_table_stats(x->t, &st);
 	CHECK_EQ(st.populated, n);
+	CHECK_RC(tce__table_check(x->t), 0); /* every leaf's summary agrees with its entries */
 }
 
 static void run_geometry(const struct geometry *g, uint64_t ops, uint64_t seed)

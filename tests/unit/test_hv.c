@@ -290,6 +290,35 @@ static void indirect(void)
 }
 
 /*
+ * The one-pass store puts old entries back: a list over a leaf boundary
+ * (entry 8192 starts a leaf of 512 or 8192 entries) whose entry 450 is
+ * invalid leaves every entry, mapped before or empty, as it was; debug
+ * builds check every leaf's summary against its entries when the machine goes.
+ */
+static void indirect_undo(void)
+{
+	struct tce_machine *m = machine();
+	uint64_t tces[512], bus = 8092ULL << 12, i;
+
+	REQUIRE(m);
+	for (i = 0; i < 512; i++)
+		tces[i] = i % 3 ? (0x10000000 + i * 0x1000) | 3 : 0;
+	put_list(m, tces, 512);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, bus, LIST, 512, NULL), TCE_H_SUCCESS);
+	for (i = 0; i < 512; i++)
+		tces[i] = (0x20000000 + i * 0x1000) | 1;
+	tces[450] = (8ULL << 30) | 3;
+	put_list(m, tces, 512);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, bus, LIST, 512, NULL), TCE_H_PARAMETER);
+	for (i = 0; i < 512 && !tt_failed(); i++)
+		CHECK_EQ(get_tce(m, LIOBN0, bus + (i << 12)),
+			 i % 3 ? (0x10000000 + i * 0x1000) | 3 : 0);
+	CHECK_EQ(hc(m, TCE_H_STUFF_TCE, LIOBN0, bus, 0, 512, NULL), TCE_H_SUCCESS);
+	CHECK_EQ(get_tce(m, LIOBN0, bus + (1 << 12)), 0);
+	tce_machine_destroy(m);
+}
+
+/*
  * Vector 8: STUFF only clears or poisons, the whole range inside the
  * window; a count of 0 is H_PARAMETER (QEMU; docs/design.md).
  */
@@ -479,6 +508,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(hcalls_kill_cached_tces),
 	TT_CASE(large_page_validation),
 	TT_CASE(indirect),
+	TT_CASE(indirect_undo),
 	TT_CASE(stuff),
 	TT_CASE(query_vectors),
 	TT_CASE(create_vectors),

@@ -202,8 +202,9 @@ static double med(const struct hc_run *hr, unsigned int i)
 }
 
 /*
- * Targets (spec §6.4 B5): INDIRECT <= 10 ns per TCE and <= 1.5x the store
- * loop; 512 PUT_TCE within 2x of INDIRECT; STUFF clear <= 1 ns per TCE.
+ * Targets (spec §6.4 B5): 512 PUT_TCE within 2x of INDIRECT; STUFF clear
+ * <= 1 ns per TCE. INDIRECT is issue 12's goal G6, <= 2x the store loop
+ * (the spec's own mark, <= 10 ns and <= 1.5x, is stricter).
  */
 static void set_target(struct bench_row *r, const struct hc_run *hr, unsigned int i)
 {
@@ -213,7 +214,7 @@ static void set_target(struct bench_row *r, const struct hc_run *hr, unsigned in
 		bench_extra(r, "x_indirect", m / med(hr, V_INDIRECT));
 		bench_target(r, "<=2x INDIRECT", m <= 2.0 * med(hr, V_INDIRECT));
 	} else if (i == V_INDIRECT) {
-		bench_target(r, "<=10ns&<=1.5x", m <= 10.0 && r->ratio <= 1.5);
+		bench_goal(r, "G6", r->ratio, "INDIRECT <=2x FLOOR-store", r->ratio <= 2.0, true);
 	} else if (i == V_STUFF) {
 		bench_target(r, "<=1ns/TCE", m <= 1.0);
 	}
