@@ -32,8 +32,7 @@ static long why_eeh(struct tce_ctx *ctx, long rc, const struct vfio_eeh_pe_op *o
 }
 
 /* The group's EEH call for @op. */
-static long eeh_call(struct tce_ctx *ctx, struct tce_group *g, struct vfio_eeh_pe_op *op,
-		     void *arg)
+static long eeh_call(struct tce_group *g, const struct vfio_eeh_pe_op *op)
 {
 	uint32_t state;
 	int rc;
@@ -59,13 +58,10 @@ static long eeh_call(struct tce_ctx *ctx, struct tce_group *g, struct vfio_eeh_p
 	case VFIO_EEH_PE_CONFIGURE:
 		return tce_group_eeh_configure(g);
 	case VFIO_EEH_PE_INJECT_ERR:
-		rc = arg_in(ctx, op, arg, struct vfio_eeh_pe_op, err);
-		if (rc)
-			return rc;
 		return tce_group_eeh_inject(g, op->err.type, op->err.func, op->err.addr,
 					    op->err.mask);
 	default:
-		return vfio_refuse(ctx, -EINVAL, "op %u is no VFIO_EEH_PE_* operation", op->op);
+		return -EINVAL; /* checked before the call */
 	}
 }
 
@@ -79,7 +75,14 @@ static long eeh_group(struct tce_ctx *ctx, struct tce_group *g, void *arg)
 		return rc;
 	if (op.flags)
 		return vfio_refuse(ctx, -EINVAL, "flags %#x must be 0", op.flags);
-	return why_eeh(ctx, eeh_call(ctx, g, &op, arg), &op);
+	if (op.op > VFIO_EEH_PE_INJECT_ERR)
+		return vfio_refuse(ctx, -EINVAL, "op %u is no VFIO_EEH_PE_* operation", op.op);
+	if (op.op == VFIO_EEH_PE_INJECT_ERR) {
+		rc = arg_in(ctx, &op, arg, struct vfio_eeh_pe_op, err);
+		if (rc)
+			return rc;
+	}
+	return why_eeh(ctx, eeh_call(g, &op), &op);
 }
 
 

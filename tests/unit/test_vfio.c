@@ -358,6 +358,14 @@ static void devices(void)
 	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0 junk"), -EINVAL);
 	CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, tok),
 		 -EINVAL); /* not a PF or VF */
+	{
+		static char name[4097];
+
+		memset(name, 'x', 4095); /* under a page: looked up (and not found) */
+		CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, name), -ENODEV);
+		name[4095] = 'x'; /* a page or more: strndup_user() refuses it */
+		CHECK_RC(tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, name), -EINVAL);
+	}
 	dev = (int)tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
 	CHECK(dev >= 0);
 	dev2 = (int)tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0  ");
@@ -519,6 +527,9 @@ static void device_file(void)
 	CHECK_RC(tce_vfio_device_mmap(f.mm, dev, 0, TCE_DT_BAR0_SIZE, &bar), 0);
 	CHECK_RC(tce_vfio_device_mmap(f.mm, dev, 4096, TCE_DT_BAR0_SIZE, &bar), -EINVAL);
 	CHECK_RC(tce_vfio_device_mmap(f.mm, dev, cfg, 4096, &bar), -EINVAL);
+	CHECK_RC(tce_vfio_device_mmap(f.mm, f.cfd, 0, 4096, &bar), -EINVAL); /* a container */
+	CHECK_RC(tce_vfio_device_mmap(f.mm, f.gfd, 0, 4096, &bar), -EINVAL); /* a group */
+	CHECK_RC(tce_vfio_device_mmap(f.mm, 999, 0, 4096, &bar), -EBADF);
 
 	/* Bus mastering, an eventfd on the completion vector, a doorbell copy. */
 	bar_wr(&f, dev, cfg + TCE_PCI_COMMAND, bar_rd(&f, dev, cfg + TCE_PCI_COMMAND, 2) |
@@ -536,6 +547,35 @@ static void device_file(void)
 	irq.s.count = 1;
 	irq.fd = 1; /* stdout is not an eventfd */
 	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL);
+	irq.fd = efd;
+	/* MSI-X is on with one vector: triggering two is past them */
+	irq.s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq.s.count = 2;
+	CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq), -EINVAL);
+	irq.s.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq.s.count = 1;
+	/* the error interrupt: an eventfd, then a trigger with no data signals it */
+	{
+		int efd2 = eventfd(0, EFD_NONBLOCK);
+		struct { struct vfio_irq_set s; int32_t fd; } e = {
+			.s = { .argsz = sizeof(e), .index = VFIO_PCI_ERR_IRQ_INDEX,
+			       .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			       .start = 0, .count = 1 }, .fd = efd2 };
+
+		REQUIRE(efd2 >= 0);
+		CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &e), 0);
+		e.s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+		e.s.argsz = sizeof(e.s);
+		CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &e), 0);
+		CHECK_RC(read(efd2, &one, 8), 8);
+		CHECK_EQ(one, 1);
+		e.s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK;
+		CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &e), -ENOTTY); /* not emulated */
+		e.s.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+		e.s.argsz = sizeof(e), e.fd = -1; /* off */
+		CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &e), 0);
+		close(efd2);
+	}
 	for (i = 0; i < 64; i++)
 		f.arena[i] = (uint8_t)(i * 7);
 	memset(f.arena + 4096, 0, 64);
@@ -563,10 +603,58 @@ static void device_file(void)
 	tt_vfio_teardown(&f);
 }
 
+/* Turning MSI-X on needs memory: a failure is -ENOMEM and MSI-X stays off. */
+static void msix_enable_fails(void)
+{
+	struct { struct vfio_irq_set s; int32_t fd; } irq = {
+		.s = { .argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX,
+		       .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		       .start = 0, .count = 1 } };
+	struct vfio_irq_set none = { .argsz = sizeof(none), .index = VFIO_PCI_MSIX_IRQ_INDEX,
+				     .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+				     .start = 0, .count = 1 };
+	struct tce_ctx *ctx;
+	struct tt_vfio f;
+	uint64_t n;
+	int dev;
+	long rc;
+
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	ctx = tce_machine_ctx(f.o.m);
+	dev = (int)tt_vfio_io(&f, f.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	REQUIRE(dev >= 0);
+	irq.fd = eventfd(0, EFD_NONBLOCK);
+	REQUIRE(irq.fd >= 0);
+	for (n = 1; n < 50; n++) {
+		bool armed;
+
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &irq);
+		armed = tce_ctx_fail_nth_armed(ctx);
+		tce_ctx_set_fail_nth(ctx, 0);
+		if (rc) {
+			CHECK_RC(rc, -ENOMEM);
+			CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &none), -EINVAL); /* off */
+			continue;
+		}
+		CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &none), 0); /* on */
+		if (armed)
+			break;
+		none.count = 0; /* off again */
+		CHECK_RC(tt_vfio_io(&f, dev, VFIO_DEVICE_SET_IRQS, &none), 0);
+		none.count = 1;
+	}
+	close(irq.fd);
+	CHECK_RC(tce_vfio_close(f.mm, dev), 0);
+	tt_vfio_teardown(&f);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_v2), TT_CASE(pseries_v2), TT_CASE(windows), TT_CASE(legacy_v1),
 	TT_CASE(files),      TT_CASE(devices),    TT_CASE(eeh_ops), TT_CASE(dispatch),
 	TT_CASE(device_file), TT_CASE(second_group_windows), TT_CASE(shared_region_fail),
+	TT_CASE(msix_enable_fails),
 };
 
 int main(int argc, char **argv)

@@ -220,6 +220,39 @@ static void register_reasons(void)
 	teardown(&f);
 }
 
+/* EEH_PE_OP's reasons: none for a success (GET_STATE's NORMAL is 0), then each refusal's. */
+static long pe_op(struct fx *f, uint32_t op, uint32_t type, uint32_t func)
+{
+	struct vfio_eeh_pe_op e = { .argsz = sizeof(e), .op = op,
+				    .err = { .type = type, .func = func } };
+
+	return tt_vfio_io(&f->v, f->v.cfd, VFIO_EEH_PE_OP, &e);
+}
+
+static void eeh_reasons(void)
+{
+	struct fx f;
+	char want[160];
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV) == 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	CHECK_WHY(&f, pe_op(&f, VFIO_EEH_PE_GET_STATE, 0, 0), VFIO_EEH_PE_STATE_NORMAL, "");
+	CHECK_WHY(&f, pe_op(&f, VFIO_EEH_PE_ENABLE, 0, 0), 0, "");
+	CHECK_WHY(&f, pe_op(&f, VFIO_EEH_PE_INJECT_ERR, 99, 0), -EINVAL,
+		  "vfio: error type 99 or function 0 is out of range");
+	CHECK_WHY(&f, pe_op(&f, 77, 0, 0), -EINVAL, "vfio: op 77 is no VFIO_EEH_PE_* operation");
+	teardown(&f);
+
+	REQUIRE(setup(&f, TCE_PLATFORM_PSERIES) == 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	snprintf(want, sizeof(want), "vfio: pseries firmware injects only MMIO errors (functions "
+		 "0, 1, 6 and 7), not function %u", 2u);
+	CHECK_WHY(&f, pe_op(&f, VFIO_EEH_PE_INJECT_ERR, 0, 2), -ERANGE, want);
+	teardown(&f);
+}
+
 /* The default level takes no notice, and the errno is the same either way. */
 static void silent(void)
 {
@@ -240,6 +273,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(mapping),
 	TT_CASE(silent),
 	TT_CASE(register_reasons),
+	TT_CASE(eeh_reasons),
 };
 
 int main(int argc, char **argv)
