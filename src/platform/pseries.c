@@ -150,7 +150,7 @@ static int ps_next(struct tce_iommu_table *t, uint64_t *idx, uint64_t end)
 static int put_indirect(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint64_t tce)
 {
 	struct tce__pseries_lists *l = t->lists;
-	uint64_t step = 1ULL << t->page_shift, done = 0, n, i;
+	uint64_t step = 1ULL << t->page_shift, done = 0, n = 0, i;
 	unsigned s = my_list();
 	long rc = TCE_H_SUCCESS;
 
