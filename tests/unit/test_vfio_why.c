@@ -253,6 +253,27 @@ static void eeh_reasons(void)
 	teardown(&f);
 }
 
+/* SET_IRQS of an action vfio-pci has but the emulation does not: ENOTTY, with its reason. */
+static void irq_reasons(void)
+{
+	struct vfio_irq_set mask = { .argsz = sizeof(mask), .index = VFIO_PCI_MSIX_IRQ_INDEX,
+				     .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK,
+				     .start = 0, .count = 1 };
+	struct fx f;
+	int dev;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV) == 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0);
+	CHECK_RC(tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU), 0);
+	dev = (int)tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	REQUIRE(dev >= 0);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, dev, VFIO_DEVICE_SET_IRQS, &mask), -ENOTTY,
+		  "vfio: only ACTION_TRIGGER of MSI-X, ERR and REQ is emulated (index 2, flags "
+		  "0x9)");
+	CHECK_RC(tce_vfio_close(f.v.mm, dev), 0);
+	teardown(&f);
+}
+
 /* The default level takes no notice, and the errno is the same either way. */
 static void silent(void)
 {
@@ -274,6 +295,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(silent),
 	TT_CASE(register_reasons),
 	TT_CASE(eeh_reasons),
+	TT_CASE(irq_reasons),
 };
 
 int main(int argc, char **argv)
