@@ -6,6 +6,21 @@
 #include "harness.h"
 #include "tt_os.h"
 
+int tt_dma_roundtrip(struct tce_device *d, uint64_t iova, const uint8_t *mem, uint64_t seed)
+{
+	struct tce_pci_dev *pci = tce_device_pci(d);
+	uint8_t in[16], back[16];
+	unsigned i;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(seed * 31 + i);
+	if (tce_dev_dma_write(pci, iova, in, sizeof(in)) || memcmp(mem, in, sizeof(in)))
+		return -1;
+	if (tce_dev_dma_read(pci, iova, back, sizeof(back)) || memcmp(back, in, sizeof(in)))
+		return -1;
+	return 0;
+}
+
 uint64_t tt_live(struct tce_machine *m)
 {
 	struct tce_mem_stats ms;

@@ -38,6 +38,12 @@ void tt_os_shutdown(struct tt_os *o);
 /* Map two kernel buffers for @d, have its DMA-test device copy @len bytes, check, unmap. */
 void tt_os_kernel_copy(struct tt_os *o, struct tce_device *d, size_t len);
 
+/*
+ * @d writes a 16-byte pattern of @seed by DMA at @iova and reads it back: 0
+ * when it landed at @mem (the host bytes @iova maps) and came back; -1 else.
+ */
+int tt_dma_roundtrip(struct tce_device *d, uint64_t iova, const uint8_t *mem, uint64_t seed);
+
 /* The built-in tree of @p, opened for edits into @blob of @size bytes: 0 or libfdt's error. */
 int tt_edit_tree(enum tce_platform p, void *blob, int size);
 

@@ -84,15 +84,7 @@ struct worker {
 /* The device writes a pattern at @iova and reads it back; it lands at arena offset @off. */
 static void dma_check(struct fx *f, uint64_t iova, uint64_t off, uint64_t seed)
 {
-	struct tce_pci_dev *pci = tce_device_pci(f->v.o.a);
-	uint8_t in[16], back[16];
-	unsigned i;
-
-	for (i = 0; i < sizeof(in); i++)
-		in[i] = (uint8_t)(seed * 31 + i);
-	if (tce_dev_dma_write(pci, iova, in, sizeof(in)) || memcmp(f->v.arena + off, in, sizeof(in)))
-		fail(f);
-	else if (tce_dev_dma_read(pci, iova, back, sizeof(back)) || memcmp(back, in, sizeof(in)))
+	if (tt_dma_roundtrip(f->v.o.a, iova, f->v.arena + off, seed))
 		fail(f);
 }
 
