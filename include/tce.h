@@ -957,6 +957,8 @@ struct tce_pe_info {
 	uint32_t def_liobn;           /* pseries */
 	uint64_t def_bus, def_size;   /* the default (32-bit) window the tree describes */
 	struct tce_window_info slot[TCE_MAX_WINDOWS];
+	uint64_t faults;              /* every fault of the PE so far, recovered ones too */
+	uint64_t recovered;           /* DMA faults recovered at once (libtce,dma-fault "recover") */
 };
 
 /*
@@ -1182,6 +1184,7 @@ struct tce_fault_event {
 	struct tce_fault fault;   /* reason, bus (or MMIO/config) address, direction, device */
 	uint32_t phb, pe;         /* the PHB's index and the PE's number */
 	bool dma;                 /* a device DMA; false: a CPU MMIO or config access */
+	bool recovered;           /* recovered at once: the PE was not frozen (libtce,dma-fault) */
 	uint64_t tce;             /* TCE_FAULT_PERMISSION: the entry met; else 0 */
 	uint64_t real_addr;       /* TCE_FAULT_BAD_REAL: the real address in no region */
 	uint32_t nslots;          /* the PE's window slots (1 or 2) ... */

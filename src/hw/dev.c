@@ -48,14 +48,14 @@ static int dma_plan(struct tce_pci_dev *d, uint64_t bus, size_t len, bool write,
 
 	tce__assert(tce__lock_held(&d->pe->lock));
 	while (len) {
-		why = tce__pe_translate(d->pe, d->name, bus, write, &real, &avail);
+		why = tce__pe_translate(d->pe, d, bus, write, &real, &avail);
 		if (why)
 			return why == TCE_FAULT_FROZEN ? -EIO : -EFAULT;
 		for (avail = tce__min_u64(len, avail); avail; avail -= step) {
 			step = avail;
 			c[n].host = tce__mem_piece(d->m, real, &step, locked);
 			if (!c[n].host) {
-				tce__pe_fault_real(d->pe, d->name, bus, write, real);
+				tce__pe_fault_real(d->pe, d, bus, write, real);
 				return -EFAULT;
 			}
 			c[n++].len = (size_t)step;
@@ -273,7 +273,7 @@ int tce_dev_config_read(struct tce_pci_dev *d, uint32_t off, unsigned size, uint
 	if (size == 8 || !tce__access_ok(off, size, sizeof(d->config)))
 		return -EINVAL;
 	tce__lock(&d->lock);
-	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_CFG_LD, config_addr(d, off), false))
+	if (tce__pe_mmio(d->pe, d, TCE__ACC_CFG_LD, config_addr(d, off), false))
 		*val = get(d->config + off, size);
 	else
 		*val = (uint32_t)tce__ones(size);
@@ -290,7 +290,7 @@ int tce_dev_config_write(struct tce_pci_dev *d, uint32_t off, unsigned size, uin
 	if (d->type == TCE_DEV_NONE)
 		return 0;
 	tce__lock(&d->lock);
-	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_CFG_ST, config_addr(d, off), false))
+	if (tce__pe_mmio(d->pe, d, TCE__ACC_CFG_ST, config_addr(d, off), false))
 		flr = config_store(d, off, size, val);
 	tce__unlock(&d->lock);
 	return flr ? tce__dev_reset(d) : 0;

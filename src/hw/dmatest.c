@@ -9,9 +9,11 @@
  * handler, or sets its PBA bit while masked. Lock order: the thread state
  * mutex, the device's lock, the PE's lock. Layer: hw.
  */
+#define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 
 #include "hw/hw_int.h"
@@ -19,6 +21,12 @@
 /* The device thread's poll interval: from POLL_MIN_NS after work, doubling to POLL_MAX_NS. */
 #define POLL_MIN_NS 10000L
 #define POLL_MAX_NS 1000000L
+/*
+ * The I/OAT's driver gives the channel a few microseconds to answer a
+ * command (DPDK polls CHANSTS 200 times with a pause between), far less
+ * than a nap: after work the thread spins this long before it naps again.
+ */
+#define SPIN_NS 2000000L
 
 #define REGS_END (TCE_DT_REG_DOORBELL + 4)
 
@@ -167,7 +175,7 @@ static int doorbell_copy(struct tce_pci_dev *d)
 
 	tce__lock(&d->lock);
 	at = tce__dev_bar0_addr(d) + TCE_DT_REG_DOORBELL;
-	if (!tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_ST, at,
+	if (!tce__pe_mmio(d->pe, d, TCE__ACC_MEM_ST, at,
 			  !command(d, TCE_PCI_COMMAND_MEMORY))) {
 		tce__unlock(&d->lock);
 		return -1;
@@ -270,10 +278,51 @@ static void nap(struct tce_pci_dev *d, long ns)
 	pthread_cond_timedwait(&d->dt.cond, &d->dt.mtx, &t);
 }
 
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__powerpc64__)
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/*
+ * Spin without mtx until the channel's doorbells change, the spin time is
+ * over, or about 50 us pass (then mtx is taken for a look at stop and
+ * quiesce; the CPU is yielded to whoever waits for it). Context: mtx held.
+ */
+static void spin(struct tce_pci_dev *d, long long until)
+{
+	uint64_t seen = tce__ioat_doorbells(d);
+	long long end = now_ns() + 50000;
+
+	pthread_mutex_unlock(&d->dt.mtx);
+	while (tce__ioat_doorbells(d) == seen) {
+		long long t = now_ns();
+
+		if (t >= end || t >= until)
+			break;
+		cpu_relax();
+	}
+	if (now_ns() >= end)
+		sched_yield();
+	pthread_mutex_lock(&d->dt.mtx);
+}
+
 static void *dt_thread(void *arg)
 {
 	struct tce_pci_dev *d = arg;
 	long ns = POLL_MIN_NS;
+	long long spin_until = 0;
 
 	pthread_mutex_lock(&d->dt.mtx);
 	while (!d->dt.stop) {
@@ -281,6 +330,12 @@ static void *dt_thread(void *arg)
 			d->dt.busy = true;
 			if (work(d)) {
 				ns = POLL_MIN_NS;
+				if (d->type == TCE_DEV_IOAT)
+					spin_until = now_ns() + SPIN_NS;
+				continue;
+			}
+			if (spin_until && now_ns() < spin_until) {
+				spin(d, spin_until);
 				continue;
 			}
 		}
@@ -303,6 +358,14 @@ static int thread_start(struct tce_pci_dev *d)
 		else if (pthread_create(&d->dt.thread, NULL, dt_thread, d))
 			rc = -EAGAIN;
 		d->dt.thread_started = !rc;
+		/*
+		 * The device is hardware beside the program: not bound by a CPU
+		 * the program pinned its thread to since (DPDK pins its main
+		 * lcore and then polls). Best effort: a narrower cpuset keeps
+		 * the inherited CPUs.
+		 */
+		if (!rc && d->m->has_cpus)
+			(void)pthread_setaffinity_np(d->dt.thread, sizeof(d->m->cpus), &d->m->cpus);
 	}
 	pthread_mutex_unlock(&d->dt.mtx);
 	return rc;
@@ -434,7 +497,7 @@ int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned
 	if (!has_bar(d, bar, off, size))
 		return -EINVAL;
 	tce__lock(&d->lock);
-	ok = tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_LD, tce__dev_bar0_addr(d) + off,
+	ok = tce__pe_mmio(d->pe, d, TCE__ACC_MEM_LD, tce__dev_bar0_addr(d) + off,
 			  !command(d, TCE_PCI_COMMAND_MEMORY));
 	*val = !ok ? tce__ones(size) : readable(d, off) ? tce__bar_load(d, off, size) : 0;
 	tce__unlock(&d->lock);
@@ -460,7 +523,7 @@ int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigne
 	if (rings(d, off, val) && (rc = thread_start(d)))
 		return rc;
 	tce__lock(&d->lock);
-	if (tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_ST, tce__dev_bar0_addr(d) + off,
+	if (tce__pe_mmio(d->pe, d, TCE__ACC_MEM_ST, tce__dev_bar0_addr(d) + off,
 			 !command(d, TCE_PCI_COMMAND_MEMORY)))
 		rang = reg_store(d, off, size, val);
 	tce__unlock(&d->lock);

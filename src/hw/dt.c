@@ -184,6 +184,7 @@ struct dt_fn {
 	uint32_t pe;
 	bool vf;
 	enum tce__dev_type type;
+	bool recover;             /* libtce,dma-fault = "recover" */
 	bool own_window;          /* pseries: its own ibm,dma-window; powernv: own dma32 size */
 	uint32_t liobn;
 	uint64_t win_bus, win_size;
@@ -339,6 +340,24 @@ static int fn_type(struct tce_machine *m, int node, enum tce__dev_type *type)
 	return 0;
 }
 
+/* libtce,dma-fault: "freeze" (the default) or "recover", on an emulated function only. */
+static int fn_dma_fault(struct tce_machine *m, int node, enum tce__dev_type type, bool *recover)
+{
+	int len;
+	const char *s = fdt_getprop(m->fdt, node, "libtce,dma-fault", &len);
+
+	*recover = false;
+	if (!s)
+		return 0;
+	if (type == TCE_DEV_NONE)
+		return dt_err(m, node, "libtce,dma-fault", "needs libtce,device: nothing else does DMA");
+	if (len == (int)sizeof("recover") && !memcmp(s, "recover", sizeof("recover")))
+		*recover = true;
+	else if (len != (int)sizeof("freeze") || memcmp(s, "freeze", sizeof("freeze")))
+		return dt_err(m, node, "libtce,dma-fault", "must be \"freeze\" or \"recover\"");
+	return 0;
+}
+
 static int parse_fn(struct tce_machine *m, int phb_node, int node, struct dt_fn *f)
 {
 	const fdt32_t *reg;
@@ -358,6 +377,8 @@ static int parse_fn(struct tce_machine *m, int phb_node, int node, struct dt_fn 
 	rc = u32_prop(m, node, "libtce,pe", 0, 0, MAX_PE, &f->pe);
 	if (!rc)
 		rc = fn_type(m, node, &f->type);
+	if (!rc)
+		rc = fn_dma_fault(m, node, f->type, &f->recover);
 	if (rc)
 		return rc;
 	if (m->platform == TCE_PLATFORM_POWERNV)
@@ -616,7 +637,8 @@ static int add_devs(struct tce_machine *m, struct tce__phb *phb, const struct ph
 		d = &m->devs[m->ndevs];
 		*d = (struct tce_pci_dev){ .m = m, .phb = phb, .pe = tce__phb_pe(phb, s->fn[i].pe),
 					   .bus = s->fn[i].bus, .devfn = s->fn[i].devfn,
-					   .type = s->fn[i].type };
+					   .type = s->fn[i].type,
+					   .recover_dma_faults = s->fn[i].recover };
 		name_dev(d, phb->index);
 		rc = tce__dev_init(d);
 		if (rc)

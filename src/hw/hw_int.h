@@ -15,6 +15,7 @@
 
 #include <endian.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include "util/lock.h"
 #include "util/util.h"
@@ -66,7 +67,8 @@ struct tce__pe {
 	bool reset_active;         /* a hot or fundamental reset is asserted */
 	struct tce__eeh_inject inj; /* powernv: armed error injection */
 	struct tce_fault fault;    /* what froze the PE first */
-	uint64_t faults;
+	uint64_t faults;           /* every fault, recovered ones too */
+	uint64_t recovered;        /* DMA faults the host recovered at once (libtce,dma-fault) */
 };
 
 struct tce__cache_entry {
@@ -147,6 +149,7 @@ struct tce_pci_dev {
 	struct tce__pe *pe;
 	uint8_t bus, devfn;
 	enum tce__dev_type type;
+	bool recover_dma_faults;    /* libtce,dma-fault = "recover" (docs/machine.md EEH) */
 	char name[16];
 	struct tce__lock lock; /* guards config and register side effects; order: lock, PE lock */
 	uint8_t config[4096];
@@ -173,6 +176,9 @@ struct tce__regions {
 struct tce_machine {
 	struct tce_ctx *ctx;
 	bool own_ctx;
+	/* The CPUs of the thread that made the machine: its device threads run there. */
+	bool has_cpus;
+	cpu_set_t cpus;
 	enum tce_platform platform;
 	void *fdt;
 	size_t fdt_size;
@@ -205,8 +211,8 @@ struct tce__pe *tce__phb_pe(struct tce__phb *phb, uint32_t num);
  * bytes left in its IOMMU page. Records a fault and freezes the PE on
  * failure. Returns 0 or the fault reason. Context: the PE's lock.
  */
-enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
-					bool write, uint64_t *real, uint64_t *avail);
+enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const struct tce_pci_dev *d,
+					uint64_t bus, bool write, uint64_t *real, uint64_t *avail);
 
 /* ---- the real address space (mem.c) ---- */
 
@@ -278,8 +284,8 @@ struct tce__pe *tce__find_liobn(struct tce_machine *m, uint32_t liobn, unsigned 
  * region (TCE_FAULT_BAD_REAL); the first fault freezes the PE.
  * Context: PE lock.
  */
-void tce__pe_fault_real(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
-			uint64_t real);
+void tce__pe_fault_real(struct tce__pe *pe, const struct tce_pci_dev *d, uint64_t bus,
+			bool write, uint64_t real);
 
 /* A sparse hypervisor-owned table for a window. */
 int tce__hv_table(struct tce_ctx *ctx, uint64_t bus, uint64_t size, uint32_t shift,
@@ -296,8 +302,8 @@ int tce__slot_enable_hv(struct tce__pe *pe, unsigned i, uint64_t bus, uint64_t s
  * when the access must not reach the function (the PE is MMIO-frozen or in
  * reset): reads give all ones, writes are dropped. Context: takes the PE lock.
  */
-bool tce__pe_mmio(struct tce__pe *pe, const char *dev, enum tce__access acc, uint64_t addr,
-		  bool master_abort);
+bool tce__pe_mmio(struct tce__pe *pe, const struct tce_pci_dev *d, enum tce__access acc,
+		  uint64_t addr, bool master_abort);
 
 /* The PE's state, TCE_EEH_PE_STATE_*. Context: the PE's lock. */
 int tce__pe_eeh_state(const struct tce__pe *pe);
@@ -396,7 +402,9 @@ unsigned tce__dev_msix_vectors(const struct tce_pci_dev *d);
  * EEH (device lock); true if the device thread must look. round: one round
  * of the device thread (dt.busy set, mtx not held): commands, re-arming,
  * descriptors up to DMACOUNT; true if it did anything, *@irq when the
- * MSI-X vector is to be raised.
+ * MSI-X vector is to be raised. doorbells: what the thread watches while it
+ * spins (CHANCMD, DMACOUNT, CHAINADDR), folded into one value that changes
+ * when one of them does (reads registers only; any thread).
  */
 int tce__ioat_init(struct tce_pci_dev *d);
 void tce__ioat_fini(struct tce_pci_dev *d);
@@ -404,5 +412,6 @@ void tce__ioat_regs_init(struct tce_pci_dev *d);
 bool tce__ioat_readable(uint64_t off);
 bool tce__ioat_reg_store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t val);
 bool tce__ioat_round(struct tce_pci_dev *d, bool *irq);
+uint64_t tce__ioat_doorbells(struct tce_pci_dev *d);
 
 #endif /* TCE_HW_HW_INT_H */

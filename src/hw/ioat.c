@@ -159,7 +159,7 @@ static bool store_ok(struct tce_pci_dev *d, uint64_t reg)
 	bool ok;
 
 	tce__lock(&d->lock);
-	ok = tce__pe_mmio(d->pe, d->name, TCE__ACC_MEM_ST, tce__dev_bar0_addr(d) + reg,
+	ok = tce__pe_mmio(d->pe, d, TCE__ACC_MEM_ST, tce__dev_bar0_addr(d) + reg,
 			  !(tce__dev_config16(d, TCE_PCI_COMMAND) & TCE_PCI_COMMAND_MEMORY));
 	tce__unlock(&d->lock);
 	return ok;
@@ -394,6 +394,15 @@ static bool run(struct tce_pci_dev *d, bool *irq)
 	else if (io->count == n)
 		publish(d, TCE_IOAT_CHANSTS_IDLE);
 	return true;
+}
+
+uint64_t tce__ioat_doorbells(struct tce_pci_dev *d)
+{
+	uint64_t v = rd(d, TCE_IOAT_REG_CHAINADDR, 8) ^ rd(d, TCE_IOAT_REG_DMACOUNT, 2) << 48;
+
+	if (rd(d, TCE_IOAT_REG_CHANCMD, 1) || atomic_load(&d->io.chain_written))
+		v = ~v;               /* always work: a command or a CHAINADDR store */
+	return v;
 }
 
 bool tce__ioat_round(struct tce_pci_dev *d, bool *irq)

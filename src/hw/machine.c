@@ -5,6 +5,7 @@
  * window slots back as the tree describes. Its real address space is in
  * mem.c. Layer: hw.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ int tce_machine_create(const struct tce_machine_config *cfg, struct tce_machine 
 	}
 	m->ctx = ctx;
 	m->own_ctx = !cfg->ctx;
+	m->has_cpus = !sched_getaffinity(0, sizeof(m->cpus), &m->cpus);
 	rc = machine_build(m, cfg);
 	if (rc) {
 		tce_machine_destroy(m);
@@ -336,7 +338,8 @@ int tce_machine_pe(struct tce_machine *m, uint32_t phb, uint32_t j, struct tce_p
 	tce__lock(&pe->lock);
 	*out = (struct tce_pe_info){ .num = pe->num, .nslots = pe->nslots, .frozen = pe->frozen,
 				     .def_liobn = pe->def_liobn, .def_bus = pe->def_bus,
-				     .def_size = pe->def_size };
+				     .def_size = pe->def_size, .faults = pe->faults,
+				     .recovered = pe->recovered };
 	for (i = 0; i < pe->nslots; i++)
 		out->slot[i] = (struct tce_window_info){ .enabled = pe->slot[i].enabled,
 							 .real_mode = pe->slot[i].real_mode,

@@ -195,7 +195,7 @@ void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out)
 
 /* What a fault met besides its address, for the fault callback. */
 struct fault_at {
-	bool dma;
+	bool dma, recovered;
 	uint64_t tce, real;
 };
 
@@ -208,7 +208,7 @@ static void tell(struct tce__pe *pe, const struct tce_fault *f, const struct fau
 	if (!m->fault_fn)
 		return;
 	ev = (struct tce_fault_event){ .fault = *f, .phb = pe->phb->index, .pe = pe->num,
-				       .dma = at->dma, .tce = at->tce, .real_addr = at->real,
+				       .dma = at->dma, .recovered = at->recovered, .tce = at->tce, .real_addr = at->real,
 				       .nslots = pe->nslots };
 	for (i = 0; i < pe->nslots; i++)
 		ev.slot[i] = (struct tce_window_info){ .enabled = pe->slot[i].enabled,
@@ -222,32 +222,42 @@ static void tell(struct tce__pe *pe, const struct tce_fault *f, const struct fau
 
 /*
  * Freeze MMIO and DMA; the first freeze records its cause; the machine's
- * fault callback hears of every fault. Context: PE lock.
+ * fault callback hears of every fault. A DMA translation fault of a function
+ * that reports its DMA errors itself (libtce,dma-fault = "recover") is
+ * recovered at once: counted and told, the PE left running, so the error
+ * the device latches reaches its driver (docs/machine.md EEH). Context: PE
+ * lock.
  */
-static void freeze(struct tce__pe *pe, const char *dev, uint64_t addr, bool write,
-		   enum tce_fault_reason why, const struct fault_at *at)
+static void freeze(struct tce__pe *pe, const struct tce_pci_dev *d, uint64_t addr, bool write,
+		   enum tce_fault_reason why, struct fault_at *at)
 {
 	struct tce_fault f = { .reason = why, .bus_addr = addr, .write = write };
 	bool first = !pe->frozen && !pe->mmio_frozen;
 
-	snprintf(f.device, sizeof(f.device), "%s", dev);
+	snprintf(f.device, sizeof(f.device), "%s", d->name);
 	pe->faults++;
+	if (at->dma && why != TCE_FAULT_INJECTED && d->recover_dma_faults) {
+		pe->recovered++;
+		at->recovered = true;
+		tell(pe, &f, at);
+		return;
+	}
 	pe->frozen = pe->mmio_frozen = true;
 	if (first) {
 		pe->fault = f;
 		tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)",
-			  pe->num, write ? "write" : "read", (unsigned long long)addr, dev,
+			  pe->num, write ? "write" : "read", (unsigned long long)addr, d->name,
 			  (int)why);
 	}
 	tell(pe, &f, at);
 }
 
-void tce__pe_fault_real(struct tce__pe *pe, const char *dev, uint64_t bus, bool write,
-			uint64_t real)
+void tce__pe_fault_real(struct tce__pe *pe, const struct tce_pci_dev *d, uint64_t bus,
+			bool write, uint64_t real)
 {
 	struct fault_at at = { .dma = true, .real = real };
 
-	freeze(pe, dev, bus, write, TCE_FAULT_BAD_REAL, &at);
+	freeze(pe, d, bus, write, TCE_FAULT_BAD_REAL, &at);
 }
 
 void tce_machine_set_fault_fn(struct tce_machine *m, tce_fault_fn fn, void *arg)
@@ -284,8 +294,8 @@ void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj)
 	tce__unlock(&pe->lock);
 }
 
-bool tce__pe_mmio(struct tce__pe *pe, const char *dev, enum tce__access acc, uint64_t addr,
-		  bool master_abort)
+bool tce__pe_mmio(struct tce__pe *pe, const struct tce_pci_dev *d, enum tce__access acc,
+		  uint64_t addr, bool master_abort)
 {
 	bool store = acc == TCE__ACC_MEM_ST || acc == TCE__ACC_CFG_ST, ok;
 
@@ -294,9 +304,9 @@ bool tce__pe_mmio(struct tce__pe *pe, const char *dev, enum tce__access acc, uin
 		struct fault_at at = { 0 };
 
 		if (inject_fires(pe, acc, addr))
-			freeze(pe, dev, addr, store, TCE_FAULT_INJECTED, &at);
+			freeze(pe, d, addr, store, TCE_FAULT_INJECTED, &at);
 		else if (master_abort)
-			freeze(pe, dev, addr, store, TCE_FAULT_MASTER_ABORT, &at);
+			freeze(pe, d, addr, store, TCE_FAULT_MASTER_ABORT, &at);
 	}
 	ok = !pe->mmio_frozen && !pe->reset_active;
 	tce__unlock(&pe->lock);
@@ -344,8 +354,8 @@ void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
 	tce__unlock(&pe->lock);
 }
 
-enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uint64_t bus,
-					bool write, uint64_t *real, uint64_t *avail)
+enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const struct tce_pci_dev *d,
+					uint64_t bus, bool write, uint64_t *real, uint64_t *avail)
 {
 	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, tce = 0;
 	struct fault_at at = { .dma = true };
@@ -355,7 +365,7 @@ enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uin
 	if (pe->frozen)
 		return TCE_FAULT_FROZEN;
 	if (inject_fires(pe, write ? TCE__ACC_DMA_WR : TCE__ACC_DMA_RD, bus)) {
-		freeze(pe, dev, bus, write, TCE_FAULT_INJECTED, &at);
+		freeze(pe, d, bus, write, TCE_FAULT_INJECTED, &at);
 		return TCE_FAULT_INJECTED;
 	}
 	s = slot_of(pe, bus);
@@ -374,7 +384,7 @@ enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const char *dev, uin
 	}
 	if (why) {
 		at.tce = why == TCE_FAULT_PERMISSION ? tce : 0;
-		freeze(pe, dev, bus, write, why, &at);
+		freeze(pe, d, bus, write, why, &at);
 	}
 	return why;
 }

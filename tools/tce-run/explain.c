@@ -254,11 +254,15 @@ void shim_fault(void *arg, const struct tce_fault_event *ev)
 	char why[320];
 
 	(void)arg;
-	shim_bars_fault(ev->phb, ev->pe); /* loads through its BAR mappings read all ones now */
+	if (!ev->recovered)
+		shim_bars_fault(ev->phb, ev->pe); /* loads through its BAR mappings read all ones now */
 	shim_count(ev->dma ? ST_DMA_FAULTS : ST_MMIO_FAULTS, 1);
 	fault_why(ev, why, sizeof(why));
-	shim_explain("%s %s fault at %s %#" PRIx64 ": %s; PE %u frozen (device %s)",
+	shim_explain("%s %s fault at %s %#" PRIx64 ": %s; PE %u %s (device %s)",
 		     ev->dma ? "DMA" : "MMIO", ev->dma ? (ev->fault.write ? "write" : "read")
 			     : (ev->fault.write ? "store" : "load"),
-		     ev->dma ? "bus" : "address", ev->fault.bus_addr, why, ev->pe, ev->fault.device);
+		     ev->dma ? "bus" : "address", ev->fault.bus_addr, why, ev->pe,
+		     ev->recovered ? "recovered at once, the device reports the error itself "
+				     "(libtce,dma-fault = \"recover\")" : "frozen",
+		     ev->fault.device);
 }
