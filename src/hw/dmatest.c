@@ -296,24 +296,22 @@ static void cpu_relax(void)
 }
 
 /*
- * Spin without mtx until the channel's doorbells change, the spin time is
+ * Spin without mtx until the channel has something to do, the spin time is
  * over, or about 50 us pass (then mtx is taken for a look at stop and
- * quiesce; the CPU is yielded to whoever waits for it). Context: mtx held.
+ * quiesce, and the CPU is yielded to whoever waits for it). Context: mtx held.
  */
 static void spin(struct tce_pci_dev *d, long long until)
 {
-	uint64_t seen = tce__ioat_doorbells(d);
-	long long end = now_ns() + 50000;
+	long long t = now_ns(), end = t + 50000;
+	uint64_t seen = 0;
 
 	pthread_mutex_unlock(&d->dt.mtx);
-	while (tce__ioat_doorbells(d) == seen) {
-		long long t = now_ns();
-
-		if (t >= end || t >= until)
-			break;
+	(void)tce__ioat_quiet(d, &seen);
+	while (tce__ioat_quiet(d, &seen) && t < end && t < until) {
 		cpu_relax();
+		t = now_ns();
 	}
-	if (now_ns() >= end)
+	if (t >= end)
 		sched_yield();
 	pthread_mutex_lock(&d->dt.mtx);
 }

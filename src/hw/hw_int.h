@@ -402,9 +402,9 @@ unsigned tce__dev_msix_vectors(const struct tce_pci_dev *d);
  * EEH (device lock); true if the device thread must look. round: one round
  * of the device thread (dt.busy set, mtx not held): commands, re-arming,
  * descriptors up to DMACOUNT; true if it did anything, *@irq when the
- * MSI-X vector is to be raised. doorbells: what the thread watches while it
- * spins (CHANCMD, DMACOUNT, CHAINADDR), folded into one value that changes
- * when one of them does (reads registers only; any thread).
+ * MSI-X vector is to be raised. quiet: what the thread watches while it
+ * spins: false when a command waits, CHAINADDR was stored, or DMACOUNT or
+ * CHAINADDR differ from *@seen (then updated); reads registers only.
  */
 int tce__ioat_init(struct tce_pci_dev *d);
 void tce__ioat_fini(struct tce_pci_dev *d);
@@ -412,6 +412,6 @@ void tce__ioat_regs_init(struct tce_pci_dev *d);
 bool tce__ioat_readable(uint64_t off);
 bool tce__ioat_reg_store(struct tce_pci_dev *d, uint64_t off, unsigned size, uint64_t val);
 bool tce__ioat_round(struct tce_pci_dev *d, bool *irq);
-uint64_t tce__ioat_doorbells(struct tce_pci_dev *d);
+bool tce__ioat_quiet(struct tce_pci_dev *d, uint64_t *seen);
 
 #endif /* TCE_HW_HW_INT_H */

@@ -396,13 +396,13 @@ static bool run(struct tce_pci_dev *d, bool *irq)
 	return true;
 }
 
-uint64_t tce__ioat_doorbells(struct tce_pci_dev *d)
+bool tce__ioat_quiet(struct tce_pci_dev *d, uint64_t *seen)
 {
 	uint64_t v = rd(d, TCE_IOAT_REG_CHAINADDR, 8) ^ rd(d, TCE_IOAT_REG_DMACOUNT, 2) << 48;
+	bool same = v == *seen;
 
-	if (rd(d, TCE_IOAT_REG_CHANCMD, 1) || atomic_load(&d->io.chain_written))
-		v = ~v;               /* always work: a command or a CHAINADDR store */
-	return v;
+	*seen = v;
+	return same && !rd(d, TCE_IOAT_REG_CHANCMD, 1) && !atomic_load(&d->io.chain_written);
 }
 
 bool tce__ioat_round(struct tce_pci_dev *d, bool *irq)

@@ -257,6 +257,8 @@ void shim_fault(void *arg, const struct tce_fault_event *ev)
 	if (!ev->recovered)
 		shim_bars_fault(ev->phb, ev->pe); /* loads through its BAR mappings read all ones now */
 	shim_count(ev->dma ? ST_DMA_FAULTS : ST_MMIO_FAULTS, 1);
+	if (ev->recovered)
+		shim_count(ST_DMA_RECOVERED, 1);
 	fault_why(ev, why, sizeof(why));
 	shim_explain("%s %s fault at %s %#" PRIx64 ": %s; PE %u %s (device %s)",
 		     ev->dma ? "DMA" : "MMIO", ev->dma ? (ev->fault.write ? "write" : "read")

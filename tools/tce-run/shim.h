@@ -84,6 +84,7 @@ void shim_fd_closed(int fd);
 enum shim_stat {
 	ST_IOCTL, ST_IOCTL_FAILED,   /* emulated ioctls, and those refused */
 	ST_DMA_FAULTS,               /* faults of device DMA (the machine's fault callback) */
+	ST_DMA_RECOVERED,            /* of those, recovered at once (libtce,dma-fault "recover") */
 	ST_MMIO_FAULTS,              /* MMIO and config accesses that froze a PE */
 	ST_EEH,                      /* EEH_PE_OP calls that succeeded, eeh_dev_break writes */
 	ST_BAR_MAPS,                 /* mmaps of a BAR */

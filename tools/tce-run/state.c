@@ -655,6 +655,9 @@ static void report(FILE *out)
 	report_dma(out, secs);
 	fprintf(out, "tce-run:   faults      %llu DMA, %llu MMIO\n", get(&S.count[ST_DMA_FAULTS]),
 		get(&S.count[ST_MMIO_FAULTS]));
+	if (get(&S.count[ST_DMA_RECOVERED]))
+		fprintf(out, "tce-run:   recovered   %llu DMA faults: the device reported each, its PE "
+			"stayed up (libtce,dma-fault)\n", get(&S.count[ST_DMA_RECOVERED]));
 	fprintf(out, "tce-run:   EEH ops     %llu\n", get(&S.count[ST_EEH]));
 	fprintf(out, "tce-run:   BAR maps    %llu\n", get(&S.count[ST_BAR_MAPS]));
 	fflush(out);

@@ -152,10 +152,21 @@ static int compile_dts(const char *dts, char *out, size_t size, char *msg, size_
 	return 0;
 }
 
+/* The first error the machine's parser logged: what is wrong with the tree. */
+static void first_error(void *arg, enum tce_log_level level, const char *msg)
+{
+	char *buf = arg;
+
+	(void)level;
+	if (!*buf)
+		snprintf(buf, 256, "%s", msg);
+}
+
 /* The machine named on the command line, checked as the shim will build it. */
 static int check_machine(const char *name, char *dtb, size_t size, const char **out)
 {
 	struct tce_machine *m;
+	struct tce_ctx *ctx;
 	char msg[256], why[300];
 	int rc;
 
@@ -170,11 +181,16 @@ static int check_machine(const char *name, char *dtb, size_t size, const char **
 				    "dtc could not be run (install device-tree-compiler)" : why);
 		*out = dtb;
 	}
-	rc = tce_machine_create_dtb_file(*out, NULL, &m);
-	if (rc)
-		return fail("machine %s: %s", name, tce_strerror(rc));
-	tce_machine_destroy(m);
-	return 0;
+	if (tce_ctx_create(&ctx))
+		return fail("machine %s: %s", name, tce_strerror(-ENOMEM));
+	*msg = '\0';
+	tce_ctx_set_log(ctx, first_error, msg, TCE_LOG_ERR);
+	rc = tce_machine_create_dtb_file(*out, ctx, &m);
+	if (!rc)
+		tce_machine_destroy(m);
+	tce_ctx_destroy(ctx);
+	snprintf(why, sizeof(why), "%s%s%s", tce_strerror(rc), *msg ? ": " : "", msg);
+	return rc ? fail("machine %s: %s", name, why) : 0;
 }
 
 /* libtce-preload.so beside this executable (the build tree), else where it is installed. */
