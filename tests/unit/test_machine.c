@@ -2,9 +2,10 @@
 /*
  * Machines from device trees: the built-in pseries and powernv machines
  * (three PEs: dma-test, a VF, an I/OAT channel that recovers its DMA
- * faults), creation from blobs and .dtb files, the libtce,dma-fault binding, device lookup, the memory model,
- * and a long list of malformed or hostile trees, each refused with -EINVAL
- * and a log line naming the node and property.
+ * faults), creation from blobs and .dtb files, the libtce,dma-fault
+ * binding, device lookup, the memory model, and a long list of malformed
+ * or hostile trees, each refused with -EINVAL and a log line naming the
+ * node and property.
  */
 #include <errno.h>
 #include <fcntl.h>
