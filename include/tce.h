@@ -1099,7 +1099,8 @@ struct tce_fault {
  * it with TCE_FAULT_INJECTED.
  * Return: 0; -EINVAL for len 0, above 1 GiB or a wrapping range; -EFAULT
  * when the access faults (the fault is recorded and the device's PE frozen,
- * @buf untouched); -EIO when the PE is already DMA-frozen; -ENOMEM (a plan
+ * or for a translation fault of a function with libtce,dma-fault =
+ * "recover" only counted and reported; @buf untouched); -EIO when the PE is already DMA-frozen; -ENOMEM (a plan
  * of more than 16 pages is allocated).
  * Context: takes the PE's lock and, under it, the PHB's TCE cache lock; the
  * region set's read lock from the lookup of a caller region until the copy
@@ -1154,7 +1155,8 @@ TCE_API uint32_t tce_dev_pe(const struct tce_pci_dev *d);
  * EEH, per PE (docs/machine.md): a PE can be MMIO-frozen (config and BAR
  * reads of its functions give all ones, writes are dropped), DMA-frozen
  * (device DMA fails with -EIO) and in reset. A DMA fault, a master abort or
- * a matching injected error freezes both. The firmware calls below and the
+ * a matching injected error freezes both (a DMA translation fault of a
+ * function with libtce,dma-fault = "recover" freezes nothing). The firmware calls below and the
  * RTAS EEH calls read and change that state.
  */
 

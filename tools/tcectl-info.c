@@ -95,8 +95,9 @@ static void print_pe(const struct tce_pe_info *pe, bool first, bool json)
 	unsigned i;
 
 	if (json)
-		printf("%s{\"pe\":%u,\"slots\":%u,\"frozen\":%s,\"windows\":[", first ? "" : ",",
-		       pe->num, pe->nslots, pe->frozen ? "true" : "false");
+		printf("%s{\"pe\":%u,\"slots\":%u,\"frozen\":%s,\"faults\":%" PRIu64
+		       ",\"recovered\":%" PRIu64 ",\"windows\":[", first ? "" : ",", pe->num,
+		       pe->nslots, pe->frozen ? "true" : "false", pe->faults, pe->recovered);
 	else
 		printf("    PE %u: %u window slot%s%s, default window %" PRIu64 " MiB at 0x%" PRIx64
 		       "\n", pe->num, pe->nslots, pe->nslots > 1 ? "s" : "",
@@ -130,6 +131,16 @@ static void print_phb(struct tce_machine *m, uint32_t i, bool json)
 		printf("]}");
 }
 
+/* What the function at config id @id (vendor | device << 16) emulates. */
+static const char *device_kind(uint32_t id)
+{
+	if (id == (TCE_DT_VENDOR | TCE_DT_DEVICE << 16))
+		return " (DMA-test)";
+	if (id == (TCE_IOAT_VENDOR | TCE_IOAT_DEVICE << 16))
+		return " (I/OAT DMA channel)";
+	return id == 0xffffffff ? " (no emulated device)" : "";
+}
+
 static void print_devices(struct tce_machine *m, uint32_t n, bool json)
 {
 	struct tce_pci_dev *d;
@@ -143,7 +154,7 @@ static void print_devices(struct tce_machine *m, uint32_t n, bool json)
 			       tce_dev_name(d), tce_dev_pe(d), id & 0xffff, id >> 16);
 		else
 			printf("  %s: PE %u, id %04x:%04x%s\n", tce_dev_name(d), tce_dev_pe(d), id & 0xffff,
-			       id >> 16, id == 0xffffffff ? " (no emulated device)" : " (DMA-test)");
+			       id >> 16, device_kind(id));
 	}
 }
 

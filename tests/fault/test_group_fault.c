@@ -58,13 +58,18 @@ static void sweep_host_create(void)
 		}
 		CHECK_RC(rc, 0);
 		CHECK(n > 5);
-		/* The host that finally boots is whole: both PEs' groups, both devices in them. */
-		CHECK_EQ(tce_host_ngroups(h), 2);
+		/* The host that finally boots is whole: the three PEs' groups, each device in its own. */
+		CHECK_EQ(tce_host_ngroups(h), 3);
 		{
+			static const char *const names[] = { "0000:00:01.0", "0000:00:02.0",
+							     "0000:00:03.0" };
 			struct tce_device *d;
+			unsigned j;
 
-			CHECK_RC(tce_host_find_device(h, "0000:00:02.0", &d), 0);
-			CHECK(tce_device_group(d) == tce_host_group(h, 1));
+			for (j = 0; j < 3; j++) {
+				CHECK_RC(tce_host_find_device(h, names[j], &d), 0);
+				CHECK(tce_device_group(d) == tce_host_group(h, j));
+			}
 		}
 		tce_host_destroy(h);
 		tce_machine_destroy(m);

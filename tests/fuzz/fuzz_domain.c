@@ -42,6 +42,12 @@
 #define UNIT 4096ull               /* the model's granule */
 #define MAXWIN (64 * MiB)
 #define MAXUNITS (MAXWIN / UNIT)
+/*
+ * The built-in machines have three groups; the model follows the first two
+ * (dma-test 00:01.0 and the VF 00:02.0) and leaves the I/OAT channel's
+ * (00:03.0, whose DMA faults recover without a freeze) alone.
+ */
+#define BUILTIN_GROUPS 3
 #define NGROUPS 2
 #define W1 (1ull << 59)
 
@@ -554,7 +560,7 @@ static void boot(struct input *in)
 	cfg = (struct tce_machine_config){ .ctx = st.ctx, .dtb = blobs[pi],
 					   .dtb_size = blob_size[pi] };
 	ENSURE(tce_machine_create(&cfg, &st.m) == 0);
-	ENSURE(tce_host_create(st.m, &st.h) == 0 && tce_host_ngroups(st.h) == NGROUPS);
+	ENSURE(tce_host_create(st.m, &st.h) == 0 && tce_host_ngroups(st.h) == BUILTIN_GROUPS);
 	ENSURE(tce_machine_add_region(st.m, &r) == 0);
 	for (i = 0; i < NGROUPS; i++) {
 		ENSURE(tce_host_find_device(st.h, names[i], &st.dev[i]) == 0);

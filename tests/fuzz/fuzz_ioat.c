@@ -4,7 +4,9 @@
  * writes up to 16 descriptors (operation, flags, size, source, destination
  * and next chosen among good, overlapping, read-only, misaligned, unmapped
  * and out-of-span addresses), the chain and completion addresses and a
- * DMACOUNT, and the channel runs them through PE 0's window. A shadow
+ * DMACOUNT, and the channel runs them through PE 2's window (the built-in
+ * pseries function 00:03.0, set to libtce,dma-fault = "freeze": the model
+ * follows the freeze; test-unit-ioat covers "recover"). A shadow
  * model runs the same ring over a copy of the memory with the channel's
  * rules (in order, in chunks, the first error halts) and must agree with
  * the device on every byte of the span, CHANSTS, CHANERR, the completion
@@ -20,7 +22,7 @@
 
 #include "fuzz_input.h"
 
-#define LIOBN 0x80000000ULL
+#define LIOBN 0x80000200ULL             /* PE 2's default window */
 #define BASE 0x100000ULL
 #define SPAN 0x30000ULL                /* mapped READ|WRITE, but the RO page READ only */
 #define RING BASE
@@ -42,7 +44,6 @@ static uint8_t shadow[SPAN];
 static void build(void)
 {
 	static char blob[1 << 17];
-	fdt32_t reg[5] = { cpu_to_fdt32(3 << 11), 0, 0, 0, 0 };
 	struct tce_machine *ref;
 	uint64_t a[9], bus;
 	int node;
@@ -50,9 +51,8 @@ static void build(void)
 	ENSURE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
 	ENSURE(fdt_open_into(tce_machine_fdt(ref), blob, sizeof(blob)) == 0);
 	tce_machine_destroy(ref);
-	node = fdt_add_subnode(blob, fdt_path_offset(blob, "/pci@800000020000000"), "ioat@3");
-	ENSURE(node >= 0 && !fdt_setprop(blob, node, "reg", reg, sizeof(reg)));
-	ENSURE(!fdt_setprop_string(blob, node, "libtce,device", "ioat"));
+	node = fdt_path_offset(blob, "/pci@800000020000000/ioat@3");
+	ENSURE(node >= 0 && !fdt_setprop_string(blob, node, "libtce,dma-fault", "freeze"));
 	ENSURE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
 	ENSURE(tce_machine_find_device(m, "0000:00:03.0", &d) == 0);
 	for (bus = BASE; bus < BASE + SPAN; bus += 4096) {

@@ -52,6 +52,12 @@
 #define NMM 2
 #define MAXFD 24               /* file numbers the model follows per mm */
 #define MAXOBJ 96
+/*
+ * The built-in machines have three groups; the model follows the first two
+ * (dma-test 00:01.0 and the VF 00:02.0) and leaves the I/OAT channel's
+ * (00:03.0, whose DMA faults recover without a freeze) alone.
+ */
+#define BUILTIN_GROUPS 3
 #define NGROUPS 2
 #define NMAPS 8
 #define CANARY 0x5a
@@ -1032,7 +1038,7 @@ static void boot(struct input *in)
 	cfg = (struct tce_machine_config){ .ctx = st.ctx, .dtb = blobs[p], .dtb_size = blob_size[p] };
 	ENSURE(tce_machine_create(&cfg, &st.m) == 0);
 	ENSURE(tce_host_create_config(st.m, &hc, &st.h) == 0);
-	ENSURE(tce_host_ngroups(st.h) == NGROUPS);
+	ENSURE(tce_host_ngroups(st.h) == BUILTIN_GROUPS);
 	ENSURE(tce_machine_add_region(st.m, &r) == 0);
 	for (i = 0; i < NGROUPS; i++) {
 		ENSURE(tce_host_find_device(st.h, names[i], &st.dev[i]) == 0);

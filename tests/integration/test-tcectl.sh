@@ -32,11 +32,19 @@ if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '55 checks, 0 failed' &&
 else result FAIL "demo: readable report" "$out"; fi
 
 out=$("$tcectl" machine 2>&1)
-if printf '%s' "$out" | grep -q 'PE 1: 1 window slot (SR-IOV VF)' && printf '%s' "$out" | grep -q 'LIOBN 0x80000000'; then
+# Three PEs: dma-test, the VF, the I/OAT channel with its own default window.
+if printf '%s' "$out" | grep -q 'PE 1: 1 window slot (SR-IOV VF)' && printf '%s' "$out" | grep -q 'LIOBN 0x80000000' &&
+	printf '%s' "$out" | grep -q 'PE 2: 2 window slots, default window 2048 MiB' &&
+	printf '%s' "$out" | grep -q 'LIOBN 0x80000200' &&
+	printf '%s' "$out" | grep -q '0000:00:03.0: PE 2, id 8086:0b00 (I/OAT DMA channel)' &&
+	! printf '%s' "$out" | grep -q '0000:00:04.0'; then
 	result OK "machine: the built-in pseries machine"; else result FAIL "machine: the built-in pseries machine" "$out"; fi
 
 out=$("$tcectl" machine --platform powernv --json 2>&1)
-if printf '%s' "$out" | grep -q '"platform":"powernv"'; then result OK "machine --json: powernv";
+if printf '%s' "$out" | grep -q '"platform":"powernv"' &&
+	printf '%s' "$out" | grep -q '{"pe":2,"slots":2,"frozen":false,"faults":0,"recovered":0,' &&
+	printf '%s' "$out" | grep -q '{"device":"0000:00:03.0","pe":2,"id":"8086:0b00"}]}$'; then
+	result OK "machine --json: powernv";
 else result FAIL "machine --json: powernv" "$out"; fi
 
 printf '/dts-v1/;\n/ { compatible = "libtce,pseries"; };\n' > "$tmp/bad.dts"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The I/OAT test machine (tt_ioat.h): the pseries tree with an "ioat"
- * function added, its window span mapped by H_PUT_TCE, and register,
+ * The I/OAT test machine (tt_ioat.h): the built-in pseries tree and its
+ * "ioat" function (PE 2), the function's libtce,dma-fault changed on
+ * request, its window span mapped by H_PUT_TCE, and register,
  * descriptor and wait helpers over the public API.
  */
 #include <endian.h>
@@ -14,22 +15,19 @@
 #include "tt_ioat.h"
 #include "tt_os.h"
 
-/* The pseries tree with "ioat@3" (0000:00:03.0, PE 0) added, into @blob. */
-static int ioat_tree(void *blob, int size)
-{
-	fdt32_t reg[5] = { cpu_to_fdt32(3 << 11), 0, 0, 0, 0 };
-	int rc = tt_edit_tree(TCE_PLATFORM_PSERIES, blob, size);
-	int phb, node;
+#define IOAT_NODE "/pci@800000020000000/ioat@3"
 
-	if (rc)
+/* The built-in pseries tree into @blob, its ioat function's libtce,dma-fault @dma_fault or none. */
+static int ioat_tree(void *blob, int size, const char *dma_fault)
+{
+	int node, rc = tt_edit_tree(TCE_PLATFORM_PSERIES, blob, size);
+
+	node = rc ? -1 : fdt_path_offset(blob, IOAT_NODE);
+	if (node < 0)
 		return -EINVAL;
-	phb = fdt_path_offset(blob, "/pci@800000020000000");
-	node = phb < 0 ? phb : fdt_add_subnode(blob, phb, "ioat@3");
-	if (node < 0 || fdt_setprop(blob, node, "reg", reg, sizeof(reg)) ||
-	    fdt_setprop_string(blob, node, "libtce,device", "ioat") ||
-	    fdt_setprop_u32(blob, node, "libtce,pe", 0))
-		return -EINVAL;
-	return 0;
+	rc = dma_fault ? fdt_setprop_string(blob, node, "libtce,dma-fault", dma_fault) :
+			 fdt_delprop(blob, node, "libtce,dma-fault");
+	return rc ? -EINVAL : 0;
 }
 
 static int map_span(struct tce_machine *m)
@@ -44,30 +42,37 @@ static int map_span(struct tce_machine *m)
 	return 0;
 }
 
-int tt_ioat_create(struct tce_ctx *ctx, struct tce_machine **m)
-{
-	static char blob[1 << 17];
-	struct tce_machine_config cfg = { .ctx = ctx, .dtb = blob };
-	int rc = ioat_tree(blob, sizeof(blob));
+static char blob[1 << 17];
 
-	if (rc)
-		return rc;
-	cfg.dtb_size = fdt_totalsize(blob);
+static int create_from(struct tce_ctx *ctx, struct tce_machine **m)
+{
+	struct tce_machine_config cfg = { .ctx = ctx, .dtb = blob,
+					  .dtb_size = fdt_totalsize(blob) };
+
 	return tce_machine_create(&cfg, m);
 }
 
-int tt_ioat_open(struct tt_ioat *t, struct tce_ctx *ctx)
+int tt_ioat_create_as(struct tce_ctx *ctx, const char *dma_fault, struct tce_machine **m)
 {
-	int rc;
+	int rc = ioat_tree(blob, sizeof(blob), dma_fault);
 
-	memset(t, 0, sizeof(*t));
-	rc = tt_ioat_create(ctx, &t->m);
-	if (rc)
-		return rc;
-	rc = tce_machine_find_device(t->m, "0000:00:03.0", &t->d);
+	return rc ? rc : create_from(ctx, m);
+}
+
+int tt_ioat_create(struct tce_ctx *ctx, struct tce_machine **m)
+{
+	return tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) ? -EINVAL :
+									 create_from(ctx, m);
+}
+
+/* Find the channel, map the span; on failure the machine is destroyed. */
+static int ioat_ready(struct tt_ioat *t, int rc)
+{
+	if (!rc)
+		rc = tce_machine_find_device(t->m, TT_IOAT_NAME, &t->d);
 	if (!rc)
 		rc = map_span(t->m);
-	t->mem = tce_machine_ram_ptr(t->m, TT_IOAT_BASE, TT_IOAT_SPAN);
+	t->mem = rc ? NULL : tce_machine_ram_ptr(t->m, TT_IOAT_BASE, TT_IOAT_SPAN);
 	if (!rc && !t->mem)
 		rc = -EFAULT;
 	if (rc) {
@@ -75,6 +80,18 @@ int tt_ioat_open(struct tt_ioat *t, struct tce_ctx *ctx)
 		t->m = NULL;
 	}
 	return rc;
+}
+
+int tt_ioat_open(struct tt_ioat *t, struct tce_ctx *ctx)
+{
+	memset(t, 0, sizeof(*t));
+	return ioat_ready(t, tt_ioat_create(ctx, &t->m));
+}
+
+int tt_ioat_open_as(struct tt_ioat *t, struct tce_ctx *ctx, const char *dma_fault)
+{
+	memset(t, 0, sizeof(*t));
+	return ioat_ready(t, tt_ioat_create_as(ctx, dma_fault, &t->m));
 }
 
 void tt_ioat_close(struct tt_ioat *t)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A machine with an I/OAT channel for the channel's tests and fuzz target:
- * the built-in pseries tree plus a function "ioat" at 0000:00:03.0 in PE 0,
- * with bus addresses [TT_IOAT_BASE, + TT_IOAT_SPAN) of PE 0's default window
- * mapped read-write onto the same real addresses of the machine's RAM; the
+ * A machine with an I/OAT channel for the channel's tests: the built-in
+ * pseries machine, whose function "ioat" at 0000:00:03.0 is PE 2 (its own
+ * default window, LIOBN 0x80000200; libtce,dma-fault = "recover"), or the
+ * same tree with that property changed, with bus addresses [TT_IOAT_BASE,
+ * + TT_IOAT_SPAN) of PE 2's default window mapped read-write onto the same
+ * real addresses of the machine's RAM; the
  * descriptor ring, the completion word and the source and destination
  * buffers live there. Register and descriptor helpers take the layout of
  * <tce/abi.h>.
@@ -16,7 +18,9 @@
 
 #include <tce.h>
 
-#define TT_IOAT_LIOBN 0x80000000ULL
+#define TT_IOAT_NAME "0000:00:03.0"
+#define TT_IOAT_PE 2
+#define TT_IOAT_LIOBN 0x80000200ULL
 #define TT_IOAT_BASE 0x100000ULL
 #define TT_IOAT_SPAN 0x400000ULL
 #define TT_IOAT_RING TT_IOAT_BASE                 /* up to 1024 descriptors */
@@ -31,11 +35,21 @@ struct tt_ioat {
 	uint8_t *mem; /* host memory of [TT_IOAT_BASE, + TT_IOAT_SPAN) */
 };
 
-/* Only the machine (in @ctx, or its own when NULL), nothing mapped. 0 or an error. */
+/* Only the built-in machine (in @ctx, or its own when NULL), nothing mapped. 0 or an error. */
 int tt_ioat_create(struct tce_ctx *ctx, struct tce_machine **m);
 
-/* Build the machine (in @ctx, or its own when NULL) and map the span. 0 or an error. */
+/*
+ * The built-in pseries tree with the ioat function's libtce,dma-fault set
+ * to @dma_fault ("freeze", "recover", or any string, which the machine may
+ * refuse), or removed when @dma_fault is NULL (the default, freeze).
+ */
+int tt_ioat_create_as(struct tce_ctx *ctx, const char *dma_fault, struct tce_machine **m);
+
+/* Build the built-in machine (in @ctx, or its own when NULL) and map the span. 0 or an error. */
 int tt_ioat_open(struct tt_ioat *t, struct tce_ctx *ctx);
+
+/* The same on the tree of tt_ioat_create_as(@dma_fault). */
+int tt_ioat_open_as(struct tt_ioat *t, struct tce_ctx *ctx, const char *dma_fault);
 void tt_ioat_close(struct tt_ioat *t);
 
 /* Host pointer of bus address @bus inside the span. */

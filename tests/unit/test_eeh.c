@@ -277,8 +277,8 @@ static void rtas_counts_and_arguments(void)
 	a[3] = 2; /* no such reset function */
 	CHECK_EQ(rtas(&r, TCE_RTAS_SET_SLOT_RESET, 4, a, 1, ret), TCE_RTAS_PARAM_ERROR);
 	CHECK_EQ(state(&r, 1), TCE_EEH_PE_STATE_NORMAL);
-	/* Unknown functions and PHBs. */
-	a[0] = 0x1800;
+	/* Unknown functions and PHBs (00:03.0 is the I/OAT channel, 00:04.0 is empty). */
+	a[0] = 0x2000;
 	CHECK_EQ(rtas(&r, TCE_RTAS_CONFIGURE_PE, 3, a, 1, ret), TCE_RTAS_PARAM_ERROR);
 	a[0] = 0x0801; /* register bits set */
 	CHECK_EQ(rtas(&r, TCE_RTAS_CONFIGURE_PE, 3, a, 1, ret), TCE_RTAS_PARAM_ERROR);

@@ -22,10 +22,11 @@
 static void groups_boot(void)
 {
 	struct tce_group_info gi;
+	struct tce_device *c = NULL;
 	struct tt_os o;
 
 	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
-	CHECK_EQ(tce_host_ngroups(o.h), 2);
+	CHECK_EQ(tce_host_ngroups(o.h), 3);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.tce32_start, 0);
 	CHECK_EQ(gi.tce32_size, 2ULL << 30);
@@ -35,9 +36,19 @@ static void groups_boot(void)
 	tce_group_info(tce_device_group(o.b), &gi);
 	CHECK_EQ(gi.tce32_size, 256ULL << 20);
 	CHECK_EQ(gi.max_dynamic_windows, 1);
-	CHECK(tce_host_group(o.h, 2) == NULL);
+	/* The third group is the I/OAT channel's (PE 2): its own 2 GiB default window. */
+	CHECK_RC(tce_host_find_device(o.h, "0000:00:03.0", &c), 0);
+	REQUIRE(c != NULL);
+	CHECK(tce_device_group(c) == tce_host_group(o.h, 2));
+	tce_group_info(tce_device_group(c), &gi);
+	CHECK_EQ(gi.tce32_start, 0);
+	CHECK_EQ(gi.tce32_size, 2ULL << 30);
+	CHECK_EQ(gi.max_dynamic_windows, 2);
+	CHECK(tce_host_group(o.h, 3) == NULL);
 	tt_os_shutdown(&o);
 	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	CHECK_EQ(tce_host_ngroups(o.h), 3);
+	CHECK(tce_host_group(o.h, 3) == NULL);
 	tce_group_info(tce_device_group(o.a), &gi);
 	CHECK_EQ(gi.pgsizes, (1ULL << 12) | (1ULL << 16) | (1ULL << 21) | (1ULL << 30));
 	CHECK_EQ(gi.max_levels, 3); /* 64 KiB host pages: 4 levels break the 55-bit rule */
@@ -650,20 +661,21 @@ static void powernv_table_many_pes(void)
 
 	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, "/pciex@3fffe40000000");
+	/* After the built-in three (the I/OAT channel is 00:03.0, PE 2). */
 	for (i = 0; i < 22; i++) {
-		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+		fdt32_t reg[5] = { cpu_to_fdt32((4 + i) << 11), 0, 0, 0, 0 };
 
-		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		snprintf(name, sizeof(name), "dma-test@%x", 4 + i);
 		node = fdt_add_subnode(blob, phb, name);
 		REQUIRE(node >= 0);
 		fdt_setprop(blob, node, "reg", reg, sizeof(reg));
 		fdt_setprop_string(blob, node, "libtce,device", "dma-test");
-		fdt_setprop_u32(blob, node, "libtce,pe", 2 + i);
+		fdt_setprop_u32(blob, node, "libtce,pe", 3 + i);
 	}
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
 	REQUIRE(tce_host_create(m, &h) == 0);
 	n = tce_host_ngroups(h);
-	CHECK_EQ(n, 24);
+	CHECK_EQ(n, 25);
 	for (i = 0; i < n; i++)
 		REQUIRE(tce_group_take_ownership(tce_host_group(h, i)) == 0);
 	REQUIRE(tce_group_create_table(tce_host_group(h, 0), &req, &t) == 0);

@@ -372,7 +372,8 @@ static void query_vectors(void)
 	CHECK_EQ(r[4], 0x107);
 	CHECK_EQ(query(m, CFG_A, 4, r), TCE_RTAS_PARAM_ERROR);
 	CHECK_EQ(rtas(m, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, a, 5, r), TCE_RTAS_PARAM_ERROR);
-	CHECK_EQ(query(m, 0x1800, 5, r), TCE_RTAS_PARAM_ERROR); /* no such function */
+	CHECK_EQ(query(m, 0x1800, 5, r), 0);                    /* the I/OAT function (00:03.0) */
+	CHECK_EQ(query(m, 0x2000, 5, r), TCE_RTAS_PARAM_ERROR); /* no such function (00:04.0) */
 	CHECK_EQ(query(m, CFG_A | 1, 5, r), TCE_RTAS_PARAM_ERROR);
 	CHECK_EQ(rtas(m, TCE_RTAS_QUERY_PE_DMA_WINDOW, 2, a, 5, r), TCE_RTAS_PARAM_ERROR);
 	CHECK_EQ(rtas(m, 0x2030, 0, NULL, 1, r), TCE_RTAS_PARAM_ERROR); /* unknown token */

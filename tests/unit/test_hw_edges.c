@@ -50,17 +50,21 @@ static void lookups(void)
 
 	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
 	tce_machine_info(m, &mi);
-	REQUIRE(mi.nphbs == 1 && mi.ndevs == 2);
+	REQUIRE(mi.nphbs == 1 && mi.ndevs == 3);
 	CHECK_RC(tce_machine_phb(m, 0, &phb), 0);
-	CHECK_EQ(phb.npes, 2);
+	CHECK_EQ(phb.npes, 3);
 	CHECK_EQ(phb.max_levels, 5);
 	CHECK_RC(tce_machine_phb(m, 1, &phb), -EINVAL);
 	CHECK_RC(tce_machine_pe(m, 0, 1, &pe), 0);
-	CHECK_EQ(pe.nslots, 1);
-	CHECK_RC(tce_machine_pe(m, 0, 2, &pe), -EINVAL);
+	CHECK_EQ(pe.nslots, 1);                              /* the VF */
+	CHECK_RC(tce_machine_pe(m, 0, 2, &pe), 0);
+	CHECK_EQ(pe.num, 2);                                 /* the I/OAT channel */
+	CHECK_EQ(pe.nslots, 2);
+	CHECK_RC(tce_machine_pe(m, 0, 3, &pe), -EINVAL);
 	CHECK_RC(tce_machine_pe(m, 1, 0, &pe), -EINVAL);
-	CHECK_RC(tce_machine_device(m, 1, &d), 0);
-	CHECK_RC(tce_machine_device(m, 2, &d), -EINVAL);
+	CHECK_RC(tce_machine_device(m, 2, &d), 0);
+	CHECK(!strcmp(tce_dev_name(d), "0000:00:03.0"));
+	CHECK_RC(tce_machine_device(m, 3, &d), -EINVAL);
 	tce_machine_destroy(m);
 }
 

@@ -4,8 +4,11 @@
  * driver drives it: the config space and power-on registers, copies, fills
  * and null descriptors, the completion write-back only where a descriptor
  * asks, fences (in-order), DMACOUNT wrapping at 16 bits, every CHANERR bit
- * the model sets with the halt and the error write-back, faults through the
- * IOMMU freezing the PE, the reset-and-rechain recovery, suspend and
+ * the model sets with the halt and the error write-back, the built-in
+ * function (PE 2, libtce,dma-fault = "recover"): faults through the IOMMU
+ * recovered at once (counted, told, the halted status written back, the PE
+ * running) while an injected error still freezes, and with "freeze" or no
+ * property the same faults freezing the PE; the reset-and-rechain recovery, suspend and
  * resume, the doorbell and a new chain through the mapped BAR, a store
  * dropped by EEH, MSI-X on completion and on error, function-level reset
  * and fail-Nth over creating the channel.
@@ -44,10 +47,19 @@ static void wr(struct tt_ioat *t, uint64_t off, unsigned size, uint64_t v)
 	CHECK_RC(tt_ioat_wr(t, off, size, v), 0);
 }
 
-/* Open and start; false (and a failure) if that did not work. */
-static bool up(struct tt_ioat *t)
+/* up_as(): the built-in tree unchanged (a marker, compared by address). */
+static const char AS_BUILT[] = "as built";
+
+/*
+ * Open (the built-in tree when @dma_fault is AS_BUILT, else
+ * tt_ioat_open_as(@dma_fault)) and start; false (and a failure) if that did
+ * not work.
+ */
+static bool up_as(struct tt_ioat *t, const char *dma_fault)
 {
-	if (tt_ioat_open(t, NULL)) {
+	int rc = dma_fault == AS_BUILT ? tt_ioat_open(t, NULL) : tt_ioat_open_as(t, NULL, dma_fault);
+
+	if (rc) {
 		CHECK(!"tt_ioat_open");
 		return false;
 	}
@@ -58,6 +70,11 @@ static bool up(struct tt_ioat *t)
 		return false;
 	}
 	return true;
+}
+
+static bool up(struct tt_ioat *t)
+{
+	return up_as(t, AS_BUILT);
 }
 
 /* Submit DMACOUNT @n and wait for CHANSTS to read @sts. */
@@ -328,19 +345,79 @@ static uint64_t load64(void *bar, uint64_t off)
 	return le64toh(__atomic_load_n((uint64_t *)((uint8_t *)bar + off), __ATOMIC_ACQUIRE));
 }
 
-/* A DMA fault through the IOMMU: its CHANERR bit, the PE frozen at that bus address. */
-static void fault_case(unsigned kind)
+/* What the machine's fault callback was told (it runs on the device thread). */
+struct faults_seen {
+	int calls;
+	struct tce_fault_event last;
+};
+
+static void on_fault(void *arg, const struct tce_fault_event *ev)
+{
+	struct faults_seen *s = arg;
+
+	s->last = *ev;
+	__atomic_add_fetch(&s->calls, 1, __ATOMIC_ACQ_REL);
+}
+
+/* PE @num's fault counters (tce_pe_info), PHB 0. */
+static void pe_counts(struct tce_machine *m, uint32_t num, uint64_t *faults, uint64_t *recovered)
+{
+	struct tce_phb_info phb;
+	struct tce_pe_info pe;
+	uint32_t j;
+
+	*faults = *recovered = ~0ULL;
+	REQUIRE(tce_machine_phb(m, 0, &phb) == 0);
+	for (j = 0; j < phb.npes; j++) {
+		CHECK_RC(tce_machine_pe(m, 0, j, &pe), 0);
+		if (pe.num == num) {
+			*faults = pe.faults;
+			*recovered = pe.recovered;
+		}
+	}
+}
+
+/*
+ * The told fault: a DMA of the channel in PE 2 at bus address @bad for
+ * @why, @recovered or not.
+ */
+static void told(const struct faults_seen *s, uint64_t bad, enum tce_fault_reason why,
+		 bool recovered)
+{
+	CHECK_EQ(__atomic_load_n(&s->calls, __ATOMIC_ACQUIRE), 1);
+	CHECK_EQ(s->last.fault.reason, why);
+	CHECK_EQ(s->last.fault.bus_addr, bad);
+	CHECK(!strcmp(s->last.fault.device, TT_IOAT_NAME));
+	CHECK_EQ(s->last.pe, TT_IOAT_PE);
+	CHECK(s->last.dma);
+	CHECK_EQ(s->last.recovered, recovered);
+}
+
+/*
+ * A DMA fault through the IOMMU (@kind: 0 the source, 1 the destination,
+ * 2 the next descriptor, 3 the completion address, all unmapped): its
+ * CHANERR bit and the halt. With @dma_fault "freeze" (or no property, the
+ * default) the PE is frozen at that bus address and refuses the error
+ * write-back; recovered (the built-in tree), the PE runs on, the halted
+ * status is written back (but not to a bad completion address) and the
+ * channel runs again after the driver's reset, without a thaw.
+ */
+static void fault_case(unsigned kind, const char *dma_fault)
 {
 	static const uint32_t bit[] = { TCE_IOAT_CHANERR_SRC_ADDR, TCE_IOAT_CHANERR_DEST_ADDR,
 					TCE_IOAT_CHANERR_READ_DATA,
 					TCE_IOAT_CHANERR_COMPLETION_ADDR };
 	uint64_t src = TT_IOAT_SRC, dst = TT_IOAT_DST, next = 0, bad = TT_IOAT_UNMAPPED + 0x40;
+	bool recover = dma_fault == AS_BUILT;
+	uint64_t halted = (kind >= 2 ? RING(0) : 0) | TCE_IOAT_CHANSTS_HALTED, nf, nr;
+	struct faults_seen seen = { 0 };
 	struct tce_fault f;
 	struct tt_ioat t;
 	void *bar = NULL;
 	size_t size;
 
-	REQUIRE(up(&t));
+	REQUIRE(up_as(&t, dma_fault));
+	tce_machine_set_fault_fn(t.m, on_fault, &seen);
 	CHECK_RC(tce_dev_bar_map(t.d, 0, &bar, &size), 0);
 	REQUIRE(bar != NULL);
 	if (kind == 0)
@@ -353,42 +430,115 @@ static void fault_case(unsigned kind)
 		wr(&t, TCE_IOAT_REG_CHANCMP, 8, bad);
 	tt_ioat_desc(&t, 0, 64, COPY_CU, src, dst, next);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, kind == 2 ? 2 : 1);
-	/* The PE is MMIO-frozen too (loads read all ones): read through the mapping. */
+	/* A frozen PE is MMIO-frozen too (loads read all ones): read through the mapping. */
 	WAIT_FOR((load64(bar, TCE_IOAT_REG_CHANSTS) & 7) == TCE_IOAT_CHANSTS_HALTED);
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANERR) & 0xffffffff, bit[kind]);
-	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANSTS),
-		 (kind >= 2 ? RING(0) : 0) | TCE_IOAT_CHANSTS_HALTED);
-	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), 0xffffffff);
-	CHECK(tce_dev_eeh_frozen(t.d, &f));
-	CHECK_EQ(f.bus_addr, bad);
-	CHECK_EQ(f.reason, TCE_FAULT_NO_TCE);
-	/*
-	 * The frozen PE refused the error write-back: the word holds what came
-	 * before (descriptor 0's, ACTIVE with one more to go, for the fetch).
-	 */
-	CHECK_EQ(tt_ioat_status(&t), kind == 2 ? RING(0) | TCE_IOAT_CHANSTS_ACTIVE : 0);
+	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANSTS), halted);
+	told(&seen, bad, TCE_FAULT_NO_TCE, recover);
+	pe_counts(t.m, TT_IOAT_PE, &nf, &nr);
+	CHECK_EQ(nf, 1);
+	CHECK_EQ(nr, recover ? 1 : 0);
+	if (recover) {
+		CHECK(!tce_dev_eeh_frozen(t.d, &f));
+		CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), bit[kind]);
+		CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), halted);
+		/* The error write-back went through, but not to the bad completion address. */
+		CHECK_EQ(tt_ioat_status(&t), kind == 3 ? 0 : halted);
+		/* The driver's recovery alone restarts it. */
+		wr(&t, TCE_IOAT_REG_CHANERR, 4, bit[kind]);
+		wr(&t, TCE_IOAT_REG_CHANCMD, 1, TCE_IOAT_CHANCMD_RESET);
+		CHECK(tt_ioat_wait_cmd(&t));
+		wr(&t, TCE_IOAT_REG_CHANCMP, 8, TT_IOAT_STATUS);
+		tt_ioat_desc(&t, 1, 0, NULL_CU, 0, 0, 0);
+		wr(&t, TCE_IOAT_REG_CHAINADDR, 8, RING(1));
+		submit_wait(&t, 1, RING(1) | TCE_IOAT_CHANSTS_IDLE);
+		CHECK_EQ(tt_ioat_status(&t), RING(1) | TCE_IOAT_CHANSTS_IDLE);
+	} else {
+		CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), 0xffffffff);
+		CHECK(tce_dev_eeh_frozen(t.d, &f));
+		CHECK_EQ(f.bus_addr, bad);
+		CHECK_EQ(f.reason, TCE_FAULT_NO_TCE);
+		/*
+		 * The frozen PE refused the error write-back: the word holds what
+		 * came before (descriptor 0's, ACTIVE with one more to go, for the
+		 * fetch).
+		 */
+		CHECK_EQ(tt_ioat_status(&t), kind == 2 ? RING(0) | TCE_IOAT_CHANSTS_ACTIVE : 0);
+	}
+	tce_machine_set_fault_fn(t.m, NULL, NULL);
 	tt_ioat_close(&t);
 }
 
+/* Set to "freeze", or without the property (the default): every fault freezes the PE. */
 static void faults_freeze_the_pe(void)
 {
 	unsigned k;
 
 	for (k = 0; k < 4 && !tt_failed(); k++)
-		fault_case(k);
+		fault_case(k, "freeze");
+	for (k = 0; k < 4 && !tt_failed(); k++)
+		fault_case(k, NULL);
 }
 
-/* A destination without WRITE in its TCE is a permission fault. */
-static void read_only_destination(void)
+/* The built-in function (libtce,dma-fault = "recover"): the channel reports them itself. */
+static void faults_recovered_as_built(void)
+{
+	unsigned k;
+
+	for (k = 0; k < 4 && !tt_failed(); k++)
+		fault_case(k, AS_BUILT);
+}
+
+/*
+ * An injected DMA error is no translation fault: it freezes the recovering
+ * function's PE too (powernv, whose firmware injects DMA errors).
+ */
+static void injected_error_freezes_as_built(void)
+{
+	struct faults_seen seen = { 0 };
+	struct tce_machine *m = NULL;
+	struct tce_pci_dev *d = NULL;
+	struct tce_fault f;
+	uint64_t nf, nr;
+	uint8_t buf[8];
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	CHECK_RC(tce_machine_find_device(m, TT_IOAT_NAME, &d), 0);
+	REQUIRE(d != NULL);
+	tce_machine_set_fault_fn(m, on_fault, &seen);
+	CHECK_RC(tce_dev_dma_read(d, 0x1000, buf, sizeof(buf)), -EFAULT);  /* no window: recovered */
+	CHECK(!tce_dev_eeh_frozen(d, NULL));
+	CHECK(seen.last.recovered);
+	CHECK_RC(tce_fw_eeh_inject(m, 0, TT_IOAT_PE, TCE_EEH_ERR_TYPE_64,
+				   TCE_EEH_ERR_FUNC_DMA_RD_TARGET, 0, 0), 0);
+	CHECK_RC(tce_dev_dma_read(d, 0x1000, buf, sizeof(buf)), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_INJECTED);
+	CHECK_EQ(seen.calls, 2);
+	CHECK_EQ(seen.last.fault.reason, TCE_FAULT_INJECTED);
+	CHECK(seen.last.dma);
+	CHECK(!seen.last.recovered);
+	pe_counts(m, TT_IOAT_PE, &nf, &nr);
+	CHECK_EQ(nf, 2);
+	CHECK_EQ(nr, 1);
+	tce_machine_destroy(m);
+}
+
+/*
+ * A destination without WRITE in its TCE is a permission fault: frozen with
+ * "freeze", recovered on the built-in function (the channel halts either way).
+ */
+static void read_only_case(const char *dma_fault)
 {
 	uint64_t a[9] = { TT_IOAT_LIOBN, TT_IOAT_DST, TT_IOAT_DST | TCE_PCI_READ };
+	struct faults_seen seen = { 0 };
 	struct tce_fault f;
 	struct tt_ioat t;
-
 	void *bar = NULL;
 	size_t size;
 
-	REQUIRE(up(&t));
+	REQUIRE(up_as(&t, dma_fault));
+	tce_machine_set_fault_fn(t.m, on_fault, &seen);
 	CHECK_RC(tce_dev_bar_map(t.d, 0, &bar, &size), 0);
 	REQUIRE(bar != NULL);
 	CHECK_EQ(tce_hv_hcall(t.m, TCE_H_PUT_TCE, a), TCE_H_SUCCESS);
@@ -396,9 +546,22 @@ static void read_only_destination(void)
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 1);
 	WAIT_FOR((load64(bar, TCE_IOAT_REG_CHANSTS) & 7) == TCE_IOAT_CHANSTS_HALTED);
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANERR) & 0xffffffff, TCE_IOAT_CHANERR_DEST_ADDR);
-	CHECK(tce_dev_eeh_frozen(t.d, &f));
-	CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	told(&seen, TT_IOAT_DST, TCE_FAULT_PERMISSION, dma_fault == AS_BUILT);
+	CHECK_EQ(seen.last.tce, TT_IOAT_DST | TCE_PCI_READ);
+	if (dma_fault == AS_BUILT) {
+		CHECK(!tce_dev_eeh_frozen(t.d, NULL));
+	} else {
+		CHECK(tce_dev_eeh_frozen(t.d, &f));
+		CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	}
+	tce_machine_set_fault_fn(t.m, NULL, NULL);
 	tt_ioat_close(&t);
+}
+
+static void read_only_destination(void)
+{
+	read_only_case("freeze");
+	read_only_case(AS_BUILT);
 }
 
 /*
@@ -437,12 +600,12 @@ static void recover_after_error(void)
 	tt_ioat_close(&t);
 }
 
-/* After a fault: thaw the PE, reset the channel, and it runs again. */
+/* After a fault that froze the PE: thaw it, reset the channel, and it runs again. */
 static void restart_after_fault(void)
 {
 	struct tt_ioat t;
 
-	REQUIRE(up(&t));
+	REQUIRE(up_as(&t, "freeze"));
 	tt_ioat_desc(&t, 0, 64, COPY_CU, TT_IOAT_UNMAPPED, TT_IOAT_DST, 0);
 	tt_ioat_desc(&t, 1, 64, COPY_CU, TT_IOAT_SRC, TT_IOAT_DST, 0);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 2);
@@ -667,6 +830,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(descriptor_errors),
 	TT_CASE(alignment_and_command_errors),
 	TT_CASE(faults_freeze_the_pe),
+	TT_CASE(faults_recovered_as_built),
+	TT_CASE(injected_error_freezes_as_built),
 	TT_CASE(read_only_destination),
 	TT_CASE(recover_after_error),
 	TT_CASE(restart_after_fault),

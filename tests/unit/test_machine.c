@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Machines from device trees: the built-in pseries and powernv machines,
- * creation from blobs and .dtb files, device lookup, the memory model,
- * and a long list of malformed or hostile trees, each refused with -EINVAL
- * and a log line naming the node and property.
+ * Machines from device trees: the built-in pseries and powernv machines
+ * (three PEs: dma-test, a VF, an I/OAT channel that recovers its DMA
+ * faults), creation from blobs and .dtb files, the libtce,dma-fault
+ * binding, device lookup, the memory model, and a long list of malformed
+ * or hostile trees, each refused with -EINVAL and a log line naming the
+ * node and property.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,10 +32,73 @@ static struct tce_machine *builtin(enum tce_platform p)
 	return m;
 }
 
+/* A string property of node @path of @fdt equals @want. */
+static bool prop_is(const void *fdt, const char *path, const char *name, const char *want)
+{
+	int len = 0;
+	const char *v = fdt_getprop(fdt, fdt_path_offset(fdt, path), name, &len);
+
+	return v && len == (int)strlen(want) + 1 && !memcmp(v, want, (size_t)len);
+}
+
+/* PE @num of PHB 0 into @out: 0, or -ENOENT when the PHB has no such PE. */
+static int pe_of(struct tce_machine *m, uint32_t num, struct tce_pe_info *out)
+{
+	struct tce_phb_info phb;
+	uint32_t j;
+
+	CHECK_RC(tce_machine_phb(m, 0, &phb), 0);
+	for (j = 0; j < phb.npes; j++)
+		if (!tce_machine_pe(m, 0, j, out) && out->num == num)
+			return 0;
+	return -ENOENT;
+}
+
+/*
+ * Both built-in machines: one PHB, three PEs, three functions: dma-test
+ * 00:01.0 (PE 0), the VF 00:02.0 (PE 1) and the I/OAT channel 00:03.0
+ * (PE 2, libtce,dma-fault = "recover", no faults yet); nothing at 00:04.0.
+ */
+static void builtin_topology(struct tce_machine *m, const char *phb_path)
+{
+	static const char *const names[] = { "0000:00:01.0", "0000:00:02.0", "0000:00:03.0" };
+	char ioat[64];
+	struct tce_machine_info mi;
+	struct tce_phb_info phb;
+	struct tce_pe_info pe;
+	struct tce_pci_dev *d, *x;
+	uint32_t i, v = 0;
+
+	tce_machine_info(m, &mi);
+	CHECK_EQ(mi.nphbs, 1);
+	CHECK_EQ(mi.ndevs, 3);
+	CHECK_RC(tce_machine_phb(m, 0, &phb), 0);
+	CHECK_EQ(phb.npes, 3);
+	for (i = 0; i < 3; i++) {
+		CHECK_RC(tce_machine_find_device(m, names[i], &d), 0);
+		CHECK(!strcmp(tce_dev_name(d), names[i]));
+		CHECK_EQ(tce_dev_pe(d), i);
+	}
+	CHECK_RC(tce_machine_find_device(m, "0000:00:03.0", &d), 0);
+	CHECK_RC(tce_dev_config_read(d, TCE_PCI_VENDOR_ID, 2, &v), 0);
+	CHECK_EQ(v, TCE_IOAT_VENDOR);
+	CHECK_RC(tce_dev_config_read(d, TCE_PCI_DEVICE_ID, 2, &v), 0);
+	CHECK_EQ(v, TCE_IOAT_DEVICE);
+	snprintf(ioat, sizeof(ioat), "%s/ioat@3", phb_path);
+	CHECK(prop_is(tce_machine_fdt(m), ioat, "libtce,device", "ioat"));
+	CHECK(prop_is(tce_machine_fdt(m), ioat, "libtce,dma-fault", "recover"));
+	CHECK_RC(pe_of(m, 2, &pe), 0);
+	CHECK_EQ(pe.def_size, 2ULL << 30);
+	CHECK_EQ(pe.faults, 0);
+	CHECK_EQ(pe.recovered, 0);
+	CHECK_RC(tce_machine_find_device(m, "0000:00:04.0", &x), -ENODEV);
+}
+
 static void builtin_pseries(void)
 {
 	struct tce_machine *m = builtin(TCE_PLATFORM_PSERIES);
 	struct tce_pci_dev *a, *b, *x;
+	struct tce_pe_info pe;
 	const void *fdt;
 
 	REQUIRE(m);
@@ -43,7 +108,10 @@ static void builtin_pseries(void)
 	CHECK(!strcmp(tce_dev_name(a), "0000:00:01.0"));
 	CHECK_EQ(tce_dev_pe(a), 0);
 	CHECK_EQ(tce_dev_pe(b), 1);
-	CHECK_RC(tce_machine_find_device(m, "0000:00:03.0", &x), -ENODEV);
+	builtin_topology(m, "/pci@800000020000000");
+	CHECK_RC(pe_of(m, 2, &pe), 0);
+	CHECK_EQ(pe.def_liobn, 0x80000200);        /* the I/OAT's own default window */
+	CHECK_EQ(pe.def_bus, 0);
 	CHECK_RC(tce_machine_find_device(m, "0001:00:01.0", &x), -ENODEV);
 	CHECK_RC(tce_machine_find_device(m, "0000:00:01", &x), -EINVAL);
 	CHECK_RC(tce_machine_find_device(m, "0000:00:20.0", &x), -EINVAL);
@@ -70,6 +138,7 @@ static void builtin_powernv(void)
 	CHECK_EQ(tce_machine_platform(m), TCE_PLATFORM_POWERNV);
 	CHECK_RC(tce_machine_find_device(m, "0000:00:02.0", &b), 0);
 	CHECK_EQ(tce_dev_pe(b), 1);
+	builtin_topology(m, "/pciex@3fffe40000000");
 	tce_machine_destroy(m);
 	CHECK_RC(tce_machine_create_default((enum tce_platform)7, &m), -EINVAL);
 }
@@ -191,6 +260,7 @@ static void expect_refused(const void *fdt, size_t size, const char *node, const
 #define PHB "/pci@800000020000000"
 #define FN1 PHB "/dma-test@1"
 #define VF PHB "/vf@2"
+#define IOAT PHB "/ioat@3"
 
 static void set_cells(void *fdt, const char *path, const char *prop, const uint32_t *v,
 		      unsigned n)
@@ -397,6 +467,7 @@ static void bad_functions(void)
 	expect_refused(fdt, fdt_totalsize(fdt), NULL, "libtce,sriov-vf");
 	/* A PHB without functions. */
 	fdt = base_tree(TCE_PLATFORM_PSERIES);
+	fdt_del_node(fdt, fdt_path_offset(fdt, IOAT));
 	fdt_del_node(fdt, fdt_path_offset(fdt, VF));
 	fdt_del_node(fdt, fdt_path_offset(fdt, FN1));
 	expect_refused(fdt, fdt_totalsize(fdt), PHB, "(children)");
@@ -404,6 +475,65 @@ static void bad_functions(void)
 	fdt = base_tree(TCE_PLATFORM_PSERIES);
 	fdt_delprop(fdt, fdt_path_offset(fdt, PHB), "ibm,dma-window");
 	expect_refused(fdt, fdt_totalsize(fdt), PHB, "ibm,dma-window");
+}
+
+/* Create from @fdt: it must be accepted. */
+static void expect_accepted(const void *fdt)
+{
+	struct tce_machine *m = NULL;
+
+	CHECK_RC(tce_machine_create_dtb(fdt, fdt_totalsize(fdt), &m), 0);
+	tce_machine_destroy(m);
+}
+
+/* @node of a copy of @p's built-in tree with libtce,dma-fault = the @len bytes at @v. */
+static void *with_dma_fault(enum tce_platform p, const char *node, const void *v, int len)
+{
+	void *fdt = base_tree(p);
+
+	if (fdt_setprop(fdt, fdt_path_offset(fdt, node), "libtce,dma-fault", v, len))
+		tt_fail(__FILE__, __LINE__, "cannot set libtce,dma-fault on %s", node);
+	return fdt;
+}
+
+#define STR(s) s, (int)sizeof(s)
+
+/*
+ * libtce,dma-fault: "freeze" and "recover" on a function with an emulated
+ * device, on either platform; any other value (another string, case, a
+ * trailing byte, empty, a cell) and the property on a function without
+ * libtce,device are refused naming the node and the property.
+ */
+static void dma_fault_property(void)
+{
+	static const struct { const char *v; int len; } bad[] = {
+		{ STR("Recover") }, { STR("freeze ") }, { STR("") }, { "recover\0", 9 },
+		{ "freeze", 6 }, { "\0\0\0\1", 4 }, { STR("thaw") },
+	};
+	const char *pnv_ioat = "/pciex@3fffe40000000/ioat@3";
+	unsigned i;
+	void *fdt;
+
+	expect_accepted(with_dma_fault(TCE_PLATFORM_PSERIES, FN1, STR("recover")));
+	expect_accepted(with_dma_fault(TCE_PLATFORM_PSERIES, FN1, STR("freeze")));
+	expect_accepted(with_dma_fault(TCE_PLATFORM_PSERIES, IOAT, STR("freeze")));
+	expect_accepted(with_dma_fault(TCE_PLATFORM_POWERNV, pnv_ioat, STR("freeze")));
+	fdt = base_tree(TCE_PLATFORM_PSERIES);          /* absent: the default */
+	CHECK_EQ(fdt_delprop(fdt, fdt_path_offset(fdt, IOAT), "libtce,dma-fault"), 0);
+	expect_accepted(fdt);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fdt = with_dma_fault(TCE_PLATFORM_PSERIES, IOAT, bad[i].v, bad[i].len);
+		expect_refused(fdt, fdt_totalsize(fdt), IOAT, "libtce,dma-fault");
+	}
+	fdt = with_dma_fault(TCE_PLATFORM_POWERNV, pnv_ioat, STR("halt"));
+	expect_refused(fdt, fdt_totalsize(fdt), pnv_ioat, "libtce,dma-fault");
+	/* A function without an emulated device does no DMA: either value is refused. */
+	for (i = 0; i < 2; i++) {
+		fdt = i ? with_dma_fault(TCE_PLATFORM_PSERIES, FN1, STR("freeze")) :
+			  with_dma_fault(TCE_PLATFORM_PSERIES, FN1, STR("recover"));
+		CHECK_EQ(fdt_delprop(fdt, fdt_path_offset(fdt, FN1), "libtce,device"), 0);
+		expect_refused(fdt, fdt_totalsize(fdt), FN1, "libtce,dma-fault");
+	}
 }
 
 static void bad_powernv(void)
@@ -662,6 +792,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(bad_dma_windows),
 	TT_CASE(bad_phb_properties),
 	TT_CASE(bad_functions),
+	TT_CASE(dma_fault_property),
 	TT_CASE(bad_powernv),
 	TT_CASE(largest_block_from_tree),
 	TT_CASE(query_block_is_creatable),

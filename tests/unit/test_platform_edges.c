@@ -476,20 +476,21 @@ static void many_functions_no_leak(void)
 
 	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV));
+	/* After the built-in three (the I/OAT channel is 00:03.0, PE 2). */
 	for (i = 0; i < 18; i++) {
-		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+		fdt32_t reg[5] = { cpu_to_fdt32((4 + i) << 11), 0, 0, 0, 0 };
 
-		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		snprintf(name, sizeof(name), "dma-test@%x", 4 + i);
 		node = fdt_add_subnode(blob, phb, name);
 		REQUIRE(node >= 0);
 		REQUIRE(fdt_setprop(blob, node, "reg", reg, sizeof(reg)) == 0);
 		REQUIRE(fdt_setprop_string(blob, node, "libtce,device", "dma-test") == 0);
-		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 2 + i) == 0);
+		REQUIRE(fdt_setprop_u32(blob, node, "libtce,pe", 3 + i) == 0);
 	}
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
 	tce_ctx_mem_stats(tce_machine_ctx(m), &before);
 	REQUIRE(tce_host_create(m, &h) == 0);
-	CHECK_EQ(tce_host_ngroups(h), 20);
+	CHECK_EQ(tce_host_ngroups(h), 21);
 	tce_host_destroy(h);
 	tce_ctx_mem_stats(tce_machine_ctx(m), &after);
 	CHECK_EQ(after.live_allocs, before.live_allocs);
@@ -523,7 +524,8 @@ static void powernv_kernel_map_kills(void)
 
 /*
  * pseries injection freezes every function of the PE and no other: PE 0
- * with 7 functions, 8 in the tree (the OS's function array exactly full).
+ * with 6 functions, 8 in the tree with the VF (PE 1) and the I/OAT channel
+ * (PE 2) (the OS's function array exactly full).
  */
 static void pseries_inject_whole_pe(void)
 {
@@ -538,10 +540,10 @@ static void pseries_inject_whole_pe(void)
 
 	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
 	phb = fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES));
-	for (i = 0; i < 6; i++) {
-		fdt32_t reg[5] = { cpu_to_fdt32((3 + i) << 11), 0, 0, 0, 0 };
+	for (i = 0; i < 5; i++) {
+		fdt32_t reg[5] = { cpu_to_fdt32((4 + i) << 11), 0, 0, 0, 0 };
 
-		snprintf(name, sizeof(name), "dma-test@%x", 3 + i);
+		snprintf(name, sizeof(name), "dma-test@%x", 4 + i);
 		node = fdt_add_subnode(blob, phb, name);
 		REQUIRE(node >= 0);
 		REQUIRE(fdt_setprop(blob, node, "reg", reg, sizeof(reg)) == 0);
@@ -554,8 +556,9 @@ static void pseries_inject_whole_pe(void)
 				      TCE_EEH_ERR_FUNC_ST_MEM_DATA, 0, 0), 0);
 	for (i = 0; i < 8; i++) {
 		REQUIRE(tce_machine_device(m, i, &pci) == 0);
-		CHECK(tce_dev_eeh_frozen(pci, &f) == (pci != tce_device_pci(o.b)));
+		CHECK(tce_dev_eeh_frozen(pci, &f) == (tce_dev_pe(pci) == 0));
 	}
+	CHECK_RC(tce_machine_device(m, 8, &pci), -EINVAL);
 	tce_dev_eeh_thaw(tce_device_pci(o.a));
 	tt_os_shutdown(&o);
 }
