@@ -14,7 +14,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hw/hw_int.h"
 
@@ -27,6 +30,8 @@
  * than a nap: after work the thread spins this long before it naps again.
  */
 #define SPIN_NS 2000000L
+/* The nice value a device thread asks for (it keeps the inherited one if refused). */
+#define DEV_THREAD_NICE (-10)
 
 #define REGS_END (TCE_DT_REG_DOORBELL + 4)
 
@@ -322,6 +327,12 @@ static void *dt_thread(void *arg)
 	long ns = POLL_MIN_NS;
 	long long spin_until = 0;
 
+	/*
+	 * Hardware does not wait for a CPU: where the process may (root,
+	 * CAP_SYS_NICE), the thread asks the scheduler to prefer it, so a
+	 * busy machine delays its answer to a driver less. Best effort.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), DEV_THREAD_NICE);
 	pthread_mutex_lock(&d->dt.mtx);
 	while (!d->dt.stop) {
 		if (!d->dt.quiesce) {
