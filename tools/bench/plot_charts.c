@@ -111,7 +111,7 @@ static unsigned int place_clear(const struct plot_row *r, double *x, struct plot
 static unsigned int place_map(const struct plot_row *r, double *x, struct plot_key *k)
 {
 	const char *container = plot_str(r, "container");
-	char group[PLOT_NAME_MAX], qual[PLOT_NAME_MAX];
+	char group[PLOT_NAME_MAX], qual[64];
 	const char *dash;
 
 	if (!is(r->bench, "vfio.shim.map") && !is(r->bench, "vfio.shim.type1"))
