@@ -25,8 +25,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "table", "TCE table: tce_table_get() per level count against a flat array,\n"
-		   "            create+destroy time and memory per window size, and\n"
+	{ "table", "TCE table: tce_table_get() per level count and working set (32 KiB\n"
+		   "            to 16 MiB of TCEs) against a flat array, create+destroy\n"
+		   "            time and memory per window size, and\n"
 		   "            whole-window clear against memset (B6 lookups, B8)",
 	  bench_table },
 	{ "alloc", "DMA-address allocator: path length, 2-thread contention,\n"
