@@ -15,12 +15,15 @@
 #define BENCH_REPS_DEFAULT 11
 #define BENCH_REPS_MAX 101
 
+struct bench_plot;
+
 /* What the command line asked for. */
 struct bench_opts {
 	bool json;         /* one JSON object per line instead of a table */
 	bool quick;        /* tiny sizes and one repetition: a smoke run */
 	unsigned int reps; /* measured repetitions, after one warm-up */
 	bool callgrind;    /* alloc: single-thread loops once, for instruction counts */
+	struct bench_plot *plot; /* --plot: every emitted row is offered to it; NULL: off */
 };
 
 /* Median, minimum and interquartile range of one variant's samples (ns). */

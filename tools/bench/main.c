@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tce-bench: the benchmark binary of spec performance.md §6. It parses the
- * common options, pins itself to CPU 0, measures the in-run floors, runs one
- * subcommand and measures the floors again. A new benchmark is one more line
- * in subcommands[]. Layer: tools; uses <tce.h> through the subcommands only.
+ * common options, pins itself to CPU 0, and for each subcommand named
+ * measures the in-run floors, runs it and measures the floors again; with
+ * --plot it then draws the charts from the rows of that run. A new benchmark
+ * is one more line in subcommands[]. Layer: tools; uses <tce.h> through the
+ * subcommands only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "floors.h"
 #include "harness.h"
+#include "plot.h"
 #include "report.h"
 #include "subcommands.h"
 
@@ -22,8 +25,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "table", "TCE table: tce_table_get() per level count against a flat array,\n"
-		   "            create+destroy time and memory per window size, and\n"
+	{ "table", "TCE table: tce_table_get() per level count and working set (32 KiB\n"
+		   "            to 16 MiB of TCEs) against a flat array, create+destroy\n"
+		   "            time and memory per window size, and\n"
 		   "            whole-window clear against memset (B6 lookups, B8)",
 	  bench_table },
 	{ "alloc", "DMA-address allocator: path length, 2-thread contention,\n"
@@ -55,13 +59,27 @@ static const struct subcommand subcommands[] = {
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+#define CMDS_MAX 8
+
+/* What --plot runs when no subcommand is named: the rows every chart draws. */
+static const char *const plot_default[] = { "table", "alloc", "hv", "shim" };
+#define NPLOT_DEFAULT (sizeof(plot_default) / sizeof(plot_default[0]))
+
+/* The command line: options, the plot directory, the subcommands in order. */
+struct cmdline {
+	struct bench_opts o;
+	const char *plot_dir;
+	const char *cmds[CMDS_MAX];
+	unsigned int ncmds;
+};
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: tce-bench [--json] [--quick] [--reps N] [--callgrind] <subcommand>\n\n"
-		   "subcommands:\n");
+	fprintf(f, "usage: tce-bench [--json] [--quick] [--reps N] [--callgrind] <subcommand>...\n"
+		   "       tce-bench [options] --plot DIR [<subcommand>...]\n\n"
+		   "subcommands (several run one after the other, each between its floors):\n");
 	for (i = 0; i < NSUBCOMMANDS; i++)
 		fprintf(f, "  %-9s %s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(f, "\noptions:\n"
@@ -70,7 +88,15 @@ static void usage(FILE *f)
 		   "  --reps N   measured repetitions after the warm-up (default %d, max %d)\n"
 		   "  --callgrind  alloc: only the 1-thread B1 loops, once, tiny op counts,\n"
 		   "             instructions counted inside the loops (bench-instr.sh)\n"
-		   "  --help     this text\n",
+		   "  --plot DIR charts from the rows of this run: per chart DIR/NAME.dat and\n"
+		   "             NAME.gp, drawn by gnuplot (from PATH) as NAME.png (800x500)\n"
+		   "             and NAME.svg; DIR/goals.dat lists the goal rows. Charts:\n"
+		   "             alloc-threads-mtx, alloc-threads-spin, translate, clear,\n"
+		   "             map-dma. With no subcommand it runs table, alloc, hv and shim.\n"
+		   "             Without gnuplot the .dat and .gp files are still written, one\n"
+		   "             line on stderr says the images were not drawn, exit status 0\n"
+		   "  --help     this text\n"
+		   "\nexit status: 0 done, 1 a benchmark, a file or gnuplot failed, 2 bad usage\n",
 		BENCH_REPS_DEFAULT, BENCH_REPS_MAX);
 }
 
@@ -100,44 +126,70 @@ static int parse_reps(const char *s, unsigned int *reps)
 	return 0;
 }
 
+static int add_cmd(struct cmdline *c, const char *name)
+{
+	if (c->ncmds == CMDS_MAX) {
+		fprintf(stderr, "tce-bench: at most %d subcommands at once\n", CMDS_MAX);
+		return -EINVAL;
+	}
+	c->cmds[c->ncmds++] = name;
+	return 0;
+}
+
+/* One option at argv[*i] (it may take argv[*i + 1]). Returns 0 or -EINVAL. */
+static int parse_opt(int argc, char **argv, int *i, struct cmdline *c, bool *reps_given)
+{
+	const char *a = argv[*i];
+
+	if (!strcmp(a, "--json")) {
+		c->o.json = true;
+	} else if (!strcmp(a, "--quick")) {
+		c->o.quick = true;
+	} else if (!strcmp(a, "--callgrind")) {
+		c->o.callgrind = true;
+		c->o.quick = true;
+	} else if ((!strcmp(a, "--reps") && *i + 1 < argc) || !strncmp(a, "--reps=", 7)) {
+		*reps_given = true;
+		return parse_reps(a[6] == '=' ? a + 7 : argv[++*i], &c->o.reps);
+	} else if (!strcmp(a, "--plot") && *i + 1 < argc) {
+		c->plot_dir = argv[++*i];
+	} else if (!strncmp(a, "--plot=", 7) && a[7]) {
+		c->plot_dir = a + 7;
+	} else {
+		fprintf(stderr, "tce-bench: unexpected argument '%s'\n", a);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
- * Options may come before or after the subcommand. Returns 0, 1 for --help,
+ * Options may come before or after the subcommands. Returns 0, 1 for --help,
  * or -EINVAL after saying what was wrong.
  */
-static int parse_args(int argc, char **argv, struct bench_opts *o, const char **cmd)
+static int parse_args(int argc, char **argv, struct cmdline *c)
 {
 	bool reps_given = false;
+	unsigned int k;
 	int i, rc = 0;
 
 	for (i = 1; i < argc && !rc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
-		if (!strcmp(argv[i], "--json")) {
-			o->json = true;
-		} else if (!strcmp(argv[i], "--quick")) {
-			o->quick = true;
-		} else if (!strcmp(argv[i], "--callgrind")) {
-			o->callgrind = true;
-			o->quick = true;
-		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-			rc = parse_reps(argv[++i], &o->reps);
-			reps_given = true;
-		} else if (!strncmp(argv[i], "--reps=", 7)) {
-			rc = parse_reps(argv[i] + 7, &o->reps);
-			reps_given = true;
-		} else if (argv[i][0] != '-' && !*cmd) {
-			*cmd = argv[i];
-		} else {
-			fprintf(stderr, "tce-bench: unexpected argument '%s'\n", argv[i]);
-			rc = -EINVAL;
-		}
+		if (argv[i][0] != '-')
+			rc = add_cmd(c, argv[i]);
+		else
+			rc = parse_opt(argc, argv, &i, c, &reps_given);
 	}
-	if (!rc && !*cmd) {
+	if (!rc && !c->ncmds && c->plot_dir) {
+		for (k = 0; k < NPLOT_DEFAULT; k++)
+			c->cmds[c->ncmds++] = plot_default[k];
+	}
+	if (!rc && !c->ncmds) {
 		fprintf(stderr, "tce-bench: no subcommand given\n");
 		rc = -EINVAL;
 	}
-	if (o->quick && !reps_given)
-		o->reps = 1;
+	if (c->o.quick && !reps_given)
+		c->o.reps = 1;
 	return rc;
 }
 
@@ -164,27 +216,51 @@ static int run(const struct bench_opts *o, const struct subcommand *sc)
 	return rc;
 }
 
+/* Every named subcommand exists; says which does not. */
+static int check_cmds(const struct cmdline *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ncmds; i++) {
+		if (!find_subcommand(c->cmds[i])) {
+			fprintf(stderr, "tce-bench: unknown subcommand '%s'\n", c->cmds[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The subcommands in order, stopping at the first failure; then the charts. */
+static int run_all(struct cmdline *c)
+{
+	unsigned int i;
+	int rc = 0;
+
+	if (c->plot_dir)
+		rc = bench_plot_open(c->plot_dir, &c->o.plot);
+	for (i = 0; i < c->ncmds && !rc; i++)
+		rc = run(&c->o, find_subcommand(c->cmds[i]));
+	if (!rc && c->o.plot)
+		rc = bench_plot_draw(c->o.plot, &c->o);
+	bench_plot_free(c->o.plot);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	struct bench_opts o = { .reps = BENCH_REPS_DEFAULT };
-	const struct subcommand *sc;
-	const char *cmd = NULL;
+	struct cmdline c = { .o = { .reps = BENCH_REPS_DEFAULT } };
 	int rc;
 
-	rc = parse_args(argc, argv, &o, &cmd);
+	rc = parse_args(argc, argv, &c);
 	if (rc == 1) {
 		usage(stdout);
 		return 0;
 	}
+	if (!rc)
+		rc = check_cmds(&c);
 	if (rc) {
 		usage(stderr);
 		return 2;
 	}
-	sc = find_subcommand(cmd);
-	if (!sc) {
-		fprintf(stderr, "tce-bench: unknown subcommand '%s'\n", cmd);
-		usage(stderr);
-		return 2;
-	}
-	return run(&o, sc) ? 1 : 0;
+	return run_all(&c) ? 1 : 0;
 }

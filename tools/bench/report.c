@@ -11,6 +11,7 @@
 
 #include <tce.h>
 
+#include "plot.h"
 #include "report.h"
 
 void bench_row_init(struct bench_row *r, const char *bench, const char *variant,
@@ -280,4 +281,6 @@ void bench_emit(const struct bench_opts *o, const struct bench_row *r)
 	else
 		human_row(r);
 	fflush(stdout);
+	if (o->plot)
+		bench_plot_keep(o->plot, r);
 }

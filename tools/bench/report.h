@@ -79,7 +79,7 @@ void bench_section(const struct bench_opts *o, const char *title, const char *un
 void bench_note(const struct bench_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Print @r in the chosen format. */
+/* Print @r in the chosen format; with --plot, hand it to the chart collector too. */
 void bench_emit(const struct bench_opts *o, const struct bench_row *r);
 
 #endif /* TCE_BENCH_REPORT_H */
