@@ -47,9 +47,22 @@ has() { # has TEXT: the run's output (progress lines split) holds TEXT
 	tr '\r' '\n' < "$out" | grep -aqF -- "$1"
 }
 
+# Under ASan the shadow takes the low addresses and DPDK's memory lands above
+# 2^44, beyond what a pseries window of 4 KiB TCEs reaches (at most 2^31 TCEs,
+# 2^43 bytes: QEMU's limit too), so the EAL cannot map it there.
+asan=""
+ldd "$(dirname "$tce_run")/libtce-preload.so" 2>/dev/null | grep -q libasan && asan=1
+
 echo "1..24"
 for machine in powernv pseries; do
 	for mode in spapr type1; do
+		if [ -n "$asan" ] && [ $machine = pseries ]; then
+			for i in 1 2 3 4 5 6; do
+				n=$((n + 1))
+				echo "ok $n # SKIP pseries $mode under ASan: DPDK's memory lies above 2^44, past the 2^43 bytes a pseries window of 4 KiB TCEs maps"
+			done
+			continue
+		fi
 		flag=""
 		iommu="Using IOMMU type 7 (sPAPR)"
 		if [ $mode = type1 ]; then
