@@ -642,6 +642,64 @@ static void suspend_and_resume(void)
 	tt_ioat_close(&t);
 }
 
+/*
+ * ABORT halts the channel where it stands (CHANSTS names the last completed
+ * descriptor); a reset then clears everything a reset owns: CHANSTS reads
+ * exactly ARMED (no address: DPDK compares the whole register), CDAR,
+ * DMACOUNT and CHANERR read 0, CHAINADDR and CHANCMP keep what was written.
+ */
+static void abort_then_reset(void)
+{
+	struct tt_ioat t;
+
+	REQUIRE(up(&t));
+	tt_ioat_desc(&t, 0, 0, NULL_CU, 0, 0, 0);
+	submit_wait(&t, 1, RING(0) | TCE_IOAT_CHANSTS_IDLE);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CDAR, 8), RING(0));
+	wr(&t, TCE_IOAT_REG_CHANCMD, 1, TCE_IOAT_CHANCMD_ABORT);
+	CHECK(tt_ioat_wait_state(&t, TCE_IOAT_CHANSTS_HALTED));
+	CHECK(tt_ioat_wait_cmd(&t));
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), RING(0) | TCE_IOAT_CHANSTS_HALTED);
+	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 2);       /* a halted channel runs nothing */
+	CHECK(tt_ioat_wait_cmd(&t));
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), RING(0) | TCE_IOAT_CHANSTS_HALTED);
+	wr(&t, TCE_IOAT_REG_CHANCMD, 1, TCE_IOAT_CHANCMD_RESET);
+	CHECK(tt_ioat_wait_cmd(&t));
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), TCE_IOAT_CHANSTS_ARMED);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CDAR, 8), 0);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), 0);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHAINADDR, 8), TT_IOAT_RING);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANCMP, 8), TT_IOAT_STATUS);
+	tt_ioat_close(&t);
+}
+
+/*
+ * A CHAINADDR store zeroes DMACOUNT at once and re-arms the channel: nothing
+ * of the new chain runs until DMACOUNT is written again, counted from 0.
+ */
+static void new_chain_waits_for_dmacount(void)
+{
+	struct timespec ms5 = { 0, 5000000 };
+	struct tt_ioat t;
+
+	REQUIRE(up(&t));
+	tt_ioat_desc(&t, 0, 0, NULL_CU, 0, 0, 0);
+	tt_ioat_desc(&t, 1, 0, NULL_CU, 0, 0, 0);
+	submit_wait(&t, 2, RING(1) | TCE_IOAT_CHANSTS_IDLE);
+	tt_ioat_desc(&t, 8, 0, NULL_CU, 0, 0, 0);
+	tt_ioat_desc(&t, 9, 0, NULL_CU, 0, 0, 0);
+	wr(&t, TCE_IOAT_REG_CHAINADDR, 8, RING(8));
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0);
+	WAIT_FOR((rd(&t, TCE_IOAT_REG_CHANSTS, 8) & 7) == TCE_IOAT_CHANSTS_ARMED);
+	nanosleep(&ms5, NULL);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8) & 7, TCE_IOAT_CHANSTS_ARMED);
+	CHECK_EQ(tt_ioat_status(&t), RING(1) | TCE_IOAT_CHANSTS_IDLE);   /* nothing ran */
+	submit_wait(&t, 1, RING(8) | TCE_IOAT_CHANSTS_IDLE);
+	CHECK_EQ(tt_ioat_status(&t), RING(8) | TCE_IOAT_CHANSTS_IDLE);
+	tt_ioat_close(&t);
+}
+
 /* Through the mapping: the doorbell, and a new chain noticed while idle. */
 static void through_the_mapping(void)
 {
@@ -836,6 +894,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(recover_after_error),
 	TT_CASE(restart_after_fault),
 	TT_CASE(suspend_and_resume),
+	TT_CASE(abort_then_reset),
+	TT_CASE(new_chain_waits_for_dmacount),
 	TT_CASE(through_the_mapping),
 	TT_CASE(mapped_store_master_abort),
 	TT_CASE(interrupts),
