@@ -390,9 +390,7 @@ static bool run(struct tce_pci_dev *d, bool *irq)
 		err = descriptor(d, n, irq);
 	}
 	if (err)
-		halt(d, err, irq);
-	else if (io->count == n)
-		publish(d, TCE_IOAT_CHANSTS_IDLE);
+		halt(d, err, irq);      /* else the last descriptor published ACTIVE or IDLE */
 	return true;
 }
 

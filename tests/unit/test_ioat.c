@@ -700,6 +700,30 @@ static void new_chain_waits_for_dmacount(void)
 	tt_ioat_close(&t);
 }
 
+/*
+ * Offsets that hold no register read 0 through tce_dev_bar_read(), even after
+ * a program stored there through its mapping; the registers' last bytes
+ * around them read what was stored.
+ */
+static void unimplemented_offsets_read_zero(void)
+{
+	struct tt_ioat t;
+	uint8_t *bar = NULL;
+	size_t size = 0;
+
+	REQUIRE(up(&t));
+	CHECK_RC(tce_dev_bar_map(t.d, 0, (void **)&bar, &size), 0);
+	REQUIRE(bar != NULL);
+	__atomic_store_n(bar + TCE_IOAT_REG_DMACAP + 4, 0xaa, __ATOMIC_RELEASE);
+	__atomic_store_n(bar + TCE_IOAT_REGS_END, 0x55, __ATOMIC_RELEASE);
+	__atomic_store_n(bar + TCE_IOAT_REGS_END - 1, 0x66, __ATOMIC_RELEASE);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACAP + 4, 1), 0);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACAP + 3, 1), TCE_IOAT_DMACAP_BFILL >> 24);
+	CHECK_EQ(rd(&t, TCE_IOAT_REGS_END, 1), 0);
+	CHECK_EQ(rd(&t, TCE_IOAT_REGS_END - 1, 1), 0x66);
+	tt_ioat_close(&t);
+}
+
 /* Through the mapping: the doorbell, and a new chain noticed while idle. */
 static void through_the_mapping(void)
 {
@@ -896,6 +920,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(suspend_and_resume),
 	TT_CASE(abort_then_reset),
 	TT_CASE(new_chain_waits_for_dmacount),
+	TT_CASE(unimplemented_offsets_read_zero),
 	TT_CASE(through_the_mapping),
 	TT_CASE(mapped_store_master_abort),
 	TT_CASE(interrupts),
