@@ -36,6 +36,13 @@ ok() { # ok COND DESCRIPTION
 	fi
 }
 
+idle_cpus() { # CPUs idle over 0.3 s (from /proc/stat), in hundredths
+	a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+	sleep 0.3
+	b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; print t > 0 ? int(100 * n * ($3 - $1) / t) : 0 }'
+}
+
 run() { # run dmadev_autotest on $machine with $flag into $out; its status in rc
 	# shellcheck disable=SC2086
 	timeout 300 "$run_sh" "$tce_run" $flag --stats --machine "$machine" -- \
@@ -70,12 +77,25 @@ for machine in powernv pseries; do
 			iommu="Using IOMMU type 1 (Type 1)"
 		fi
 		what="$machine $mode"
+		idle=$(idle_cpus)
 		run
 		# A reset answered too late is the one failure a busy CPU causes
 		# (docs/tce-run.md "DPDK"): said, and run once more.
 		if has "could not be recovered"; then
 			echo "# $what: the channel answered a reset late (CPU busy?); running it again"
+			idle=$(idle_cpus)
 			run
+		fi
+		# Still late while other programs kept the CPUs busy: the emulated
+		# channel's timing cannot be judged here (as tce-bench's two-thread
+		# goals), so said and skipped; with the CPUs free it must pass.
+		if has "could not be recovered" && [ "$idle" -lt 180 ]; then
+			echo "# $what: late again with $idle/100 CPUs idle before the run"
+			for i in 1 2 3 4 5 6; do
+				n=$((n + 1))
+				echo "ok $n # SKIP $what not judged: CPU busy (other programs left $idle/100 CPUs idle; the channel needs one free)"
+			done
+			continue
 		fi
 		ok $([ $rc -eq 0 ] && has "Test OK"; echo $?) "$what: dmadev_autotest says Test OK (exit $rc)"
 		ok $(has "$iommu"; echo $?) "$what: EAL chose the expected IOMMU ($iommu)"
