@@ -11,6 +11,7 @@
 #include "group/group_int.h"
 #include "harness.h"
 #include "tce/table_int.h"
+#include "tce/table_raw.h"
 #include "tt_table.h"
 
 static void table_checker(void)
@@ -34,6 +35,42 @@ static void table_checker(void)
 	CHECK_RC(tce__table_check(t), -EIO);
 	t->root[0] = saved;
 	CHECK_RC(tce__table_check(t), 0);
+	{ /* entry 5's leaf summary: its live count, a word, a lock left held */
+		const uint64_t *e = tce__leaf_lookup(t, 5);
+		struct tce__leaf_sum *sum;
+
+		REQUIRE(e != NULL);
+		sum = tce__leaf_sum(t, e - 5);
+		sum->live++;
+		CHECK_RC(tce__table_check(t), -EIO);
+		sum->live--;
+		sum->words[t->sum_off[0]] ^= 1ULL << 6;   /* entry 6 said live, but empty */
+		CHECK_RC(tce__table_check(t), -EIO);
+		sum->words[t->sum_off[0]] ^= 1ULL << 6;
+		atomic_store(&sum->lock, 1);
+		CHECK_RC(tce__table_check(t), -EIO);
+		atomic_store(&sum->lock, 0);
+		CHECK_RC(tce__table_check(t), 0);
+	}
+	tce_table_put(t);
+	tt_ctx_done(ctx);
+}
+
+/* The INDIRECT store refuses a count of 0 or past the list's limit itself, storing nothing. */
+static void store_list_counts(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce__tce_check chk = { .addr_mask = ~0ULL, .page_bytes = 4096, .fast_end = ~0ULL };
+	static uint64_t list[TCE__LIST_MAX + 1];
+	struct tce_table *t;
+	uint64_t bad = 7, v = 1;
+
+	REQUIRE(tt_table(ctx, 0, 1ULL << 32, 12, 2, false, &t) == 0);
+	CHECK_RC(tce__table_store_list(t, 0, 0, list, &chk, &bad), -EINVAL);
+	CHECK_RC(tce__table_store_list(t, 0, TCE__LIST_MAX + 1, list, &chk, &bad), -EINVAL);
+	CHECK_EQ(bad, 7);
+	CHECK_RC(tce_table_get(t, 0, &v), 0);
+	CHECK_EQ(v, 0);
 	tce_table_put(t);
 	tt_ctx_done(ctx);
 }
@@ -183,6 +220,7 @@ static void query_outputs_from_tree(void)
 
 static const struct tt_case cases[] = {
 	TT_CASE(table_checker),
+	TT_CASE(store_list_counts),
 	TT_CASE(group_and_iotable_checkers),
 	TT_CASE(query_outputs_from_tree),
 	TT_CASE(powernv_default_table),
