@@ -43,6 +43,14 @@ static void layout_and_defaults(void)
 	p = pool(ctx, &cfg);
 	CHECK_EQ(cfg.nr_pools, 1); /* 512 MiB */
 	tce_pool_destroy(p);
+	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = 1 << 18, .page_shift = 12 };
+	p = pool(ctx, &cfg);
+	CHECK_EQ(cfg.nr_pools, 4); /* exactly 1 GiB: the kernel splits from there on */
+	tce_pool_destroy(p);
+	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = (1 << 18) - 1, .page_shift = 12 };
+	p = pool(ctx, &cfg);
+	CHECK_EQ(cfg.nr_pools, 1);
+	tce_pool_destroy(p);
 	cfg = (struct tce_pool_config){ .first_idx = 0, .entries = 100, .page_shift = 12,
 					.nr_pools = 16 };
 	p = pool(ctx, &cfg);
@@ -412,6 +420,8 @@ static void one_page_frees_are_validated(void)
 	CHECK_RC(tce_pool_free(p, 300, 1), -EINVAL);  /* never allocated */
 	CHECK_RC(tce_pool_free(p, a, 1), 0);
 	CHECK_RC(tce_pool_free(p, a, 1), -EINVAL);    /* double free */
+	CHECK_RC(tce_pool_free(p, 1 << 12, 1), -EINVAL);  /* just past the end (a whole map word) */
+	CHECK_RC(tce_pool_free(p, UINT64_MAX, 1), -EINVAL);
 	tce_pool_stats(p, &st);
 	CHECK_EQ(st.allocated, 0);
 	CHECK_EQ(st.reserved, 5);
