@@ -447,6 +447,32 @@ static void one_page_frees_are_validated(void)
 	tt_ctx_done(ctx);
 }
 
+/* Without a large pool the last pool takes the remainder: its entries free and count there. */
+static void last_pool_takes_the_rest(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 612, .page_shift = 12,
+				       .nr_pools = 4, .no_large_pool = true };
+	struct tce_pool *p = pool(ctx, &cfg);
+	uint64_t a, n = 0;
+
+	CHECK_EQ(cfg.pool_entries, 128);
+	while (alloc1(p, 1, &a) == 0)
+		n++;
+	CHECK_EQ(n, 611);                               /* entry 0 is never handed out */
+	CHECK_RC(tce_pool_free(p, 600, 1), 0);         /* past 4 x 128: the last pool's */
+	CHECK_RC(tce_pool_free(p, 611, 1), 0);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	CHECK_RC(alloc1(p, 1, &a), 0);
+	CHECK(a == 600 || a == 611);
+	CHECK_RC(alloc1(p, 1, &a), 0);
+	CHECK(a == 600 || a == 611);
+	CHECK_RC(alloc1(p, 1, &a), -ENOSPC);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 static void cached_frees_are_validated(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -626,6 +652,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(cache_rounds_bounds_and_drains),
 	TT_CASE(cache_depot_round_trip),
 	TT_CASE(one_page_frees_are_validated),
+	TT_CASE(last_pool_takes_the_rest),
 	TT_CASE(cached_frees_are_validated),
 	TT_CASE(hint_not_lowered_on_free),
 	TT_CASE(aligned_search_stays_in_pool),
