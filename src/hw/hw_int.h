@@ -331,6 +331,19 @@ void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj);
 int tce__dev_init(struct tce_pci_dev *d);
 void tce__dev_fini(struct tce_pci_dev *d);
 
+/*
+ * Copy @len bytes of memory from bus address @src to @dst as device @d's
+ * DMA: a read of the source then a write of the destination, all or
+ * nothing (dev.c). Both ranges are translated under one hold of the PE's
+ * lock (the source first: its fault stops before the destination is
+ * translated), then the host chunks are copied pair by pair with no
+ * intermediate buffer; host ranges that overlap are copied as if the whole
+ * source were read first (memmove, or a bounce buffer). Counts the read once
+ * the source translated and the write on success, as the two calls would.
+ * Returns 0, -EINVAL, -EFAULT, -EIO (frozen) or -ENOMEM.
+ */
+int tce__dev_dma_copy(struct tce_pci_dev *d, uint64_t src, uint64_t dst, size_t len);
+
 /* Reset a function to its power-on state, waiting for an in-flight copy. May block. */
 int tce__dev_reset(struct tce_pci_dev *d);
 

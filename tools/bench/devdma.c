@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `tce-bench dev`: device DMA as issue 12 goal G4 measures it, on the
+ * built-in pseries machine. dev.copy: the DMA-test device's copy engine (a
+ * CMD store, copied in the caller's thread) of 64 KiB against memcpy() of
+ * the same 64 KiB between the same host buffers. dev.read8: an 8-byte
+ * tce_dev_dma_read() on a TCE-cache hit against a raw load, and two devices
+ * on two PEs of one PHB reading on two threads against one. The G4 goal
+ * rows (bench_goal()) are computed from rows of the same run. Layer:
+ * tools; uses <tce.h>, the harness, the report and alloc.h's two-thread
+ * team and CPU-free check.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "bench_ctx.h"
+#include "harness.h"
+#include "report.h"
+#include "subcommands.h"
+
+#define DV_LIOBN0 0x80000000ULL    /* PE 0's default window (device 00:01.0) */
+#define DV_LIOBN1 0x80000100ULL    /* PE 1's (device 00:02.0) */
+#define DV_COPY (64u << 10)        /* G4's copy size */
+#define DV_SRC_BUS 0x100000ULL     /* bus = real in both windows */
+#define DV_DST_BUS 0x200000ULL
+#define DV_READ_BUS 0x300000ULL    /* PE 0's read page; PE 1's at + 4 KiB */
+
+struct dv_env {
+	struct tce_machine *m;
+	struct tce_pci_dev *d[2];  /* 00:01.0 (PE 0), 00:02.0 (PE 1) */
+	uint8_t *src, *dst;        /* host views of the copy's buffers */
+	uint64_t *word[2];         /* host view of each device's read word */
+	int instr_fd;              /* perf counter, < 0: none */
+};
+
+/* What the goal rows need, gathered by the sections. */
+struct dv_goals {
+	struct bench_variant copy, read1;
+	double copy_ratio;
+	double read_instr;             /* instructions per read, < 0: not counted */
+	double scaling;                /* 2 devices 2 threads / 1 thread, paired */
+	double share[2][ALLOC_THREADS_MAX];
+	bool cpus_free, have_scaling;
+};
+
+static int dv_fail(const char *what, int rc)
+{
+	fprintf(stderr, "tce-bench: dev: %s: %s (%s)\n", what, tce_strerror(rc), tce_err_name(rc));
+	return rc;
+}
+
+/* H_PUT_TCE @n pages from @bus of window @liobn to the same real addresses. */
+static int dv_map(struct dv_env *e, uint64_t liobn, uint64_t bus, unsigned n, uint64_t perm)
+{
+	uint64_t a[9];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		a[0] = liobn, a[1] = bus + ((uint64_t)i << 12);
+		a[2] = a[1] | perm;
+		if (tce_hv_hcall(e->m, TCE_H_PUT_TCE, a) != TCE_H_SUCCESS)
+			return dv_fail("H_PUT_TCE", -EIO);
+	}
+	return 0;
+}
+
+static int dv_setup(struct dv_env *e)
+{
+	int rc = tce_machine_create_default(TCE_PLATFORM_PSERIES, &e->m);
+
+	if (rc)
+		return dv_fail("tce_machine_create_default", rc);
+	tce_ctx_set_log(tce_machine_ctx(e->m), bench_log_stderr, NULL, TCE_LOG_WARN);
+	rc = tce_machine_find_device(e->m, "0000:00:01.0", &e->d[0]);
+	if (!rc)
+		rc = tce_machine_find_device(e->m, "0000:00:02.0", &e->d[1]);
+	if (rc)
+		return dv_fail("the DMA-test functions", rc);
+	e->src = tce_machine_ram_ptr(e->m, DV_SRC_BUS, DV_COPY);
+	e->dst = tce_machine_ram_ptr(e->m, DV_DST_BUS, DV_COPY);
+	e->word[0] = tce_machine_ram_ptr(e->m, DV_READ_BUS, 8);
+	e->word[1] = tce_machine_ram_ptr(e->m, DV_READ_BUS + 4096, 8);
+	if (!e->src || !e->dst || !e->word[0] || !e->word[1])
+		return dv_fail("RAM", -EFAULT);
+	memset(e->src, 0x3c, DV_COPY);   /* pre-fault both buffers */
+	memset(e->dst, 0, DV_COPY);
+	*e->word[0] = 0x1111, *e->word[1] = 0x2222;
+	rc = dv_map(e, DV_LIOBN0, DV_SRC_BUS, DV_COPY >> 12, TCE_PCI_READ);
+	if (!rc)
+		rc = dv_map(e, DV_LIOBN0, DV_DST_BUS, DV_COPY >> 12, TCE_PCI_WRITE);
+	if (!rc)
+		rc = dv_map(e, DV_LIOBN0, DV_READ_BUS, 1, TCE_PCI_READ);
+	if (!rc)
+		rc = dv_map(e, DV_LIOBN1, DV_READ_BUS + 4096, 1, TCE_PCI_READ);
+	return rc;
+}
+
+/* ---- dev.copy: the copy engine against memcpy ---- */
+
+struct copy_arg {
+	struct dv_env *e;
+	uint64_t ops;
+};
+
+static int run_engine(void *arg, double *ns_per_op)
+{
+	struct copy_arg *a = arg;
+	uint64_t i, t0, t1, st = 0;
+	int rc = 0;
+
+	t0 = bench_now_ns();
+	for (i = 0; i < a->ops && !rc; i++)
+		rc = tce_dev_bar_write(a->e->d[0], 0, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	t1 = bench_now_ns();
+	if (!rc)
+		rc = tce_dev_bar_read(a->e->d[0], 0, TCE_DT_REG_STATUS, 4, &st);
+	if (rc || st != TCE_DT_STATUS_DONE)
+		return dv_fail("the copy engine", rc ? rc : -EIO);
+	*ns_per_op = (double)(t1 - t0) / (double)a->ops;
+	return 0;
+}
+
+static int run_memcpy(void *arg, double *ns_per_op)
+{
+	struct copy_arg *a = arg;
+	uint64_t i, t0, t1;
+	uint8_t *dst = a->e->dst;
+
+	t0 = bench_now_ns();
+	for (i = 0; i < a->ops; i++) {
+		BENCH_OPAQUE(dst);
+		memcpy(dst, a->e->src, DV_COPY);
+	}
+	t1 = bench_now_ns();
+	*ns_per_op = (double)(t1 - t0) / (double)a->ops;
+	return 0;
+}
+
+static int dv_copy(const struct bench_opts *o, struct dv_env *e, struct dv_goals *g)
+{
+	struct copy_arg a = { .e = e, .ops = o->quick ? 64 : 4096 };
+	struct bench_variant v[2] = {
+		{ .name = "OURS-engine-64K", .run = run_engine, .arg = &a },
+		{ .name = "FLOOR-memcpy-64K", .run = run_memcpy, .arg = &a },
+	};
+	struct bench_row r;
+	unsigned i;
+	int rc = tce_dev_config_write(e->d[0], TCE_PCI_COMMAND, 2,
+				      TCE_PCI_COMMAND_MEMORY | TCE_PCI_COMMAND_MASTER);
+
+	if (!rc)
+		rc = tce_dev_bar_write(e->d[0], 0, TCE_DT_REG_SRC, 8, DV_SRC_BUS);
+	if (!rc)
+		rc = tce_dev_bar_write(e->d[0], 0, TCE_DT_REG_DST, 8, DV_DST_BUS);
+	if (!rc)
+		rc = tce_dev_bar_write(e->d[0], 0, TCE_DT_REG_LEN, 8, DV_COPY);
+	if (rc)
+		return dv_fail("programming the copy", rc);
+	bench_section(o, "dev.copy: the DMA-test device's copy engine (a CMD store, copied in\n"
+			 "   the caller's thread through the IOMMU) against memcpy() of the same\n"
+			 "   64 KiB between the same host buffers; ns per copy", "ns/copy");
+	rc = bench_run_interleaved(v, 2, o->reps);
+	if (!rc && memcmp(e->src, e->dst, DV_COPY))
+		return dv_fail("the destination differs from the source", -EPROTO);
+	for (i = 0; i < 2 && !rc; i++) {
+		bench_row_init(&r, "dev.copy", v[i].name, &v[i]);
+		bench_param_num(&r, "size_bytes", DV_COPY);
+		bench_param_json(&r, "ops", (double)a.ops);
+		r.ratio = v[1].sum.median > 0 ? v[i].sum.median / v[1].sum.median : 0;
+		if (v[i].sum.median > 0)
+			bench_extra(&r, "gb_per_s", DV_COPY / v[i].sum.median);
+		bench_emit(o, &r);
+	}
+	g->copy = v[0];
+	g->copy_ratio = v[1].sum.median > 0 ? v[0].sum.median / v[1].sum.median : 0;
+	return rc;
+}
+
+/* ---- goal rows ---- */
+
+static void goal_row(const struct bench_opts *o, const char *variant,
+		     const struct bench_variant *v, unsigned threads, double ratio,
+		     const char *goal, bool met, const char *why)
+{
+	struct bench_row r;
+
+	bench_row_init(&r, "dev.goals", variant, v);
+	r.threads = threads;
+	bench_param_num(&r, "threads", threads);
+	bench_goal(&r, "G4", ratio, goal, met, why == NULL);
+	if (why) {
+		r.target = why;
+		bench_param_str(&r, "goal", goal);
+	}
+	bench_emit(o, &r);
+}
+
+static void dv_goals(const struct bench_opts *o, const struct dv_goals *g)
+{
+	bench_section(o, "dev.goals: issue 12 G4, ratios from rows of this run", "ns/op");
+	goal_row(o, "OURS-engine-64K", &g->copy, 1, g->copy_ratio,
+		 "copy engine <=1.3x memcpy (64 KiB)", g->copy_ratio <= 1.3, NULL);
+}
+
+int bench_dev(const struct bench_opts *o)
+{
+	struct dv_env e = { .instr_fd = -1 };
+	struct dv_goals g = { .read_instr = -1 };
+	int rc = dv_setup(&e);
+
+	if (!rc)
+		rc = dv_copy(o, &e, &g);
+	if (!rc)
+		dv_goals(o, &g);
+	tce_machine_destroy(e.m);
+	return rc;
+}
