@@ -55,6 +55,7 @@ struct tce__pe {
 	uint32_t num;
 	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
 	struct tce__lock lock;     /* guards slots and the EEH state */
+	_Atomic uint64_t cache_hits; /* TCE-cache hits of this PE's DMA: relaxed adds */
 	struct tce__slot slot[TCE_MAX_WINDOWS];
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
 	uint32_t def_liobn;
@@ -71,20 +72,31 @@ struct tce__pe {
 	uint64_t recovered;        /* DMA faults the host recovered at once (libtce,dma-fault) */
 };
 
-struct tce__cache_entry {
-	bool valid;
-	uint32_t pe;
-	uint32_t page_shift;
-	uint64_t page;   /* bus address >> page_shift */
-	uint64_t tce;
-	uint64_t stamp;  /* for LRU replacement within a set */
+/*
+ * One way of a cache set. Its tag, page and TCE are written only under the
+ * PHB's cache lock, between the two bumps of the set's sequence count, and
+ * read without any lock (pe.c, "the TCE cache"); ref is the CLOCK reference
+ * bit, set by a hit that finds it clear and cleared by the fill's sweep.
+ */
+struct tce__cache_way {
+	_Atomic uint64_t tag;   /* 0: empty; else TCE_CACHE_TAG(pe, page_shift) */
+	_Atomic uint64_t page;  /* bus address >> page_shift */
+	_Atomic uint64_t tce;
+	_Atomic uint8_t ref;
+};
+
+#define TCE_CACHE_TAG(pe, shift) (1ULL << 63 | (uint64_t)(pe) << 8 | (shift))
+
+struct tce__cache_set {
+	_Atomic uint32_t seq;   /* odd while a writer changes the set's ways */
+	uint8_t hand;           /* CLOCK hand: the next way a fill considers; cache lock */
+	struct tce__cache_way w[TCE_CACHE_WAYS];
 };
 
 struct tce__tce_cache {
-	struct tce__lock lock; /* guards everything below */
-	struct tce__cache_entry e[TCE_CACHE_SETS][TCE_CACHE_WAYS];
-	uint64_t clock;
-	struct tce_cache_stats st;
+	struct tce__lock lock; /* serialises writers (fill, kill) and guards st */
+	struct tce__cache_set set[TCE_CACHE_SETS];
+	struct tce_cache_stats st; /* misses and kills; hits are counted per PE */
 };
 
 struct tce__phb {

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "bench_ctx.h"
@@ -179,6 +180,162 @@ static int dv_copy(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 	return rc;
 }
 
+/* ---- dev.read8: an 8-byte DMA read on a TCE-cache hit ---- */
+
+struct read_arg {
+	struct dv_env *e;
+	uint64_t ops;              /* per thread */
+	unsigned threads;          /* OURS team variants: 1 or 2 devices, one thread each */
+	uint64_t sum[2];           /* what each device read, summed */
+	double instr;              /* OURS-dma8-hit: instructions per read, < 0: not counted */
+};
+
+/* @ops 8-byte reads by device @tid of its word; their sum in *@sum. */
+static int read_loop(struct dv_env *e, unsigned tid, uint64_t ops, uint64_t *sum)
+{
+	uint64_t i, v, s = 0, bus = DV_READ_BUS + (uint64_t)tid * 4096;
+	int rc;
+
+	for (i = 0; i < ops; i++) {
+		rc = tce_dev_dma_read(e->d[tid], bus, &v, 8);
+		if (rc)
+			return dv_fail("tce_dev_dma_read", rc);
+		s += v;
+	}
+	*sum = s;
+	return 0;
+}
+
+static int run_read(void *arg, double *ns_per_op)
+{
+	struct read_arg *a = arg;
+	uint64_t t0, t1, i0, i1;
+	int rc;
+
+	i0 = alloc_instr_read(a->e->instr_fd);
+	t0 = bench_now_ns();
+	rc = read_loop(a->e, 0, a->ops, &a->sum[0]);
+	t1 = bench_now_ns();
+	i1 = alloc_instr_read(a->e->instr_fd);
+	a->instr = a->e->instr_fd >= 0 ? (double)(i1 - i0) / (double)a->ops : -1;
+	*ns_per_op = (double)(t1 - t0) / (double)a->ops;
+	return rc;
+}
+
+static int run_load(void *arg, double *ns_per_op)
+{
+	struct read_arg *a = arg;
+	const uint64_t *q = a->e->word[0];
+	uint64_t i, s = 0, t0, t1;
+
+	t0 = bench_now_ns();
+	for (i = 0; i < a->ops; i++) {
+		BENCH_OPAQUE(q);
+		s += *q;
+	}
+	t1 = bench_now_ns();
+	a->sum[0] = s;
+	bench_sink += s;
+	*ns_per_op = (double)(t1 - t0) / (double)a->ops;
+	return 0;
+}
+
+static int team_body(void *arg, unsigned tid, struct alloc_progress *p)
+{
+	struct read_arg *a = arg;
+	int rc = read_loop(a->e, tid, a->ops, &a->sum[tid]);
+
+	atomic_store_explicit(&p->done, a->ops, memory_order_relaxed);
+	return rc;
+}
+
+/* Devices 00:01.0 and (with 2 threads) 00:02.0, each on its own CPU: ns per read overall. */
+static int run_team(void *arg, double *ns_per_op)
+{
+	struct read_arg *a = arg;
+	struct alloc_team t = { .n = a->threads, .body = team_body, .arg = a };
+	int rc = alloc_team_run(&t);
+
+	*ns_per_op = (double)t.wall_ns / (double)(a->ops * a->threads);
+	return rc;
+}
+
+/* Median over repetitions of @a's samples over @b's, paired by repetition. */
+static double paired(const struct bench_variant *a, const struct bench_variant *b)
+{
+	double q[BENCH_REPS_MAX];
+	struct bench_summary s;
+	unsigned i, n = a->nsamples < b->nsamples ? a->nsamples : b->nsamples, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (b->samples[i] > 0)
+			q[k++] = a->samples[i] / b->samples[i];
+	if (!k)
+		return 0;
+	bench_summarize(q, k, &s);
+	return s.median;
+}
+
+static void read_row(const struct bench_opts *o, const struct bench_variant *v,
+		     const struct read_arg *a, const struct bench_variant *floor)
+{
+	struct bench_row r;
+
+	bench_row_init(&r, "dev.read8", v->name, v);
+	r.threads = a->threads ? a->threads : 1;
+	bench_param_num(&r, "devices", a->threads ? a->threads : 1);
+	bench_param_num(&r, "len_bytes", 8);
+	bench_param_json(&r, "ops", (double)a->ops);
+	if (floor)
+		r.ratio = floor->sum.median > 0 ? v->sum.median / floor->sum.median : 0;
+	if (a->instr >= 0)
+		bench_extra(&r, "instr_per_op", a->instr);
+	bench_emit(o, &r);
+}
+
+static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals *g)
+{
+	uint64_t ops = o->quick ? 1 << 12 : 1 << 20;
+	struct read_arg a[4] = {
+		{ .e = e, .ops = ops, .instr = -1 }, { .e = e, .ops = ops, .instr = -1 },
+		{ .e = e, .ops = ops, .threads = 1, .instr = -1 },
+		{ .e = e, .ops = ops, .threads = 2, .instr = -1 },
+	};
+	struct bench_variant v[4] = {
+		{ .name = "OURS-dma8-hit", .run = run_read, .arg = &a[0] },
+		{ .name = "FLOOR-load", .run = run_load, .arg = &a[1] },
+		{ .name = "OURS-dma8-1dev-1T", .run = run_team, .arg = &a[2] },
+		{ .name = "OURS-dma8-2dev-2T", .run = run_team, .arg = &a[3] },
+	};
+	int rc;
+
+	e->instr_fd = alloc_instr_open();
+	bench_section(o, "dev.read8: tce_dev_dma_read() of 8 bytes on a TCE-cache hit against a raw\n"
+			 "   load of the same word; one device on one thread against two devices\n"
+			 "   (00:01.0 on PE 0, 00:02.0 on PE 1, one PHB) on CPUs 0 and 1; ns per read",
+		      "ns/read");
+	g->cpus_free = alloc_cpus_free(g->share[0]);
+	rc = bench_run_interleaved(v, 4, o->reps);
+	g->cpus_free = alloc_cpus_free(g->share[1]) && g->cpus_free;
+	if (!rc && (a[0].sum[0] != a[1].sum[0] || a[3].sum[0] != a[2].sum[0] ||
+		    a[3].sum[1] != ops * *e->word[1]))
+		return dv_fail("a read returned the wrong word", -EPROTO);
+	if (rc)
+		return rc;
+	read_row(o, &v[0], &a[0], &v[1]);
+	read_row(o, &v[1], &a[1], &v[1]);
+	read_row(o, &v[2], &a[2], NULL);
+	read_row(o, &v[3], &a[3], NULL);
+	g->read1 = v[0];
+	g->read_instr = a[0].instr;
+	g->scaling = paired(&v[2], &v[3]);
+	g->have_scaling = true;
+	bench_note(o, "  2 devices on 2 threads / 1 on 1, paired: %.2fx; CPU-free check (CPU 0/1): "
+		      "before %.2f/%.2f, after %.2f/%.2f: %s", g->scaling, g->share[0][0],
+		   g->share[0][1], g->share[1][0], g->share[1][1], g->cpus_free ? "free" : "busy");
+	return 0;
+}
+
 /* ---- goal rows ---- */
 
 static void goal_row(const struct bench_opts *o, const char *variant,
@@ -203,6 +360,14 @@ static void dv_goals(const struct bench_opts *o, const struct dv_goals *g)
 	bench_section(o, "dev.goals: issue 12 G4, ratios from rows of this run", "ns/op");
 	goal_row(o, "OURS-engine-64K", &g->copy, 1, g->copy_ratio,
 		 "copy engine <=1.3x memcpy (64 KiB)", g->copy_ratio <= 1.3, NULL);
+	if (!g->have_scaling)
+		return;
+	goal_row(o, "OURS-dma8-hit", &g->read1, 1, g->read_instr, "hit read <=100 instr",
+		 g->read_instr >= 0 && g->read_instr <= 100,
+		 g->read_instr < 0 ? "not judged: no perf counters (bench-instr.sh counts)" : NULL);
+	goal_row(o, "OURS-dma8-2dev-2T", &g->read1, 2, g->scaling,
+		 ">=1.8x 1 device (2 devices, 2 PEs, 2 threads)", g->scaling >= 1.8,
+		 g->cpus_free ? NULL : "not judged: CPU busy");
 }
 
 int bench_dev(const struct bench_opts *o)
@@ -214,7 +379,11 @@ int bench_dev(const struct bench_opts *o)
 	if (!rc)
 		rc = dv_copy(o, &e, &g);
 	if (!rc)
+		rc = dv_read(o, &e, &g);
+	if (!rc)
 		dv_goals(o, &g);
+	if (e.instr_fd >= 0)
+		close(e.instr_fd);
 	tce_machine_destroy(e.m);
 	return rc;
 }
