@@ -307,6 +307,82 @@ void tce_dev_dma_stats(struct tce_pci_dev *d, struct tce_dev_dma_stats *out)
 	out->write_bytes = atomic_load_explicit(&d->dma_write_bytes, memory_order_relaxed);
 }
 
+/* ---- translate-once mappings ---- */
+
+/* A kill raced the plan this many times in a row: give up with -EAGAIN. */
+#define MAP_TRIES 4
+
+/*
+ * Plan @map's range as one DMA would, while the map is linked (so a kill
+ * meanwhile clears its valid flag): 0 once a plan gave one host run in RAM
+ * and no kill came between; the DMA's error, -ERANGE (several runs),
+ * -EOPNOTSUPP (memory above RAM) or -EAGAIN (kills kept racing).
+ */
+static int map_plan(struct tce_pci_dev *d, struct tce_dev_map *map, bool write)
+{
+	struct plan p;
+	bool locked;
+	unsigned tries;
+	int rc = plan_init(d, &p, map->bus, (size_t)map->len);
+
+	for (tries = 0; !rc && tries < MAP_TRIES; tries++) {
+		locked = false;
+		atomic_store_explicit(&map->valid, true, memory_order_relaxed);
+		tce__lock(&d->pe->lock);
+		rc = dma_plan(d, map->bus, (size_t)map->len, write, p.c, &p.n, &locked);
+		tce__unlock(&d->pe->lock);
+		if (locked)
+			tce__regions_read_unlock(d->m);
+		if (!rc && locked)
+			rc = -EOPNOTSUPP;
+		else if (!rc && p.n != 1)
+			rc = -ERANGE;
+		if (rc || atomic_load_explicit(&map->valid, memory_order_acquire))
+			break;
+		rc = tries + 1 < MAP_TRIES ? 0 : -EAGAIN;
+	}
+	map->host = p.n ? p.c[0].host : NULL;
+	plan_fini(d, &p);
+	return rc;
+}
+
+int tce_dev_dma_map(struct tce_pci_dev *d, uint64_t bus_addr, size_t len, bool write,
+		    void **host, struct tce_dev_map **out)
+{
+	struct tce_dev_map *map;
+	int rc;
+
+	if (!d || !host || !out || !dma_args_ok(bus_addr, len))
+		return -EINVAL;
+	map = tce__calloc(d->m->ctx, sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	*map = (struct tce_dev_map){ .m = d->m, .pe = d->pe, .bus = bus_addr, .len = len };
+	tce__map_link(d->pe, map);
+	rc = map_plan(d, map, write);
+	if (rc) {
+		tce__map_unlink(d->pe, map);
+		tce__free(d->m->ctx, map, sizeof(*map));
+		return rc;
+	}
+	*host = map->host;
+	*out = map;
+	return 0;
+}
+
+bool tce_dev_dma_map_valid(const struct tce_dev_map *map)
+{
+	return atomic_load_explicit(&map->valid, memory_order_acquire);
+}
+
+void tce_dev_dma_unmap(struct tce_dev_map *map)
+{
+	if (!map)
+		return;
+	tce__map_unlink(map->pe, map);
+	tce__free(map->m->ctx, map, sizeof(*map));
+}
+
 /* ---- config space ---- */
 
 static void put16(uint8_t *p, uint16_t v)

@@ -56,6 +56,7 @@ struct tce__pe {
 	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
 	struct tce__lock lock;     /* guards slots and the EEH state */
 	_Atomic uint64_t cache_hits; /* TCE-cache hits of this PE's DMA: relaxed adds */
+	struct tce_dev_map *maps;  /* live tce_dev_dma_map()s; guarded by the PHB's cache lock */
 	struct tce__slot slot[TCE_MAX_WINDOWS];
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
 	uint32_t def_liobn;
@@ -97,6 +98,22 @@ struct tce__tce_cache {
 	struct tce__lock lock; /* serialises writers (fill, kill) and guards st */
 	struct tce__cache_set set[TCE_CACHE_SETS];
 	struct tce_cache_stats st; /* misses and kills; hits are counted per PE */
+	uint32_t nmaps;            /* translate-once maps on the PHB's PEs */
+};
+
+/*
+ * A translate-once mapping (tce_dev_dma_map()): [bus, bus + len) of @pe's
+ * bus space at @host. Linked on its PE's list (under the PHB's cache lock)
+ * from before its translation until tce_dev_dma_unmap(); a kill that covers
+ * a byte of it, a freeze or a reset of the PE clears @valid, for good.
+ */
+struct tce_dev_map {
+	struct tce_machine *m;
+	struct tce__pe *pe;
+	uint64_t bus, len;
+	void *host;
+	_Atomic bool valid;
+	struct tce_dev_map *prev, *next; /* the PE's list; cache lock */
 };
 
 struct tce__phb {
@@ -281,6 +298,15 @@ void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shif
 /* Kill cached translations of a PE: @npages pages from @bus, or all when 0. */
 void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
 		     uint64_t npages);
+
+/*
+ * Translate-once mappings of a PE (pe.c): link a new one (valid) or unlink
+ * one; invalidate every one of the PE (a freeze, a reset). Context: take
+ * the PHB's cache lock; the invalidation may be called with the PE's lock.
+ */
+void tce__map_link(struct tce__pe *pe, struct tce_dev_map *map);
+void tce__map_unlink(struct tce__pe *pe, struct tce_dev_map *map);
+void tce__maps_invalidate(struct tce__pe *pe);
 
 /* Reset a PE's slots to their state after machine reset (the default window on pseries). */
 int tce__pe_reset(struct tce__pe *pe);

@@ -277,6 +277,63 @@ static bool in_range(uint64_t tag, uint64_t page, const void *arg)
 	return first < k->hi && last >= k->lo;
 }
 
+/* ---- translate-once mappings ---- */
+
+void tce__map_link(struct tce__pe *pe, struct tce_dev_map *map)
+{
+	tce__lock(&pe->phb->cache.lock);
+	atomic_store_explicit(&map->valid, true, memory_order_relaxed);
+	map->prev = NULL;
+	map->next = pe->maps;
+	if (pe->maps)
+		pe->maps->prev = map;
+	pe->maps = map;
+	pe->phb->cache.nmaps++;
+	tce__unlock(&pe->phb->cache.lock);
+}
+
+void tce__map_unlink(struct tce__pe *pe, struct tce_dev_map *map)
+{
+	tce__lock(&pe->phb->cache.lock);
+	if (map->prev)
+		map->prev->next = map->next;
+	else
+		pe->maps = map->next;
+	if (map->next)
+		map->next->prev = map->prev;
+	pe->phb->cache.nmaps--;
+	tce__unlock(&pe->phb->cache.lock);
+}
+
+static void map_invalidate(struct tce_dev_map *map)
+{
+	atomic_store_explicit(&map->valid, false, memory_order_release);
+}
+
+/* Invalidate the maps of @pe that a kill of @k covers. Context: cache lock. */
+static void maps_kill(struct tce__pe *pe, const struct kill_range *k)
+{
+	struct tce_dev_map *map;
+	uint64_t first, last;
+
+	for (map = pe ? pe->maps : NULL; map; map = map->next) {
+		first = map->bus >> k->page_shift;
+		last = (map->bus + map->len - 1) >> k->page_shift;
+		if (!k->npages || (first < k->hi && last >= k->lo))
+			map_invalidate(map);
+	}
+}
+
+void tce__maps_invalidate(struct tce__pe *pe)
+{
+	struct tce_dev_map *map;
+
+	tce__lock(&pe->phb->cache.lock);
+	for (map = pe->maps; map; map = map->next)
+		map_invalidate(map);
+	tce__unlock(&pe->phb->cache.lock);
+}
+
 void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
 		     uint64_t npages)
 {
@@ -291,6 +348,8 @@ void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uin
 	c->st.kills++;
 	for (i = 0; i < TCE_CACHE_SETS; i++)
 		set_kill(&c->set[i], TCE_CACHE_TAG(pe, 0), in_range, &k);
+	if (c->nmaps)
+		maps_kill(tce__phb_pe(phb, pe), &k);
 	tce__unlock(&c->lock);
 }
 
@@ -309,6 +368,8 @@ void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shif
 			   uint64_t page, uint64_t npages)
 {
 	struct tce__tce_cache *c = &phb->cache;
+	struct kill_range k = { .page_shift = page_shift, .lo = page, .hi = page + npages,
+				.npages = npages };
 	uint64_t i, want[2];
 
 	if (npages > KILL_PROBE_MAX) {
@@ -321,6 +382,8 @@ void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shif
 		want[0] = page + i, want[1] = page_shift;
 		set_kill(&c->set[cache_set(pe, page + i)], TCE_CACHE_TAG(pe, 0), is_page, want);
 	}
+	if (c->nmaps)
+		maps_kill(tce__phb_pe(phb, pe), &k);
 	tce__unlock(&c->lock);
 }
 
@@ -390,6 +453,7 @@ static void freeze(struct tce__pe *pe, const struct tce_pci_dev *d, uint64_t add
 		return;
 	}
 	pe->frozen = pe->mmio_frozen = true;
+	tce__maps_invalidate(pe);
 	if (first) {
 		pe->fault = f;
 		tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)",
@@ -487,8 +551,10 @@ void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
 
 	tce__lock(&pe->lock);
 	was_active = pe->reset_active;
-	if (assert_reset)
+	if (assert_reset) {
 		pe->reset_active = pe->frozen = pe->mmio_frozen = true;
+		tce__maps_invalidate(pe);
+	}
 	tce__unlock(&pe->lock);
 	if (assert_reset)
 		return;

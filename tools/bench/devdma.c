@@ -5,7 +5,8 @@
  * CMD store, copied in the caller's thread) of 64 KiB against memcpy() of
  * the same 64 KiB between the same host buffers. dev.read8: an 8-byte
  * tce_dev_dma_read() on a TCE-cache hit against a raw load, and two devices
- * on two PEs of one PHB reading on two threads against one. The G4 goal
+ * on two PEs of one PHB reading on two threads against one. dev.map: loads
+ * through a tce_dev_dma_map() pointer against raw loads. The G4 goal
  * rows (bench_goal()) are computed from rows of the same run. Layer:
  * tools; uses <tce.h>, the harness, the report and alloc.h's two-thread
  * team and CPU-free check.
@@ -39,12 +40,15 @@ struct dv_env {
 
 /* What the goal rows need, gathered by the sections. */
 struct dv_goals {
-	struct bench_variant copy, read1;
+	struct bench_variant copy, read1, read2;
 	double copy_ratio;
 	double read_instr;             /* instructions per read, < 0: not counted */
 	double scaling;                /* 2 devices 2 threads / 1 thread, paired */
 	double share[2][ALLOC_THREADS_MAX];
 	bool cpus_free, have_scaling;
+	struct bench_variant mapped;
+	double map_ratio;              /* loads through the mapping / raw loads */
+	bool have_map;
 };
 
 static int dv_fail(const char *what, int rc)
@@ -327,12 +331,115 @@ static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 	read_row(o, &v[2], &a[2], NULL);
 	read_row(o, &v[3], &a[3], NULL);
 	g->read1 = v[0];
+	g->read2 = v[3];
 	g->read_instr = a[0].instr;
 	g->scaling = paired(&v[2], &v[3]);
 	g->have_scaling = true;
 	bench_note(o, "  2 devices on 2 threads / 1 on 1, paired: %.2fx; CPU-free check (CPU 0/1): "
 		      "before %.2f/%.2f, after %.2f/%.2f: %s", g->scaling, g->share[0][0],
 		   g->share[0][1], g->share[1][0], g->share[1][1], g->cpus_free ? "free" : "busy");
+	return 0;
+}
+
+/* ---- dev.map: loads through a translate-once mapping ---- */
+
+struct map_arg {
+	struct dv_env *e;
+	const uint64_t *base;      /* the mapped pointer, or the raw buffer */
+	struct tce_dev_map *map;   /* OURS: checked once a pass; NULL for the floor */
+	uint64_t passes;           /* over the 64 KiB, 8 bytes a load */
+	uint64_t sum;
+};
+
+static int run_loads(void *arg, double *ns_per_op)
+{
+	struct map_arg *a = arg;
+	uint64_t words = DV_COPY / 8, p, i, s = 0, t0, t1;
+	const uint64_t *q;
+
+	t0 = bench_now_ns();
+	for (p = 0; p < a->passes; p++) {
+		if (a->map && !tce_dev_dma_map_valid(a->map))
+			return dv_fail("the mapping was invalidated", -ESTALE);
+		q = a->base;
+		BENCH_OPAQUE(q);
+		for (i = 0; i < words; i++)
+			s += q[i];
+	}
+	t1 = bench_now_ns();
+	a->sum = s;
+	bench_sink += s;
+	*ns_per_op = (double)(t1 - t0) / (double)(a->passes * words);
+	return 0;
+}
+
+/* One tce_dev_dma_map() + tce_dev_dma_unmap() of the 64 KiB, per op. */
+static int run_map_pair(void *arg, double *ns_per_op)
+{
+	struct map_arg *a = arg;
+	struct tce_dev_map *map;
+	uint64_t i, t0, t1;
+	void *p;
+	int rc = 0;
+
+	t0 = bench_now_ns();
+	for (i = 0; i < a->passes && !rc; i++) {
+		rc = tce_dev_dma_map(a->e->d[0], DV_SRC_BUS, DV_COPY, false, &p, &map);
+		if (!rc)
+			tce_dev_dma_unmap(map);
+	}
+	t1 = bench_now_ns();
+	*ns_per_op = (double)(t1 - t0) / (double)a->passes;
+	return rc ? dv_fail("tce_dev_dma_map", rc) : 0;
+}
+
+static void map_row(const struct bench_opts *o, const struct bench_variant *v,
+		    const struct bench_variant *floor, const char *unit)
+{
+	struct bench_row r;
+
+	bench_row_init(&r, "dev.map", v->name, v);
+	bench_param_num(&r, "size_bytes", DV_COPY);
+	bench_param_str(&r, "per", unit);
+	if (floor)
+		r.ratio = floor->sum.median > 0 ? v->sum.median / floor->sum.median : 0;
+	bench_emit(o, &r);
+}
+
+static int dv_mapped(const struct bench_opts *o, struct dv_env *e, struct dv_goals *g)
+{
+	uint64_t passes = o->quick ? 16 : 2048;
+	struct map_arg a[3] = {
+		{ .e = e, .passes = passes }, { .e = e, .base = (const uint64_t *)e->src,
+						.passes = passes },
+		{ .e = e, .passes = o->quick ? 64 : 1 << 14 },
+	};
+	struct bench_variant v[3] = {
+		{ .name = "OURS-mapped-load", .run = run_loads, .arg = &a[0] },
+		{ .name = "FLOOR-raw-load", .run = run_loads, .arg = &a[1] },
+		{ .name = "OURS-map+unmap-64K", .run = run_map_pair, .arg = &a[2] },
+	};
+	void *p;
+	int rc = tce_dev_dma_map(e->d[0], DV_SRC_BUS, DV_COPY, false, &p, &a[0].map);
+
+	if (rc)
+		return dv_fail("tce_dev_dma_map", rc);
+	a[0].base = p;
+	bench_section(o, "dev.map: 8-byte loads over 64 KiB through a tce_dev_dma_map() pointer\n"
+			 "   (validity checked once a pass) against raw loads of the same buffer;\n"
+			 "   ns per load, and one map+unmap of the 64 KiB in ns", "ns/op");
+	rc = bench_run_interleaved(v, 3, o->reps);
+	if (!rc && (a[0].sum != a[1].sum || p != (void *)e->src))
+		rc = dv_fail("the mapping does not read the buffer", -EPROTO);
+	tce_dev_dma_unmap(a[0].map);
+	if (rc)
+		return rc;
+	map_row(o, &v[0], &v[1], "load");
+	map_row(o, &v[1], &v[1], "load");
+	map_row(o, &v[2], NULL, "map+unmap");
+	g->mapped = v[0];
+	g->map_ratio = v[1].sum.median > 0 ? v[0].sum.median / v[1].sum.median : 0;
+	g->have_map = true;
 	return 0;
 }
 
@@ -365,9 +472,12 @@ static void dv_goals(const struct bench_opts *o, const struct dv_goals *g)
 	goal_row(o, "OURS-dma8-hit", &g->read1, 1, g->read_instr, "hit read <=100 instr",
 		 g->read_instr >= 0 && g->read_instr <= 100,
 		 g->read_instr < 0 ? "not judged: no perf counters (bench-instr.sh counts)" : NULL);
-	goal_row(o, "OURS-dma8-2dev-2T", &g->read1, 2, g->scaling,
+	goal_row(o, "OURS-dma8-2dev-2T", &g->read2, 2, g->scaling,
 		 ">=1.8x 1 device (2 devices, 2 PEs, 2 threads)", g->scaling >= 1.8,
 		 g->cpus_free ? NULL : "not judged: CPU busy");
+	if (g->have_map)
+		goal_row(o, "OURS-mapped-load", &g->mapped, 1, g->map_ratio,
+			 "mapped load <=1.3x raw load", g->map_ratio <= 1.3, NULL);
 }
 
 int bench_dev(const struct bench_opts *o)
@@ -380,6 +490,8 @@ int bench_dev(const struct bench_opts *o)
 		rc = dv_copy(o, &e, &g);
 	if (!rc)
 		rc = dv_read(o, &e, &g);
+	if (!rc)
+		rc = dv_mapped(o, &e, &g);
 	if (!rc)
 		dv_goals(o, &g);
 	if (e.instr_fd >= 0)
