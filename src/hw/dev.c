@@ -50,7 +50,7 @@ static int dma_plan(struct tce_pci_dev *d, uint64_t bus, size_t len, bool write,
 	tce__assert(tce__lock_held(&d->pe->lock));
 	*n = 0;
 	while (len) {
-		why = tce__pe_translate(d->pe, d, bus, write, &real, &avail);
+		why = tce__pe_translate_run(d->pe, d, bus, len, write, &real, &avail);
 		if (why)
 			return why == TCE_FAULT_FROZEN ? -EIO : -EFAULT;
 		for (avail = tce__min_u64(len, avail); avail; avail -= step) {

@@ -55,7 +55,7 @@ struct tce__pe {
 	uint32_t num;
 	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
 	struct tce__lock lock;     /* guards slots and the EEH state */
-	_Atomic uint64_t cache_hits; /* TCE-cache hits of this PE's DMA: relaxed adds */
+	_Atomic uint64_t cache_hits; /* TCE-cache hits of this PE's DMA: written under lock, read without */
 	struct tce_dev_map *maps;  /* live tce_dev_dma_map()s; guarded by the PHB's cache lock */
 	struct tce__slot slot[TCE_MAX_WINDOWS];
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
@@ -242,6 +242,15 @@ struct tce__pe *tce__phb_pe(struct tce__phb *phb, uint32_t num);
  */
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const struct tce_pci_dev *d,
 					uint64_t bus, bool write, uint64_t *real, uint64_t *avail);
+
+/*
+ * tce__pe_translate(), then, for an access of @want bytes from @bus, the
+ * following pages that are cached with the same permission and continue the
+ * real addresses: *@avail may span several IOMMU pages. Context: PE lock.
+ */
+enum tce_fault_reason tce__pe_translate_run(struct tce__pe *pe, const struct tce_pci_dev *d,
+					    uint64_t bus, uint64_t want, bool write, uint64_t *real,
+					    uint64_t *avail);
 
 /* ---- the real address space (mem.c) ---- */
 

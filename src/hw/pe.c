@@ -149,6 +149,19 @@ static bool set_read(struct tce__cache_set *set, uint64_t tag, uint64_t page, ui
 	return w >= 0;
 }
 
+/*
+ * Count a hit of @pe. Every translation holds the PE's lock, so a relaxed
+ * load and store suffice (no locked add: 32 of them were about a sixth of a
+ * 64 KiB copy's translation); readers of the count take no lock.
+ * Context: PE lock.
+ */
+static void count_hit(struct tce__pe *pe)
+{
+	uint64_t n = atomic_load_explicit(&pe->cache_hits, memory_order_relaxed);
+
+	atomic_store_explicit(&pe->cache_hits, n + 1, memory_order_relaxed);
+}
+
 /* Open and close a change of @set's ways. Context: cache lock. */
 static void set_write_begin(struct tce__cache_set *set)
 {
@@ -208,7 +221,7 @@ static uint64_t cache_fill(struct tce__pe *pe, struct tce__cache_set *set, uint6
 	if (w >= 0) {
 		tce = ld(&set->w[w].tce);
 		tce__unlock(&c->lock);
-		atomic_fetch_add_explicit(&pe->cache_hits, 1, memory_order_relaxed);
+		count_hit(pe);
 		return tce;
 	}
 	c->st.misses++;
@@ -228,7 +241,7 @@ static uint64_t cache_tce(struct tce__pe *pe, const struct tce__slot *s, uint64_
 	uint64_t tag = TCE_CACHE_TAG(pe->num, s->page_shift), tce;
 
 	if (set_read(set, tag, page, &tce)) {
-		atomic_fetch_add_explicit(&pe->cache_hits, 1, memory_order_relaxed);
+		count_hit(pe);
 		return tce;
 	}
 	return cache_fill(pe, set, tag, s, page);
@@ -565,6 +578,53 @@ void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
 	pe->reset_active = false;
 	tce__pe_thaw(pe, TCE_EEH_FROZEN_MMIO | TCE_EEH_FROZEN_DMA);
 	tce__unlock(&pe->lock);
+}
+
+/*
+ * Extend a translation of @bus (real @real, @avail bytes to its page's end)
+ * over the next pages of slot @s while fewer than @want bytes are covered,
+ * each cached (a hit: no fill), with the permission @need and the next real
+ * page: what translating them one by one would give, without the checks
+ * that cannot change under the PE's lock (frozen, the slot; the caller
+ * checked that no injection is armed). A page that is not cached or would
+ * not extend the run is left for the next translation, which counts it.
+ * Measured: a 64 KiB copy translated its 32 pages at about 165 instructions
+ * each, 1.3x memcpy's time (docs/performance.md G4). Context: PE lock.
+ */
+static uint64_t extend_run(struct tce__pe *pe, const struct tce__slot *s, uint64_t bus,
+			   uint64_t real, uint64_t avail, uint64_t want, uint64_t need)
+{
+	uint64_t psize = 1ULL << s->page_shift, next = bus + avail, page, tce;
+	uint64_t tag = TCE_CACHE_TAG(pe->num, s->page_shift);
+	struct tce__cache_set *set;
+
+	while (avail < want && next - s->bus_start < s->size) {
+		page = next >> s->page_shift;
+		set = &pe->phb->cache.set[cache_set(pe->num, page)];
+		if (!set_read(set, tag, page, &tce) || (tce & need) != need ||
+		    (tce & ~(psize - 1)) != real + avail)
+			break;
+		count_hit(pe);
+		avail += psize;
+		next += psize;
+	}
+	return avail;
+}
+
+enum tce_fault_reason tce__pe_translate_run(struct tce__pe *pe, const struct tce_pci_dev *d,
+					    uint64_t bus, uint64_t want, bool write, uint64_t *real,
+					    uint64_t *avail)
+{
+	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ;
+	enum tce_fault_reason why = tce__pe_translate(pe, d, bus, write, real, avail);
+	const struct tce__slot *s;
+
+	if (why || *avail >= want || pe->inj.armed)
+		return why;
+	s = slot_of(pe, bus);
+	if (!s->real_mode)
+		*avail = extend_run(pe, s, bus, *real, *avail, want, need);
+	return why;
 }
 
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const struct tce_pci_dev *d,

@@ -826,6 +826,84 @@ static void copy_engine_faults(void)
 	tce_machine_destroy(m);
 }
 
+/* Hits and misses since *@st, which is then updated. */
+static void cache_delta(struct tce_pci_dev *d, struct tce_cache_stats *st, uint64_t hits,
+			uint64_t misses)
+{
+	struct tce_cache_stats now;
+
+	tce_dev_cache_stats(d, &now);
+	CHECK_EQ(now.hits - st->hits, hits);
+	CHECK_EQ(now.misses - st->misses, misses);
+	*st = now;
+}
+
+/*
+ * A DMA over several pages is translated page by page through the TCE
+ * cache, however it is done: each page is one hit or one miss, a page the
+ * cache has not seen is a miss even inside a run of cached ones, a page
+ * whose TCE was changed and killed reads its new memory, and a page whose
+ * TCE was changed without a kill (powernv) still reads the cached one.
+ */
+static void multi_page_dma_counts_each_page(void)
+{
+	struct tce_table_config cfg = { .window_size = 1 << 24, .page_shift = 12, .levels = 1 };
+	struct tce_cache_stats st;
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	struct tce_table *t;
+	struct tce_fault f;
+	static uint8_t buf[4 << 12];
+	uint8_t *a, *b;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	REQUIRE(tce_table_create(tce_machine_ctx(m), &cfg, &t) == 0);
+	CHECK_RC(tce_fw_map_window(m, 0, 0, 0, t), 0);
+	a = tce_machine_ram_ptr(m, RAM_A, 4 << 12);
+	b = tce_machine_ram_ptr(m, RAM_B, 4096);
+	REQUIRE(a && b);
+	memset(a, 'a', 4 << 12);
+	memset(b, 'b', 4096);
+	CHECK_RC(tce_table_set(t, 16, 4, RAM_A, TCE_DIR_BIDIRECTIONAL), 0);
+	tce_dev_cache_stats(d, &st);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 0, 4);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 4, 0);
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 18 << 12, 1), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 3, 1);
+	/* Page 18 to RAM_B without a kill: the cached translation stays. */
+	CHECK_RC(tce_table_set(t, 18, 1, RAM_B, TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	CHECK_EQ(buf[2 << 12], 'a');
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 18 << 12, 1), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 7, 1);
+	CHECK_EQ(buf[(2 << 12) - 1], 'a');
+	CHECK_EQ(buf[2 << 12], 'b');
+	CHECK_EQ(buf[(3 << 12) - 1], 'b');
+	CHECK_EQ(buf[3 << 12], 'a');
+	/*
+	 * Page 18 back on RAM_A's run, page 19 READ only (both cached so): a
+	 * write over the four faults at page 19's first byte.
+	 */
+	CHECK_RC(tce_table_set(t, 18, 1, RAM_A + (2 << 12), TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_RC(tce_table_set(t, 19, 1, RAM_A + (3 << 12), TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 18 << 12, 2), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 2, 2);
+	CHECK_RC(tce_dev_dma_write(d, 16 << 12, buf, sizeof(buf)), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	CHECK_EQ(f.bus_addr, 19 << 12);
+	CHECK_EQ(a[0], 'a');
+	CHECK_RC(tce_fw_map_window(m, 0, 0, 0, NULL), 0);
+	tce_table_put(t);
+	tce_machine_destroy(m);
+}
+
 static void dma_stats_are(struct tce_pci_dev *d, uint64_t rd, uint64_t wr_)
 {
 	struct tce_dev_dma_stats st = { 1, 1 };
@@ -907,6 +985,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(copy_engine_buffers),
 	TT_CASE(copy_engine_plans_fail),
 	TT_CASE(copy_engine_faults),
+	TT_CASE(multi_page_dma_counts_each_page),
 	TT_CASE(dma_bytes_counted),
 };
 
