@@ -1358,8 +1358,10 @@ TCE_API int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, 
  * -ENOMEM or -EAGAIN when a doorbell (or I/OAT channel) write cannot start
  * the device thread (nothing changed).
  * Context: takes the device's lock, then the PE's; a CMD copy runs under
- * the device's lock as device DMA (tce_dev_dma_read() then
- * tce_dev_dma_write(), with a bounce buffer allocated) and blocks for it.
+ * the device's lock as device DMA (a read of the source then a write of the
+ * destination, both translated under one hold of the PE's lock and copied
+ * directly; a bounce buffer only when the host ranges overlap) and blocks
+ * for it.
  * May start the device thread; never calls the MSI handler itself.
  */
 TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,
