@@ -1102,9 +1102,13 @@ struct tce_fault {
  * or for a translation fault of a function with libtce,dma-fault =
  * "recover" only counted and reported; @buf untouched); -EIO when the PE is already DMA-frozen; -ENOMEM (a plan
  * of more than 16 pages is allocated).
- * Context: takes the PE's lock and, under it, the PHB's TCE cache lock; the
- * region set's read lock from the lookup of a caller region until the copy
- * is done. Calls the memory model callback; never blocks otherwise.
+ * Context: takes the PE's lock and, under it on a TCE-cache miss, the PHB's
+ * TCE cache lock (a hit takes no lock); the region set's read lock from the
+ * lookup of a caller region until the copy is done. An access inside one
+ * 4 KiB page of the bus that repeats the function's previous page into the
+ * machine's own RAM, with no kill, freeze or injection arming on the PHB
+ * since, takes no lock at all (docs/machine.md). Calls the memory model
+ * callback; never blocks otherwise.
  */
 TCE_API int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t len);
 

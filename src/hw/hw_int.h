@@ -129,6 +129,12 @@ struct tce__phb {
 	uint32_t npes;        /* initialised */
 	uint32_t npes_alloc;  /* allocated */
 	struct tce__tce_cache cache;
+	/*
+	 * Bumped (release) by every kill, freeze and injection arming on the
+	 * PHB: a function's last-page translation made at an older value is
+	 * stale (struct tce__dev_tlb).
+	 */
+	_Atomic uint64_t gen;
 };
 
 enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST, TCE_DEV_IOAT };
@@ -172,6 +178,21 @@ struct tce__ioat {
 	_Atomic bool chain_written; /* CHAINADDR was stored through tce_dev_bar_write() */
 };
 
+/*
+ * A function's translation of the last 4 KiB of bus space it reached by a
+ * one-page DMA into the machine's own RAM (a device IOTLB of one entry).
+ * Filled under the PE's lock, after a full translation, with the PHB's
+ * generation read before that translation; read without any lock under the
+ * sequence count, and used only while the PHB's generation still equals
+ * the entry's (pe.c bumps it on every kill, freeze and injection arming).
+ */
+struct tce__dev_tlb {
+	_Atomic uint32_t seq;       /* odd while being filled */
+	_Atomic uint64_t key;       /* tlb_key(): 4 KiB bus page and direction; 0: empty */
+	_Atomic uintptr_t host;     /* host address of that 4 KiB */
+	_Atomic uint64_t gen;       /* the PHB's generation before the translation */
+};
+
 struct tce_pci_dev {
 	struct tce_machine *m;
 	struct tce__phb *phb;
@@ -186,6 +207,8 @@ struct tce_pci_dev {
 	struct tce__ioat io;        /* TCE_DEV_IOAT only */
 	/* Bytes of device DMA that succeeded (tce_dev_dma_stats()): relaxed adds, no lock. */
 	_Atomic uint64_t dma_read_bytes, dma_write_bytes;
+	struct tce__dev_tlb tlb;
+	_Atomic uint64_t tlb_hits;  /* translations served by tlb: TCE-cache hits in the stats */
 };
 
 /*
@@ -316,6 +339,12 @@ void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uin
 void tce__map_link(struct tce__pe *pe, struct tce_dev_map *map);
 void tce__map_unlink(struct tce__pe *pe, struct tce_dev_map *map);
 void tce__maps_invalidate(struct tce__pe *pe);
+
+/* Make every function's last-page translation on @phb stale (struct tce__dev_tlb). */
+static inline void tce__phb_stale(struct tce__phb *phb)
+{
+	atomic_fetch_add_explicit(&phb->gen, 1, memory_order_release);
+}
 
 /* Reset a PE's slots to their state after machine reset (the default window on pseries). */
 int tce__pe_reset(struct tce__pe *pe);

@@ -363,6 +363,7 @@ void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uin
 		set_kill(&c->set[i], TCE_CACHE_TAG(pe, 0), in_range, &k);
 	if (c->nmaps)
 		maps_kill(tce__phb_pe(phb, pe), &k);
+	tce__phb_stale(phb);
 	tce__unlock(&c->lock);
 }
 
@@ -397,6 +398,7 @@ void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shif
 	}
 	if (c->nmaps)
 		maps_kill(tce__phb_pe(phb, pe), &k);
+	tce__phb_stale(phb);
 	tce__unlock(&c->lock);
 }
 
@@ -408,6 +410,9 @@ void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out)
 
 	for (i = 0; i < phb->npes; i++)
 		hits += atomic_load_explicit(&phb->pes[i].cache_hits, memory_order_relaxed);
+	for (i = 0; i < phb->m->ndevs; i++)
+		if (phb->m->devs[i].phb == phb)
+			hits += atomic_load_explicit(&phb->m->devs[i].tlb_hits, memory_order_relaxed);
 	tce__lock(&phb->cache.lock);
 	*out = phb->cache.st;
 	tce__unlock(&phb->cache.lock);
@@ -467,6 +472,7 @@ static void freeze(struct tce__pe *pe, const struct tce_pci_dev *d, uint64_t add
 	}
 	pe->frozen = pe->mmio_frozen = true;
 	tce__maps_invalidate(pe);
+	tce__phb_stale(pe->phb);
 	if (first) {
 		pe->fault = f;
 		tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)",
@@ -515,6 +521,7 @@ void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj)
 	tce__lock(&pe->lock);
 	pe->inj = *inj;
 	pe->inj.armed = true;
+	tce__phb_stale(pe->phb); /* injection is matched on the full translation only */
 	tce__unlock(&pe->lock);
 }
 
@@ -567,6 +574,7 @@ void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
 	if (assert_reset) {
 		pe->reset_active = pe->frozen = pe->mmio_frozen = true;
 		tce__maps_invalidate(pe);
+		tce__phb_stale(pe->phb);
 	}
 	tce__unlock(&pe->lock);
 	if (assert_reset)

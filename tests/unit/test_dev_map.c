@@ -6,7 +6,9 @@
  * that covers the range (powernv kill, pseries H_PUT_TCE), a freeze or a
  * reset invalidates it and a kill elsewhere or of another PE does not; bad
  * arguments, ranges that are not one host run and allocation failures
- * change nothing and leak nothing.
+ * change nothing and leak nothing. Also the function's last-page
+ * translation that repeated one-page DMA uses: it sees every kill, freeze
+ * and injection as the TCE cache does.
  */
 #include <errno.h>
 #include <string.h>
@@ -316,6 +318,105 @@ static void fail_nth_map(void)
 	tt_ctx_done(ctx);
 }
 
+/* One 8-byte read of bus @bus by @d: 0 and the word, or the error. */
+static int rd8(struct tce_pci_dev *d, uint64_t bus, uint64_t *v)
+{
+	*v = 0;
+	return tce_dev_dma_read(d, bus, v, 8);
+}
+
+/*
+ * Repeated one-page DMA (served from the function's last-page translation)
+ * behaves exactly as the TCE cache does: a repeat is one hit; an unkilled
+ * TCE change is not seen (as the cache), a kill of another page changes
+ * nothing, a kill of the page is seen at once; a page read is not reused
+ * for a write its TCE forbids; an armed injection, a freeze and another
+ * device on the same PE each see their own translation.
+ */
+static void repeated_page_sees_kills(void)
+{
+	struct tce_cache_stats st, now;
+	struct tce_fault f;
+	struct pnv o;
+	uint64_t v, w = 7;
+
+	REQUIRE(pnv_up(&o) == 0);
+	*(uint64_t *)ram(o.m, RAM_A + 0x5008, 8) = 0xaaaa;
+	*(uint64_t *)ram(o.m, RAM_B + 0x8, 8) = 0xbbbb;
+	CHECK_RC(tce_table_set(o.t[0], 5, 1, RAM_A + 0x5000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	tce_dev_cache_stats(o.d[0], &st);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_EQ(v, 0xaaaa);
+	tce_dev_cache_stats(o.d[0], &now);
+	CHECK_EQ(now.hits - st.hits, 1);
+	CHECK_EQ(now.misses, st.misses);
+	/* Changed without a kill: still the old page; a kill elsewhere: still. */
+	CHECK_RC(tce_table_set(o.t[0], 5, 1, RAM_B, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_EQ(v, 0xaaaa);
+	CHECK_RC(tce_fw_tce_kill(o.m, 0, 0, 12, 0x7000, 1), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_EQ(v, 0xaaaa);
+	CHECK_RC(tce_fw_tce_kill(o.m, 0, 0, 12, 0x5000, 1), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_EQ(v, 0xbbbb);
+	/* The page is READ only: a write after the reads faults. */
+	CHECK_RC(tce_dev_dma_write(o.d[0], 0x5008, &w, 8), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(o.d[0], &f));
+	CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	CHECK_EQ(*(uint64_t *)ram(o.m, RAM_B + 0x8, 8), 0xbbbb);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), -EIO); /* frozen */
+	tce_dev_eeh_thaw(o.d[0]);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	/* An armed DMA-read injection matching the page fires on the next read. */
+	CHECK_RC(tce_fw_eeh_inject(o.m, 0, 0, TCE_EEH_ERR_TYPE_64, TCE_EEH_ERR_FUNC_DMA_RD_ADDR,
+				   0x5000, ~0xfffULL), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(o.d[0], &f));
+	CHECK_EQ(f.reason, TCE_FAULT_INJECTED);
+	tce_dev_eeh_thaw(o.d[0]);
+	/* Device 00:02.0 (PE 1) reads its own table at the same bus address. */
+	CHECK_RC(rd8(o.d[1], 0x5008, &v), 0);
+	CHECK_EQ(v, 0xaaaa);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_EQ(v, 0xbbbb);
+	pnv_down(&o);
+}
+
+static unsigned mem_calls;
+
+static void *counting_mem(void *arg, uint64_t real, size_t len)
+{
+	uint8_t *ram = arg;
+
+	mem_calls++;
+	return real < (1u << 24) && len <= (1u << 24) - real ? ram + real : NULL;
+}
+
+/* A caller's memory model is asked for every DMA, however often the page repeats. */
+static void memory_model_asked_every_time(void)
+{
+	static uint8_t mem[1 << 24];
+	struct tce_machine_config c = { .mem = counting_mem, .mem_arg = mem };
+	struct tce_machine *ref, *m;
+	struct tce_pci_dev *d;
+	uint64_t v;
+	unsigned i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
+	c.dtb = tce_machine_fdt(ref), c.dtb_size = tce_machine_fdt_size(ref);
+	REQUIRE(tce_machine_create(&c, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	put(m, 0x1000, RAM_A, TCE_PCI_READ);
+	mem_calls = 0;
+	for (i = 0; i < 5; i++)
+		CHECK_RC(rd8(d, 0x1000, &v), 0);
+	CHECK_EQ(mem_calls, 5);
+	tce_machine_destroy(m);
+	tce_machine_destroy(ref);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(pointer_is_the_memory),
 	TT_CASE(checked_as_a_dma),
@@ -324,6 +425,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(freeze_and_reset_invalidate),
 	TT_CASE(bad_arguments),
 	TT_CASE(fail_nth_map),
+	TT_CASE(repeated_page_sees_kills),
+	TT_CASE(memory_model_asked_every_time),
 };
 
 int main(int argc, char **argv)
