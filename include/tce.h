@@ -1102,9 +1102,13 @@ struct tce_fault {
  * or for a translation fault of a function with libtce,dma-fault =
  * "recover" only counted and reported; @buf untouched); -EIO when the PE is already DMA-frozen; -ENOMEM (a plan
  * of more than 16 pages is allocated).
- * Context: takes the PE's lock and, under it, the PHB's TCE cache lock; the
- * region set's read lock from the lookup of a caller region until the copy
- * is done. Calls the memory model callback; never blocks otherwise.
+ * Context: takes the PE's lock and, under it on a TCE-cache miss, the PHB's
+ * TCE cache lock (a hit takes no lock); the region set's read lock from the
+ * lookup of a caller region until the copy is done. An access inside one
+ * 4 KiB page of the bus that repeats the function's previous page into the
+ * machine's own RAM, with no kill, freeze or injection arming on the PHB
+ * since, takes no lock at all (docs/machine.md). Calls the memory model
+ * callback; never blocks otherwise.
  */
 TCE_API int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t len);
 
@@ -1135,6 +1139,75 @@ struct tce_dev_dma_stats {
  * Context: any thread; no lock (relaxed atomic loads).
  */
 TCE_API void tce_dev_dma_stats(struct tce_pci_dev *d, struct tce_dev_dma_stats *out);
+
+/* A translate-once mapping of device DMA (tce_dev_dma_map()); opaque. */
+struct tce_dev_map;
+
+/*
+ * tce_dev_dma_map() - translate [@bus_addr, @bus_addr + @len) once, as
+ * device @d's DMA would (for writing when @write, else for reading), and
+ * give the host memory behind it, so that a device model can load or store
+ * through *@host as often as it likes without translating again. Every page
+ * is checked exactly as tce_dev_dma_read() (or _write()) checks it, faults
+ * included: a page that cannot be translated records the fault and freezes
+ * the PE (or, for a function with libtce,dma-fault = "recover", only counts
+ * and reports it) and nothing is mapped. The range must translate to one
+ * contiguous run of host memory in the machine's RAM (one IOMMU page always
+ * does; several do when their TCEs point at consecutive real pages).
+ *
+ * The mapping stays *valid* until the next kill of the PHB's TCE cache that
+ * covers any byte of the range (a powernv tce_fw_tce_kill() of those pages
+ * or of the whole PE, an H_PUT_TCE / H_PUT_TCE_INDIRECT / H_STUFF_TCE that
+ * changes one of its entries, a window change or removal, a DDW reset), a
+ * freeze of the PE (any fault, an injection, a reset being asserted) or a
+ * PE reset; a kill elsewhere leaves it valid. Once invalid it never becomes
+ * valid again, even after a thaw: map again. tce_dev_dma_map_valid() says
+ * which, cheaply; what the caller read or wrote through *@host while it was
+ * valid was the memory the range mapped, as a DMA at that time would have.
+ * After it turns invalid *@host still points at the same host memory (the
+ * machine's RAM, or the memory model's), but that is no longer what the
+ * range maps; the caller must stop using it. Accesses through *@host are
+ * not counted in tce_dev_dma_stats(), are not seen by error injection, and
+ * with @write false must only read.
+ *
+ * @d: the function whose DMA this is.
+ * @bus_addr, @len: the range, 1 byte to 1 GiB, not wrapping.
+ * @write: map for device writes to memory (needs WRITE in every TCE), else
+ *   for reads (needs READ).
+ * @host: out, the host address of @bus_addr.
+ * @out: out, the mapping; the caller owns it and gives it back with
+ *   tce_dev_dma_unmap() before the machine is destroyed.
+ * Return: 0; -EINVAL for a NULL pointer, len 0, above 1 GiB or a wrapping
+ * range (nothing translated); -EFAULT when a page faults (as a DMA would)
+ * and -EIO when the PE is already DMA-frozen; -ERANGE when the range
+ * translates to more than one run of host memory (use smaller ranges);
+ * -EOPNOTSUPP when it lies in a caller region above RAM (its memory may be
+ * removed: use tce_dev_dma_read()); -EAGAIN when kills of the range kept
+ * racing the translation; -ENOMEM. On any error nothing is mapped and
+ * *@host and *@out are unchanged.
+ * Context: takes the PE's lock and, under it, the PHB's TCE cache lock;
+ * calls the memory model callback; never blocks otherwise. Allocates.
+ */
+TCE_API int tce_dev_dma_map(struct tce_pci_dev *d, uint64_t bus_addr, size_t len, bool write,
+			    void **host, struct tce_dev_map **out);
+
+/*
+ * tce_dev_dma_map_valid() - is @map still valid (see tce_dev_dma_map())?
+ * An acquire load of one flag, no lock: check it before a batch of accesses
+ * through the mapping (a kill that returned before the check is seen).
+ * Return: true while valid; false once a kill of its range, a freeze or a
+ * reset of its PE has invalidated it (for good).
+ * Context: any thread, lock-free.
+ */
+TCE_API bool tce_dev_dma_map_valid(const struct tce_dev_map *map);
+
+/*
+ * tce_dev_dma_unmap() - give back @map (valid or not) and free it; NULL is
+ * ignored. The host pointer it gave must not be used afterwards.
+ * Return: nothing; it cannot fail.
+ * Context: takes the PHB's TCE cache lock; never blocks.
+ */
+TCE_API void tce_dev_dma_unmap(struct tce_dev_map *map);
 
 /*
  * tce_dev_name() - the function's PCI address, "DDDD:BB:DD.F".
@@ -1222,7 +1295,11 @@ struct tce_cache_stats {
 
 /*
  * tce_dev_cache_stats() - the counters of the TCE cache of @d's PHB (shared
- * by every function of the PHB), written to @out.
+ * by every function of the PHB), written to @out: hits, misses (each
+ * translation of a device DMA is one or the other) and kills (each
+ * invalidation call). A hit takes no lock, so hits are counted per PE with
+ * relaxed atomic adds and summed here; while DMA runs on other threads the
+ * sum and the other two counters are each a recent value, not one snapshot.
  * Context: takes the PHB's TCE cache lock; never blocks.
  */
 TCE_API void tce_dev_cache_stats(struct tce_pci_dev *d, struct tce_cache_stats *out);
@@ -1285,8 +1362,10 @@ TCE_API int tce_dev_bar_read(struct tce_pci_dev *d, unsigned bar, uint64_t off, 
  * -ENOMEM or -EAGAIN when a doorbell (or I/OAT channel) write cannot start
  * the device thread (nothing changed).
  * Context: takes the device's lock, then the PE's; a CMD copy runs under
- * the device's lock as device DMA (tce_dev_dma_read() then
- * tce_dev_dma_write(), with a bounce buffer allocated) and blocks for it.
+ * the device's lock as device DMA (a read of the source then a write of the
+ * destination, both translated under one hold of the PE's lock and copied
+ * directly; a bounce buffer only when the host ranges overlap) and blocks
+ * for it.
  * May start the device thread; never calls the MSI handler itself.
  */
 TCE_API int tce_dev_bar_write(struct tce_pci_dev *d, unsigned bar, uint64_t off, unsigned size,

@@ -130,22 +130,16 @@ static bool command(struct tce_pci_dev *d, uint32_t bit)
 	return tce__dev_config16(d, TCE_PCI_COMMAND) & bit;
 }
 
-/* Copy @len bytes from @src to @dst through translation; needs bus mastering. */
+/*
+ * Copy @len bytes from @src to @dst through translation; needs bus
+ * mastering. No bounce buffer unless the host ranges overlap: a 64 KiB copy
+ * took 2.4x a memcpy of it with one (issue 12), see docs/performance.md G4.
+ */
 static int engine(struct tce_pci_dev *d, uint64_t src, uint64_t dst, uint64_t len, bool master)
 {
-	void *buf;
-	int rc;
-
 	if (!master || !len || len > TCE_DT_MAX_COPY)
 		return -EINVAL;
-	buf = tce__malloc(d->m->ctx, (size_t)len);
-	if (!buf)
-		return -ENOMEM;
-	rc = tce_dev_dma_read(d, src, buf, (size_t)len);
-	if (!rc)
-		rc = tce_dev_dma_write(d, dst, buf, (size_t)len);
-	tce__free(d->m->ctx, buf, (size_t)len);
-	return rc;
+	return tce__dev_dma_copy(d, src, dst, (size_t)len);
 }
 
 /* STATUS and FAULT after a copy. Context: device lock. */

@@ -55,6 +55,8 @@ struct tce__pe {
 	uint32_t num;
 	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
 	struct tce__lock lock;     /* guards slots and the EEH state */
+	_Atomic uint64_t cache_hits; /* TCE-cache hits of this PE's DMA: written under lock, read without */
+	struct tce_dev_map *maps;  /* live tce_dev_dma_map()s; guarded by the PHB's cache lock */
 	struct tce__slot slot[TCE_MAX_WINDOWS];
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
 	uint32_t def_liobn;
@@ -71,20 +73,47 @@ struct tce__pe {
 	uint64_t recovered;        /* DMA faults the host recovered at once (libtce,dma-fault) */
 };
 
-struct tce__cache_entry {
-	bool valid;
-	uint32_t pe;
-	uint32_t page_shift;
-	uint64_t page;   /* bus address >> page_shift */
-	uint64_t tce;
-	uint64_t stamp;  /* for LRU replacement within a set */
+/*
+ * One way of a cache set. Its tag, page and TCE are written only under the
+ * PHB's cache lock, between the two bumps of the set's sequence count, and
+ * read without any lock (pe.c, "the TCE cache"); ref is the CLOCK reference
+ * bit, set by a hit that finds it clear and cleared by the fill's sweep.
+ */
+struct tce__cache_way {
+	_Atomic uint64_t tag;   /* 0: empty; else TCE_CACHE_TAG(pe, page_shift) */
+	_Atomic uint64_t page;  /* bus address >> page_shift */
+	_Atomic uint64_t tce;
+	_Atomic uint8_t ref;
+};
+
+#define TCE_CACHE_TAG(pe, shift) (1ULL << 63 | (uint64_t)(pe) << 8 | (shift))
+
+struct tce__cache_set {
+	_Atomic uint32_t seq;   /* odd while a writer changes the set's ways */
+	uint8_t hand;           /* CLOCK hand: the next way a fill considers; cache lock */
+	struct tce__cache_way w[TCE_CACHE_WAYS];
 };
 
 struct tce__tce_cache {
-	struct tce__lock lock; /* guards everything below */
-	struct tce__cache_entry e[TCE_CACHE_SETS][TCE_CACHE_WAYS];
-	uint64_t clock;
-	struct tce_cache_stats st;
+	struct tce__lock lock; /* serialises writers (fill, kill) and guards st */
+	struct tce__cache_set set[TCE_CACHE_SETS];
+	struct tce_cache_stats st; /* misses and kills; hits are counted per PE */
+	uint32_t nmaps;            /* translate-once maps on the PHB's PEs */
+};
+
+/*
+ * A translate-once mapping (tce_dev_dma_map()): [bus, bus + len) of @pe's
+ * bus space at @host. Linked on its PE's list (under the PHB's cache lock)
+ * from before its translation until tce_dev_dma_unmap(); a kill that covers
+ * a byte of it, a freeze or a reset of the PE clears @valid, for good.
+ */
+struct tce_dev_map {
+	struct tce_machine *m;
+	struct tce__pe *pe;
+	uint64_t bus, len;
+	void *host;
+	_Atomic bool valid;
+	struct tce_dev_map *prev, *next; /* the PE's list; cache lock */
 };
 
 struct tce__phb {
@@ -100,6 +129,12 @@ struct tce__phb {
 	uint32_t npes;        /* initialised */
 	uint32_t npes_alloc;  /* allocated */
 	struct tce__tce_cache cache;
+	/*
+	 * Bumped (release) by every kill, freeze and injection arming on the
+	 * PHB: a function's last-page translation made at an older value is
+	 * stale (struct tce__dev_tlb).
+	 */
+	_Atomic uint64_t gen;
 };
 
 enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST, TCE_DEV_IOAT };
@@ -143,6 +178,21 @@ struct tce__ioat {
 	_Atomic bool chain_written; /* CHAINADDR was stored through tce_dev_bar_write() */
 };
 
+/*
+ * A function's translation of the last 4 KiB of bus space it reached by a
+ * one-page DMA into the machine's own RAM (a device IOTLB of one entry).
+ * Filled under the PE's lock, after a full translation, with the PHB's
+ * generation read before that translation; read without any lock under the
+ * sequence count, and used only while the PHB's generation still equals
+ * the entry's (pe.c bumps it on every kill, freeze and injection arming).
+ */
+struct tce__dev_tlb {
+	_Atomic uint32_t seq;       /* odd while being filled */
+	_Atomic uint64_t key;       /* tlb_key(): 4 KiB bus page and direction; 0: empty */
+	_Atomic uintptr_t host;     /* host address of that 4 KiB */
+	_Atomic uint64_t gen;       /* the PHB's generation before the translation */
+};
+
 struct tce_pci_dev {
 	struct tce_machine *m;
 	struct tce__phb *phb;
@@ -157,6 +207,8 @@ struct tce_pci_dev {
 	struct tce__ioat io;        /* TCE_DEV_IOAT only */
 	/* Bytes of device DMA that succeeded (tce_dev_dma_stats()): relaxed adds, no lock. */
 	_Atomic uint64_t dma_read_bytes, dma_write_bytes;
+	struct tce__dev_tlb tlb;
+	_Atomic uint64_t tlb_hits;  /* translations served by tlb: TCE-cache hits in the stats */
 };
 
 /*
@@ -214,6 +266,15 @@ struct tce__pe *tce__phb_pe(struct tce__phb *phb, uint32_t num);
 enum tce_fault_reason tce__pe_translate(struct tce__pe *pe, const struct tce_pci_dev *d,
 					uint64_t bus, bool write, uint64_t *real, uint64_t *avail);
 
+/*
+ * tce__pe_translate(), then, for an access of @want bytes from @bus, the
+ * following pages that are cached with the same permission and continue the
+ * real addresses: *@avail may span several IOMMU pages. Context: PE lock.
+ */
+enum tce_fault_reason tce__pe_translate_run(struct tce__pe *pe, const struct tce_pci_dev *d,
+					    uint64_t bus, uint64_t want, bool write, uint64_t *real,
+					    uint64_t *avail);
+
 /* ---- the real address space (mem.c) ---- */
 
 /*
@@ -269,6 +330,21 @@ void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shif
 /* Kill cached translations of a PE: @npages pages from @bus, or all when 0. */
 void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
 		     uint64_t npages);
+
+/*
+ * Translate-once mappings of a PE (pe.c): link a new one (valid) or unlink
+ * one; invalidate every one of the PE (a freeze, a reset). Context: take
+ * the PHB's cache lock; the invalidation may be called with the PE's lock.
+ */
+void tce__map_link(struct tce__pe *pe, struct tce_dev_map *map);
+void tce__map_unlink(struct tce__pe *pe, struct tce_dev_map *map);
+void tce__maps_invalidate(struct tce__pe *pe);
+
+/* Make every function's last-page translation on @phb stale (struct tce__dev_tlb). */
+static inline void tce__phb_stale(struct tce__phb *phb)
+{
+	atomic_fetch_add_explicit(&phb->gen, 1, memory_order_release);
+}
 
 /* Reset a PE's slots to their state after machine reset (the default window on pseries). */
 int tce__pe_reset(struct tce__pe *pe);
@@ -330,6 +406,19 @@ void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj);
  */
 int tce__dev_init(struct tce_pci_dev *d);
 void tce__dev_fini(struct tce_pci_dev *d);
+
+/*
+ * Copy @len bytes of memory from bus address @src to @dst as device @d's
+ * DMA: a read of the source then a write of the destination, all or
+ * nothing (dev.c). Both ranges are translated under one hold of the PE's
+ * lock (the source first: its fault stops before the destination is
+ * translated), then the host chunks are copied pair by pair with no
+ * intermediate buffer; host ranges that overlap are copied as if the whole
+ * source were read first (memmove, or a bounce buffer). Counts the read once
+ * the source translated and the write on success, as the two calls would.
+ * Returns 0, -EINVAL, -EFAULT, -EIO (frozen) or -ENOMEM.
+ */
+int tce__dev_dma_copy(struct tce_pci_dev *d, uint64_t src, uint64_t dst, size_t len);
 
 /* Reset a function to its power-on state, waiting for an in-flight copy. May block. */
 int tce__dev_reset(struct tce_pci_dev *d);

@@ -606,7 +606,28 @@ static void fail_nth_thread_start(void)
 	tt_ctx_done(ctx);
 }
 
-/* Fail-Nth over a doorbell copy: starting the thread, then the engine's buffer. */
+/* pseries: @n pages from bus @bus map RAM from @real on, with @perm. */
+static void map_run(struct tce_machine *m, uint64_t bus, uint64_t real, unsigned n, uint64_t perm)
+{
+	uint64_t a[9] = { LIOBN0 };
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		a[1] = bus + ((uint64_t)i << 12), a[2] = (real + ((uint64_t)i << 12)) | perm;
+		CHECK_EQ(tce_hv_hcall(m, TCE_H_PUT_TCE, a), TCE_H_SUCCESS);
+	}
+}
+
+/* Copy pages: 20 of them do not fit the engine's on-stack plans. */
+#define BIG_PAGES 20
+#define BIG_SRC 0x40000ULL
+#define BIG_DST 0x80000ULL
+
+/*
+ * Fail-Nth over a doorbell copy of 20 pages: starting the thread, then the
+ * engine's two plans (a copy of more than 16 pages allocates them; nothing
+ * else is allocated when the ranges do not overlap).
+ */
 static void fail_nth_doorbell_copy(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
@@ -620,11 +641,12 @@ static void fail_nth_doorbell_copy(void)
 	c.dtb = tce_machine_fdt(ref), c.dtb_size = tce_machine_fdt_size(ref);
 	REQUIRE(tce_machine_create(&c, &m) == 0);
 	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
-	map_two(m);
+	map_run(m, BIG_SRC, RAM_A, BIG_PAGES, TCE_PCI_READ);
+	map_run(m, BIG_DST, RAM_B + (1 << 20), BIG_PAGES, TCE_PCI_WRITE);
 	for (n = 1; n < 10; n++) {
 		CHECK_RC(tce_dev_reset(d), 0);
 		wcfg(d, TCE_PCI_COMMAND, 2, MEM_CMD);
-		program(d, 0x1000, 0x2000, 64);
+		program(d, BIG_SRC, BIG_DST, BIG_PAGES << 12);
 		tce_ctx_set_fail_nth(ctx, n);
 		rc = tce_dev_bar_write(d, 0, TCE_DT_REG_DOORBELL, 4, TCE_DT_DOORBELL_COPY);
 		if (rc) {
@@ -636,15 +658,250 @@ static void fail_nth_doorbell_copy(void)
 			 st == TCE_DT_STATUS_ERROR);
 		if (tce_ctx_fail_nth_armed(ctx))
 			break;
-		CHECK_EQ(st, TCE_DT_STATUS_ERROR); /* no buffer: an error, not a fault */
+		CHECK_EQ(st, TCE_DT_STATUS_ERROR); /* no plan: an error, not a fault */
 		CHECK(!tce_dev_eeh_frozen(d, NULL));
 	}
 	CHECK_EQ(st, TCE_DT_STATUS_DONE);
-	CHECK(n > 2);
+	CHECK_EQ(n, 3); /* the thread, then the source's plan (copy_engine_plans_fail: the rest) */
 	tce_ctx_set_fail_nth(ctx, 0);
 	tce_machine_destroy(m);
 	tce_machine_destroy(ref);
 	tt_ctx_done(ctx);
+}
+
+/* A CMD copy; its STATUS. */
+static uint64_t cmd_copy(struct tce_pci_dev *d, uint64_t src, uint64_t dst, uint64_t len)
+{
+	program(d, src, dst, len);
+	wr(d, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	return reg(d, TCE_DT_REG_STATUS, 4);
+}
+
+/*
+ * The copy engine needs no buffer for ranges that do not overlap in host
+ * memory (up to 16 pages: no allocation at all), copies every byte across
+ * IOMMU page boundaries, and copies overlapping host ranges as if it read
+ * the whole source first: one run each by memmove, several through a
+ * bounce buffer whose allocation failing writes nothing and freezes nothing.
+ */
+static void copy_engine_buffers(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_machine_config c = { .ctx = ctx };
+	struct tce_machine *ref, *m;
+	struct tce_pci_dev *d;
+	static uint8_t want[16 << 12];
+	uint8_t *a, *b;
+	unsigned i;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
+	c.dtb = tce_machine_fdt(ref), c.dtb_size = tce_machine_fdt_size(ref);
+	REQUIRE(tce_machine_create(&c, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	a = tce_machine_ram_ptr(m, RAM_A, 16 << 12);
+	b = tce_machine_ram_ptr(m, RAM_B, 16 << 12);
+	REQUIRE(a && b);
+	for (i = 0; i < (16 << 12); i++)
+		a[i] = (uint8_t)(i * 7 + 1);
+	/* Source pages in reverse order: every page a run of its own. */
+	for (i = 0; i < 16; i++)
+		map_run(m, BIG_SRC + ((uint64_t)i << 12), RAM_A + ((15ULL - i) << 12), 1,
+			TCE_PCI_READ | TCE_PCI_WRITE);
+	map_run(m, BIG_DST, RAM_B, 16, TCE_PCI_WRITE);
+	wcfg(d, TCE_PCI_COMMAND, 2, MEM_CMD);
+	tce_ctx_set_fail_nth(ctx, 1);
+	CHECK_EQ(cmd_copy(d, BIG_SRC + 100, BIG_DST + 100, (16 << 12) - 200), TCE_DT_STATUS_DONE);
+	CHECK(tce_ctx_fail_nth_armed(ctx)); /* nothing was allocated */
+	tce_ctx_set_fail_nth(ctx, 0);
+	for (i = 100; i < (16 << 12) - 100; i++)
+		if (b[i] != a[((15 - (i >> 12)) << 12) + (i & 0xfff)])
+			break;
+	CHECK_EQ(i, (16 << 12) - 100);
+	/* One run each, overlapping: bus 0x1000.. and 0x1000+64.. over the same RAM. */
+	map_run(m, 0x1000, RAM_A, 2, TCE_PCI_READ | TCE_PCI_WRITE);
+	memcpy(want, a, 8192);
+	CHECK_EQ(cmd_copy(d, 0x1000, 0x1000 + 64, 8000), TCE_DT_STATUS_DONE);
+	CHECK(!memcmp(a, want, 64));
+	CHECK(!memcmp(a + 64, want, 8000));
+	/* Several runs, overlapping (the reversed source onto itself, shifted). */
+	map_run(m, BIG_DST, RAM_A, 16, TCE_PCI_WRITE);
+	for (i = 0; i < 16; i++)
+		memcpy(want + ((uint64_t)i << 12), a + ((15ULL - i) << 12), 4096);
+	tce_ctx_set_fail_nth(ctx, 1);
+	CHECK_EQ(cmd_copy(d, BIG_SRC, BIG_DST + 8, (16 << 12) - 8), TCE_DT_STATUS_ERROR);
+	tce_ctx_set_fail_nth(ctx, 0);
+	CHECK(!tce_dev_eeh_frozen(d, NULL));
+	CHECK(!memcmp(a + 4096, want + 14 * 4096, 4096)); /* unchanged */
+	CHECK_EQ(cmd_copy(d, BIG_SRC, BIG_DST + 8, (16 << 12) - 8), TCE_DT_STATUS_DONE);
+	CHECK(!memcmp(a + 8, want, (16 << 12) - 8));
+	tce_machine_destroy(m);
+	tce_machine_destroy(ref);
+	tt_ctx_done(ctx);
+}
+
+/*
+ * Either plan of a 20-page CMD copy failing to allocate: STATUS ERROR,
+ * nothing written, nothing counted, no fault; the third try copies.
+ */
+static void copy_engine_plans_fail(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_machine_config c = { .ctx = ctx };
+	struct tce_machine *ref, *m;
+	struct tce_dev_dma_stats st;
+	struct tce_pci_dev *d;
+	uint8_t *b;
+	unsigned n;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &ref) == 0);
+	c.dtb = tce_machine_fdt(ref), c.dtb_size = tce_machine_fdt_size(ref);
+	REQUIRE(tce_machine_create(&c, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	map_run(m, BIG_SRC, RAM_A, BIG_PAGES, TCE_PCI_READ);
+	map_run(m, BIG_DST, RAM_B, BIG_PAGES, TCE_PCI_WRITE);
+	memset(tce_machine_ram_ptr(m, RAM_A, 4096), 0x5a, 4096);
+	b = tce_machine_ram_ptr(m, RAM_B, 4096);
+	REQUIRE(b);
+	wcfg(d, TCE_PCI_COMMAND, 2, MEM_CMD);
+	for (n = 1; n <= 2; n++) {
+		tce_ctx_set_fail_nth(ctx, n);
+		CHECK_EQ(cmd_copy(d, BIG_SRC, BIG_DST, BIG_PAGES << 12), TCE_DT_STATUS_ERROR);
+		CHECK(!tce_ctx_fail_nth_armed(ctx));
+		CHECK(!tce_dev_eeh_frozen(d, NULL));
+		CHECK_EQ(b[0], 0);
+		tce_dev_dma_stats(d, &st);
+		CHECK_EQ(st.read_bytes + st.write_bytes, 0);
+	}
+	tce_ctx_set_fail_nth(ctx, 3);
+	CHECK_EQ(cmd_copy(d, BIG_SRC, BIG_DST, BIG_PAGES << 12), TCE_DT_STATUS_DONE);
+	CHECK(tce_ctx_fail_nth_armed(ctx));
+	tce_ctx_set_fail_nth(ctx, 0);
+	CHECK_EQ(b[0], 0x5a);
+	tce_machine_destroy(m);
+	tce_machine_destroy(ref);
+	tt_ctx_done(ctx);
+}
+
+/*
+ * A copy whose destination faults writes nothing and counts the read (as a
+ * read then a write did); one whose source faults never translates the
+ * destination: FAULT names the source.
+ */
+static void copy_engine_faults(void)
+{
+	struct tce_pci_dev *d;
+	struct tce_machine *m = machine(TCE_PLATFORM_PSERIES, &d);
+	struct tce_dev_dma_stats st;
+	struct tce_fault f;
+	uint8_t *b;
+
+	REQUIRE(m);
+	map_two(m);
+	b = tce_machine_ram_ptr(m, RAM_B, 4096);
+	REQUIRE(b);
+	wcfg(d, TCE_PCI_COMMAND, 2, MEM_CMD);
+	/* 0x2000 + 4 KiB is not mapped: the destination's second page faults. */
+	program(d, 0x1000, 0x2f00, 512);
+	wr(d, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_NO_TCE);
+	CHECK_EQ(f.bus_addr, 0x3000);
+	CHECK(f.write);
+	CHECK_EQ(b[0xf00], 0);
+	tce_dev_dma_stats(d, &st);
+	CHECK_EQ(st.read_bytes, 512);
+	CHECK_EQ(st.write_bytes, 0);
+	CHECK_EQ(reg(d, TCE_DT_REG_STATUS, 4), 0xffffffff); /* MMIO frozen too */
+	tce_dev_eeh_thaw(d);
+	CHECK_EQ(reg(d, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_ERROR);
+	program(d, 0x5000, 0x2000, 8);
+	wr(d, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.bus_addr, 0x5000);
+	CHECK(!f.write);
+	tce_dev_dma_stats(d, &st);
+	CHECK_EQ(st.read_bytes, 512);
+	tce_dev_eeh_thaw(d);
+	CHECK_EQ(reg(d, TCE_DT_REG_FAULT, 8), 0x5000);
+	tce_machine_destroy(m);
+}
+
+/* Hits and misses since *@st, which is then updated. */
+static void cache_delta(struct tce_pci_dev *d, struct tce_cache_stats *st, uint64_t hits,
+			uint64_t misses)
+{
+	struct tce_cache_stats now;
+
+	tce_dev_cache_stats(d, &now);
+	CHECK_EQ(now.hits - st->hits, hits);
+	CHECK_EQ(now.misses - st->misses, misses);
+	*st = now;
+}
+
+/*
+ * A DMA over several pages is translated page by page through the TCE
+ * cache, however it is done: each page is one hit or one miss, a page the
+ * cache has not seen is a miss even inside a run of cached ones, a page
+ * whose TCE was changed and killed reads its new memory, and a page whose
+ * TCE was changed without a kill (powernv) still reads the cached one.
+ */
+static void multi_page_dma_counts_each_page(void)
+{
+	struct tce_table_config cfg = { .window_size = 1 << 24, .page_shift = 12, .levels = 1 };
+	struct tce_cache_stats st;
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	struct tce_table *t;
+	struct tce_fault f;
+	static uint8_t buf[4 << 12];
+	uint8_t *a, *b;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	REQUIRE(tce_table_create(tce_machine_ctx(m), &cfg, &t) == 0);
+	CHECK_RC(tce_fw_map_window(m, 0, 0, 0, t), 0);
+	a = tce_machine_ram_ptr(m, RAM_A, 4 << 12);
+	b = tce_machine_ram_ptr(m, RAM_B, 4096);
+	REQUIRE(a && b);
+	memset(a, 'a', 4 << 12);
+	memset(b, 'b', 4096);
+	CHECK_RC(tce_table_set(t, 16, 4, RAM_A, TCE_DIR_BIDIRECTIONAL), 0);
+	tce_dev_cache_stats(d, &st);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 0, 4);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 4, 0);
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 18 << 12, 1), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 3, 1);
+	/* Page 18 to RAM_B without a kill: the cached translation stays. */
+	CHECK_RC(tce_table_set(t, 18, 1, RAM_B, TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	CHECK_EQ(buf[2 << 12], 'a');
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 18 << 12, 1), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 7, 1);
+	CHECK_EQ(buf[(2 << 12) - 1], 'a');
+	CHECK_EQ(buf[2 << 12], 'b');
+	CHECK_EQ(buf[(3 << 12) - 1], 'b');
+	CHECK_EQ(buf[3 << 12], 'a');
+	/*
+	 * Page 18 back on RAM_A's run, page 19 READ only (both cached so): a
+	 * write over the four faults at page 19's first byte.
+	 */
+	CHECK_RC(tce_table_set(t, 18, 1, RAM_A + (2 << 12), TCE_DIR_BIDIRECTIONAL), 0);
+	CHECK_RC(tce_table_set(t, 19, 1, RAM_A + (3 << 12), TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_fw_tce_kill(m, 0, 0, 12, 18 << 12, 2), 0);
+	CHECK_RC(tce_dev_dma_read(d, 16 << 12, buf, sizeof(buf)), 0);
+	cache_delta(d, &st, 2, 2);
+	CHECK_RC(tce_dev_dma_write(d, 16 << 12, buf, sizeof(buf)), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.reason, TCE_FAULT_PERMISSION);
+	CHECK_EQ(f.bus_addr, 19 << 12);
+	CHECK_EQ(a[0], 'a');
+	CHECK_RC(tce_fw_map_window(m, 0, 0, 0, NULL), 0);
+	tce_table_put(t);
+	tce_machine_destroy(m);
 }
 
 static void dma_stats_are(struct tce_pci_dev *d, uint64_t rd, uint64_t wr_)
@@ -725,6 +982,10 @@ static const struct tt_case cases[] = {
 	TT_CASE(replacing_the_handler_waits),
 	TT_CASE(fail_nth_thread_start),
 	TT_CASE(fail_nth_doorbell_copy),
+	TT_CASE(copy_engine_buffers),
+	TT_CASE(copy_engine_plans_fail),
+	TT_CASE(copy_engine_faults),
+	TT_CASE(multi_page_dma_counts_each_page),
 	TT_CASE(dma_bytes_counted),
 };
 

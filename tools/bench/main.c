@@ -56,6 +56,10 @@ static const struct subcommand subcommands[] = {
 	{ "ioat", "the emulated I/OAT (CBDMA) channel: rings of 64 B, 4 KiB and 64 KiB\n"
 		  "            copies through the IOMMU against memcpy of the same bytes",
 	  bench_ioat },
+	{ "dev", "device DMA (issue 12 G4): the DMA-test copy engine against memcpy of\n"
+		 "            64 KiB, an 8-byte read on a TCE-cache hit (1 and 2 devices on\n"
+		 "            2 threads), loads through tce_dev_dma_map() against raw loads",
+	  bench_dev },
 };
 
 #define NSUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

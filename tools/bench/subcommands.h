@@ -31,4 +31,7 @@ int bench_shim(const struct bench_opts *o);
 /* ioat: copies of 64 B, 4 KiB and 64 KiB by the emulated I/OAT channel against memcpy (issue 14). */
 int bench_ioat(const struct bench_opts *o);
 
+/* dev: device DMA against memcpy and loads, and issue 12's G4 goal rows (devdma.c). */
+int bench_dev(const struct bench_opts *o);
+
 #endif /* TCE_BENCH_SUBCOMMANDS_H */
