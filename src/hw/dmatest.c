@@ -348,6 +348,26 @@ static void *dt_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * The device is hardware beside the program: its thread runs on the CPUs of
+ * the machine's creator, and away from the CPUs the starting thread pinned
+ * itself to since, when others remain (DPDK pins its main lcore, then polls
+ * there: a device thread sharing that CPU answers late). Best effort.
+ */
+static void place_thread(struct tce_pci_dev *d)
+{
+	cpu_set_t use = d->m->cpus, mine, both;
+
+	if (!d->m->has_cpus)
+		return;
+	if (!pthread_getaffinity_np(pthread_self(), sizeof(mine), &mine)) {
+		CPU_AND(&both, &mine, &d->m->cpus);
+		if (CPU_EQUAL(&both, &mine) && CPU_COUNT(&mine) < CPU_COUNT(&d->m->cpus))
+			CPU_XOR(&use, &d->m->cpus, &mine);
+	}
+	(void)pthread_setaffinity_np(d->dt.thread, sizeof(use), &use);
+}
+
 /* Start the device thread once. Returns 0, -ENOMEM (fault point) or -EAGAIN. */
 static int thread_start(struct tce_pci_dev *d)
 {
@@ -360,14 +380,8 @@ static int thread_start(struct tce_pci_dev *d)
 		else if (pthread_create(&d->dt.thread, NULL, dt_thread, d))
 			rc = -EAGAIN;
 		d->dt.thread_started = !rc;
-		/*
-		 * The device is hardware beside the program: not bound by a CPU
-		 * the program pinned its thread to since (DPDK pins its main
-		 * lcore and then polls). Best effort: a narrower cpuset keeps
-		 * the inherited CPUs.
-		 */
-		if (!rc && d->m->has_cpus)
-			(void)pthread_setaffinity_np(d->dt.thread, sizeof(d->m->cpus), &d->m->cpus);
+		if (!rc)
+			place_thread(d);
 	}
 	pthread_mutex_unlock(&d->dt.mtx);
 	return rc;

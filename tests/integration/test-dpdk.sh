@@ -109,7 +109,10 @@ for machine in powernv pseries; do
 			"$what: every DMA fault (${faults:-none}) was DPDK's bad IOVA, recovered at once (${recovered:-none})"
 		ok $([ "${bytes:-0}" -gt 0 ]; echo $?) "$what: the channel moved ${bytes:-no} bytes through the IOMMU"
 		if [ $rc -ne 0 ] || ! has "Test OK"; then
-			tr '\r' '\n' < "$out" | grep -av '^Ops submitted' | tail -40 | sed 's/^/# /'
+			tr '\r' '\n' < "$out" | grep -a 'In test_\|could not\|rror' | grep -av 'Errors: 0' |
+				head -20 | sed 's/^/# /'
+			tr '\r' '\n' < "$out" | grep -av '^Ops submitted\|^tce-run:  ' | tail -30 |
+				sed 's/^/# /'
 		fi
 		ok $(! has "could not be recovered"; echo $?) \
 			"$what: the channel answered each of DPDK's resets in time"
