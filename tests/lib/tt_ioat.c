@@ -163,22 +163,14 @@ int tt_ioat_start(struct tt_ioat *t, uint64_t chain)
 	return rc;
 }
 
-#define WAIT_FOR(cond)                                                     \
-	do {                                                               \
-		struct timespec ts_ = { 0, 100000 };                      \
-		int n_;                                                    \
-		for (n_ = 0; n_ < 50000 && !(cond); n_++)                  \
-			nanosleep(&ts_, NULL);                             \
-	} while (0)
-
 bool tt_ioat_wait_state(struct tt_ioat *t, uint64_t state)
 {
-	WAIT_FOR((tt_ioat_rd(t, TCE_IOAT_REG_CHANSTS, 8) & TCE_IOAT_CHANSTS_STATE) == state);
+	TT_WAIT_FOR((tt_ioat_rd(t, TCE_IOAT_REG_CHANSTS, 8) & TCE_IOAT_CHANSTS_STATE) == state);
 	return (tt_ioat_rd(t, TCE_IOAT_REG_CHANSTS, 8) & TCE_IOAT_CHANSTS_STATE) == state;
 }
 
 bool tt_ioat_wait_cmd(struct tt_ioat *t)
 {
-	WAIT_FOR(tt_ioat_rd(t, TCE_IOAT_REG_CHANCMD, 1) == 0);
+	TT_WAIT_FOR(tt_ioat_rd(t, TCE_IOAT_REG_CHANCMD, 1) == 0);
 	return tt_ioat_rd(t, TCE_IOAT_REG_CHANCMD, 1) == 0;
 }

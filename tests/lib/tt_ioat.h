@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <tce.h>
 
@@ -34,6 +35,15 @@ struct tt_ioat {
 	struct tce_pci_dev *d;
 	uint8_t *mem; /* host memory of [TT_IOAT_BASE, + TT_IOAT_SPAN) */
 };
+
+/* Poll until @cond holds, every 0.1 ms for at most 5 s (the device thread's pace). */
+#define TT_WAIT_FOR(cond)                                                  \
+	do {                                                               \
+		struct timespec ts_ = { 0, 100000 };                      \
+		int n_;                                                    \
+		for (n_ = 0; n_ < 50000 && !(cond); n_++)                  \
+			nanosleep(&ts_, NULL);                             \
+	} while (0)
 
 /* Only the built-in machine (in @ctx, or its own when NULL), nothing mapped. 0 or an error. */
 int tt_ioat_create(struct tce_ctx *ctx, struct tce_machine **m);

@@ -29,14 +29,6 @@
 #define FILL_CU tt_ioat_ctl(TCE_IOAT_OP_FILL, TCE_IOAT_CTL_COMPL_UPDATE)
 #define NULL_CU (TCE_IOAT_CTL_NULL | TCE_IOAT_CTL_COMPL_UPDATE)
 
-#define WAIT_FOR(cond)                                                     \
-	do {                                                               \
-		struct timespec ts_ = { 0, 100000 };                      \
-		int n_;                                                    \
-		for (n_ = 0; n_ < 50000 && !(cond); n_++)                  \
-			nanosleep(&ts_, NULL);                             \
-	} while (0)
-
 static uint64_t rd(struct tt_ioat *t, uint64_t off, unsigned size)
 {
 	return tt_ioat_rd(t, off, size);
@@ -81,7 +73,7 @@ static bool up(struct tt_ioat *t)
 static void submit_wait(struct tt_ioat *t, uint16_t n, uint64_t sts)
 {
 	wr(t, TCE_IOAT_REG_DMACOUNT, 2, n);
-	WAIT_FOR(rd(t, TCE_IOAT_REG_CHANSTS, 8) == sts);
+	TT_WAIT_FOR(rd(t, TCE_IOAT_REG_CHANSTS, 8) == sts);
 	CHECK_EQ(rd(t, TCE_IOAT_REG_CHANSTS, 8), sts);
 }
 
@@ -261,7 +253,7 @@ static void halts_with(struct tt_ioat *t, unsigned bad, uint32_t bit)
 {
 	uint64_t last = bad ? RING(bad - 1) : 0;
 
-	WAIT_FOR((rd(t, TCE_IOAT_REG_CHANSTS, 8) & TCE_IOAT_CHANSTS_STATE) == TCE_IOAT_CHANSTS_HALTED);
+	TT_WAIT_FOR((rd(t, TCE_IOAT_REG_CHANSTS, 8) & TCE_IOAT_CHANSTS_STATE) == TCE_IOAT_CHANSTS_HALTED);
 	CHECK_EQ(rd(t, TCE_IOAT_REG_CHANSTS, 8), last | TCE_IOAT_CHANSTS_HALTED);
 	CHECK_EQ(rd(t, TCE_IOAT_REG_CHANERR, 4), bit);
 	CHECK_EQ(tt_ioat_status(t), last | TCE_IOAT_CHANSTS_HALTED);
@@ -431,7 +423,7 @@ static void fault_case(unsigned kind, const char *dma_fault)
 	tt_ioat_desc(&t, 0, 64, COPY_CU, src, dst, next);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, kind == 2 ? 2 : 1);
 	/* A frozen PE is MMIO-frozen too (loads read all ones): read through the mapping. */
-	WAIT_FOR((load64(bar, TCE_IOAT_REG_CHANSTS) & 7) == TCE_IOAT_CHANSTS_HALTED);
+	TT_WAIT_FOR((load64(bar, TCE_IOAT_REG_CHANSTS) & 7) == TCE_IOAT_CHANSTS_HALTED);
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANERR) & 0xffffffff, bit[kind]);
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANSTS), halted);
 	told(&seen, bad, TCE_FAULT_NO_TCE, recover);
@@ -544,7 +536,7 @@ static void read_only_case(const char *dma_fault)
 	CHECK_EQ(tce_hv_hcall(t.m, TCE_H_PUT_TCE, a), TCE_H_SUCCESS);
 	tt_ioat_desc(&t, 0, 64, COPY_CU, TT_IOAT_SRC, TT_IOAT_DST, 0);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 1);
-	WAIT_FOR((load64(bar, TCE_IOAT_REG_CHANSTS) & 7) == TCE_IOAT_CHANSTS_HALTED);
+	TT_WAIT_FOR((load64(bar, TCE_IOAT_REG_CHANSTS) & 7) == TCE_IOAT_CHANSTS_HALTED);
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANERR) & 0xffffffff, TCE_IOAT_CHANERR_DEST_ADDR);
 	told(&seen, TT_IOAT_DST, TCE_FAULT_PERMISSION, dma_fault == AS_BUILT);
 	CHECK_EQ(seen.last.tce, TT_IOAT_DST | TCE_PCI_READ);
@@ -589,7 +581,7 @@ static void recover_after_error(void)
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), 0);
 	wr(&t, TCE_IOAT_REG_CHANCMD, 1, TCE_IOAT_CHANCMD_RESET);
 	wr(&t, TCE_IOAT_REG_CHAINADDR, 8, RING(2));
-	WAIT_FOR(rd(&t, TCE_IOAT_REG_CHANSTS, 8) == TCE_IOAT_CHANSTS_ARMED);
+	TT_WAIT_FOR(rd(&t, TCE_IOAT_REG_CHANSTS, 8) == TCE_IOAT_CHANSTS_ARMED);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), TCE_IOAT_CHANSTS_ARMED);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANCMD, 1), 0);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0);
@@ -609,7 +601,7 @@ static void restart_after_fault(void)
 	tt_ioat_desc(&t, 0, 64, COPY_CU, TT_IOAT_UNMAPPED, TT_IOAT_DST, 0);
 	tt_ioat_desc(&t, 1, 64, COPY_CU, TT_IOAT_SRC, TT_IOAT_DST, 0);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 2);
-	WAIT_FOR(tce_dev_eeh_frozen(t.d, NULL));
+	TT_WAIT_FOR(tce_dev_eeh_frozen(t.d, NULL));
 	CHECK(tce_dev_eeh_frozen(t.d, NULL));
 	tce_dev_eeh_thaw(t.d);
 	CHECK(tt_ioat_wait_state(&t, TCE_IOAT_CHANSTS_HALTED));
@@ -637,7 +629,7 @@ static void suspend_and_resume(void)
 	CHECK(tt_ioat_wait_cmd(&t));
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), RING(0) | TCE_IOAT_CHANSTS_SUSPENDED);
 	wr(&t, TCE_IOAT_REG_CHANCMD, 1, TCE_IOAT_CHANCMD_RESUME);
-	WAIT_FOR(rd(&t, TCE_IOAT_REG_CHANSTS, 8) == (RING(1) | TCE_IOAT_CHANSTS_IDLE));
+	TT_WAIT_FOR(rd(&t, TCE_IOAT_REG_CHANSTS, 8) == (RING(1) | TCE_IOAT_CHANSTS_IDLE));
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), RING(1) | TCE_IOAT_CHANSTS_IDLE);
 	tt_ioat_close(&t);
 }
@@ -691,7 +683,7 @@ static void new_chain_waits_for_dmacount(void)
 	tt_ioat_desc(&t, 9, 0, NULL_CU, 0, 0, 0);
 	wr(&t, TCE_IOAT_REG_CHAINADDR, 8, RING(8));
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0);
-	WAIT_FOR((rd(&t, TCE_IOAT_REG_CHANSTS, 8) & 7) == TCE_IOAT_CHANSTS_ARMED);
+	TT_WAIT_FOR((rd(&t, TCE_IOAT_REG_CHANSTS, 8) & 7) == TCE_IOAT_CHANSTS_ARMED);
 	nanosleep(&ms5, NULL);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8) & 7, TCE_IOAT_CHANSTS_ARMED);
 	CHECK_EQ(tt_ioat_status(&t), RING(1) | TCE_IOAT_CHANSTS_IDLE);   /* nothing ran */
@@ -738,13 +730,13 @@ static void through_the_mapping(void)
 	tt_ioat_desc(&t, 0, 0, NULL_CU, 0, 0, 0);
 	tt_ioat_desc(&t, 5, 0, NULL_CU, 0, 0, 0);
 	store16(bar, TCE_IOAT_REG_DMACOUNT, 1);
-	WAIT_FOR(load64(bar, TCE_IOAT_REG_CHANSTS) == (RING(0) | TCE_IOAT_CHANSTS_IDLE));
+	TT_WAIT_FOR(load64(bar, TCE_IOAT_REG_CHANSTS) == (RING(0) | TCE_IOAT_CHANSTS_IDLE));
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANSTS), RING(0) | TCE_IOAT_CHANSTS_IDLE);
 	store64(bar, TCE_IOAT_REG_CHAINADDR, RING(5));
-	WAIT_FOR(load64(bar, TCE_IOAT_REG_CHANSTS) == TCE_IOAT_CHANSTS_ARMED);
+	TT_WAIT_FOR(load64(bar, TCE_IOAT_REG_CHANSTS) == TCE_IOAT_CHANSTS_ARMED);
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANSTS), RING(0) | TCE_IOAT_CHANSTS_ARMED);
 	store16(bar, TCE_IOAT_REG_DMACOUNT, 1);                    /* counted from 0 again */
-	WAIT_FOR(load64(bar, TCE_IOAT_REG_CHANSTS) == (RING(5) | TCE_IOAT_CHANSTS_IDLE));
+	TT_WAIT_FOR(load64(bar, TCE_IOAT_REG_CHANSTS) == (RING(5) | TCE_IOAT_CHANSTS_IDLE));
 	CHECK_EQ(load64(bar, TCE_IOAT_REG_CHANSTS), RING(5) | TCE_IOAT_CHANSTS_IDLE);
 	tt_ioat_close(&t);
 }
@@ -763,9 +755,9 @@ static void mapped_store_master_abort(void)
 	tt_ioat_desc(&t, 0, 0, NULL_CU, 0, 0, 0);
 	CHECK_RC(tce_dev_config_write(t.d, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MASTER), 0);
 	store16(bar, TCE_IOAT_REG_DMACOUNT, 1);
-	WAIT_FOR(tce_dev_eeh_frozen(t.d, NULL));
+	TT_WAIT_FOR(tce_dev_eeh_frozen(t.d, NULL));
 	CHECK(tce_dev_eeh_frozen(t.d, &f));
-	WAIT_FOR(load16(bar, TCE_IOAT_REG_DMACOUNT) == 0);
+	TT_WAIT_FOR(load16(bar, TCE_IOAT_REG_DMACOUNT) == 0);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0xffff);           /* MMIO-frozen: all ones */
 	CHECK_EQ(load16(bar, TCE_IOAT_REG_DMACOUNT), 0);
 	CHECK_EQ(tt_ioat_status(&t), 0);                               /* nothing ran */
@@ -805,7 +797,7 @@ static void interrupts(void)
 	submit_wait(&t, 1, RING(0) | TCE_IOAT_CHANSTS_IDLE);
 	CHECK_EQ(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE), 0);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 2);
-	WAIT_FOR(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE) == 1);
+	TT_WAIT_FOR(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE) == 1);
 	CHECK_EQ(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE), 1);
 	CHECK_EQ(s.vector, TCE_IOAT_MSIX_VECTOR);
 	/* An error raises it when CHANCTRL asks. */
@@ -813,7 +805,7 @@ static void interrupts(void)
 	   TCE_IOAT_CHANCTRL_ERR_INT_EN);
 	tt_ioat_desc(&t, 2, 0, COPY_CU, TT_IOAT_SRC, TT_IOAT_DST, 0);
 	wr(&t, TCE_IOAT_REG_DMACOUNT, 2, 3);
-	WAIT_FOR(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE) == 2);
+	TT_WAIT_FOR(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE) == 2);
 	CHECK_EQ(__atomic_load_n(&s.calls, __ATOMIC_ACQUIRE), 2);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), TCE_IOAT_CHANERR_DESC_LENGTH);
 	CHECK_RC(tce_dev_set_msi_handler(t.d, NULL, NULL), 0);

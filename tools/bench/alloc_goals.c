@@ -161,32 +161,16 @@ void alloc_goals_instr(double ours, double mag)
 	gd.instr_mag = mag;
 }
 
-/* Median over repetitions of @a's samples over @b's, paired by repetition. */
-static double paired_ratio(const struct bench_variant *a, const struct bench_variant *b)
-{
-	struct bench_summary s;
-	double q[BENCH_REPS_MAX];
-	unsigned i, n = a->nsamples < b->nsamples ? a->nsamples : b->nsamples, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (b->samples[i] > 0)
-			q[k++] = a->samples[i] / b->samples[i];
-	if (!k)
-		return 0;
-	bench_summarize(q, k, &s);
-	return s.median;
-}
-
 void alloc_goals_b2(const struct alloc_goals_b2_in *in)
 {
 	gd.have_b2 = true;
 	gd.ours2 = *in->ours_2t;
 	gd.same2 = *in->ours_same;
-	gd.scaling = paired_ratio(in->ours_1t, in->ours_2t);
+	gd.scaling = bench_paired_ratio(in->ours_1t, in->ours_2t);
 	gd.fairness = in->fairness;
-	gd.same_vs_onelock = paired_ratio(in->ours_same, in->onelock_2t);
-	gd.onelock_vs_disjoint = paired_ratio(in->onelock_2t, in->ours_2t);
-	gd.tree_vs_ours2 = paired_ratio(in->tree_2t, in->ours_2t);
+	gd.same_vs_onelock = bench_paired_ratio(in->ours_same, in->onelock_2t);
+	gd.onelock_vs_disjoint = bench_paired_ratio(in->onelock_2t, in->ours_2t);
+	gd.tree_vs_ours2 = bench_paired_ratio(in->tree_2t, in->ours_2t);
 	memcpy(gd.share, in->share, sizeof(gd.share));
 	gd.cpus_free = in->cpus_free;
 }

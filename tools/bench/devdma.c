@@ -103,22 +103,6 @@ static int dv_setup(struct dv_env *e)
 	return rc;
 }
 
-/* Median over repetitions of @a's samples over @b's, paired by repetition. */
-static double paired(const struct bench_variant *a, const struct bench_variant *b)
-{
-	double q[BENCH_REPS_MAX];
-	struct bench_summary s;
-	unsigned i, n = a->nsamples < b->nsamples ? a->nsamples : b->nsamples, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (b->samples[i] > 0)
-			q[k++] = a->samples[i] / b->samples[i];
-	if (!k)
-		return 0;
-	bench_summarize(q, k, &s);
-	return s.median;
-}
-
 /* ---- dev.copy: the copy engine against memcpy ---- */
 
 struct copy_arg {
@@ -196,7 +180,7 @@ static int dv_copy(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 		bench_emit(o, &r);
 	}
 	g->copy = v[0];
-	g->copy_ratio = paired(&v[0], &v[1]);
+	g->copy_ratio = bench_paired_ratio(&v[0], &v[1]);
 	return rc;
 }
 
@@ -333,7 +317,7 @@ static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 	g->read1 = v[0];
 	g->read2 = v[3];
 	g->read_instr = a[0].instr;
-	g->scaling = paired(&v[2], &v[3]);
+	g->scaling = bench_paired_ratio(&v[2], &v[3]);
 	g->have_scaling = true;
 	bench_note(o, "  2 devices on 2 threads / 1 on 1, paired: %.2fx; CPU-free check (CPU 0/1): "
 		      "before %.2f/%.2f, after %.2f/%.2f: %s", g->scaling, g->share[0][0],
@@ -438,7 +422,7 @@ static int dv_mapped(const struct bench_opts *o, struct dv_env *e, struct dv_goa
 	map_row(o, &v[1], &v[1], "load");
 	map_row(o, &v[2], NULL, "map+unmap");
 	g->mapped = v[0];
-	g->map_ratio = paired(&v[0], &v[1]);
+	g->map_ratio = bench_paired_ratio(&v[0], &v[1]);
 	g->have_map = true;
 	return 0;
 }

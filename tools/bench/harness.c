@@ -86,6 +86,21 @@ void bench_summarize(const double *samples, unsigned int n, struct bench_summary
 	out->iqr = quantile(sorted, n, 0.75) - quantile(sorted, n, 0.25);
 }
 
+double bench_paired_ratio(const struct bench_variant *a, const struct bench_variant *b)
+{
+	double q[BENCH_REPS_MAX];
+	struct bench_summary s;
+	unsigned i, n = a->nsamples < b->nsamples ? a->nsamples : b->nsamples, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (b->samples[i] > 0)
+			q[k++] = a->samples[i] / b->samples[i];
+	if (!k)
+		return 0;
+	bench_summarize(q, k, &s);
+	return s.median;
+}
+
 /* One repetition over every variant; @keep says whether samples count. */
 static int run_round(struct bench_variant *v, unsigned int nv, bool keep)
 {

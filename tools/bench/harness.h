@@ -85,6 +85,12 @@ void bench_trim_heap(void);
 void bench_summarize(const double *samples, unsigned int n, struct bench_summary *out);
 
 /*
+ * The median over repetitions of @a's sample over @b's, paired by repetition
+ * (a burst of load then hits both sides of each ratio); 0 without a pair.
+ */
+double bench_paired_ratio(const struct bench_variant *a, const struct bench_variant *b);
+
+/*
  * Run @nv variants interleaved: one warm-up repetition (discarded), then
  * @reps measured ones; then summarise each variant. Returns the first
  * variant's error, 0 if all succeeded.
