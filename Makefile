@@ -13,7 +13,7 @@ SUMMARY = scripts/test-summary
 # TSan needs a fixed address layout on kernels with high mmap entropy.
 TSAN_RUN = setarch $(shell uname -m) -R
 
-.PHONY: all deps build run check check-asan check-tsan fuzz bench bench-json bench-instr clean
+.PHONY: all deps build run check check-asan check-tsan fuzz bench bench-json bench-plot bench-instr clean
 
 all: build
 
@@ -59,7 +59,9 @@ fuzz: deps build-fuzz/build.ninja
 build-release/build.ninja:
 	$(MESON_SETUP) build-release --buildtype=release -Db_lto=true
 
-BENCHES ?= table alloc hv vfio domain shim
+BENCHES ?= table alloc hv vfio domain shim ioat dev
+# make bench-plot: the charts of one run (tce-bench --plot) into PLOT_DIR.
+PLOT_DIR ?= bench-plots
 
 bench: deps build-release/build.ninja
 	@ninja -C build-release
@@ -68,6 +70,10 @@ bench: deps build-release/build.ninja
 bench-json: deps build-release/build.ninja
 	@ninja -C build-release
 	@for b in $(BENCHES); do build-release/tools/bench/tce-bench --json $$b || exit 1; done
+
+bench-plot: deps build-release/build.ninja
+	@ninja -C build-release
+	build-release/tools/bench/tce-bench --plot $(PLOT_DIR) table alloc hv shim dev
 
 bench-instr: deps build-release/build.ninja
 	@ninja -C build-release
