@@ -5,7 +5,8 @@
  * the PHB, PE and device lookups, tree rules at their exact bounds (a 4 KiB
  * default window, page sizes from 12, an extension list that must name its
  * count), the log line a refused tree gets, config writes that touch only
- * the bytes they name, and a reset of a function without an emulated device.
+ * the bytes they name, a reset of a function without an emulated device, and
+ * a legal blob whose blocks are not in dtc's order.
  */
 #include <errno.h>
 #include <libfdt.h>
@@ -159,6 +160,38 @@ static void blob_struct_end_unaligned(void)
 	fdt_set_size_dt_struct(blob, fdt_size_dt_struct(blob) - 2);
 	CHECK_RC(create_logged(blob, &log, &m), -EINVAL);
 	CHECK(strstr(log.text, "(blob)") != NULL);
+}
+
+/*
+ * A blob laid out as header, strings, reservation map, structure (legal: the
+ * format fixes no order) is accepted, its strings block right at the header.
+ */
+static void blob_strings_first(void)
+{
+	static char src[1 << 16], blob[1 << 16];
+	uint32_t hsize = 40, nstr, nrsv, nst, off;
+	struct tce_machine *m = NULL;
+	struct tce_pci_dev *d;
+
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, src, sizeof(src)) == 0);
+	REQUIRE(fdt_version(src) == 17);
+	nstr = fdt_size_dt_strings(src), nst = fdt_size_dt_struct(src);
+	nrsv = fdt_off_dt_struct(src) - fdt_off_mem_rsvmap(src);
+	memcpy(blob, src, hsize);
+	memcpy(blob + hsize, src + fdt_off_dt_strings(src), nstr);
+	off = (hsize + nstr + 7) & ~7u;
+	memcpy(blob + off, src + fdt_off_mem_rsvmap(src), nrsv);
+	memcpy(blob + off + nrsv, src + fdt_off_dt_struct(src), nst);
+	fdt_set_off_dt_strings(blob, hsize);
+	fdt_set_off_mem_rsvmap(blob, off);
+	fdt_set_off_dt_struct(blob, off + nrsv);
+	fdt_set_totalsize(blob, off + nrsv + nst);
+	REQUIRE(fdt_check_header(blob) == 0);
+	CHECK_RC(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m), 0);
+	if (!m)
+		return;
+	CHECK_RC(tce_machine_find_device(m, "0000:00:03.0", &d), 0);
+	tce_machine_destroy(m);
 }
 
 /* A config write changes only the bytes it names. */
@@ -338,6 +371,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(lookups),
 	TT_CASE(tree_bounds),
 	TT_CASE(blob_struct_end_unaligned),
+	TT_CASE(blob_strings_first),
 	TT_CASE(config_write_bytes),
 	TT_CASE(reset_plain_function),
 	TT_CASE(window_end),
