@@ -211,7 +211,7 @@ static void config_write_bytes(void)
 	tce_machine_destroy(m);
 }
 
-/* tce_dev_reset() of a function without an emulated device: -EINVAL. */
+/* tce_dev_reset() and tce_dev_set_msi_handler() of a function without an emulated device: -EINVAL. */
 static void reset_plain_function(void)
 {
 	static char blob[1 << 16];
@@ -226,8 +226,58 @@ static void reset_plain_function(void)
 	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
 	REQUIRE(tce_machine_find_device(m, "0000:00:02.0", &d) == 0);
 	CHECK_RC(tce_dev_reset(d), -EINVAL);
+	CHECK_RC(tce_dev_set_msi_handler(d, NULL, NULL), -EINVAL);
 	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
 	CHECK_RC(tce_dev_reset(d), 0);
+	tce_machine_destroy(m);
+}
+
+/*
+ * Only a store of the copy bit to the doorbell starts the device thread, so
+ * only that store can fail on it (-ENOMEM from an injected fault, nothing
+ * stored); other stores, even of the same value, cannot.
+ */
+static void only_doorbell_starts_thread(void)
+{
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	struct tce_ctx *ctx;
+	uint64_t v = 0;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	REQUIRE(tce_machine_device(m, 0, &d) == 0);
+	ctx = tce_machine_ctx(m);
+	REQUIRE(tce_dev_config_write(d, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY) == 0);
+	tce_ctx_set_fail_nth(ctx, 1);
+	CHECK_RC(tce_dev_bar_write(d, 0, TCE_DT_REG_SRC, 8, TCE_DT_DOORBELL_COPY), 0);
+	CHECK_RC(tce_dev_bar_write(d, 0, TCE_DT_REG_DOORBELL, 4, 0), 0);
+	CHECK(tce_ctx_fail_nth_armed(ctx));
+	CHECK_RC(tce_dev_bar_read(d, 0, TCE_DT_REG_SRC, 8, &v), 0);
+	CHECK_EQ(v, (uint64_t)TCE_DT_DOORBELL_COPY);
+	CHECK_RC(tce_dev_bar_write(d, 0, TCE_DT_REG_DOORBELL, 4, TCE_DT_DOORBELL_COPY), -ENOMEM);
+	CHECK(!tce_ctx_fail_nth_armed(ctx));
+	CHECK_RC(tce_dev_bar_read(d, 0, TCE_DT_REG_STATUS, 4, &v), 0);
+	CHECK_EQ(v, 0); /* the failed doorbell started nothing */
+	tce_ctx_set_fail_nth(ctx, 0);
+	tce_machine_destroy(m);
+}
+
+/* BAR0 past the MSI-X table's last entry holds nothing: a store there reads back 0. */
+static void msix_table_end(void)
+{
+	uint64_t end = TCE_DT_MSIX_TABLE + TCE_DT_MSIX_VECTORS * TCE_PCI_MSIX_ENTRY_SIZE, v = 1;
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	REQUIRE(tce_machine_device(m, 0, &d) == 0);
+	REQUIRE(tce_dev_config_write(d, TCE_PCI_COMMAND, 2, TCE_PCI_COMMAND_MEMORY) == 0);
+	CHECK_RC(tce_dev_bar_write(d, 0, end - 8, 4, 0xfeedf00d), 0);
+	CHECK_RC(tce_dev_bar_write(d, 0, end, 4, 0xdeadbeef), 0);
+	CHECK_RC(tce_dev_bar_read(d, 0, end - 8, 4, &v), 0);
+	CHECK_EQ(v, 0xfeedf00d); /* the last vector's message data */
+	CHECK_RC(tce_dev_bar_read(d, 0, end, 4, &v), 0);
+	CHECK_EQ(v, 0);
 	tce_machine_destroy(m);
 }
 
@@ -374,6 +424,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(blob_strings_first),
 	TT_CASE(config_write_bytes),
 	TT_CASE(reset_plain_function),
+	TT_CASE(only_doorbell_starts_thread),
+	TT_CASE(msix_table_end),
 	TT_CASE(window_end),
 	TT_CASE(kill_only_named_pages),
 	TT_CASE(freeze_logged),
