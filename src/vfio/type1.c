@@ -378,14 +378,10 @@ static int clear_one(struct tce__vcontainer *c, uint32_t i)
 static int bits_of(struct tce__vcontainer *c, uint32_t i, uint32_t j, uint64_t base,
 		   const struct vfio_bitmap *bm)
 {
-	uint64_t *buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
 	int rc = 0;
 
-	if (!buf)
-		return (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
 	for (; i < j && !rc; i++)
-		rc = tce__t1_user_bits(c, &c->t1.v[i], base, (uint64_t *)(uintptr_t)bm->data, buf);
-	tce__free(c->ctx, buf, TCE_T1_CHUNK_WORDS * sizeof(*buf));
+		rc = tce__t1_user_bits(c, &c->t1.v[i], base, (uint64_t *)(uintptr_t)bm->data);
 	return rc;
 }
 

@@ -39,13 +39,14 @@ int tce__t1_bitmap_size(struct tce_ctx *ctx, uint64_t size, uint64_t pgsize, uin
  * The dirty bits of mapping @m written into the caller's bitmap @user
  * (pages of the reported page size, bit 0 = @base) as the kernel's
  * update_user_bitmap() writes them: the words the mapping covers, bits
- * below it in its first word kept, bits past it in its last word cleared.
- * @buf: a scratch buffer of TCE_T1_CHUNK_WORDS words. 0, -EFAULT (@user
- * NULL), -ENOMEM. Context: t->lock held.
+ * below it in its first word kept, bits past it in its last word cleared;
+ * every page of a writable mapping set (also after an unmap that failed
+ * part-way: the mapping lives, and the device may have written its pages
+ * before their TCEs were cleared). 0, -EFAULT (@user NULL). Context:
+ * t->lock held.
  */
-#define TCE_T1_CHUNK_WORDS 1024u
 int tce__t1_user_bits(struct tce__vcontainer *c, const struct tce__t1map *m, uint64_t base,
-		      uint64_t *user, uint64_t *buf);
+		      uint64_t *user);
 
 /* type1_info.c */
 long tce__t1_get_info(struct tce__vcontainer *c, void *arg);

@@ -3,9 +3,11 @@
  * Type1's VFIO_IOMMU_GET_INFO with its capability chain (MIGRATION,
  * DMA_AVAIL, IOVA_RANGE, in the kernel's order and layout) and
  * VFIO_IOMMU_DIRTY_PAGES (start, stop, get the bitmap), whose bits come
- * from the domain's dirty log: a page is dirty when a writable mapping of it
- * is live or was unmapped while tracking. The caller's bitmap is written
- * word by word as the kernel's update_user_bitmap() does. Layer: vfio.
+ * from the container's record of mappings: every page of a writable mapping
+ * is dirty while the mapping lives (a TCE has no dirty bit, so the device
+ * may have written any of them: the kernel's Type1 without dirty-tracking
+ * hardware), and the record goes with its unmap. The caller's bitmap is
+ * written word by word as the kernel's update_user_bitmap() does. Layer: vfio.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <linux/vfio.h>
 
 #include "util/arith.h"
+#include "util/bitmap.h"
 #include "vfio/type1.h"
 
 /* ---- GET_INFO ---- */
@@ -106,46 +109,22 @@ int tce__t1_bitmap_size(struct tce_ctx *ctx, uint64_t size, uint64_t pgsize, uin
 	return 0;
 }
 
-/* Set bit @b of @user. */
-static void set_bit(uint64_t *user, uint64_t b)
-{
-	user[b / 64] |= 1ull << (b % 64);
-}
-
 int tce__t1_user_bits(struct tce__vcontainer *c, const struct tce__t1map *m, uint64_t base,
-		      uint64_t *user, uint64_t *buf)
+		      uint64_t *user)
 {
-	struct tce_domain_info di;
-	uint32_t rshift = tce__ilog2(tce__t1_page(&c->t1)), dshift, ratio;
+	uint32_t rshift = tce__ilog2(tce__t1_page(&c->t1));
 	uint64_t off = (m->iova - base) >> rshift, nbits = m->size >> rshift;
-	uint64_t w0 = off / 64, w1 = (off + nbits - 1) / 64, w, chunk, a, k, j;
-	int rc;
+	uint64_t w0 = off / 64, w1 = (off + nbits - 1) / 64, w;
 
 	tce__assert(tce__lock_held(&c->t1.lock));
 	if (!user)
 		return (int)vfio_refuse(c->ctx, -EFAULT, "the bitmap's data is not memory this "
 					"process can write");
-	tce_domain_info(c->t1.dom, &di);
-	dshift = tce__ilog2(di.pgsize_bitmap & -di.pgsize_bitmap);
-	ratio = 1u << (rshift - dshift); /* domain pages per reported page */
 	user[w0] &= off % 64 ? tce__low_mask(off % 64) : 0;
 	for (w = w0 + 1; w <= w1; w++)
 		user[w] = 0;
-	chunk = (uint64_t)TCE_T1_CHUNK_WORDS * 64 << dshift;
-	for (a = m->iova; a < m->iova + m->size; a += chunk) {
-		uint64_t len = tce__min_u64(chunk, m->iova + m->size - a);
-
-		rc = tce_domain_dirty_read(c->t1.dom, a, len, buf);
-		if (rc)
-			return (int)vfio_refuse(c->ctx, rc, "reading the dirty log failed: %s",
-						tce_strerror(rc));
-		for (k = 0; k < len >> rshift; k++)
-			for (j = k * ratio; j < (k + 1) * ratio; j++)
-				if (buf[j / 64] & (1ull << (j % 64))) {
-					set_bit(user, off + ((a - m->iova) >> rshift) + k);
-					break;
-				}
-	}
+	if (m->prot & TCE_DOMAIN_WRITE)
+		tce__bitmap_set(user, off, nbits);
 	return 0;
 }
 
@@ -169,7 +148,7 @@ static int get_bitmap_locked(struct tce__vcontainer *c,
 			     const struct vfio_iommu_type1_dirty_bitmap_get *r)
 {
 	struct tce__vtype1 *t = &c->t1;
-	uint64_t pg = tce__t1_page(t), last = r->iova + r->size - 1, *buf = NULL;
+	uint64_t pg = tce__t1_page(t), last = r->iova + r->size - 1;
 	uint32_t i;
 	int rc = 0;
 
@@ -184,14 +163,8 @@ static int get_bitmap_locked(struct tce__vcontainer *c,
 		return (int)vfio_refuse(c->ctx, -EINVAL, "[%#llx, +%s) cuts a mapping; GET_BITMAP "
 					"covers whole mappings", (unsigned long long)r->iova,
 					tce__vsize(r->size).s);
-	for (i = tce__t1_after(t, r->iova); i < t->n && t->v[i].iova <= last && !rc; i++) {
-		if (!buf)
-			buf = tce__malloc(c->ctx, TCE_T1_CHUNK_WORDS * sizeof(*buf));
-		rc = buf ? tce__t1_user_bits(c, &t->v[i], r->iova,
-					      (uint64_t *)(uintptr_t)r->bitmap.data, buf)
-			 : (int)vfio_refuse(c->ctx, -ENOMEM, "no memory for the dirty bitmap");
-	}
-	tce__free(c->ctx, buf, buf ? TCE_T1_CHUNK_WORDS * sizeof(*buf) : 0);
+	for (i = tce__t1_after(t, r->iova); i < t->n && t->v[i].iova <= last && !rc; i++)
+		rc = tce__t1_user_bits(c, &t->v[i], r->iova, (uint64_t *)(uintptr_t)r->bitmap.data);
 	return rc;
 }
 

@@ -975,6 +975,50 @@ static void dirty_on(enum tce_platform p)
 	tt_vfio_teardown(&f);
 }
 
+/*
+ * An UNMAP_DMA with GET_DIRTY_BITMAP that fails part-way (-EIO: pseries'
+ * H_STUFF_TCE failing after some TCEs were cleared) keeps its mappings, so
+ * all their pages still read dirty: the device may have written them before
+ * their TCEs were cleared (found by fuzz-type1). A retry then finishes.
+ */
+static void dirty_after_failed_unmap(void)
+{
+	const uint64_t X = 4 * MiB;
+	uint64_t bm[1], got, n;
+	unsigned partway = 0;
+	struct tce_ctx *ctx;
+	struct tt_vfio f;
+	bool armed = false;
+	long rc;
+
+	REQUIRE(tt_vfio_setup_type1(&f, TCE_PLATFORM_PSERIES, NULL, NULL) == 0);
+	ctx = tce_machine_ctx(f.o.m);
+	CHECK_RC(dirty(&f, 8, VFIO_IOMMU_DIRTY_PAGES_FLAG_START), 0);
+	for (n = 1; !armed && n < 1000; n++) { /* until the unmap passes every fault point */
+		REQUIRE(tt_vfio_map(&f, 0, X, 4 * P64K, RW) == 0);
+		bm[0] = 0;
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = unmap_bitmap(&f, sizeof(struct unmap_bitmap), X, 4 * P64K, P64K, 8, bm, &got);
+		armed = tce_ctx_fail_nth_armed(ctx);
+		tce_ctx_set_fail_nth(ctx, 0);
+		if (rc == -EIO) {
+			partway++;
+			bm[0] = 0;
+			CHECK_RC(get_bitmap(&f, X, 4 * P64K, P64K, 8, bm), 0);
+			CHECK_EQ(bm[0], 0xf);
+		} else {
+			CHECK(rc == 0 || rc == -ENOMEM);
+		}
+		if (rc) {
+			CHECK_RC(tt_vfio_unmap_got(&f, X, 4 * P64K, 0, &got), 0);
+			CHECK_EQ(got, 4 * P64K);
+		}
+	}
+	CHECK(armed);
+	CHECK(partway > 0);
+	tt_vfio_teardown(&f);
+}
+
 static void test_dirty(void)
 {
 	dirty_forgets_on(TCE_PLATFORM_POWERNV);
@@ -1227,7 +1271,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(test_map_refusals),  TT_CASE(test_map_memory),  TT_CASE(test_map_entries),
 	TT_CASE(test_memlock),       TT_CASE(test_unmap),       TT_CASE(test_v1),
 	TT_CASE(test_unmap_all),
-	TT_CASE(test_dirty),         TT_CASE(test_group_leaves), TT_CASE(test_close_orders),
+	TT_CASE(test_dirty),         TT_CASE(dirty_after_failed_unmap),
+	TT_CASE(test_group_leaves),  TT_CASE(test_close_orders),
 	TT_CASE(test_two_groups_powernv), TT_CASE(test_two_groups_pseries),
 	TT_CASE(test_window_and_top),
 };
