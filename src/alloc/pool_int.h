@@ -74,6 +74,25 @@ struct tce__constraints {
 	uint64_t first_idx;
 };
 
+/*
+ * A number that tells the calling thread apart from every other live one,
+ * for hashing to a home pool or a cache slot: the thread pointer where the
+ * compiler reads it (one load, no call), else pthread_self().
+ */
+static inline uint64_t tce__thread_key(void)
+{
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_thread_pointer)
+	return (uint64_t)(uintptr_t)__builtin_thread_pointer();
+#define TCE__THREAD_KEY_DONE
+#endif
+#endif
+#ifndef TCE__THREAD_KEY_DONE
+	return (uint64_t)(uintptr_t)pthread_self();
+#endif
+#undef TCE__THREAD_KEY_DONE
+}
+
 /* The pool that owns window-relative entry @rel. */
 struct tce__pool_range *tce__pool_of(struct tce_pool *p, uint64_t rel);
 
@@ -117,13 +136,35 @@ bool tce__fits(const struct tce__constraints *c, uint64_t rel);
 /* Cache layer (cache.c). */
 int tce__cache_create(struct tce_pool *p);
 void tce__cache_destroy(struct tce_pool *p);
-/* Pop a cached range for @c; 0 and *rel, or -ENOENT. */
+/*
+ * Pop a cached range for @c; 0 and *rel, or -ENOENT (none fits, or another
+ * thread holds this thread's slot). Context: claims the slot; no waiting.
+ */
 int tce__cache_alloc(struct tce_pool *p, const struct tce__constraints *c, uint64_t *rel);
+/*
+ * tce_pool_alloc() of one page with no mask, boundary or alignment on a
+ * caching pool: the magazine hit, else tce__pool_alloc_slow().
+ */
+int tce__cache_alloc_one(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx);
+/* tce_pool_alloc() past its fast paths; @cache_tried: the cache missed. */
+int tce__pool_alloc_slow(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx,
+			 bool cache_tried);
 /*
  * Push a freed range: 0 when cached; -EINVAL for a bad free; -EAGAIN when
  * the range must go back to the pools instead (too big, cache full).
+ * Context: claims this thread's slot, or when another thread holds it the
+ * next free one; waits only when every slot is held.
  */
 int tce__cache_free(struct tce_pool *p, uint64_t rel, uint64_t n);
+/*
+ * tce_pool_free() of one page inside the window on a caching pool: pushed
+ * into a magazine, checked a bit at a time, else tce__pool_free_one().
+ */
+int tce__cache_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel);
+/* tce_pool_free() of one page inside the window, into its pool. */
+int tce__pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel);
+/* The error tce_pool_free() returns, logged, for a bad one-page free. */
+int tce__pool_bad_free_one(struct tce_pool *p, uint64_t idx);
 /* Return every cached range to the pools. */
 void tce__cache_drain(struct tce_pool *p);
 /* Counters and checks under the cache locks. */

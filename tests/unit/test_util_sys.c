@@ -412,7 +412,7 @@ static void pool_locks_balanced(void)
 	reset();
 	REQUIRE(tce_ctx_create(&ctx) == 0);
 	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
-	CHECK(w.mutex_inits > 32); /* the pool's locks and the cache's slots and depot */
+	CHECK(w.mutex_inits >= 3); /* the pool's two locks and the cache's depot (slots are claimed) */
 	CHECK_RC(tce_pool_reserve(p, cfg.first_idx + 60000, 4), 0); /* takes every pool lock */
 	for (i = 0; i < 96; i++)
 		CHECK_RC(tce_pool_alloc(p, &req, &idx[i]), 0);
@@ -492,7 +492,7 @@ static void dma_create_lock_failures(void)
 		CHECK_EQ(w.bad_destroys, 0);
 		CHECK_EQ(w.nlive, 0);
 	}
-	CHECK(n > 40); /* 5 pool locks, 33 cache locks, 5 shards */
+	CHECK(n > 11); /* 5 pool locks, the cache's depot lock, 5 shards */
 	w.fail_lock_nth = 0;
 	tce_table_put(t);
 	tce_ctx_mem_stats(ctx, &st);
