@@ -166,7 +166,7 @@ int tce__cache_create(struct tce_pool *p)
 		return -ENOMEM;
 	cc->nmags = (size_t)TCE_CACHE_CLASSES * (2 * CACHE_SLOTS + DEPOT_MAGS);
 	cc->mags = tce__calloc(p->ctx, cc->nmags * sizeof(*cc->mags));
-	rc = cc->mags ? tce__lock_init(&cc->depot.lock, p->cfg.spinlocks) : -ENOMEM;
+	rc = cc->mags ? tce__lock_init_kind(&cc->depot.lock, tce__pool_lock_kind(p)) : -ENOMEM;
 	if (rc) {
 		tce__free(p->ctx, cc->mags, cc->nmags * sizeof(*cc->mags));
 		tce__free(p->ctx, cc, sizeof(*cc));

@@ -76,12 +76,12 @@ static void layout(struct tce_pool *p)
 static int init_locks(struct tce_pool *p)
 {
 	unsigned i;
-	int rc = tce__lock_init(&p->large.lock, p->cfg.spinlocks);
+	int rc = tce__lock_init_kind(&p->large.lock, tce__pool_lock_kind(p));
 
 	if (rc)
 		return rc; /* nothing set up: the large pool's lock failed first */
 	for (i = 0; i < p->nr_pools; i++) {
-		rc = tce__lock_init(&p->pools[i].lock, p->cfg.spinlocks);
+		rc = tce__lock_init_kind(&p->pools[i].lock, tce__pool_lock_kind(p));
 		if (rc)
 			break;
 	}
@@ -343,7 +343,7 @@ __attribute__((noinline, cold)) int tce__pool_bad_free_one(struct tce_pool *p, u
 	return -EINVAL;
 }
 
-int tce__pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
+static inline int pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
 {
 	struct tce__pool_range *r = tce__pool_of(p, rel);
 	int rc;
@@ -354,6 +354,11 @@ int tce__pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
 	return rc ? tce__pool_bad_free_one(p, idx) : 0;
 }
 
+int tce__pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
+{
+	return pool_free_one(p, idx, rel);
+}
+
 int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
 {
 	uint64_t rel = idx - p->cfg.first_idx;
@@ -362,7 +367,7 @@ int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
 		return free_slow(p, idx, npages);
 	if (p->cache)
 		return tce__cache_free_one(p, idx, rel);
-	return tce__pool_free_one(p, idx, rel);
+	return pool_free_one(p, idx, rel);
 }
 
 unsigned tce__pool_count(const struct tce_pool *p)
