@@ -8,9 +8,15 @@
  * set in the pool bitmap and are marked in the cached bitmap; the total is
  * bounded by entries / 8, and every cache is drained back to the pools
  * before an allocation may fail. All magazines are allocated up front, so
- * the fast paths never allocate. Layer: alloc.
+ * the fast paths never allocate. A slot is not locked but claimed: one
+ * compare-and-swap takes it and a release store gives it back. An
+ * allocation that finds its slot held by another thread goes to the pools
+ * instead of waiting (as Linux's per-CPU rcache runs with preemption off), a
+ * free takes the next free slot; only drains, walks and counters (and a free
+ * when all 32 slots are held) wait for a claim. Layer: alloc.
  */
 #include <errno.h>
+#include <sched.h>
 
 #include "alloc/pool_int.h"
 #include "util/arith.h"
@@ -27,17 +33,18 @@ struct magazine {
 };
 
 /*
- * Counters live beside what they count, under the same lock, so the fast
+ * Counters live beside what they count, under the same claim, so the fast
  * paths share no cache line between threads (a global atomic counter made
  * two threads run at 0.9x one, tce-bench alloc B2). The bound: a slot holds
  * at most cache_limit / 64 entries, the depot cache_limit / 2, so all the
  * caches together hold at most cache_limit = entries / 8.
  */
 struct cache_slot {
-	struct tce__lock lock;
-	struct magazine *loaded[TCE_CACHE_CLASSES]; /* guarded by lock */
-	struct magazine *prev[TCE_CACHE_CLASSES];   /* guarded by lock */
-	uint64_t cached, hits;                      /* guarded by lock */
+	atomic_uint claim;                          /* 1 while a thread holds the slot */
+	struct magazine *loaded[TCE_CACHE_CLASSES]; /* guarded by claim */
+	struct magazine *prev[TCE_CACHE_CLASSES];   /* guarded by claim */
+	uint64_t cached, hits;                      /* guarded by claim */
+	uint64_t limit; /* entries the slot may hold: slot_limit, here for the fast path */
 } __attribute__((aligned(64)));
 
 struct cache_depot {
@@ -72,9 +79,63 @@ static unsigned class_of(uint64_t npages)
 
 static struct cache_slot *my_slot(struct tce__cache *cc)
 {
-	uint64_t key = (uint64_t)(uintptr_t)pthread_self();
+	return &cc->slots[((tce__thread_key() * 0x9e3779b97f4a7c15ULL) >> 40) % CACHE_SLOTS];
+}
 
-	return &cc->slots[((key * 0x9e3779b97f4a7c15ULL) >> 40) % CACHE_SLOTS];
+/*
+ * Take @s if no thread holds it: one compare-and-swap with acquire, paired
+ * with the release store of slot_put(), so the next holder sees everything
+ * the last one wrote (ThreadSanitizer follows the same pair).
+ */
+static bool slot_try(struct cache_slot *s)
+{
+	unsigned free_ = 0;
+
+	return atomic_compare_exchange_strong_explicit(&s->claim, &free_, 1, memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+static void slot_put(struct cache_slot *s)
+{
+	atomic_store_explicit(&s->claim, 0, memory_order_release);
+}
+
+/*
+ * Take @s, waiting for its holder: for drains, walks and counters only,
+ * which hold no pool or depot lock here, while a holder takes at most the
+ * depot's and the pools' locks, so the wait always ends. A holder may be
+ * running a lazy flush or have been preempted, hence the yield.
+ */
+static void slot_wait(struct cache_slot *s)
+{
+	unsigned spins = 0;
+
+	while (!slot_try(s)) {
+		while (atomic_load_explicit(&s->claim, memory_order_relaxed)) {
+			if (++spins % 64 == 0)
+				sched_yield();
+			else
+				tce__cpu_relax();
+		}
+	}
+}
+
+/*
+ * A free whose slot @s another thread holds: the next slot that is free, so
+ * that a free the bound admits is still cached, else (every slot held) @s
+ * after waiting for it. Returns the slot taken.
+ */
+static __attribute__((noinline, cold)) struct cache_slot *slot_for_free(struct tce__cache *cc,
+									struct cache_slot *s)
+{
+	unsigned home = (unsigned)(s - cc->slots), i;
+
+	for (i = 1; i < CACHE_SLOTS; i++) {
+		if (slot_try(&cc->slots[(home + i) % CACHE_SLOTS]))
+			return &cc->slots[(home + i) % CACHE_SLOTS];
+	}
+	slot_wait(s);
+	return s;
 }
 
 /* Hand out the magazines: two per slot and class, the rest to the depot. */
@@ -96,29 +157,16 @@ static void cache_assign(struct tce__cache *cc)
 	}
 }
 
-static void cache_fini_locks(struct tce__cache *cc, unsigned slots)
-{
-	while (slots--)
-		tce__lock_fini(&cc->slots[slots].lock);
-	tce__lock_fini(&cc->depot.lock);
-}
-
 int tce__cache_create(struct tce_pool *p)
 {
 	struct tce__cache *cc = tce__calloc(p->ctx, sizeof(*cc));
-	unsigned s;
 	int rc;
 
 	if (!cc)
 		return -ENOMEM;
 	cc->nmags = (size_t)TCE_CACHE_CLASSES * (2 * CACHE_SLOTS + DEPOT_MAGS);
 	cc->mags = tce__calloc(p->ctx, cc->nmags * sizeof(*cc->mags));
-	rc = cc->mags ? tce__lock_init(&cc->depot.lock, p->cfg.spinlocks) : -ENOMEM;
-	for (s = 0; s < CACHE_SLOTS && !rc; s++) {
-		rc = tce__lock_init(&cc->slots[s].lock, p->cfg.spinlocks);
-		if (rc)
-			cache_fini_locks(cc, s);
-	}
+	rc = cc->mags ? tce__lock_init_kind(&cc->depot.lock, tce__pool_lock_kind(p)) : -ENOMEM;
 	if (rc) {
 		tce__free(p->ctx, cc->mags, cc->nmags * sizeof(*cc->mags));
 		tce__free(p->ctx, cc, sizeof(*cc));
@@ -126,6 +174,8 @@ int tce__cache_create(struct tce_pool *p)
 	}
 	cache_assign(cc);
 	cc->slot_limit = p->cfg.cache_limit / (2 * CACHE_SLOTS);
+	for (unsigned s = 0; s < CACHE_SLOTS; s++)
+		cc->slots[s].limit = cc->slot_limit;
 	cc->depot_limit = p->cfg.cache_limit / 2;
 	p->cache = cc;
 	return 0;
@@ -135,7 +185,7 @@ void tce__cache_destroy(struct tce_pool *p)
 {
 	struct tce__cache *cc = p->cache;
 
-	cache_fini_locks(cc, CACHE_SLOTS);
+	tce__lock_fini(&cc->depot.lock);
 	tce__free(p->ctx, cc->mags, cc->nmags * sizeof(*cc->mags));
 	tce__free(p->ctx, cc, sizeof(*cc));
 	p->cache = NULL;
@@ -225,31 +275,93 @@ static int slot_find(struct tce__cache *cc, struct cache_slot *s, unsigned k,
 	return i;
 }
 
-int tce__cache_alloc(struct tce_pool *p, const struct tce__constraints *c, uint64_t *rel)
+/* A range freed at flush generation @gen is reused: flush first if none followed. */
+static void reuse_flush(struct tce_pool *p, uint64_t gen)
 {
-	struct tce__cache *cc = p->cache;
-	struct cache_slot *s = my_slot(cc);
+	/* Freed since the last flush: stale translations may remain. */
+	if (p->parked && gen == atomic_load_explicit(&p->flush_gen, memory_order_acquire))
+		tce__pool_flush(p);
+}
+
+/* tce__cache_alloc() in a slot the caller holds. */
+static __attribute__((noinline)) int slot_alloc(struct tce_pool *p, struct cache_slot *s,
+						const struct tce__constraints *c, uint64_t *rel)
+{
+	unsigned k = class_of(c->npages);
 	struct magazine *m;
 	uint64_t gen;
-	unsigned k;
-	int i;
+	int i = slot_find(p->cache, s, k, c, &m);
 
-	if (c->npages > TCE_CACHE_MAX_PAGES)
+	if (i < 0)
 		return -ENOENT;
-	k = class_of(c->npages);
-	tce__lock(&s->lock);
-	i = slot_find(cc, s, k, c, &m);
-	if (i >= 0) {
-		*rel = mag_take(m, i, &gen);
-		/* Freed since the last flush: stale translations may remain. */
-		if (p->parked && gen == atomic_load_explicit(&p->flush_gen, memory_order_acquire))
-			tce__pool_flush(p);
-		tce__bitmap_release_atomic(p->cached, *rel, c->npages);
-		s->cached -= c->npages;
-		s->hits++;
-	}
-	tce__unlock(&s->lock);
-	return i < 0 ? -ENOENT : 0;
+	*rel = mag_take(m, i, &gen);
+	reuse_flush(p, gen);
+	tce__bitmap_release_atomic(p->cached, *rel, c->npages);
+	s->cached -= c->npages;
+	s->hits++;
+	return 0;
+}
+
+int tce__cache_alloc(struct tce_pool *p, const struct tce__constraints *c, uint64_t *rel)
+{
+	struct cache_slot *s = my_slot(p->cache);
+	int rc;
+
+	if (c->npages > TCE_CACHE_MAX_PAGES || !slot_try(s))
+		return -ENOENT;
+	rc = slot_alloc(p, s, c, rel);
+	slot_put(s);
+	return rc;
+}
+
+/* Hand out @rel, which left the cache, as tce_pool_alloc() does. */
+static int alloc_done(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx, uint64_t rel)
+{
+	*idx = p->cfg.first_idx + rel;
+	req->handle = *idx + 1;
+	return 0;
+}
+
+/*
+ * The one-page allocation when the loaded magazine is empty (the previous
+ * one and the depot), or when a lazy flush may be due, in the slot held.
+ */
+static __attribute__((noinline)) int alloc_one_slow(struct tce_pool *p, struct cache_slot *s,
+						    struct tce_alloc_req *req, uint64_t *idx)
+{
+	struct tce__constraints one = { .npages = 1, .limit = p->entries,
+					.first_idx = p->cfg.first_idx };
+	uint64_t rel;
+	int rc = slot_alloc(p, s, &one, &rel);
+
+	slot_put(s);
+	if (rc)
+		return tce__pool_alloc_slow(p, req, idx, true);
+	return alloc_done(p, req, idx, rel);
+}
+
+/*
+ * The magazine hit: claim the slot, pop the newest range, clear its cached
+ * bit, count, give the slot back. No call on this path, so it saves no
+ * registers; everything else runs out of line.
+ */
+int tce__cache_alloc_one(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx)
+{
+	struct cache_slot *s = my_slot(p->cache);
+	struct magazine *m;
+	uint64_t rel;
+
+	if (!slot_try(s))
+		return tce__pool_alloc_slow(p, req, idx, true);
+	m = s->loaded[0];
+	if (__builtin_expect(m->count == 0 || p->parked, 0))
+		return alloc_one_slow(p, s, req, idx);
+	rel = m->rel[--m->count];
+	__atomic_fetch_and(&p->cached[rel / 64], ~(1ULL << (rel % 64)), __ATOMIC_RELEASE);
+	s->cached--;
+	s->hits++;
+	slot_put(s);
+	return alloc_done(p, req, idx, rel);
 }
 
 /* Move a full loaded magazine to the depot, or empty it into the pools. */
@@ -292,18 +404,14 @@ static int cache_free_check(struct tce_pool *p, uint64_t rel, uint64_t n)
 	return 0;
 }
 
-int tce__cache_free(struct tce_pool *p, uint64_t rel, uint64_t n)
+/* tce__cache_free() in a slot the caller holds. */
+static __attribute__((noinline)) int slot_free(struct tce_pool *p, struct cache_slot *s,
+					       uint64_t rel, uint64_t n)
 {
 	struct tce__cache *cc = p->cache;
-	struct cache_slot *s;
-	unsigned k;
+	unsigned k = class_of(n);
 	int rc;
 
-	if (n > TCE_CACHE_MAX_PAGES)
-		return -EAGAIN;
-	k = class_of(n);
-	s = my_slot(cc);
-	tce__lock(&s->lock);
 	if (s->loaded[k]->count == MAG_SIZE)
 		slot_make_room(p, s, k);
 	rc = -EAGAIN; /* over the slot's share of the bound: back to the pools */
@@ -321,8 +429,73 @@ int tce__cache_free(struct tce_pool *p, uint64_t rel, uint64_t n)
 			atomic_load_explicit(&p->flush_gen, memory_order_acquire);
 		s->cached += n;
 	}
-	tce__unlock(&s->lock);
 	return rc;
+}
+
+int tce__cache_free(struct tce_pool *p, uint64_t rel, uint64_t n)
+{
+	struct cache_slot *s = my_slot(p->cache);
+	int rc;
+
+	if (n > TCE_CACHE_MAX_PAGES)
+		return -EAGAIN;
+	if (!slot_try(s))
+		s = slot_for_free(p->cache, s);
+	rc = slot_free(p, s, rel, n);
+	slot_put(s);
+	return rc;
+}
+
+/*
+ * cache_free_check() for one entry after claiming its cached bit, on a pool
+ * without a lazy flush (nothing is parked): the bits of its word, no range
+ * search. -EINVAL leaves the cached bit as it was.
+ */
+static int claim_one(struct tce_pool *p, uint64_t rel)
+{
+	uint64_t w = rel / 64, b = 1ULL << (rel % 64);
+
+	if (__atomic_fetch_or(&p->cached[w], b, __ATOMIC_ACQ_REL) & b)
+		return -EINVAL; /* already cached: a double free */
+	if ((__atomic_load_n(&p->rsv[w], __ATOMIC_RELAXED) & b) ||
+	    !(__atomic_load_n(&p->map[w], __ATOMIC_RELAXED) & b)) {
+		__atomic_fetch_and(&p->cached[w], ~b, __ATOMIC_RELEASE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The rest of tce__cache_free_one(): a full magazine, the bound, a lazy flush. */
+static __attribute__((noinline)) int free_one_slow(struct tce_pool *p, struct cache_slot *s,
+						   uint64_t idx, uint64_t rel)
+{
+	int rc = slot_free(p, s, rel, 1);
+
+	slot_put(s);
+	if (rc == -EAGAIN)
+		return tce__pool_free_one(p, idx, rel);
+	return rc ? tce__pool_bad_free_one(p, idx) : 0;
+}
+
+/* The push of a one-page free; as the hit, no call on the path. */
+int tce__cache_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
+{
+	struct cache_slot *s = my_slot(p->cache);
+	struct magazine *m;
+
+	if (!slot_try(s))
+		s = slot_for_free(p->cache, s);
+	m = s->loaded[0];
+	if (__builtin_expect(m->count == MAG_SIZE || s->cached >= s->limit || p->parked, 0))
+		return free_one_slow(p, s, idx, rel);
+	if (claim_one(p, rel)) {
+		slot_put(s);
+		return tce__pool_bad_free_one(p, idx);
+	}
+	m->rel[m->count++] = rel;
+	s->cached++;
+	slot_put(s);
+	return 0;
 }
 
 void tce__cache_drain(struct tce_pool *p)
@@ -332,13 +505,13 @@ void tce__cache_drain(struct tce_pool *p)
 	unsigned s, k;
 
 	for (s = 0; s < CACHE_SLOTS; s++) {
-		tce__lock(&cc->slots[s].lock);
+		slot_wait(&cc->slots[s]);
 		for (k = 0; k < TCE_CACHE_CLASSES; k++) {
 			empty_magazine(p, cc->slots[s].loaded[k], 1ULL << k);
 			empty_magazine(p, cc->slots[s].prev[k], 1ULL << k);
 		}
 		cc->slots[s].cached = 0;
-		tce__unlock(&cc->slots[s].lock);
+		slot_put(&cc->slots[s]);
 	}
 	tce__lock(&d->lock);
 	for (k = 0; k < TCE_CACHE_CLASSES; k++) {
@@ -367,7 +540,7 @@ static int walk_mag(struct tce_pool *p, const struct magazine *m, unsigned k, ra
 	return rc;
 }
 
-/* Visit every cached range under its slot's or the depot's lock. */
+/* Visit every cached range holding its slot or under the depot's lock. */
 static int cache_walk(struct tce_pool *p, range_fn fn, void *arg)
 {
 	struct tce__cache *cc = p->cache;
@@ -375,13 +548,13 @@ static int cache_walk(struct tce_pool *p, range_fn fn, void *arg)
 	int rc = 0;
 
 	for (s = 0; s < CACHE_SLOTS && !rc; s++) {
-		tce__lock(&cc->slots[s].lock);
+		slot_wait(&cc->slots[s]);
 		for (k = 0; k < TCE_CACHE_CLASSES && !rc; k++) {
 			rc = walk_mag(p, cc->slots[s].loaded[k], k, fn, arg);
 			if (!rc)
 				rc = walk_mag(p, cc->slots[s].prev[k], k, fn, arg);
 		}
-		tce__unlock(&cc->slots[s].lock);
+		slot_put(&cc->slots[s]);
 	}
 	tce__lock(&cc->depot.lock);
 	for (k = 0; k < TCE_CACHE_CLASSES && !rc; k++)
@@ -418,7 +591,7 @@ static int check_range(struct tce_pool *p, uint64_t rel, uint64_t n, void *arg)
 	return 0;
 }
 
-/* Entries the counters say the caches hold, and the hits; takes every lock in turn. */
+/* Entries the counters say the caches hold, and the hits; takes every slot in turn. */
 static uint64_t counted(struct tce__cache *cc, uint64_t *hits)
 {
 	uint64_t total = 0;
@@ -426,10 +599,10 @@ static uint64_t counted(struct tce__cache *cc, uint64_t *hits)
 
 	*hits = 0;
 	for (s = 0; s < CACHE_SLOTS; s++) {
-		tce__lock(&cc->slots[s].lock);
+		slot_wait(&cc->slots[s]);
 		total += cc->slots[s].cached;
 		*hits += cc->slots[s].hits;
-		tce__unlock(&cc->slots[s].lock);
+		slot_put(&cc->slots[s]);
 	}
 	tce__lock(&cc->depot.lock);
 	total += cc->depot.cached;

@@ -76,12 +76,12 @@ static void layout(struct tce_pool *p)
 static int init_locks(struct tce_pool *p)
 {
 	unsigned i;
-	int rc = tce__lock_init(&p->large.lock, p->cfg.spinlocks);
+	int rc = tce__lock_init_kind(&p->large.lock, tce__pool_lock_kind(p));
 
 	if (rc)
 		return rc; /* nothing set up: the large pool's lock failed first */
 	for (i = 0; i < p->nr_pools; i++) {
-		rc = tce__lock_init(&p->pools[i].lock, p->cfg.spinlocks);
+		rc = tce__lock_init_kind(&p->pools[i].lock, tce__pool_lock_kind(p));
 		if (rc)
 			break;
 	}
@@ -337,25 +337,37 @@ out:
 	return rc;
 }
 
-static __attribute__((noinline, cold)) int bad_free_one(struct tce_pool *p, uint64_t idx)
+__attribute__((noinline, cold)) int tce__pool_bad_free_one(struct tce_pool *p, uint64_t idx)
 {
 	tce__err(p->ctx, "pool: bad free of [0x%" PRIx64 ", +1)", idx);
 	return -EINVAL;
 }
 
-int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
+static inline int pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
 {
-	struct tce__pool_range *r;
-	uint64_t rel = idx - p->cfg.first_idx;
+	struct tce__pool_range *r = tce__pool_of(p, rel);
 	int rc;
 
-	if (npages != 1 || p->cache || idx < p->cfg.first_idx || rel >= p->entries)
-		return free_slow(p, idx, npages);
-	r = tce__pool_of(p, rel);
 	tce__lock(&r->lock);
 	rc = free_one_locked(p, r, rel);
 	tce__unlock(&r->lock);
-	return rc ? bad_free_one(p, idx) : 0;
+	return rc ? tce__pool_bad_free_one(p, idx) : 0;
+}
+
+int tce__pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel)
+{
+	return pool_free_one(p, idx, rel);
+}
+
+int tce_pool_free(struct tce_pool *p, uint64_t idx, uint64_t npages)
+{
+	uint64_t rel = idx - p->cfg.first_idx;
+
+	if (npages != 1 || idx < p->cfg.first_idx || rel >= p->entries)
+		return free_slow(p, idx, npages);
+	if (p->cache)
+		return tce__cache_free_one(p, idx, rel);
+	return pool_free_one(p, idx, rel);
 }
 
 unsigned tce__pool_count(const struct tce_pool *p)

@@ -36,13 +36,14 @@
 #define TCE_CACHE_CLASSES 6 /* 1, 2, 4, 8, 16, 32 pages */
 #define TCE_CACHE_MAX_PAGES 32
 
+/* The fields a one-page call reads share a cache line with the lock's word. */
 struct tce__pool_range {
-	struct tce__lock lock;
 	uint64_t start, end;  /* relative; immutable */
 	uint64_t hint;        /* guarded by lock */
 	uint64_t free;        /* guarded by lock: zero bits of map in [start, end) */
 	uint64_t parked;      /* guarded by lock: set bits of parked in [start, end) */
 	uint64_t parked_gen;  /* guarded by lock: flush generation of the latest park */
+	struct tce__lock lock;
 } __attribute__((aligned(64)));
 
 struct tce__cache; /* cache.c */
@@ -73,6 +74,35 @@ struct tce__constraints {
 	uint64_t align_mask; /* on the absolute entry */
 	uint64_t first_idx;
 };
+
+/*
+ * A number that tells the calling thread apart from every other live one,
+ * for hashing to a home pool or a cache slot: the thread pointer where the
+ * compiler reads it (one load, no call), else pthread_self().
+ */
+static inline uint64_t tce__thread_key(void)
+{
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_thread_pointer)
+	return (uint64_t)(uintptr_t)__builtin_thread_pointer();
+#define TCE__THREAD_KEY_DONE
+#endif
+#endif
+#ifndef TCE__THREAD_KEY_DONE
+	return (uint64_t)(uintptr_t)pthread_self();
+#endif
+#undef TCE__THREAD_KEY_DONE
+}
+
+/*
+ * The allocator's locks: spinlocks when asked for, else word locks (one
+ * atomic each way uncontended; waiters sleep), not pthread mutexes: a
+ * mutex pair cost about 59 instructions more than a word (issue 12 G1).
+ */
+static inline enum tce__lock_kind tce__pool_lock_kind(const struct tce_pool *p)
+{
+	return p->cfg.spinlocks ? TCE__LOCK_SPIN : TCE__LOCK_WORD;
+}
 
 /* The pool that owns window-relative entry @rel. */
 struct tce__pool_range *tce__pool_of(struct tce_pool *p, uint64_t rel);
@@ -117,13 +147,35 @@ bool tce__fits(const struct tce__constraints *c, uint64_t rel);
 /* Cache layer (cache.c). */
 int tce__cache_create(struct tce_pool *p);
 void tce__cache_destroy(struct tce_pool *p);
-/* Pop a cached range for @c; 0 and *rel, or -ENOENT. */
+/*
+ * Pop a cached range for @c; 0 and *rel, or -ENOENT (none fits, or another
+ * thread holds this thread's slot). Context: claims the slot; no waiting.
+ */
 int tce__cache_alloc(struct tce_pool *p, const struct tce__constraints *c, uint64_t *rel);
+/*
+ * tce_pool_alloc() of one page with no mask, boundary or alignment on a
+ * caching pool: the magazine hit, else tce__pool_alloc_slow().
+ */
+int tce__cache_alloc_one(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx);
+/* tce_pool_alloc() past its fast paths; @cache_tried: the cache missed. */
+int tce__pool_alloc_slow(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx,
+			 bool cache_tried);
 /*
  * Push a freed range: 0 when cached; -EINVAL for a bad free; -EAGAIN when
  * the range must go back to the pools instead (too big, cache full).
+ * Context: claims this thread's slot, or when another thread holds it the
+ * next free one; waits only when every slot is held.
  */
 int tce__cache_free(struct tce_pool *p, uint64_t rel, uint64_t n);
+/*
+ * tce_pool_free() of one page inside the window on a caching pool: pushed
+ * into a magazine, checked a bit at a time, else tce__pool_free_one().
+ */
+int tce__cache_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel);
+/* tce_pool_free() of one page inside the window, into its pool. */
+int tce__pool_free_one(struct tce_pool *p, uint64_t idx, uint64_t rel);
+/* The error tce_pool_free() returns, logged, for a bad one-page free. */
+int tce__pool_bad_free_one(struct tce_pool *p, uint64_t idx);
 /* Return every cached range to the pools. */
 void tce__cache_drain(struct tce_pool *p);
 /* Counters and checks under the cache locks. */

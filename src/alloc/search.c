@@ -147,7 +147,7 @@ static struct tce__pool_range *pool_at(struct tce_pool *p, bool large, unsigned 
  */
 static unsigned home_pool(const struct tce_pool *p, int32_t cpu)
 {
-	uint64_t key = cpu >= 0 ? (uint64_t)cpu : (uint64_t)(uintptr_t)pthread_self();
+	uint64_t key = cpu >= 0 ? (uint64_t)cpu : tce__thread_key();
 
 	return (unsigned)((((key * 0x9e3779b97f4a7c15ULL) >> 32) * p->nr_pools) >> 32);
 }
@@ -251,8 +251,8 @@ static bool alloc_one_fast(struct tce_pool *p, struct tce_alloc_req *req, uint64
 }
 
 /* Every other request, and a one-page one the fast path could not serve. */
-static __attribute__((noinline)) int alloc_slow(struct tce_pool *p, struct tce_alloc_req *req,
-						uint64_t *idx)
+__attribute__((noinline)) int tce__pool_alloc_slow(struct tce_pool *p, struct tce_alloc_req *req,
+						       uint64_t *idx, bool cache_tried)
 {
 	struct tce__constraints c;
 	uint64_t rel;
@@ -260,7 +260,7 @@ static __attribute__((noinline)) int alloc_slow(struct tce_pool *p, struct tce_a
 
 	if (rc)
 		return rc;
-	rc = p->cache ? tce__cache_alloc(p, &c, &rel) : -ENOENT;
+	rc = p->cache && !cache_tried ? tce__cache_alloc(p, &c, &rel) : -ENOENT;
 	if (rc)
 		rc = tce__pools_alloc(p, &c, req, &rel);
 	if (rc == -ENOSPC && p->cache) {
@@ -274,15 +274,32 @@ static __attribute__((noinline)) int alloc_slow(struct tce_pool *p, struct tce_a
 	return 0;
 }
 
-int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx)
+/* The home pool's first step, else the full order. */
+static __attribute__((noinline)) int alloc_one(struct tce_pool *p, struct tce_alloc_req *req,
+					       uint64_t *idx)
 {
 	uint64_t rel;
 
-	if (req->npages == 1 && !req->dma_mask && !req->boundary && !req->align_order &&
-	    !req->handle && !p->cache && alloc_one_fast(p, req, &rel)) {
-		*idx = p->cfg.first_idx + rel;
-		req->handle = *idx + 1;
-		return 0;
+	if (!alloc_one_fast(p, req, &rel))
+		return tce__pool_alloc_slow(p, req, idx, false);
+	*idx = p->cfg.first_idx + rel;
+	req->handle = *idx + 1;
+	return 0;
+}
+
+/*
+ * One page with no mask, boundary or alignment: the magazine hit when the
+ * pool caches (a scatter-list handle does not matter to a cache), else the
+ * home pool's first step when there is no handle either. Each path is its
+ * own function, so the magazine hit saves no registers for the others.
+ */
+int tce_pool_alloc(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *idx)
+{
+	if (req->npages == 1 && !(req->dma_mask | req->boundary | req->align_order)) {
+		if (p->cache)
+			return tce__cache_alloc_one(p, req, idx);
+		if (!req->handle)
+			return alloc_one(p, req, idx);
 	}
-	return alloc_slow(p, req, idx);
+	return tce__pool_alloc_slow(p, req, idx, false);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The library's lock: a pthread mutex, or a test-and-test-and-set spinlock
+ * The library's lock: a pthread mutex, a test-and-test-and-set spinlock
  * for short critical sections (2.4 ns against 7.5-10 ns uncontended on the
- * development machine, spec performance.md §4.2). Debug builds record the
- * owner so code can assert that the lock guarding a field is held.
+ * development machine, spec performance.md §4.2), or a word lock: one
+ * compare-and-swap to take, one exchange to give back, and a pthread mutex
+ * and condition variable where waiters sleep, touched only when a waiter
+ * marked the word (the allocator's "mutex" flavour, issue 12). Debug builds
+ * record the owner so code can assert that the lock guarding a field is held.
  * Layer: util. Includes util.h (for tce__assert) and the C library.
  */
 #ifndef TCE_UTIL_LOCK_H
@@ -16,10 +19,18 @@
 
 #include "util/util.h"
 
+enum tce__lock_kind {
+	TCE__LOCK_MUTEX,
+	TCE__LOCK_SPIN,
+	TCE__LOCK_WORD,
+};
+
+/* The word and the kind first: a word lock's fast path reads nothing else. */
 struct tce__lock {
-	pthread_mutex_t mutex;
-	atomic_int spin;
-	bool use_spin;
+	atomic_int spin;       /* spin: 1 held; word: 1 held, 2 held and maybe waited for */
+	uint8_t kind;          /* enum tce__lock_kind */
+	pthread_mutex_t mutex; /* the mutex; the word lock's sleep queue with cond */
+	pthread_cond_t cond;   /* word lock only */
 #ifndef NDEBUG
 	atomic_uintptr_t owner;
 #endif
@@ -27,7 +38,13 @@ struct tce__lock {
 
 /* Initialise; @spin selects the spinlock. Returns 0 or a negative errno. */
 int tce__lock_init(struct tce__lock *l, bool spin);
+/* Initialise a lock of @kind. Returns 0 or a negative errno. */
+int tce__lock_init_kind(struct tce__lock *l, enum tce__lock_kind kind);
 void tce__lock_fini(struct tce__lock *l);
+
+/* The word lock's contended paths (lock.c). */
+void tce__word_lock_slow(struct tce__lock *l);
+void tce__word_wake(struct tce__lock *l);
 
 static inline void tce__cpu_relax(void)
 {
@@ -50,10 +67,17 @@ static inline void tce__spin_acquire(atomic_int *s)
 
 static inline void tce__lock(struct tce__lock *l)
 {
-	if (l->use_spin)
+	int free_ = 0;
+
+	if (l->kind == TCE__LOCK_WORD) {
+		if (!atomic_compare_exchange_strong_explicit(&l->spin, &free_, 1, memory_order_acquire,
+							     memory_order_relaxed))
+			tce__word_lock_slow(l);
+	} else if (l->kind == TCE__LOCK_SPIN) {
 		tce__spin_acquire(&l->spin);
-	else
+	} else {
 		pthread_mutex_lock(&l->mutex);
+	}
 #ifndef NDEBUG
 	atomic_store_explicit(&l->owner, (uintptr_t)pthread_self(), memory_order_relaxed);
 #endif
@@ -64,10 +88,14 @@ static inline void tce__unlock(struct tce__lock *l)
 #ifndef NDEBUG
 	atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
 #endif
-	if (l->use_spin)
+	if (l->kind == TCE__LOCK_WORD) {
+		if (atomic_exchange_explicit(&l->spin, 0, memory_order_release) == 2)
+			tce__word_wake(l);
+	} else if (l->kind == TCE__LOCK_SPIN) {
 		atomic_store_explicit(&l->spin, 0, memory_order_release);
-	else
+	} else {
 		pthread_mutex_unlock(&l->mutex);
+	}
 }
 
 /* Debug builds: true if the calling thread holds @l. Release builds: true. */

@@ -5,7 +5,7 @@
  * in a shared atomic shadow so that any overlap between two live ranges is
  * caught; frees cross threads through a shared exchange slot; the checker
  * runs at the end. Configurations cover mutexes and spinlocks, caches and
- * lazy flush.
+ * lazy flush, and more threads than cache slots.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +17,7 @@
 
 #define ENTRIES (1 << 14)
 #define HELD 64
+#define THREADS_MAX 40 /* more than the cache's 32 slots: two threads must share one */
 
 struct shared {
 	struct tce_pool *p;
@@ -111,8 +112,8 @@ static void run(unsigned threads, struct tce_pool_config cfg)
 {
 	struct tce_ctx *ctx = tt_ctx();
 	struct shared s = { .ops = (uint64_t)(40000 * tt_scale()) };
-	struct worker args[8];
-	pthread_t th[8];
+	static struct worker args[THREADS_MAX];
+	pthread_t th[THREADS_MAX];
 	struct tce_pool_stats st;
 	_Atomic uint64_t flushes = 0;
 	uint64_t v;
@@ -161,8 +162,27 @@ static void threads_2_to_8(void)
 	}
 }
 
+/*
+ * More threads than cache slots, so that some share a slot and find it held
+ * by another (their allocations then go to the pools and their frees to
+ * another slot), while allocations that fail drain every slot: no range is
+ * handed out twice, and counters and bitmaps agree at the end.
+ */
+static void threads_share_slots(void)
+{
+	struct tce_pool_config c = { .first_idx = 1ULL << 40, .entries = ENTRIES,
+				     .page_shift = 16, .nr_pools = 4, .cache = true };
+	unsigned k;
+
+	for (k = 0; k < 2 && !tt_failed(); k++) {
+		c.lazy_flush = k ? flush_count : NULL;
+		run(THREADS_MAX, c);
+	}
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(threads_2_to_8),
+	TT_CASE(threads_share_slots),
 };
 
 int main(int argc, char **argv)
