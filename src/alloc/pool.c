@@ -213,12 +213,26 @@ static void unlock_all(struct tce_pool *p)
 		tce__unlock(&p->pools[i].lock);
 }
 
-/* Count the entries of [rel, rel + n) per owning pool as allocated. */
+/* Does this thread hold the lock of every pool [rel, rel + n) touches? (for debug asserts) */
+static bool range_locked(struct tce_pool *p, uint64_t rel, uint64_t n)
+{
+	struct tce__pool_range *r;
+
+	for (; n; n -= tce__min_u64(n, r->end - rel), rel = r->end) {
+		r = tce__pool_of(p, rel);
+		if (!tce__lock_held(&r->lock))
+			return false;
+	}
+	return true;
+}
+
+/* Count the entries of [rel, rel + n) per owning pool as allocated. Context: those pools' locks. */
 static void take_range(struct tce_pool *p, uint64_t rel, uint64_t n)
 {
 	struct tce__pool_range *r;
 	uint64_t end = rel + n, chunk;
 
+	tce__assert(range_locked(p, rel, n));
 	tce__bitmap_set(p->map, rel, n);
 	while (rel < end) {
 		r = tce__pool_of(p, rel);

@@ -686,6 +686,53 @@ static void aligned_search_stays_in_pool(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * A scatter-list handle steers only the first pass, in the home pool (the
+ * kernel's iommu_range_alloc: "pass == 0 && handle in the pool"): a handle
+ * in the home pool is where the search starts; 0 or a handle in another
+ * pool is not, and a pass in another pool starts at that pool's hint.
+ */
+static void handle_only_in_home_pool(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 3, .entries = 4096, .page_shift = 12,
+				       .nr_pools = 2, .no_large_pool = true, .block_pages = 1 };
+	struct tce_alloc_req req;
+	struct tce_pool *p;
+	uint64_t idx, i;
+	int32_t cpu;
+
+	/* A CPU whose home pool is pool 0 (entries 3 .. 2050). */
+	for (cpu = 0; cpu < 64; cpu++) {
+		p = pool(ctx, &cfg);
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+		CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+		tce_pool_destroy(p);
+		if (idx < 2048 + 3)
+			break;
+	}
+	REQUIRE(cpu < 64);
+	p = pool(ctx, &cfg);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu, .handle = 3 + 100 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 3 + 100); /* a handle in the home pool: the search starts there */
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu, .handle = 3 + 2048 + 500 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 3 + 101); /* a handle in another pool: the home pool's hint */
+	for (i = 0; i < 2048; i++) { /* fill the home pool */
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+		if (tce_pool_alloc(p, &req, &idx) || idx >= 3 + 2048)
+			break;
+	}
+	CHECK_EQ(idx, 3 + 2048); /* the first entry past the home pool: pool 1's start */
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu, .handle = 3 + 2048 + 500 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, 3 + 2049); /* the second pass starts at pool 1's hint, not the handle */
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 /* A DMA mask reaches its last page: every entry up to mask >> page_shift is usable. */
 static void mask_reaches_its_last_page(void)
 {
@@ -736,6 +783,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(cached_frees_are_validated),
 	TT_CASE(hint_not_lowered_on_free),
 	TT_CASE(aligned_search_stays_in_pool),
+	TT_CASE(handle_only_in_home_pool),
 	TT_CASE(mask_reaches_its_last_page),
 };
 
