@@ -83,7 +83,7 @@ static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tc
 
 static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
 {
-	tce__cache_kill_pages(w->pe->phb, w->pe->num, w->shift, idx, npages);
+	tce__cache_kill_pages(w->pe, w->shift, idx, npages);
 }
 
 static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
