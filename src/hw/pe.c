@@ -429,7 +429,7 @@ void tce__cache_kill_pages(struct tce__pe *pe, uint32_t page_shift, uint64_t pag
 
 	tce__lock(&c->lock);
 	c->st.kills++;
-	if (npages >= (uint64_t)__builtin_popcountll(pe->cache_sets)) {
+	if (npages >= TCE_CACHE_SETS || npages >= (uint64_t)__builtin_popcountll(pe->cache_sets)) {
 		kill_sets(pe, &k);
 	} else {
 		for (i = 0; i < npages; i++) {

@@ -423,43 +423,67 @@ static uint64_t list_bad_be(const struct tce__tce_check *c)
 	return htobe64(bad);
 }
 
-/*
- * TCE_PCI_WRITE as a big-endian value holds it, loaded on this host: READ and
- * WRITE share a byte in either byte order, WRITE one bit above READ.
- */
-#define WRITE_BE (htobe64(TCE_PCI_WRITE))
+/* The permission bits as a big-endian value holds them, loaded on this host. */
+#define PERM_BE (htobe64(TCE_PERM_MASK))
 
 /*
  * What the copy of a list found: the OR of its values' flagged bits, and
- * whether every value has a permission bit (so none is 0).
+ * the AND of their permission bits (not 0: every value has a permission bit
+ * in common, so none is 0).
  */
 struct list_scan {
-	uint64_t flagged;
-	bool all_perm;
+	uint64_t flagged, common_perm;
 };
 
 /*
  * Copy @n big-endian values of the guest's list into @blk, reading each
  * once, and apply the mask check: no byte swap, no branch, so the compiler
- * vectorises it (an AND and an OR a value for the check, a shift, an OR and
- * an AND for the permission bits). The store pass stores from @blk, so a
- * guest that changes its list meanwhile cannot get an unchecked value stored.
+ * vectorises it (an AND and an OR a value for the check, an AND for the
+ * permission bits). The store pass stores from @blk, so a guest that
+ * changes its list meanwhile cannot get an unchecked value stored.
  * tce-bench hv.hcall: with a live count and a permission test per value
  * ((x | -x) >> 63, three of them) this loop took twice the store loop's time.
  */
-static struct list_scan list_copy(uint64_t *restrict blk, const uint64_t *restrict be, uint64_t n,
-				  uint64_t bad_be)
+static inline struct list_scan list_copy_body(uint64_t *restrict blk, const uint64_t *restrict be,
+						 uint64_t n, uint64_t bad_be)
 {
-	uint64_t i, v, flagged = 0, perm = ~0ULL;
+	uint64_t i, v, flagged = 0, perm = PERM_BE;
 
 	for (i = 0; i < n; i++) {
 		v = be[i];
 		blk[i] = v;
 		flagged |= v & bad_be;
-		perm &= v | v << 1; /* WRITE_BE's bit: READ or WRITE */
+		perm &= v;
 	}
-	return (struct list_scan){ .flagged = flagged, .all_perm = (perm & WRITE_BE) != 0 };
+	return (struct list_scan){ .flagged = flagged, .common_perm = perm };
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The same loop in 32-byte vectors where the CPU has AVX2 (the build's
+ * baseline has 16): 512 TCEs, the loop alone, same run: 93 ns with SSE2,
+ * 42 ns with AVX2 (36 ns with AVX-512, not worth a third copy).
+ */
+__attribute__((target("avx2"))) static struct list_scan
+list_copy_avx2(uint64_t *restrict blk, const uint64_t *restrict be, uint64_t n, uint64_t bad_be)
+{
+	return list_copy_body(blk, be, n, bad_be);
+}
+
+static struct list_scan list_copy(uint64_t *restrict blk, const uint64_t *restrict be, uint64_t n,
+				  uint64_t bad_be)
+{
+	if (__builtin_cpu_supports("avx2"))
+		return list_copy_avx2(blk, be, n, bad_be);
+	return list_copy_body(blk, be, n, bad_be);
+}
+#else
+static struct list_scan list_copy(uint64_t *restrict blk, const uint64_t *restrict be, uint64_t n,
+				  uint64_t bad_be)
+{
+	return list_copy_body(blk, be, n, bad_be);
+}
+#endif
 
 /* The first value of @blk that fails the full check, or @n. */
 static uint64_t list_first_bad(const uint64_t *blk, uint64_t n, const struct tce__tce_check *chk)
@@ -483,6 +507,25 @@ static uint64_t live_bits(const uint64_t *blk, uint64_t k)
 }
 
 /*
+ * Store @n values of @src in @p with 8-byte atomic stores (never torn for a
+ * concurrent reader), four a round, then the rest: 512 values take 93 ns,
+ * 283 ns with one store a round (the loop alone, release build).
+ */
+static void copy_run(uint64_t *p, const uint64_t *src, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		__atomic_store_n(&p[i], src[i], __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i + 1], src[i + 1], __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i + 2], src[i + 2], __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i + 3], src[i + 3], __ATOMIC_RELAXED);
+	}
+	for (; i < n; i++)
+		__atomic_store_n(&p[i], src[i], __ATOMIC_RELAXED);
+}
+
+/*
  * Store checked values from @blk in one leaf's part, a 64-entry word of the
  * summary at a time: the stores, then the word's live bits (all set when
  * @all_live). Context: the leaf's lock.
@@ -491,14 +534,15 @@ static void list_store(const struct tce_table *t, const struct list_part *p, con
 		       bool all_live)
 {
 	struct tce__leaf_sum *s = tce__leaf_sum(t, p->block);
-	uint64_t off = p->off, end = p->off + p->n, k, i, bits, *e = p->block;
+	uint64_t off = p->off, end = p->off + p->n, k, bits, range, *e = p->block;
 
 	for (; off < end; off += k, blk += k) {
 		k = tce__min_u64(end - off, 64 - off % 64);
-		for (i = 0; i < k; i++)
-			__atomic_store_n(&e[off + i], blk[i], __ATOMIC_RELAXED);
-		bits = all_live ? range_mask(0, k) : live_bits(blk, k);
-		tce__sum_word_set(t, s, off / 64, range_mask(off % 64, k), bits << (off % 64));
+		copy_run(&e[off], blk, k);
+		bits = (all_live ? range_mask(0, k) : live_bits(blk, k)) << (off % 64);
+		range = range_mask(off % 64, k);
+		if ((tce__sum_word(t, s, off / 64) & range) != bits) /* a remap keeps its bits */
+			tce__sum_word_set(t, s, off / 64, range, bits);
 	}
 }
 
@@ -553,9 +597,9 @@ int tce__table_store_list(struct tce_table *t, uint64_t idx, uint64_t n, const u
 		return np;
 	for (i = 0; i < np; i++)
 		tce__sum_lock(tce__leaf_sum(t, p[i].block));
-	list_store(t, &p[0], blk, scan.all_perm);
+	list_store(t, &p[0], blk, scan.common_perm != 0);
 	if (np > 1)
-		list_store(t, &p[1], blk + p[0].n, scan.all_perm);
+		list_store(t, &p[1], blk + p[0].n, scan.common_perm != 0);
 	for (i = np - 1; i >= 0; i--)
 		tce__sum_unlock(tce__leaf_sum(t, p[i].block));
 	return 0;
