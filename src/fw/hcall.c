@@ -83,7 +83,7 @@ static bool tce_valid(struct tce_machine *m, const struct hv_win *w, uint64_t tc
 
 static void kill(const struct hv_win *w, uint64_t idx, uint64_t npages)
 {
-	tce__cache_kill_pages(w->pe->phb, w->pe->num, w->shift, idx, npages);
+	tce__cache_kill_pages(w->pe, w->shift, idx, npages);
 }
 
 static long h_put_tce(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
@@ -159,10 +159,11 @@ static bool page_in_regions(void *arg, uint64_t addr)
 }
 
 /*
- * H_PUT_TCE_INDIRECT: the guest's list is read where it lies (inside one
- * region: it is aligned to 4 KiB, regions to their pages), under the region
- * set's read lock when above RAM, in one pass that validates each TCE as
- * tce_valid() does and stores it; an invalid one puts every entry back.
+ * H_PUT_TCE_INDIRECT: the guest's list is read once where it lies (inside
+ * one region: it is aligned to 4 KiB, regions to their pages), under the
+ * region set's read lock when above RAM, into the store's private copy;
+ * every TCE of the copy is validated as tce_valid() does before any is
+ * stored, so an invalid one changes nothing.
  */
 static long h_put_tce_indirect(struct tce_machine *m, const struct hv_win *w, uint64_t *args)
 {

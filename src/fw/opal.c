@@ -51,7 +51,7 @@ int tce_fw_map_window(struct tce_machine *m, uint32_t phb, uint32_t pe_num, uint
 		pe->slot[slot] = (struct tce__slot){ .enabled = true, .bus_start = c.bus_offset,
 						     .size = c.window_size, .page_shift = c.page_shift,
 						     .table = tce_table_hold(t) };
-	tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+	tce__cache_kill(pe, 0, 0, 0);
 	tce__unlock(&pe->lock);
 	return 0;
 }
@@ -67,7 +67,7 @@ int tce_fw_tce_kill(struct tce_machine *m, uint32_t phb, uint32_t pe_num, uint32
 	if (!pe || (npages && (page_shift < TCE_PAGE_SHIFT_MIN || page_shift > TCE_PAGE_SHIFT_MAX)))
 		return -EINVAL;
 	tce__lock(&pe->lock);
-	tce__cache_kill(pe->phb, pe->num, npages ? page_shift : 0, bus_addr, npages);
+	tce__cache_kill(pe, npages ? page_shift : 0, bus_addr, npages);
 	tce__unlock(&pe->lock);
 	return 0;
 }
@@ -93,7 +93,7 @@ int tce_fw_map_window_real(struct tce_machine *m, uint32_t phb, uint32_t pe_num,
 	if (size)
 		pe->slot[slot] = (struct tce__slot){ .enabled = true, .real_mode = true,
 						     .bus_start = bus_start, .size = size };
-	tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+	tce__cache_kill(pe, 0, 0, 0);
 	tce__unlock(&pe->lock);
 	return 0;
 }

@@ -163,7 +163,7 @@ static int create(struct tce__pe *pe, uint32_t shift, uint32_t wshift, uint32_t 
 	else if ((rc = tce__slot_enable_hv(pe, i, bus, size, shift)))
 		rc = rc == -ENOMEM ? TCE_RTAS_HW_ERROR : TCE_RTAS_PARAM_ERROR;
 	if (!rc) {
-		tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+		tce__cache_kill(pe, 0, 0, 0);
 		rets[1] = pe->slot[i].liobn;
 		rets[2] = (uint32_t)(bus >> 32);
 		rets[3] = (uint32_t)bus;
@@ -187,7 +187,7 @@ static int remove_window(struct tce_machine *m, uint32_t liobn)
 	}
 	was_default = pe->slot[i].is_default;
 	tce__slot_disable(pe, i);
-	tce__cache_kill(pe->phb, pe->num, 0, 0, 0);
+	tce__cache_kill(pe, 0, 0, 0);
 	none_left = active(pe) == 0;
 	tce__unlock(&pe->lock);
 	if (none_left && !was_default)

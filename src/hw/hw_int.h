@@ -20,7 +20,7 @@
 #include "util/lock.h"
 #include "util/util.h"
 
-#define TCE_CACHE_SETS 64
+#define TCE_CACHE_SETS 64 /* at most 64: struct tce__pe's cache_sets has a bit a set */
 #define TCE_CACHE_WAYS 4
 
 /* One window slot (a TVE). Guarded by the PE's lock. */
@@ -56,6 +56,7 @@ struct tce__pe {
 	unsigned nslots;           /* 2, or 1 for an SR-IOV virtual function */
 	struct tce__lock lock;     /* guards slots and the EEH state */
 	_Atomic uint64_t cache_hits; /* TCE-cache hits of this PE's DMA: written under lock, read without */
+	uint64_t cache_sets;       /* bit i: set i may hold a way of this PE (a superset); cache lock */
 	struct tce_dev_map *maps;  /* live tce_dev_dma_map()s; guarded by the PHB's cache lock */
 	struct tce__slot slot[TCE_MAX_WINDOWS];
 	/* The default window the tree describes (pseries) or the 32-bit size (powernv). */
@@ -321,15 +322,16 @@ static inline bool tce__real_ok(struct tce_machine *m, uint64_t real, uint64_t l
 
 /*
  * Kill cached translations of @npages pages of @page_shift from page @page
- * of a PE (entries cached with that page size): probes only the sets those
- * pages hash to when there are few, else scans the cache.
+ * of @pe (entries cached with that page size): probes only the sets those
+ * pages hash to when they are fewer than the sets that may hold the PE's
+ * entries, else looks at those sets (pe->cache_sets), never at another PE's.
+ * Context: takes the PHB's cache lock (the PE's lock may be held).
  */
-void tce__cache_kill_pages(struct tce__phb *phb, uint32_t pe, uint32_t page_shift,
-			   uint64_t page, uint64_t npages);
+void tce__cache_kill_pages(struct tce__pe *pe, uint32_t page_shift, uint64_t page,
+			   uint64_t npages);
 
-/* Kill cached translations of a PE: @npages pages from @bus, or all when 0. */
-void tce__cache_kill(struct tce__phb *phb, uint32_t pe, uint32_t page_shift, uint64_t bus,
-		     uint64_t npages);
+/* Kill cached translations of @pe: @npages pages from @bus, or all when 0. Context: as above. */
+void tce__cache_kill(struct tce__pe *pe, uint32_t page_shift, uint64_t bus, uint64_t npages);
 
 /*
  * Translate-once mappings of a PE (pe.c): link a new one (valid) or unlink

@@ -32,15 +32,15 @@ struct tce__tce_check {
 
 /*
  * Store @n (1..TCE__LIST_MAX) big-endian values read from @be_list in
- * entries from absolute @idx (range checked by the caller) in one pass that
- * reads each value once, checks it with @chk and stores it; the pass holds
- * the locks of the (at most two) leaves it writes, so no other writer sees
- * its intermediate state. Return: 0; -ENOMEM if a level cannot be
- * allocated (nothing stored; levels installed on the way stay); -EINVAL if
- * value *@bad (0-based) is invalid: every entry written before it gets its
- * old value back, so the table holds what it held (a device translating in
- * the meantime may have used one of the valid new values). Context:
- * lock-free for readers; takes leaf locks; may allocate.
+ * entries from absolute @idx (range checked by the caller): the list is read
+ * once into a private copy, every value of the copy is checked with @chk,
+ * and only then is the copy stored, holding the locks of the (at most two)
+ * leaves it writes, so no other writer sees part of it. Return: 0; -EINVAL
+ * if value *@bad (0-based) is the first invalid one: nothing is stored and
+ * no level allocated; -ENOMEM if a level cannot be allocated (nothing
+ * stored; levels installed on the way stay). Context: lock-free for
+ * readers; takes leaf locks; may allocate; @chk->slow is called without
+ * any table lock.
  */
 int tce__table_store_list(struct tce_table *t, uint64_t idx, uint64_t n, const uint64_t *be_list,
 			  const struct tce__tce_check *chk, uint64_t *bad);

@@ -235,6 +235,76 @@ static void hcalls_kill_cached_tces(void)
 	tce_machine_destroy(m);
 }
 
+/* Real pages of the cache-kill test: generation @g of bus page @i, its first byte marked. */
+#define KILL_REAL(g, i) (0x10000000ULL * (1 + (g)) + ((uint64_t)(i) << 12))
+#define KILL_MARK(g, i) ((uint8_t)((g) << 6 | ((i) & 0x3f)))
+
+/* Map bus pages [first, first + n) of LIOBN0 to generation @g with one INDIRECT call. */
+static void map_gen(struct tce_machine *m, unsigned g, unsigned first, unsigned n)
+{
+	uint64_t tces[512];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		*(uint8_t *)tce_machine_ram_ptr(m, KILL_REAL(g, first + i), 1) = KILL_MARK(g, first + i);
+		tces[i] = KILL_REAL(g, first + i) | 3;
+	}
+	put_list(m, tces, n);
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE_INDIRECT, LIOBN0, (uint64_t)first << 12, LIST, n, NULL),
+		 TCE_H_SUCCESS);
+}
+
+/* The first byte @d reads at bus page @i. */
+static uint8_t read_page(struct tce_pci_dev *d, uint64_t i)
+{
+	uint8_t b = 0;
+
+	CHECK_RC(tce_dev_dma_read(d, i << 12, &b, 1), 0);
+	return b;
+}
+
+/*
+ * H_PUT_TCE_INDIRECT invalidates every cached translation of its range in
+ * whichever set and way it sits, and only the PE's own: 256 pages are read
+ * through the cache until it holds most of them; 8 of them are remapped
+ * with a short call (a kill that leaves the PE's other entries in their
+ * sets), then all 512 with one call; every page then reads its new memory,
+ * while the VF's PE (PE 1) keeps its cached entry of the same bus page
+ * (a hit, no miss).
+ */
+static void indirect_kills_cached_range(void)
+{
+	struct tce_machine *m = machine();
+	struct tce_cache_stats a, b;
+	struct tce_pci_dev *d, *vf;
+	unsigned i;
+
+	REQUIRE(m && tce_machine_find_device(m, "0000:00:01.0", &d) == 0 &&
+		tce_machine_find_device(m, "0000:00:02.0", &vf) == 0);
+	map_gen(m, 0, 0, 512);
+	*(uint8_t *)tce_machine_ram_ptr(m, KILL_REAL(0, 600), 1) = 0x5a;
+	CHECK_EQ(hc(m, TCE_H_PUT_TCE, VF_LIOBN, 5 << 12, KILL_REAL(0, 600) | 1, 0, NULL),
+		 TCE_H_SUCCESS);
+	CHECK_EQ(read_page(vf, 5), 0x5a);
+	for (i = 0; i < 256; i++)
+		CHECK_EQ(read_page(d, i), KILL_MARK(0, i));
+	tce_dev_cache_stats(d, &a);
+	for (i = 0; i < 256; i++)
+		read_page(d, i);
+	tce_dev_cache_stats(d, &b);
+	CHECK(b.hits - a.hits >= 160); /* most of the 256 ways hold pages of the range */
+	map_gen(m, 1, 0, 8);
+	map_gen(m, 2, 0, 512);
+	tce_dev_cache_stats(d, &a);
+	CHECK_EQ(read_page(vf, 5), 0x5a);
+	tce_dev_cache_stats(d, &b);
+	CHECK_EQ(b.misses, a.misses);
+	CHECK_EQ(b.hits, a.hits + 1);
+	for (i = 0; i < 512 && !tt_failed(); i++)
+		CHECK_EQ(read_page(d, i), KILL_MARK(2, i));
+	tce_machine_destroy(m);
+}
+
 /* On a 64 KiB-page window the address part of a permission TCE is 64 KiB aligned. */
 static void large_page_validation(void)
 {
@@ -507,6 +577,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(tce_validation),
 	TT_CASE(poison_faults_device_dma),
 	TT_CASE(hcalls_kill_cached_tces),
+	TT_CASE(indirect_kills_cached_range),
 	TT_CASE(large_page_validation),
 	TT_CASE(indirect),
 	TT_CASE(indirect_undo),

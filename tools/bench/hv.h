@@ -71,8 +71,8 @@ static inline uint64_t hv_tce(const struct hv_win *w, uint64_t i)
 void hv_list_fill(uint64_t *list, const struct hv_win *w, uint64_t first, unsigned int n);
 
 /*
- * The FLOOR of a table write: copy @n big-endian TCEs from @list into @dst
- * through host order, one scalar load and store each, no validation.
+ * The FLOOR of a table write: store @n big-endian TCEs of @list in @dst as
+ * they are, one load and one 8-byte atomic store each, no validation.
  */
 void hv_floor_store(uint64_t *dst, const uint64_t *list, unsigned int n);
 

@@ -97,7 +97,7 @@ static int run_indirect(void *arg, double *ns_per_op)
 	return hv_expect_range(a->e, w, a->first, HC_TCES, true);
 }
 
-/* FLOOR: the same list page copied into a plain array, no hypervisor. */
+/* FLOOR: the same list page stored into a plain array (hv_floor_store), no hypervisor. */
 static int run_store(void *arg, double *ns_per_op)
 {
 	const struct hc_arg *a = arg;
