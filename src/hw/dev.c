@@ -111,12 +111,12 @@ static void plan_fini(struct tce_pci_dev *d, struct plan *p)
 		tce__free(d->m->ctx, p->c, p->bytes);
 }
 
-/* The arguments of an access: length 1 byte to 1 GiB, no wrap. */
+/* The arguments of an access: length 1 byte to 1 GiB, its last byte not past 2^64 - 1. */
 static bool dma_args_ok(uint64_t bus, size_t len)
 {
-	uint64_t end;
+	uint64_t last;
 
-	return len && len <= DMA_MAX_LEN && !tce__add_overflows(bus, len, &end);
+	return len && len <= DMA_MAX_LEN && !tce__add_overflows(bus, len - 1, &last);
 }
 
 static void count_bytes(struct tce_pci_dev *d, bool write, size_t len)

@@ -281,6 +281,33 @@ static void msix_table_end(void)
 	tce_machine_destroy(m);
 }
 
+/*
+ * A DMA whose last byte is the last bus address is a device access like any
+ * other: outside every window it faults and freezes the PE; one byte more
+ * wraps and is refused with nothing recorded.
+ */
+static void dma_at_the_top(void)
+{
+	struct tce_machine *m;
+	struct tce_pci_dev *d;
+	uint8_t buf[8192] = { 0 };
+	struct tce_fault f;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	REQUIRE(tce_machine_device(m, 0, &d) == 0);
+	CHECK_RC(tce_dev_dma_read(d, UINT64_MAX, buf, 2), -EINVAL);
+	CHECK_RC(tce_dev_dma_write(d, UINT64_MAX - 8190, buf, 8192), -EINVAL);
+	CHECK(!tce_dev_eeh_frozen(d, NULL));
+	CHECK_RC(tce_dev_dma_read(d, UINT64_MAX, buf, 1), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.bus_addr, UINT64_MAX);
+	tce_dev_eeh_thaw(d);
+	CHECK_RC(tce_dev_dma_write(d, UINT64_MAX - 8191, buf, 8192), -EFAULT);
+	CHECK(tce_dev_eeh_frozen(d, &f));
+	CHECK_EQ(f.bus_addr, UINT64_MAX - 8191);
+	tce_machine_destroy(m);
+}
+
 /* A powernv owner's 4 KiB-page window in slot 0 with entries 0..3 mapped to RAM. */
 struct pnv_owner {
 	struct tce_machine *m;
@@ -426,6 +453,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(reset_plain_function),
 	TT_CASE(only_doorbell_starts_thread),
 	TT_CASE(msix_table_end),
+	TT_CASE(dma_at_the_top),
 	TT_CASE(window_end),
 	TT_CASE(kill_only_named_pages),
 	TT_CASE(freeze_logged),
