@@ -424,11 +424,11 @@ static void pool_locks_balanced(void)
 	CHECK_EQ(st.cache_hits, 96);
 	CHECK_RC(tce_pool_check(p, NULL), 0);
 	tce_pool_destroy(p);
+	tce_ctx_destroy(ctx); /* the context's own (level cache) mutex too */
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
 	CHECK_EQ(w.bad_destroys, 0);
 	CHECK_EQ(w.nlive, 0);
-	tce_ctx_destroy(ctx);
 }
 
 /* A DMA object over a table: its record shards' mutexes are destroyed with it too. */
@@ -451,12 +451,12 @@ static void dma_locks_balanced(void)
 	CHECK_RC(tce_dma_unmap_page(d, bus, 8192), 0);
 	tce_dma_destroy(d);
 	tce_table_put(t);
+	tce_ctx_destroy(ctx); /* the context's own (level cache) mutex too */
 	CHECK(w.mutex_inits > 5); /* at least the pools' and the shards' */
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
 	CHECK_EQ(w.bad_destroys, 0);
 	CHECK_EQ(w.nlive, 0);
-	tce_ctx_destroy(ctx);
 }
 
 /*
