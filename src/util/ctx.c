@@ -226,6 +226,28 @@ void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size)
  * takes it back without a page fault. Bins hold pointers, not links through
  * the blocks: linking wrote a line of every block, about 50 ns a leaf.
  */
+/*
+ * Under ASan a cached block is poisoned, so a use after its table's
+ * teardown is still reported although the memory stays allocated.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TCE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TCE_ASAN 1
+#endif
+#endif
+#ifdef TCE_ASAN
+#include <sanitizer/asan_interface.h>
+#define TCE_ASAN_ON 1
+#define block_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define block_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define TCE_ASAN_ON 0
+#define block_poison(p, n) ((void)(p), (void)(n))
+#define block_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 static bool cacheable(size_t size)
 {
 	return size > 0 && size < PAGES_MMAP_MIN;
@@ -306,6 +328,8 @@ static uint64_t cache_keep(struct tce__block_cache *c, void *const *p, uint64_t 
 	k = cache_room(c, size, n);
 	bin = k ? bin_find(c, size, tag, true) : NULL;
 	if (bin && bin_reserve(bin, k)) {
+		for (uint64_t i = 0; TCE_ASAN_ON && i < k; i++)
+			block_poison(p[i], size);
 		memcpy(&bin->slots[bin->count], p, k * sizeof(*p));
 		bin->count += k;
 		cache_count(c, k, k * (uint64_t)size, true);
@@ -330,6 +354,7 @@ static void *cache_take(struct tce__block_cache *c, size_t size, uint32_t tag)
 	if (bin) {
 		p = bin->slots[--bin->count];
 		cache_count(c, 1, size, false);
+		block_unpoison(p, size);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return p;
@@ -395,6 +420,7 @@ static void cache_shrink(struct tce__block_cache *c)
 		bin = &c->bins[i];
 		while (bin->count &&
 		       atomic_load_explicit(&c->cached_bytes, memory_order_relaxed) > c->max_bytes) {
+			block_unpoison(bin->slots[bin->count - 1], bin->size);
 			pages_put(bin->slots[--bin->count], bin->size);
 			cache_count(c, 1, bin->size, false);
 		}
