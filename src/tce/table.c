@@ -4,7 +4,7 @@
  * allocation, the on-demand level walk with compare-and-swap installation,
  * reference counting, and freeing and counting over populated levels only.
  * Level blocks come from and go back to the context's block cache (util),
- * so a teardown costs a link store a block and the next table reuses them.
+ * so a teardown stores a pointer a block and the next table reuses them.
  * Layer: table.
  */
 #include <errno.h>
@@ -124,7 +124,7 @@ struct teardown {
 
 /*
  * Free a block and, above the leaves (@depth > 0), every block below it:
- * into @td's batches, touching no leaf but its first word (the batch's link).
+ * into @td's batches, without touching a leaf (its summary cleans it on reuse).
  */
 static void free_tree(struct tce_table *t, enum tce__tree tree, uint64_t *block, uint32_t depth,
 		      struct teardown *td)
