@@ -14,6 +14,28 @@
 
 #include "util/util.h"
 
+/*
+ * Under ASan a cached block is poisoned, so a use after its table's
+ * teardown is still reported although the memory stays allocated.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TCE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TCE_ASAN 1
+#endif
+#endif
+#ifdef TCE_ASAN
+#include <sanitizer/asan_interface.h>
+#define TCE_ASAN_ON 1
+#define block_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define block_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define TCE_ASAN_ON 0
+#define block_poison(p, n) ((void)(p), (void)(n))
+#define block_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 int tce_ctx_create(struct tce_ctx **out)
 {
 	struct tce_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -226,28 +248,6 @@ void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size)
  * takes it back without a page fault. Bins hold pointers, not links through
  * the blocks: linking wrote a line of every block, about 50 ns a leaf.
  */
-/*
- * Under ASan a cached block is poisoned, so a use after its table's
- * teardown is still reported although the memory stays allocated.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define TCE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TCE_ASAN 1
-#endif
-#endif
-#ifdef TCE_ASAN
-#include <sanitizer/asan_interface.h>
-#define TCE_ASAN_ON 1
-#define block_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define block_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define TCE_ASAN_ON 0
-#define block_poison(p, n) ((void)(p), (void)(n))
-#define block_unpoison(p, n) ((void)(p), (void)(n))
-#endif
-
 static bool cacheable(size_t size)
 {
 	return size > 0 && size < PAGES_MMAP_MIN;
