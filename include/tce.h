@@ -109,9 +109,11 @@ typedef void (*tce_log_fn)(void *arg, enum tce_log_level level, const char *msg)
 
 /*
  * tce_ctx_create() - create a context: the home of every other object. It
- * starts silent (no log callback) with fault injection disarmed.
+ * starts silent (no log callback) with fault injection disarmed and a
+ * level cache of TCE_LEVEL_CACHE_DEFAULT_BYTES (tce_ctx_set_level_cache()).
  * @out: receives the context.
- * Return: 0, or -ENOMEM.
+ * Return: 0, or -ENOMEM (or another negative errno if its lock cannot be
+ * set up).
  * Context: any thread; allocates (with the C library's allocator, not a
  * fault point). The caller owns the context and destroys it with
  * tce_ctx_destroy() after every object created from it is released.
@@ -122,6 +124,7 @@ TCE_API int tce_ctx_create(struct tce_ctx **out);
  * tce_ctx_destroy() - release a context. NULL is accepted. It does not
  * check for objects still allocated from it (tce_ctx_mem_stats() shows
  * them): release every table, pool, DMA object, machine and host first.
+ * It frees the level blocks cached for reuse (tce_ctx_set_level_cache()).
  * Context: the context must no longer be in use by any thread; never blocks.
  */
 TCE_API void tce_ctx_destroy(struct tce_ctx *ctx);
@@ -153,12 +156,19 @@ TCE_API void tce_ctx_set_fail_nth(struct tce_ctx *ctx, uint64_t n);
  */
 TCE_API bool tce_ctx_fail_nth_armed(const struct tce_ctx *ctx);
 
-/* Memory the library holds on behalf of one context. */
+/*
+ * Memory the library holds on behalf of one context: what its objects use
+ * (live_*) and, apart from that, the freed table level blocks it keeps for
+ * the next table (cached_*; see tce_ctx_set_level_cache()). The process
+ * holds live_bytes + cached_bytes.
+ */
 struct tce_mem_stats {
 	uint64_t live_allocs;  /* allocations not yet freed */
 	uint64_t live_bytes;   /* their bytes */
 	uint64_t total_allocs; /* allocations since the context was created */
 	uint64_t failed_allocs; /* allocations refused (fault injection or OOM) */
+	uint64_t cached_blocks; /* freed level blocks kept for reuse */
+	uint64_t cached_bytes;  /* their bytes (at most the cache's bound) */
 };
 
 /*
@@ -168,6 +178,24 @@ struct tce_mem_stats {
  * snapshot.
  */
 TCE_API void tce_ctx_mem_stats(const struct tce_ctx *ctx, struct tce_mem_stats *out);
+
+/* The level cache's bound when a context is created: 256 MiB. */
+#define TCE_LEVEL_CACHE_DEFAULT_BYTES (256ULL << 20)
+
+/*
+ * tce_ctx_set_level_cache() - bound the context's cache of freed table
+ * level blocks to @max_bytes. A table's teardown (its last
+ * tce_table_put()) keeps its level blocks of less than 2 MiB in this cache
+ * while they fit under the bound, and gives the rest back to the C library
+ * or the kernel; a level allocated later by any table of the context takes
+ * a cached block of its size first and zeroes what was live in it. Blocks
+ * beyond a lowered bound are freed now; @max_bytes 0 empties the cache and
+ * turns it off. Cached blocks are not in live_bytes but in cached_bytes of
+ * tce_ctx_mem_stats(); tce_ctx_destroy() frees them.
+ * Return: the previous bound.
+ * Context: any thread; takes the cache's lock; may free memory.
+ */
+TCE_API uint64_t tce_ctx_set_level_cache(struct tce_ctx *ctx, uint64_t max_bytes);
 
 /* ------------------------------------------------------------------------ */
 /* Entries and directions                                                   */

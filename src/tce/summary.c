@@ -3,11 +3,13 @@
  * The occupancy summary that follows every leaf block of a TCE tree: a
  * tiered bitmap of the live entries (tier 0 a bit per entry, each tier above
  * a bit per non-zero word below) with their count, and the lock that orders
- * the leaf's writers. Clears, next() and teardown follow it to the live
- * entries instead of scanning the leaf. Layer: table.
+ * the leaf's writers. Clears, next() and the cleaning of a leaf reused from
+ * the context's block cache follow it to the live entries instead of
+ * scanning the leaf. Layer: table.
  */
 #include <inttypes.h>
 #include <sched.h>
+#include <string.h>
 
 #include "tce/table_int.h"
 #include "util/lock.h"
@@ -99,6 +101,21 @@ void tce__sum_reset(const struct tce_table *t, struct tce__leaf_sum *s)
 	for (wi = 0; wi < words; wi++)
 		__atomic_store_n(&s->words[wi], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->live, 0, __ATOMIC_RELAXED);
+}
+
+void tce__sum_scrub(const struct tce_table *t, uint64_t *block)
+{
+	struct tce__leaf_sum *s = tce__leaf_sum(t, block);
+	uint64_t i;
+
+	if (tce__sum_live(s) >= t->level_entries / 2) {
+		memset(block, 0, t->block_bytes);
+	} else {
+		for (i = tce__sum_next(t, s, 0, 0); i != SUM_NONE; i = tce__sum_next(t, s, 0, i + 1))
+			block[i] = 0;
+	}
+	tce__sum_reset(t, s);
+	atomic_store_explicit(&s->lock, 0, memory_order_relaxed);
 }
 
 uint64_t tce__sum_next(const struct tce_table *t, const struct tce__leaf_sum *s, uint32_t k,

@@ -3,10 +3,13 @@
  * TCE table lifetime and structure: creation with accounting charged before
  * allocation, the on-demand level walk with compare-and-swap installation,
  * reference counting, and freeing and counting over populated levels only.
+ * Level blocks come from and go back to the context's block cache (util),
+ * so a teardown stores a pointer a block and the next table reuses them.
  * Layer: table.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "tce/table_int.h"
 #include "util/arith.h"
@@ -20,6 +23,41 @@ static uint64_t encode_level(const uint64_t *block)
 static size_t block_size(const struct tce_table *t, enum tce__tree tree, uint32_t depth)
 {
 	return tree == TCE_TREE_HW && depth == 0 ? t->leaf_bytes : t->block_bytes;
+}
+
+static bool is_leaf(enum tce__tree tree, uint32_t depth)
+{
+	return tree == TCE_TREE_HW && depth == 0;
+}
+
+static uint32_t block_tag(enum tce__tree tree, uint32_t depth)
+{
+	return is_leaf(tree, depth) ? TCE__BLOCK_TAG_LEAF : TCE__BLOCK_TAG_ANY;
+}
+
+/*
+ * A zeroed block for @depth of @tree: fresh, or one a torn-down table left in
+ * the context's cache, cleaned as its tag says (table_int.h). NULL on -ENOMEM.
+ */
+static uint64_t *level_alloc(struct tce_table *t, enum tce__tree tree, uint32_t depth)
+{
+	size_t bytes = block_size(t, tree, depth);
+	bool reused;
+	uint64_t *block = tce__block_alloc(t->ctx, bytes, block_tag(tree, depth), &reused);
+
+	if (block && reused) {
+		if (is_leaf(tree, depth))
+			tce__sum_scrub(t, block);
+		else
+			memset(block, 0, bytes);
+	}
+	return block;
+}
+
+/* Give one unpublished or torn-down block to the context's cache. */
+static void level_free(struct tce_table *t, enum tce__tree tree, uint32_t depth, uint64_t *block)
+{
+	tce__block_free(t->ctx, block, block_size(t, tree, depth), block_tag(tree, depth));
 }
 
 static atomic_uint_fast64_t *level_counter(struct tce_table *t, enum tce__tree tree)
@@ -36,8 +74,7 @@ static atomic_uint_fast64_t *level_counter(struct tce_table *t, enum tce__tree t
 static uint64_t install_level(struct tce_table *t, enum tce__tree tree, uint64_t *slot,
 			      uint32_t depth)
 {
-	size_t bytes = block_size(t, tree, depth);
-	uint64_t *block = tce__pages_alloc(t->ctx, bytes);
+	uint64_t *block = level_alloc(t, tree, depth);
 	uint64_t expected = 0, mine;
 
 	if (!block)
@@ -48,7 +85,7 @@ static uint64_t install_level(struct tce_table *t, enum tce__tree tree, uint64_t
 		atomic_fetch_add_explicit(level_counter(t, tree), 1, memory_order_relaxed);
 		return be64toh(mine);
 	}
-	tce__pages_free(t->ctx, block, bytes);
+	level_free(t, tree, depth, block);
 	return be64toh(expected);
 }
 
@@ -79,8 +116,18 @@ struct tce__walk tce__table_walk(struct tce_table *t, enum tce__tree tree, uint6
 	return w;
 }
 
-/* Free a block and, above the leaves (@depth > 0), every block below it. */
-static void free_tree(struct tce_table *t, enum tce__tree tree, uint64_t *block, uint32_t depth)
+/* A teardown's freed blocks: TCE leaves, and the other blocks (one size). */
+struct teardown {
+	struct tce__block_batch leaves;
+	struct tce__block_batch others;
+};
+
+/*
+ * Free a block and, above the leaves (@depth > 0), every block below it:
+ * into @td's batches, without touching a leaf (its summary cleans it on reuse).
+ */
+static void free_tree(struct tce_table *t, enum tce__tree tree, uint64_t *block, uint32_t depth,
+		      struct teardown *td)
 {
 	uint64_t i, e;
 
@@ -88,10 +135,10 @@ static void free_tree(struct tce_table *t, enum tce__tree tree, uint64_t *block,
 		for (i = 0; i < t->level_entries; i++) {
 			e = be64toh(block[i]);
 			if (e & TCE_PERM_MASK)
-				free_tree(t, tree, tce__level_block(e), depth - 1);
+				free_tree(t, tree, tce__level_block(e), depth - 1, td);
 		}
 	}
-	tce__pages_free(t->ctx, block, block_size(t, tree, depth));
+	tce__batch_add(t->ctx, is_leaf(tree, depth) ? &td->leaves : &td->others, block);
 }
 
 static void refund(const struct tce_table_config *cfg)
@@ -103,11 +150,16 @@ static void refund(const struct tce_table_config *cfg)
 static void table_free(struct tce_table *t)
 {
 	struct tce_ctx *ctx = t->ctx;
+	struct teardown td;
 
+	tce__batch_init(&td.leaves, t->leaf_bytes, TCE__BLOCK_TAG_LEAF);
+	tce__batch_init(&td.others, t->block_bytes, TCE__BLOCK_TAG_ANY);
 	if (t->root)
-		free_tree(t, TCE_TREE_HW, t->root, t->levels - 1);
+		free_tree(t, TCE_TREE_HW, t->root, t->levels - 1, &td);
 	if (t->mirror_root)
-		free_tree(t, TCE_TREE_MIRROR, t->mirror_root, t->levels - 1);
+		free_tree(t, TCE_TREE_MIRROR, t->mirror_root, t->levels - 1, &td);
+	tce__blocks_release(ctx, &td.leaves);
+	tce__blocks_release(ctx, &td.others);
 	refund(&t->cfg);
 	tce__free(ctx, t, sizeof(*t));
 }
@@ -141,13 +193,13 @@ static void table_init(struct tce_table *t, struct tce_ctx *ctx,
 /* Allocate the top levels; on failure the caller frees what was allocated. */
 static int alloc_roots(struct tce_table *t)
 {
-	t->root = tce__pages_alloc(t->ctx, block_size(t, TCE_TREE_HW, t->levels - 1));
+	t->root = level_alloc(t, TCE_TREE_HW, t->levels - 1);
 	if (!t->root)
 		return -ENOMEM;
 	t->levels_allocated = 1;
 	if (!t->cfg.mirror)
 		return 0;
-	t->mirror_root = tce__pages_alloc(t->ctx, t->block_bytes);
+	t->mirror_root = level_alloc(t, TCE_TREE_MIRROR, t->levels - 1);
 	if (!t->mirror_root)
 		return -ENOMEM;
 	t->mirror_levels_allocated = 1;

@@ -114,6 +114,30 @@ static inline struct tce__leaf_sum *tce__leaf_sum(const struct tce_table *t, con
 	return (struct tce__leaf_sum *)((uintptr_t)block + t->block_bytes);
 }
 
+/*
+ * Tags under which a table's freed level blocks wait in the context's block
+ * cache (tce__block_free), saying how a reused one is cleaned:
+ *
+ *  | tag  | blocks                     | left as               | cleaned on reuse  |
+ *  |------|----------------------------|-----------------------|-------------------|
+ *  | LEAF | TCE leaves (with summary)  | torn down: the        | its live entries, |
+ *  |      |                            | summary agrees with   | found through the |
+ *  |      |                            | the entries, unlocked | summary; summary  |
+ *  |      |                            |                       | reset             |
+ *  | ANY  | non-leaf and mirror blocks | anything              | zeroed whole      |
+ *
+ * A leaf's summary shape follows from its size, so blocks of one bin share it.
+ */
+#define TCE__BLOCK_TAG_ANY 1
+#define TCE__BLOCK_TAG_LEAF 2
+
+/*
+ * Make a torn-down leaf taken back from the cache read all zeros: zero the
+ * entries its summary says are live (all of them when it is half live or
+ * more) and reset the summary. Context: the leaf is not yet published.
+ */
+void tce__sum_scrub(const struct tce_table *t, uint64_t *block);
+
 /* Shape the summary of @t's leaves (sum_* and leaf_bytes); needs level_entries. */
 void tce__sum_shape(struct tce_table *t);
 

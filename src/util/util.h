@@ -8,12 +8,38 @@
 #ifndef TCE_UTIL_UTIL_H
 #define TCE_UTIL_UTIL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tce.h"
+
+/* Sizes of freed level blocks the context keeps at once (one bin a size and tag). */
+#define TCE__BLOCK_BINS 8
+
+/* The cached blocks of one size and tag: a stack of pointers (the blocks are not touched). */
+struct tce__block_bin {
+	size_t size;   /* of each block; the bin is free while count is 0 */
+	uint32_t tag;  /* the owner's word for the state its blocks were left in */
+	void **slots;  /* cap pointers, count of them used; C library memory */
+	uint64_t count;
+	uint64_t cap;
+};
+
+/*
+ * Freed level blocks kept for reuse, at most max_bytes of them (the cache of
+ * tce_ctx_set_level_cache()). lock guards every field; cached_* are also
+ * read without it by tce_ctx_mem_stats().
+ */
+struct tce__block_cache {
+	pthread_mutex_t lock;
+	uint64_t max_bytes;
+	atomic_uint_fast64_t cached_blocks;
+	atomic_uint_fast64_t cached_bytes;
+	struct tce__block_bin bins[TCE__BLOCK_BINS];
+};
 
 struct tce_ctx {
 	/* Written before the context is shared; read without a lock. */
@@ -29,6 +55,8 @@ struct tce_ctx {
 	atomic_uint_fast64_t live_bytes;
 	atomic_uint_fast64_t total_allocs;
 	atomic_uint_fast64_t failed_allocs;
+
+	struct tce__block_cache blocks;
 };
 
 /*
@@ -57,6 +85,48 @@ void *tce__pages_alloc(struct tce_ctx *ctx, size_t size);
 void *tce__shared_pages_alloc(struct tce_ctx *ctx, size_t size);
 void tce__shared_pages_free(struct tce_ctx *ctx, void *p, size_t size);
 void tce__pages_free(struct tce_ctx *ctx, void *p, size_t size);
+
+/*
+ * Level blocks: page-aligned memory that a freed table's levels go back to
+ * through the context's block cache. tce__block_alloc() is a fault point
+ * like every allocation; it hands out a cached block of @size that was freed
+ * with @tag (*@reused true: as it was freed, the caller cleans it) or else
+ * fresh zeroed memory (*@reused false). tce__block_free() keeps @p in the
+ * cache under @tag if it fits under the bound, or frees it; blocks of 2 MiB
+ * and more are never cached.
+ */
+void *tce__block_alloc(struct tce_ctx *ctx, size_t size, uint32_t tag, bool *reused);
+void tce__block_free(struct tce_ctx *ctx, void *p, size_t size, uint32_t tag);
+
+/* Blocks a batch gathers before it enters the cache under one lock hold. */
+#define TCE__BATCH_MAX 256
+
+/* Freed blocks of one size and tag on their way into the cache. */
+struct tce__block_batch {
+	size_t size;
+	uint32_t tag;
+	uint32_t n;
+	void *p[TCE__BATCH_MAX];
+};
+
+static inline void tce__batch_init(struct tce__block_batch *b, size_t size, uint32_t tag)
+{
+	b->size = size;
+	b->tag = tag;
+	b->n = 0;
+}
+
+/*
+ * Free @p into batch @b without touching it; a full batch enters the cache
+ * (tce__blocks_release), and a block too big for the cache is freed at once.
+ */
+void tce__batch_add(struct tce_ctx *ctx, struct tce__block_batch *b, void *p);
+
+/*
+ * Hand a batch to the cache under one lock hold: the blocks that fit under
+ * the bound are kept, the rest are freed. The batch is empty afterwards.
+ */
+void tce__blocks_release(struct tce_ctx *ctx, struct tce__block_batch *b);
 
 /* Zeroed heap memory aligned to @align (a power of two); NULL on failure. */
 void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align);

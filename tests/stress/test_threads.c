@@ -3,8 +3,9 @@
  * Concurrency of the table layer (run under TSan by `make check-tsan`):
  * exchanges racing the installation of the levels they need, exchanges of
  * one entry from several threads (every value must be seen exactly once),
- * writers on disjoint ranges next to readers, and writers racing on the
- * same leaves, whose occupancy summaries must stay exact.
+ * writers on disjoint ranges next to readers, writers racing on the
+ * same leaves, whose occupancy summaries must stay exact, and tables made
+ * and torn down on several threads through one context's level cache.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct race {
 	uint64_t rounds;
 	uint64_t stride;
 	uint64_t *olds; /* same-entry test: old values seen */
+	struct tce_ctx *ctx; /* churn test: the shared context */
 	int errors;
 };
 
@@ -311,8 +313,96 @@ static void summaries_exact_under_racing_writers(void)
 	tce_ctx_destroy(ctx);
 }
 
+/* The next value of a thread's generator. */
+static uint64_t lcg(uint64_t *seed)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *seed >> 33;
+}
+
+/*
+ * Entries of leaf @l outside [off, off + len) that read non-zero, sampled:
+ * what another thread's torn-down table would have left in a reused leaf.
+ */
+static int stale_entries(struct tce_table *t, uint64_t le, uint64_t l, uint64_t off,
+			 uint64_t len, uint64_t *seed)
+{
+	uint64_t i, e, v;
+	int bad = 0;
+
+	for (i = 0; i < 64; i++) {
+		e = lcg(seed) % le;
+		if (e >= off && e < off + len)
+			continue;
+		bad += tce_table_get(t, l * le + e, &v) != 0 || v != 0;
+	}
+	return bad;
+}
+
+/*
+ * Thread tid makes tables of its own on the shared context, writes a run
+ * in each of eight leaves that may come from another thread's teardown,
+ * checks that each leaf holds only its run, and tears the table down.
+ */
+static void *churner(void *arg)
+{
+	struct race *r = arg;
+	struct tce_table_config cfg;
+	struct tce_table *t;
+	uint64_t k, l, le, idx, v, n, len, off[8], seed = r->tid + 1;
+
+	pthread_barrier_wait(r->go);
+	for (k = 0; k < r->rounds; k++) {
+		cfg = (struct tce_table_config){ .window_size = 1ULL << 30, .page_shift = 12,
+						 .levels = 2, .mirror = (k & 1) != 0 };
+		if (tce_table_create(r->ctx, &cfg, &t)) {
+			r->errors++;
+			continue;
+		}
+		le = cfg.level_entries;
+		for (l = 0, n = 0; l < 8; l++, n += len) {
+			len = 1 + l * 600;
+			off[l] = lcg(&seed) % (le - len);
+			r->errors += tce_table_set(t, l * le + off[l], len, (l + 1) << 12,
+						   TCE_DIR_TO_DEVICE) != 0;
+		}
+		for (l = 0; l < 8; l++)
+			r->errors += stale_entries(t, le, l, off[l], 1 + l * 600, &seed);
+		for (idx = 0; !tce_table_next(t, &idx, &v); idx++)
+			n--;
+		r->errors += n != 0;
+		tce_table_put(t);
+	}
+	return NULL;
+}
+
+/* Tables made and torn down on THREADS threads share one context's level cache. */
+static void tables_churn_one_context(void)
+{
+	struct tce_ctx *ctx;
+	struct race rs[THREADS];
+	pthread_barrier_t go;
+	struct tce_mem_stats ms;
+	unsigned t;
+
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	pthread_barrier_init(&go, NULL, THREADS);
+	for (t = 0; t < THREADS; t++)
+		rs[t] = (struct race){ .go = &go, .tid = t, .rounds = (uint64_t)(60 * tt_scale()),
+				       .ctx = ctx };
+	run_threads(rs, churner);
+	for (t = 0; t < THREADS; t++)
+		CHECK_EQ(rs[t].errors, 0);
+	tce_ctx_mem_stats(ctx, &ms);
+	CHECK_EQ(ms.live_allocs, 0);
+	CHECK(ms.cached_blocks > 0);
+	pthread_barrier_destroy(&go);
+	tce_ctx_destroy(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(summaries_exact_under_racing_writers),
+	TT_CASE(tables_churn_one_context),
 	TT_CASE(xchg_races_level_allocation),
 	TT_CASE(xchg_one_entry_is_atomic),
 	TT_CASE(writers_and_readers),

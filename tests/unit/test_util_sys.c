@@ -5,8 +5,9 @@
  * so a test can make the C library fail, return what C permits (NULL for a
  * zero-size request) or count what was released. It checks that failures
  * are returned and counted, that memory goes back by the way it came, and
- * that a lock starts free whatever its memory held before. Also the error
- * names the layer keeps.
+ * that a lock starts free whatever its memory held before, and that the
+ * level-block cache keeps what fits under its bound and frees the rest.
+ * Also the error names the layer keeps.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
 void __real_free(void *p);
 int __real_posix_memalign(void **out, size_t align, size_t size);
 void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -40,6 +42,7 @@ int __real_pthread_rwlock_destroy(pthread_rwlock_t *l);
 
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
 void __wrap_free(void *p);
 int __wrap_posix_memalign(void **out, size_t align, size_t size);
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -57,6 +60,9 @@ static struct {
 	bool zero_null;       /* malloc(0) and calloc(_, 0) return NULL, as C allows */
 	int fail_lock_init;   /* the next pthread_*_init returns this */
 	int fail_lock_nth;    /* else the n-th pthread_*_init from now returns EAGAIN */
+	bool fail_realloc;    /* the next realloc fails */
+	void *pages[64];      /* blocks of posix_memalign not yet freed (the first 64) */
+	int npages;
 	void *memalign_block; /* the block posix_memalign handed out last */
 	bool memalign_freed;  /* ... and that it came back through free */
 	void *mmap_block;     /* the region mmap handed out last */
@@ -94,10 +100,26 @@ void *__wrap_calloc(size_t n, size_t size)
 	return __real_calloc(n, size);
 }
 
+void *__wrap_realloc(void *p, size_t size)
+{
+	bool f = w.fail_realloc;
+
+	w.fail_realloc = false;
+	return f ? NULL : __real_realloc(p, size);
+}
+
 void __wrap_free(void *p)
 {
+	int i;
+
 	if (p && p == w.memalign_block)
 		w.memalign_freed = true;
+	for (i = 0; p && i < w.npages; i++) {
+		if (w.pages[i] == p) {
+			w.pages[i] = w.pages[--w.npages];
+			break;
+		}
+	}
 	__real_free(p);
 }
 
@@ -111,6 +133,8 @@ int __wrap_posix_memalign(void **out, size_t align, size_t size)
 	if (rc == 0) {
 		w.memalign_block = *out;
 		w.memalign_freed = false;
+		if (w.npages < 64)
+			w.pages[w.npages++] = *out;
 	}
 	return rc;
 }
@@ -496,11 +520,11 @@ static void pool_locks_balanced(void)
 	CHECK_EQ(st.cache_hits, 96);
 	CHECK_RC(tce_pool_check(p, NULL), 0);
 	tce_pool_destroy(p);
+	tce_ctx_destroy(ctx); /* the context's own (level cache) mutex too */
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
 	CHECK_EQ(w.bad_destroys, 0);
 	CHECK_EQ(w.nlive, 0);
-	tce_ctx_destroy(ctx);
 }
 
 /* A DMA object over a table: its record shards' mutexes are destroyed with it too. */
@@ -523,12 +547,12 @@ static void dma_locks_balanced(void)
 	CHECK_RC(tce_dma_unmap_page(d, bus, 8192), 0);
 	tce_dma_destroy(d);
 	tce_table_put(t);
+	tce_ctx_destroy(ctx); /* the context's own (level cache) mutex too */
 	CHECK(w.mutex_inits > 5); /* at least the pools' and the shards' */
 	CHECK_EQ(w.bad_unlocks, 0);
 	CHECK_EQ(w.mutex_destroys, w.mutex_inits);
 	CHECK_EQ(w.bad_destroys, 0);
 	CHECK_EQ(w.nlive, 0);
-	tce_ctx_destroy(ctx);
 }
 
 /*
@@ -639,12 +663,138 @@ static void opal_window_locks(void)
 	tce_machine_destroy(m);
 }
 
+/* A context whose cache mutex cannot be set up: the error, and nothing left allocated. */
+static void ctx_create_lock_fails(void)
+{
+	struct tce_ctx *ctx = NULL;
+
+	reset();
+	w.fail_lock_init = EAGAIN;
+	CHECK_RC(tce_ctx_create(&ctx), -EAGAIN);
+	CHECK(ctx == NULL);
+	CHECK_EQ(w.nlive, 0);
+}
+
+/* Free @n blocks of @size under @tag into the cache through one batch. */
+static void release_blocks(struct tce_ctx *ctx, void **p, unsigned int n, size_t size,
+			   uint32_t tag)
+{
+	static struct tce__block_batch b; /* 2 KiB: off the stack */
+	unsigned int i;
+
+	tce__batch_init(&b, size, tag);
+	for (i = 0; i < n; i++)
+		tce__batch_add(ctx, &b, p[i]);
+	tce__blocks_release(ctx, &b);
+	CHECK_EQ(b.n, 0);
+}
+
+static void check_cached(struct tce_ctx *ctx, uint64_t blocks, uint64_t bytes, uint64_t live)
+{
+	struct tce_mem_stats st;
+
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.cached_blocks, blocks);
+	CHECK_EQ(st.cached_bytes, bytes);
+	CHECK_EQ(st.live_allocs, live);
+}
+
+/*
+ * The cache keeps what fits under its bound and frees the rest; a block
+ * comes back only for its own size and tag, as it was freed, not zeroed;
+ * taking one is still a fault point; a context's destroy frees the blocks.
+ */
+static void block_cache_bound_and_tags(void)
+{
+	struct tce_ctx *ctx;
+	void *p[4], *q;
+	bool reused;
+	int i;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	CHECK_EQ(tce_ctx_set_level_cache(ctx, 3 * 4096 + 100), TCE_LEVEL_CACHE_DEFAULT_BYTES);
+	for (i = 0; i < 4; i++) {
+		p[i] = tce__block_alloc(ctx, 4096, 1, &reused);
+		REQUIRE(p[i] != NULL);
+		CHECK(!reused);
+		memset(p[i], 0xab, 4096);
+	}
+	CHECK_EQ(w.npages, 4);
+	release_blocks(ctx, p, 4, 4096, 1);
+	check_cached(ctx, 3, 3 * 4096, 0);
+	CHECK_EQ(w.npages, 3); /* the one over the bound went back to the C library */
+	/* Another tag or size: fresh and zeroed. */
+	q = tce__block_alloc(ctx, 4096, 2, &reused);
+	CHECK(q != NULL && !reused && ((unsigned char *)q)[4095] == 0);
+	tce__block_free(ctx, q, 4096, 2); /* no room: freed */
+	CHECK_EQ(w.npages, 3);
+	/* A fault point fires before the cache is looked at. */
+	tce_ctx_set_fail_nth(ctx, 1);
+	CHECK(tce__block_alloc(ctx, 4096, 1, &reused) == NULL);
+	check_cached(ctx, 3, 3 * 4096, 0);
+	/* Its own tag: one of the freed blocks, as it was left. */
+	q = tce__block_alloc(ctx, 4096, 1, &reused);
+	CHECK(reused);
+	CHECK(q == p[0] || q == p[1] || q == p[2] || q == p[3]);
+	CHECK(((unsigned char *)q)[0] == 0xab && ((unsigned char *)q)[4095] == 0xab);
+	check_cached(ctx, 2, 2 * 4096, 1);
+	tce__block_free(ctx, q, 4096, 1);
+	check_cached(ctx, 3, 3 * 4096, 0);
+	tce_ctx_destroy(ctx);
+	CHECK_EQ(w.npages, 0);
+	CHECK_EQ(w.nlive, 0);
+}
+
+/*
+ * Blocks of 2 MiB and more are never cached (unmapped at once), a ninth
+ * size finds no bin, and a pointer array that cannot grow frees the batch:
+ * nothing is lost and the counts stay exact.
+ */
+static void block_cache_refusals(void)
+{
+	struct tce_ctx *ctx;
+	void *p[TCE__BLOCK_BINS + 1], *big;
+	bool reused;
+	unsigned int i;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	big = tce__block_alloc(ctx, 2u << 20, 1, &reused);
+	REQUIRE(big != NULL && big == w.mmap_block);
+	release_blocks(ctx, &big, 1, 2u << 20, 1);
+	CHECK(w.mmap_unmapped);
+	check_cached(ctx, 0, 0, 0);
+	for (i = 0; i <= TCE__BLOCK_BINS; i++) {
+		p[i] = tce__block_alloc(ctx, 4096 * (i + 1), 1, &reused);
+		REQUIRE(p[i] != NULL);
+	}
+	for (i = 0; i <= TCE__BLOCK_BINS; i++)
+		tce__block_free(ctx, p[i], 4096 * (i + 1), 1);
+	check_cached(ctx, TCE__BLOCK_BINS, 4096ULL * TCE__BLOCK_BINS * (TCE__BLOCK_BINS + 1) / 2,
+		     0);
+	CHECK_EQ(w.npages, TCE__BLOCK_BINS);
+	tce_ctx_set_level_cache(ctx, 0);
+	CHECK_EQ(w.npages, 0);
+	tce_ctx_set_level_cache(ctx, 1 << 20);
+	p[0] = tce__block_alloc(ctx, 8192, 3, &reused);
+	REQUIRE(p[0] != NULL);
+	w.fail_realloc = true;
+	release_blocks(ctx, p, 1, 8192, 3);
+	check_cached(ctx, 0, 0, 0);
+	CHECK_EQ(w.npages, 0);
+	tce_ctx_destroy(ctx);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(pages_released_by_their_source),
+	TT_CASE(ctx_create_lock_fails),
+	TT_CASE(block_cache_bound_and_tags),
+	TT_CASE(block_cache_refusals),
 	TT_CASE(lock_starts_free),
 	TT_CASE(lock_setup_and_teardown),
 	TT_CASE(word_lock_excludes),

@@ -95,6 +95,8 @@ static unsigned int place_clear(const struct plot_row *r, double *x, struct plot
 			return 0;
 		if (!strncmp(r->variant, "FLOOR-memset", 12))
 			return one_key(k, "clear-memset", "memset of the populated leaves");
+		if (strstr(r->variant, "teardown-nocache"))
+			return one_key(k, r->variant, "table teardown, level cache off");
 		if (strstr(r->variant, "teardown"))
 			return one_key(k, r->variant, "table teardown");
 		return one_key(k, "clear", "tce_table_clear");

@@ -102,10 +102,12 @@ static int measure_mem(struct tce_ctx *ctx, const struct create_geom *g, struct 
 	struct tce_mem_stats before, after;
 	struct tce_table_config cfg = geom_cfg(g);
 	struct tce_table_stats st = { 0 };
-	uint64_t rss0, rss1;
+	uint64_t rss0, rss1, bound;
 	unsigned int i;
 	int rc = 0;
 
+	/* Fresh tables: no level block of an earlier table's, none in the heap's free lists. */
+	bound = tce_ctx_set_level_cache(ctx, 0);
 	bench_trim_heap();
 	tce_ctx_mem_stats(ctx, &before);
 	rss0 = bench_rss_bytes();
@@ -117,6 +119,7 @@ static int measure_mem(struct tce_ctx *ctx, const struct create_geom *g, struct 
 		tce_table_stats(t[0], &st);
 	for (i = 0; i < MEM_TABLES; i++)
 		tce_table_put(t[i]);
+	tce_ctx_set_level_cache(ctx, bound);
 	if (rc)
 		return table_fail("tce_table_create", rc);
 	m->rss_bytes = ((double)rss1 - (double)rss0) / MEM_TABLES;
