@@ -83,9 +83,21 @@ static inline void tce__lock(struct tce__lock *l)
 #endif
 }
 
+/* Debug builds: true if the calling thread holds @l. Release builds: true. */
+static inline bool tce__lock_held(struct tce__lock *l)
+{
+#ifndef NDEBUG
+	return atomic_load_explicit(&l->owner, memory_order_relaxed) == (uintptr_t)pthread_self();
+#else
+	(void)l;
+	return true;
+#endif
+}
+
 static inline void tce__unlock(struct tce__lock *l)
 {
 #ifndef NDEBUG
+	tce__assert(tce__lock_held(l)); /* debug builds: only its holder gives a lock back */
 	atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
 #endif
 	if (l->kind == TCE__LOCK_WORD) {
@@ -98,16 +110,6 @@ static inline void tce__unlock(struct tce__lock *l)
 	}
 }
 
-/* Debug builds: true if the calling thread holds @l. Release builds: true. */
-static inline bool tce__lock_held(struct tce__lock *l)
-{
-#ifndef NDEBUG
-	return atomic_load_explicit(&l->owner, memory_order_relaxed) == (uintptr_t)pthread_self();
-#else
-	(void)l;
-	return true;
-#endif
-}
 
 /*
  * A reader-writer lock (pthread's). Debug builds record the writer and count

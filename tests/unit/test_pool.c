@@ -733,6 +733,67 @@ static void handle_only_in_home_pool(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * Every allocation hands back, in the handle, where it ended (the next
+ * scatter-list segment starts there), the one-page fast path too; and an
+ * allocation may end exactly at a boundary: a request of the boundary's
+ * whole size fits.
+ */
+static void handle_out_and_boundary_edge(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 4096, .page_shift = 12,
+				       .nr_pools = 1, .no_large_pool = true, .block_pages = 1 };
+	struct tce_alloc_req req;
+	struct tce_pool *p = pool(ctx, &cfg);
+	uint64_t idx;
+
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = 0 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(req.handle, idx + 1);
+	req = (struct tce_alloc_req){ .npages = 3, .cpu = 0 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(req.handle, idx + 3);
+	req = (struct tce_alloc_req){ .npages = 16, .boundary = 16 << 12, .cpu = 0 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx % 16, 0);
+	req = (struct tce_alloc_req){ .npages = 4, .boundary = 16 << 12, .cpu = 0,
+				      .handle = idx + 16 + 12 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx % 16, 12); /* [12, 16) of its 16-page block: it ends on the boundary */
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
+/* A cached range that ends exactly on a request's boundary serves it. */
+static void cached_range_ends_on_boundary(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .first_idx = 0, .entries = 4096, .page_shift = 12,
+				       .nr_pools = 1, .no_large_pool = true, .block_pages = 1,
+				       .cache = true };
+	struct tce_alloc_req req;
+	struct tce_pool *p = pool(ctx, &cfg);
+	uint64_t idx = 0, last = 0, i;
+
+	for (i = 0; i < 32 && idx % 16 != 11; i++) { /* one page at a time up to entry 11 */
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = 0 };
+		REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+	}
+	req = (struct tce_alloc_req){ .npages = 4, .cpu = 0 }; /* then [12, 16) */
+	REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+	REQUIRE(idx % 16 == 12);
+	last = idx;
+	CHECK_RC(tce_pool_free(p, last, 4), 0);
+	req = (struct tce_alloc_req){ .npages = 4, .boundary = 16 << 12, .cpu = 0 };
+	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+	CHECK_EQ(idx, last);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 /* A DMA mask reaches its last page: every entry up to mask >> page_shift is usable. */
 static void mask_reaches_its_last_page(void)
 {
@@ -784,6 +845,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(hint_not_lowered_on_free),
 	TT_CASE(aligned_search_stays_in_pool),
 	TT_CASE(handle_only_in_home_pool),
+	TT_CASE(handle_out_and_boundary_edge),
+	TT_CASE(cached_range_ends_on_boundary),
 	TT_CASE(mask_reaches_its_last_page),
 };
 
