@@ -40,7 +40,7 @@ idle_cpus() { # CPUs idle over 0.3 s (from /proc/stat), in hundredths
 	a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
 	sleep 0.3
 	b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
-	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; print t > 0 ? int(100 * n * ($3 - $1) / t) : 0 }'
+	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; print (t > 0 ? int(100 * n * ($3 - $1) / t) : 0) }'
 }
 
 run() { # run dmadev_autotest on $machine with $flag into $out; its status in rc

@@ -34,7 +34,7 @@ refused() {
 $(cat "$tmp/err" "$tmp/out")"
 	fi
 }
-echo "1..14"
+echo "1..16"
 refused "no program" "no program"
 refused "unknown option" "unknown option '--bogus'" --bogus true
 refused "--machine without its value" "--machine needs a value" --machine
@@ -76,4 +76,27 @@ if command -v dtc >/dev/null; then
 else
 	echo "ok $((n + 1)) - a .dts machine runs # SKIP dtc is not installed"
 	echo "ok $((n + 2)) - a .dts machine runs # SKIP dtc is not installed"
+	n=$((n + 2))
 fi
+
+# A program killed before its exit handlers leaves its testbed; the next
+# program under tce-run removes it, and its own goes when it exits.
+mkdir "$tmp/tb"
+TMPDIR="$tmp/tb" "$wrap" "$tce_run" --machine pseries -- \
+	sh -c 'test -c /dev/vfio/0 && kill -KILL $$' 2>/dev/null
+left=$(ls "$tmp/tb")
+TMPDIR="$tmp/tb" "$wrap" "$tce_run" --machine pseries -- sh -c 'test -c /dev/vfio/0' 2>"$tmp/err"
+case $left in
+tce-run.[0-9]*.??????) [ ! -e "$tmp/tb/$left" ]; result $? "a killed program's testbed is removed by the next run" "left: $left, now: $(ls "$tmp/tb")" ;;
+*) result 1 "a killed program's testbed is removed by the next run" "the killed program left: '$left'" ;;
+esac
+mkdir "$tmp/tb2"
+TMPDIR="$tmp/tb2" "$wrap" "$tce_run" --machine pseries -- \
+	sh -c 'test -c /dev/vfio/0; sleep 3' 2>/dev/null &
+bg=$!
+sleep 1
+live=$(ls "$tmp/tb2")
+TMPDIR="$tmp/tb2" "$wrap" "$tce_run" --machine pseries -- sh -c 'test -c /dev/vfio/0' 2>/dev/null
+[ -n "$live" ] && [ -d "$tmp/tb2/$live" ]
+result $? "a running program's testbed is kept by the next run" "before: '$live', after: $(ls "$tmp/tb2")"
+wait $bg

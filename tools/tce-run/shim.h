@@ -154,6 +154,13 @@ void shim_dma_done(int lib, unsigned long req, const void *arg);
 
 /* Write the tree for machine @m and its OS @h under @dir: sys/... and dev/vfio/... 0 or -errno. */
 int shim_testbed_build(const char *dir, struct tce_machine *m, struct tce_host *h);
+/* Remove the testbed tree @dir (best effort; an absolute path only). */
+void shim_testbed_remove(const char *dir);
+/*
+ * Remove the testbeds in @tmp left by processes that are gone (named
+ * tce-run.<pid>.XXXXXX, owned by this user, <pid> no longer running).
+ */
+void shim_testbed_reap(const char *tmp);
 
 /* ---- paths.c ---- */
 

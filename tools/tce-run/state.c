@@ -10,7 +10,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -290,7 +289,9 @@ static void init_once(void)
 	if (!rc) {
 		const char *tmp = getenv("TMPDIR");
 
-		snprintf(S.testbed, sizeof(S.testbed), "%s/tce-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		tmp = tmp && *tmp ? tmp : "/tmp";
+		shim_testbed_reap(tmp);
+		snprintf(S.testbed, sizeof(S.testbed), "%s/tce-run.%d.XXXXXX", tmp, (int)S.pid);
 		rc = mkdtemp(S.testbed) ? shim_testbed_build(S.testbed, S.m, S.h) : -errno;
 	}
 	if (rc) {
@@ -530,19 +531,6 @@ void shim_fd_closed(int fd)
 
 /* ---- exit ---- */
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)type, (void)ftw;
-	return remove(path) ? 0 : 0; /* best effort: the rest still goes */
-}
-
-/* The testbed goes with the process that made it (no shell: children inherit the shim). */
-static void remove_tree(const char *dir)
-{
-	if (dir[0] == '/')
-		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* "64 KiB", "2 MiB" for whole units, else "100 bytes". */
 static void bytes_text(uint64_t v, char *buf, size_t n)
 {
@@ -678,7 +666,7 @@ __attribute__((destructor)) static void shim_fini(void)
 	tce_host_destroy(S.h);
 	tce_machine_destroy(S.m);
 	S.ready = false;
-	remove_tree(S.testbed);
+	shim_testbed_remove(S.testbed);
 	if (S.log)
 		fclose(S.log);
 	busy--;

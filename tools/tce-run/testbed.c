@@ -6,12 +6,19 @@
  * iommu_group and driver links, with the kernel's relative link texts),
  * the IOMMU groups with their devices, the vfio modules, and placeholder
  * files for /dev/vfio/vfio and /dev/vfio/<N> (stat reports them as
- * character devices). Runs while the shim is busy: plain libc calls. Front end.
+ * character devices). A testbed is named after the process that made it,
+ * so one left behind by a process that never ran its exit handlers (killed
+ * by a signal, or ended by _exit()) is removed by the next shim to start.
+ * Runs while the shim is busy: plain libc calls. Front end.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -201,4 +208,53 @@ int shim_testbed_build(const char *root, struct tce_machine *m, struct tce_host 
 		rc = device_dir(root, p, i, group_of(h, p));
 	}
 	return rc;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	remove(path); /* best effort: the rest still goes */
+	return 0;
+}
+
+void shim_testbed_remove(const char *dir)
+{
+	if (dir[0] == '/')
+		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The creator's pid of a testbed named tce-run.<pid>.XXXXXX, or 0. */
+static pid_t testbed_pid(const char *name)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(name, "tce-run.", 8))
+		return 0;
+	pid = strtol(name + 8, &end, 10);
+	if (pid <= 0 || end == name + 8 || *end != '.' || strlen(end) != 7)
+		return 0;
+	return (pid_t)pid;
+}
+
+void shim_testbed_reap(const char *tmp)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(tmp);
+	pid_t pid;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		pid = testbed_pid(e->d_name);
+		if (!pid || kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* not a testbed, or its process lives (or is not ours to ask) */
+		if (snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		shim_testbed_remove(path);
+	}
+	closedir(d);
 }
