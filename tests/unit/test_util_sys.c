@@ -384,15 +384,24 @@ struct word_user {
 	struct tce__lock *l;
 	long *counter; /* plain: only the lock keeps the threads apart */
 	int rounds;
+	int free_held;  /* holds during which the word read free (0) */
+	atomic_int *go; /* NULL, or wait until it is set: the threads start together */
 };
 
 static void *word_lock_user(void *arg)
 {
 	struct word_user *u = arg;
 
+	while (u->go && !atomic_load(u->go))
+		tce__cpu_relax();
 	for (int i = 0; i < u->rounds; i++) {
 		tce__lock(u->l);
-		(*u->counter)++;
+		long c = *u->counter;
+
+		u->free_held += atomic_load(&u->l->spin) == 0; /* however it was taken, it reads held */
+		for (int k = 0; k < 20; k++) /* a read-modify-write wide enough to be overtaken */
+			tce__cpu_relax();
+		*u->counter = c + 1;
 		if (i % 64 == 0)
 			sched_yield(); /* a long hold: the others spin out and sleep */
 		tce__unlock(u->l);
@@ -414,6 +423,7 @@ static void word_lock_excludes(void)
 	struct word_user u[4];
 	pthread_t th[4];
 	long counter = 0;
+	atomic_int go = 0;
 	int i, polls;
 
 	reset();
@@ -437,12 +447,15 @@ static void word_lock_excludes(void)
 	CHECK_EQ(counter, 1);
 	CHECK_EQ(atomic_load(&l.spin), 0);
 	for (i = 0; i < 4; i++) {
-		u[i] = (struct word_user){ .l = &l, .counter = &counter, .rounds = 2000 };
+		u[i] = (struct word_user){ .l = &l, .counter = &counter, .rounds = 20000, .go = &go };
 		REQUIRE(pthread_create(&th[i], NULL, word_lock_user, &u[i]) == 0);
 	}
-	for (i = 0; i < 4; i++)
+	atomic_store(&go, 1);
+	for (i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
-	CHECK_EQ(counter, 1 + 4 * 2000);
+		CHECK_EQ(u[i].free_held, 0);
+	}
+	CHECK_EQ(counter, 1 + 4 * 20000);
 	CHECK_EQ(atomic_load(&l.spin), 0);
 	CHECK_EQ(w.bad_unlocks, 0);
 	tce__lock_fini(&l);
