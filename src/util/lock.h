@@ -144,6 +144,7 @@ static inline void tce__read_lock(struct tce__rwlock *l)
 static inline void tce__read_unlock(struct tce__rwlock *l)
 {
 #ifndef NDEBUG
+	tce__assert(atomic_load_explicit(&l->readers, memory_order_relaxed) > 0); /* one is held */
 	atomic_fetch_sub_explicit(&l->readers, 1, memory_order_relaxed);
 #endif
 	pthread_rwlock_unlock(&l->rw);

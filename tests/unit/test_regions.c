@@ -388,6 +388,8 @@ static void identity_pseries(void)
 	uint64_t real = (uintptr_t)buf, *list, args[9];
 	struct tce_mem_region r = identity(buf, BUF_SIZE);
 	char got[16] = { 0 };
+	struct tce_dev_map *map;
+	void *p;
 
 	REQUIRE(buf && tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
 	d = dev(m);
@@ -400,6 +402,8 @@ static void identity_pseries(void)
 	CHECK(!strcmp((char *)buf + 0x2010, "through the TCE"));
 	CHECK_RC(tce_dev_dma_read(d, 0x4010, got, 16), 0);
 	CHECK(!strcmp(got, "through the TCE"));
+	/* A translate-once map refuses a caller region and keeps no lock (removal must not wait). */
+	CHECK_RC(tce_dev_dma_map(d, 0x4010, 16, false, &p, &map), -EOPNOTSUPP);
 	/* In no region: just past the buffer, and far above everything. */
 	CHECK_EQ(put_tce(m, LIOBN0, 0x5000, (real + BUF_SIZE) | RW), TCE_H_PARAMETER);
 	CHECK_EQ(put_tce(m, LIOBN0, 0x5000, (1ULL << 50) | RW), TCE_H_PARAMETER);
