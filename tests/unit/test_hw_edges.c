@@ -308,6 +308,41 @@ static void dma_at_the_top(void)
 	tce_machine_destroy(m);
 }
 
+/*
+ * A pseries PE whose default window does not start at bus 0: a DDW that
+ * fits below it goes to bus 0 in slot 1 (docs/machine.md), and the device's
+ * DMA finds it by its range, not by bus bit 59 as on powernv.
+ */
+static void ddw_below_the_default(void)
+{
+	static char blob[1 << 16];
+	uint32_t a[5] = { 0x0800, 0x08000000, 0x20000000, 12, 30 }, r[4];
+	const uint32_t win[5] = { cpu_to_fdt32(0x80000000), 0, cpu_to_fdt32(0x80000000), 0,
+				  cpu_to_fdt32(0x80000000) };
+	struct tce_machine *m = NULL;
+	struct tce_pci_dev *d;
+	uint64_t h[9] = { 0 }, v = 0;
+	uint8_t *ram;
+
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	REQUIRE(fdt_setprop(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_PSERIES)),
+			    "ibm,dma-window", win, sizeof(win)) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	REQUIRE(tce_machine_find_device(m, "0000:00:01.0", &d) == 0);
+	CHECK_RC(tce_hv_rtas(m, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, a, 4, r), 0);
+	CHECK_EQ((int32_t)r[0], TCE_RTAS_SUCCESS);
+	CHECK_EQ(r[1], 0x80000001u);           /* slot 1 */
+	CHECK_EQ((uint64_t)r[2] << 32 | r[3], 0); /* at bus 0, below the default at 2 GiB */
+	ram = tce_machine_ram_ptr(m, 0x200000, 8);
+	REQUIRE(ram);
+	memcpy(ram, "slot one", 8);
+	h[0] = r[1], h[1] = 0x1000, h[2] = 0x200000 | TCE_PCI_READ;
+	CHECK_EQ(tce_hv_hcall(m, TCE_H_PUT_TCE, h), TCE_H_SUCCESS);
+	CHECK_RC(tce_dev_dma_read(d, 0x1000, &v, 8), 0);
+	CHECK(!memcmp(&v, "slot one", 8));
+	tce_machine_destroy(m);
+}
+
 /* A powernv owner's 4 KiB-page window in slot 0 with entries 0..3 mapped to RAM. */
 struct pnv_owner {
 	struct tce_machine *m;
@@ -454,6 +489,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(only_doorbell_starts_thread),
 	TT_CASE(msix_table_end),
 	TT_CASE(dma_at_the_top),
+	TT_CASE(ddw_below_the_default),
 	TT_CASE(window_end),
 	TT_CASE(kill_only_named_pages),
 	TT_CASE(freeze_logged),
