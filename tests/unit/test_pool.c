@@ -639,6 +639,27 @@ static void hint_not_lowered_on_free(void)
 	tt_ctx_done(ctx);
 }
 
+
+/* A logical CPU whose first allocation in a fresh pool of two lands in pool @home, or -1. */
+static int32_t cpu_homed_in(struct tce_ctx *ctx, struct tce_pool_config *cfg, unsigned home)
+{
+	uint64_t half = cfg->entries / 2, idx;
+	struct tce_alloc_req req;
+	struct tce_pool *p;
+	int32_t cpu;
+
+	for (cpu = 0; cpu < 64; cpu++) {
+		p = pool(ctx, cfg);
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+		idx = UINT64_MAX;
+		CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
+		tce_pool_destroy(p);
+		if ((idx >= cfg->first_idx + half) == (home == 1))
+			return cpu;
+	}
+	return -1;
+}
+
 /*
  * An aligned request whose pass from the hint finds nothing must not take
  * space outside the pool it searches: here the home pool (pool 1) has room
@@ -655,16 +676,8 @@ static void aligned_search_stays_in_pool(void)
 	uint64_t idx, i;
 	int32_t cpu;
 
-	/* A CPU whose home pool is pool 1 (entries 2048 + 3 and up). */
-	for (cpu = 0; cpu < 64; cpu++) {
-		p = pool(ctx, &cfg);
-		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
-		CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
-		tce_pool_destroy(p);
-		if (idx >= 2048 + 3)
-			break;
-	}
-	REQUIRE(cpu < 64);
+	cpu = cpu_homed_in(ctx, &cfg, 1); /* pool 1: entries 2048 + 3 and up */
+	REQUIRE(cpu >= 0);
 	p = pool(ctx, &cfg);
 	for (i = 0; i < 2048; i++) {
 		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
@@ -702,16 +715,8 @@ static void handle_only_in_home_pool(void)
 	uint64_t idx, i;
 	int32_t cpu;
 
-	/* A CPU whose home pool is pool 0 (entries 3 .. 2050). */
-	for (cpu = 0; cpu < 64; cpu++) {
-		p = pool(ctx, &cfg);
-		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
-		CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
-		tce_pool_destroy(p);
-		if (idx < 2048 + 3)
-			break;
-	}
-	REQUIRE(cpu < 64);
+	cpu = cpu_homed_in(ctx, &cfg, 0); /* pool 0: entries 3 .. 2050 */
+	REQUIRE(cpu >= 0);
 	p = pool(ctx, &cfg);
 	req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu, .handle = 3 + 100 };
 	CHECK_RC(tce_pool_alloc(p, &req, &idx), 0);
