@@ -14,18 +14,30 @@
 #include "tce/table_raw.h"
 #include "tt_table.h"
 
+/* Counts the error lines logged (a checker's report). */
+static void count_errors(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)msg;
+	if (level == TCE_LOG_ERR)
+		(*(unsigned *)arg)++;
+}
+
 static void table_checker(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table *t;
 	uint64_t *slot, saved;
+	unsigned errs = 0;
 
 	REQUIRE(tt_table(ctx, 0, 1ULL << 32, 12, 2, true, &t) == 0);
 	CHECK_RC(tce_table_set(t, 5, 1, 0x1000, TCE_DIR_TO_DEVICE), 0);
 	CHECK_RC(tce_table_mirror_slot(t, 9000, true, &slot), 0);
 	CHECK_RC(tce__table_check(t), 0);
 	atomic_fetch_add(&t->levels_allocated, 1);
+	tce_ctx_set_log(ctx, count_errors, &errs, TCE_LOG_ERR);
 	CHECK_RC(tce__table_check(t), -EIO);
+	CHECK_EQ(errs, 1); /* the report says what is wrong */
+	tce_ctx_set_log(ctx, NULL, NULL, TCE_LOG_WARN);
 	atomic_fetch_sub(&t->levels_allocated, 1);
 	atomic_fetch_add(&t->mirror_levels_allocated, 1);
 	CHECK_RC(tce__table_check(t), -EIO);
