@@ -139,14 +139,17 @@ static void reused_blocks_read_zero_before_writes(void)
 	tt_ctx_done(ctx);
 }
 
-/* The bound: the default, what teardown keeps under a lower one, lowering frees, 0 empties. */
+/*
+ * The bound: the default, what teardown keeps under a lower one, a bound of
+ * exactly what is held keeps it all, lowering frees, 0 empties.
+ */
 static void bound_holds(void)
 {
 	struct tce_ctx *ctx = tt_ctx();
 	struct tce_table_config cfg;
 	struct tce_mem_stats ms;
 	struct tce_table *t;
-	uint64_t bound = 200 * 1024;
+	uint64_t bound = 200 * 1024, kept;
 
 	CHECK_EQ(tce_ctx_set_level_cache(ctx, bound), TCE_LEVEL_CACHE_DEFAULT_BYTES);
 	REQUIRE(make(ctx, &cfg, &t) == 0);
@@ -156,7 +159,11 @@ static void bound_holds(void)
 	CHECK_EQ(ms.live_allocs, 0);
 	CHECK(ms.cached_bytes <= bound);
 	CHECK(ms.cached_blocks >= 2 && ms.cached_blocks <= 3);
-	CHECK_EQ(tce_ctx_set_level_cache(ctx, 70 * 1024), bound);
+	kept = ms.cached_bytes;
+	CHECK_EQ(tce_ctx_set_level_cache(ctx, kept), bound); /* exactly what it holds: all stay */
+	tce_ctx_mem_stats(ctx, &ms);
+	CHECK_EQ(ms.cached_bytes, kept);
+	CHECK_EQ(tce_ctx_set_level_cache(ctx, 70 * 1024), kept);
 	tce_ctx_mem_stats(ctx, &ms);
 	CHECK(ms.cached_bytes <= 70 * 1024);
 	CHECK_EQ(ms.cached_blocks, 1);
