@@ -813,7 +813,8 @@ int tce__dt_parse(struct tce_machine *m)
 		return rc;
 	m->phbs = tce__calloc(m->ctx, n * sizeof(*m->phbs));
 	m->nphbs_alloc = m->phbs ? n : 0;
-	m->devs = tce__calloc(m->ctx, (size_t)n * MAX_DEVS * sizeof(*m->devs));
+	m->devs = tce__aligned_zalloc(m->ctx, (size_t)n * MAX_DEVS * sizeof(*m->devs),
+				      _Alignof(struct tce_pci_dev));
 	m->ndevs_alloc = m->devs ? n * MAX_DEVS : 0;
 	s = tce__calloc(m->ctx, sizeof(*s));
 	rc = m->phbs && m->devs && s ? parse_phbs(m, s) : -ENOMEM;

@@ -206,8 +206,12 @@ struct tce_pci_dev {
 	uint8_t config[4096];
 	struct tce__dmatest dt;     /* the BAR memory and device thread (both device kinds) */
 	struct tce__ioat io;        /* TCE_DEV_IOAT only */
-	/* Bytes of device DMA that succeeded (tce_dev_dma_stats()): relaxed adds, no lock. */
-	_Atomic uint64_t dma_read_bytes, dma_write_bytes;
+	/*
+	 * Written by every DMA of this function, so on a cache line of their own
+	 * (functions lie in one array): bytes of device DMA that succeeded
+	 * (tce_dev_dma_stats()), relaxed adds, no lock.
+	 */
+	_Alignas(64) _Atomic uint64_t dma_read_bytes, dma_write_bytes;
 	struct tce__dev_tlb tlb;
 	_Atomic uint64_t tlb_hits;  /* translations served by tlb: TCE-cache hits in the stats */
 };

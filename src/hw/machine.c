@@ -54,7 +54,7 @@ void tce_machine_destroy(struct tce_machine *m)
 		tce__dev_fini(&m->devs[i]);
 	destroy_phbs(m);
 	tce__free(ctx, m->phbs, (size_t)m->nphbs_alloc * sizeof(*m->phbs));
-	tce__free(ctx, m->devs, (size_t)m->ndevs_alloc * sizeof(*m->devs));
+	tce__aligned_free(ctx, m->devs, (size_t)m->ndevs_alloc * sizeof(*m->devs));
 	tce__mem_fini(m);
 	tce__free(ctx, m->fdt, m->fdt_size);
 	tce__free(ctx, m, sizeof(*m));
