@@ -158,7 +158,7 @@ int shim_testbed_build(const char *dir, struct tce_machine *m, struct tce_host *
 void shim_testbed_remove(const char *dir);
 /*
  * Remove the testbeds in @tmp left by processes that are gone (named
- * tce-run.<pid>.XXXXXX, owned by this user, <pid> no longer running).
+ * tce-run.<pid>.<6 random characters>, owned by this user, <pid> no longer running).
  */
 void shim_testbed_reap(const char *tmp);
 

@@ -291,6 +291,7 @@ static void init_once(void)
 
 		tmp = tmp && *tmp ? tmp : "/tmp";
 		shim_testbed_reap(tmp);
+		/* mkdtemp() fills the six-character template at the end */
 		snprintf(S.testbed, sizeof(S.testbed), "%s/tce-run.%d.XXXXXX", tmp, (int)S.pid);
 		rc = mkdtemp(S.testbed) ? shim_testbed_build(S.testbed, S.m, S.h) : -errno;
 	}

@@ -223,7 +223,7 @@ void shim_testbed_remove(const char *dir)
 		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The creator's pid of a testbed named tce-run.<pid>.XXXXXX, or 0. */
+/* The creator's pid of a testbed named tce-run.<pid>.<6 random characters>, or 0. */
 static pid_t testbed_pid(const char *name)
 {
 	char *end;
