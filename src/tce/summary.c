@@ -139,6 +139,7 @@ uint64_t tce__sum_next(const struct tce_table *t, const struct tce__leaf_sum *s,
 }
 
 /* Bits of tier @k that must be set, recomputed from the tier below (or the entries). */
+TCE_CHECKER
 static uint64_t expected_word(const struct tce_table *t, const struct tce__leaf_sum *s,
 			      const uint64_t *block, uint32_t k, uint64_t wi)
 {
@@ -158,6 +159,7 @@ static uint64_t expected_word(const struct tce_table *t, const struct tce__leaf_
  * non-zero word below it, every set bit of tier 0 a live entry. Counts the
  * tier-0 bits into *@live and the wrong ones into *@bad. O(live entries).
  */
+TCE_CHECKER
 static void check_down(const struct tce_table *t, const struct tce__leaf_sum *s,
 		       const uint64_t *block, uint32_t k, uint64_t wi, uint64_t *live, uint64_t *bad)
 {
@@ -182,6 +184,7 @@ static void check_down(const struct tce_table *t, const struct tce__leaf_sum *s,
 #define SUM_CHECK_FULL_MAX (1ULL << 16)
 
 /* Every word of every tier recomputed from the tier below or the entries. */
+TCE_CHECKER
 static void check_full(const struct tce_table *t, const struct tce__leaf_sum *s,
 		       const uint64_t *block, uint64_t *live, uint64_t *bad)
 {
@@ -197,6 +200,7 @@ static void check_full(const struct tce_table *t, const struct tce__leaf_sum *s,
 	}
 }
 
+TCE_CHECKER
 bool tce__sum_check(const struct tce_table *t, const uint64_t *block)
 {
 	const struct tce__leaf_sum *s = tce__leaf_sum(t, block);

@@ -248,6 +248,7 @@ struct tce_table *tce_table_hold(struct tce_table *t)
  * Blocks of a tree under @block (itself included); *@bad counts malformed
  * level pointers and, with @sums, leaves whose summary disagrees with them.
  */
+TCE_CHECKER
 static uint64_t count_blocks(const struct tce_table *t, const uint64_t *block, uint32_t depth,
 			     bool sums, uint64_t *bad)
 {
@@ -267,6 +268,7 @@ static uint64_t count_blocks(const struct tce_table *t, const uint64_t *block, u
 	return n;
 }
 
+TCE_CHECKER
 int tce__table_check(const struct tce_table *t)
 {
 	uint64_t bad = 0, hw = count_blocks(t, t->root, t->levels - 1, true, &bad), mirror = 0;
