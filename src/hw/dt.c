@@ -606,13 +606,25 @@ static int merge_tokens(struct tce_machine *m, int node, const uint32_t tok[4])
 	return 0;
 }
 
-static int count_phbs(struct tce_machine *m, uint32_t *n)
+/*
+ * PHBs, and the functions the devices array must hold: each child of a PHB
+ * is one (scan_fns refuses a PHB with more than MAX_DEVS before any is added).
+ */
+static int count_phbs(struct tce_machine *m, uint32_t *n, uint32_t *nfn)
 {
-	int node;
+	uint32_t fns;
+	int node, child;
 
-	*n = 0;
-	fdt_for_each_subnode(node, m->fdt, 0)
-		*n += is_phb(m, node);
+	*n = *nfn = 0;
+	fdt_for_each_subnode(node, m->fdt, 0) {
+		if (!is_phb(m, node))
+			continue;
+		(*n)++;
+		fns = 0;
+		fdt_for_each_subnode(child, m->fdt, node)
+			fns += fns < MAX_DEVS;
+		*nfn += fns;
+	}
 	if (node != -FDT_ERR_NOTFOUND)
 		return dt_err(m, 0, "(children)", "unreadable: %s", fdt_strerror(node));
 	if (*n == 0 || *n > MAX_PHBS)
@@ -633,6 +645,7 @@ static int add_devs(struct tce_machine *m, struct tce__phb *phb, const struct ph
 	unsigned i;
 	int rc;
 
+	tce__assert(s->nfn <= m->ndevs_alloc - m->ndevs);
 	for (i = 0; i < s->nfn; i++) {
 		d = &m->devs[m->ndevs];
 		*d = (struct tce_pci_dev){ .m = m, .phb = phb, .pe = tce__phb_pe(phb, s->fn[i].pe),
@@ -796,7 +809,7 @@ static int parse_eeh_tokens(struct tce_machine *m)
 int tce__dt_parse(struct tce_machine *m)
 {
 	struct phb_scan *s;
-	uint32_t n;
+	uint32_t n, nfn;
 	int rc;
 
 	rc = check_header(m);
@@ -808,14 +821,15 @@ int tce__dt_parse(struct tce_machine *m)
 	if (!rc)
 		rc = parse_memory(m);
 	if (!rc)
-		rc = count_phbs(m, &n);
+		rc = count_phbs(m, &n, &nfn);
 	if (rc)
 		return rc;
 	m->phbs = tce__calloc(m->ctx, n * sizeof(*m->phbs));
 	m->nphbs_alloc = m->phbs ? n : 0;
-	m->devs = tce__aligned_zalloc(m->ctx, (size_t)n * MAX_DEVS * sizeof(*m->devs),
+	/* At least one slot: a PHB without functions is refused later, by name. */
+	m->devs = tce__aligned_zalloc(m->ctx, (size_t)(nfn ? nfn : 1) * sizeof(*m->devs),
 				      _Alignof(struct tce_pci_dev));
-	m->ndevs_alloc = m->devs ? n * MAX_DEVS : 0;
+	m->ndevs_alloc = m->devs ? (nfn ? nfn : 1) : 0;
 	s = tce__calloc(m->ctx, sizeof(*s));
 	rc = m->phbs && m->devs && s ? parse_phbs(m, s) : -ENOMEM;
 	tce__free(m->ctx, s, sizeof(*s));
