@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -188,20 +189,62 @@ void *tce__pages_alloc(struct tce_ctx *ctx, size_t size)
 	return alloc_done(ctx, pages_get(size), size);
 }
 
+/*
+ * @size bytes of fresh zero pages aligned to @align (a power of two): mapped
+ * with @align - one page to spare, the spare head and tail unmapped again.
+ */
+static void *aligned_pages_get(size_t size, size_t align)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), spare, head, len;
+	char *p;
+
+	spare = align > pg ? align - pg : 0;
+	len = (size + pg - 1) & ~(pg - 1);
+	if (len < size || len + spare < len)
+		return NULL;
+	p = mmap(NULL, len + spare, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (size_t)(-(uintptr_t)p & (align - 1));
+	if (head)
+		munmap(p, head);
+	if (spare > head)
+		munmap(p + head + len, spare - head);
+	return p + head;
+}
+
+/*
+ * Zeroed memory aligned to @align. From 2 MiB up it is fresh pages (as
+ * tce__pages_alloc), so a large coherent DMA buffer costs only the pages its
+ * user touches; smaller ones come from the heap and are zeroed.
+ */
 void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
 {
 	void *p;
 
 	if (!alloc_begin(ctx))
 		return NULL;
-	if (align < sizeof(void *) || posix_memalign(&p, align, size))
+	if (align < sizeof(void *) || (align & (align - 1)))
 		p = NULL;
-	return alloc_done(ctx, p ? memset(p, 0, size) : NULL, size);
+	else if (size >= PAGES_MMAP_MIN)
+		p = aligned_pages_get(size, align);
+	else if (posix_memalign(&p, align, size))
+		p = NULL;
+	else
+		memset(p, 0, size);
+	return alloc_done(ctx, p, size);
 }
 
 void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size)
 {
-	tce__free(ctx, p, size);
+	if (!p)
+		return;
+	if (size >= PAGES_MMAP_MIN)
+		munmap(p, size);
+	else
+		free(p);
+	free_done(ctx, size);
 }
 
 void *tce__shared_pages_alloc(struct tce_ctx *ctx, size_t size)
