@@ -215,10 +215,12 @@ static void *aligned_pages_get(size_t size, size_t align)
 }
 
 /*
- * Zeroed memory aligned to @align. From 2 MiB up it is fresh pages (as
- * tce__pages_alloc), so a large coherent DMA buffer costs only the pages its
- * user touches; smaller ones come from the heap and are zeroed.
+ * Zeroed memory aligned to @align. From 256 KiB up it is fresh pages, so a
+ * large coherent DMA buffer costs a mapping and the pages its user touches,
+ * not a memset of all of it; smaller ones come from the heap and are zeroed.
  */
+#define ALIGNED_MMAP_MIN ((size_t)256 << 10)
+
 void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
 {
 	void *p;
@@ -227,7 +229,7 @@ void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
 		return NULL;
 	if (align < sizeof(void *) || (align & (align - 1)))
 		p = NULL;
-	else if (size >= PAGES_MMAP_MIN)
+	else if (size >= ALIGNED_MMAP_MIN)
 		p = aligned_pages_get(size, align);
 	else if (posix_memalign(&p, align, size))
 		p = NULL;
@@ -240,7 +242,7 @@ void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size)
 {
 	if (!p)
 		return;
-	if (size >= PAGES_MMAP_MIN)
+	if (size >= ALIGNED_MMAP_MIN)
 		munmap(p, size);
 	else
 		free(p);

@@ -387,14 +387,14 @@ static size_t gone_bytes(void)
 }
 
 /*
- * Zeroed aligned blocks (coherent DMA buffers): below 2 MiB from the heap,
- * from 2 MiB up fresh pages mapped with room to align and trimmed, at every
+ * Zeroed aligned blocks (coherent DMA buffers): below 256 KiB from the heap,
+ * from 256 KiB up fresh pages mapped with room to align and trimmed, at every
  * alignment up to one larger than the block. Each is aligned and zero, and
  * goes back whole, with nothing unmapped twice or outside it.
  */
 static void aligned_blocks_released_by_their_source(void)
 {
-	static const size_t sizes[] = { 4096, (2u << 20) - 1, 2u << 20, (2u << 20) + 1,
+	static const size_t sizes[] = { 4096, (256u << 10) - 1, 256u << 10, (256u << 10) + 1,
 					4u << 20 };
 	static const size_t aligns[] = { 64, 4096, 64u << 10, 2u << 20, 16u << 20 };
 	struct tce_ctx *ctx;
@@ -411,7 +411,7 @@ static void aligned_blocks_released_by_their_source(void)
 			CHECK(((uintptr_t)p & (aligns[j] - 1)) == 0);
 			CHECK(p[0] == 0 && p[sizes[i] / 2] == 0 && p[sizes[i] - 1] == 0);
 			memset(p, 0xa5, sizes[i]); /* all of it is the caller's */
-			if (sizes[i] < (2u << 20)) {
+			if (sizes[i] < (256u << 10)) {
 				CHECK((void *)p == w.memalign_block);
 			} else {
 				/* Only the block itself is left mapped. */
@@ -420,7 +420,7 @@ static void aligned_blocks_released_by_their_source(void)
 			}
 			tce__aligned_free(ctx, p, sizes[i]);
 			CHECK_EQ(w.bad_munmaps, 0);
-			if (sizes[i] < (2u << 20))
+			if (sizes[i] < (256u << 10))
 				CHECK(w.memalign_freed);
 			else
 				CHECK(w.mmap_unmapped);
