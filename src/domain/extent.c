@@ -154,6 +154,8 @@ void tce__dset_remove(struct tce__dset *s, uint64_t start, uint64_t end)
 	size_t i = tce__dset_after(s, start), j = i, keep = 0;
 	struct tce__dext part[2];
 
+	if (start >= end) /* nothing to take: an extent around @start stays whole */
+		return;
 	while (j < s->n && s->v[j].start < end)
 		j++;
 	if (i == j)

@@ -200,6 +200,67 @@ static void unmap_sweep(enum tce_platform p)
 	tt_dom_teardown(&f);
 }
 
+/*
+ * An unmap that starts and ends inside the mapping: the record keeps the
+ * mapping's head and tail. When a clear fails part-way, the pieces it did
+ * clear leave the record (each may split an extent), and so does everything
+ * before the failure; the record must have room for every split, even when
+ * nothing before the failure was cleared. Each fault point runs on a fresh
+ * domain whose record is one short of full (7 extents: six small mappings
+ * beside the big one), as the record never shrinks.
+ */
+#define MID_EXTRA 6
+#define MID_EXTRA_IOVA 0x180000ull
+
+static void unmap_mid_sweep(enum tce_platform p)
+{
+	const uint64_t lo = MAP_IOVA + 0x5000, hi = MAP_IOVA + MAP_SIZE - 0x3000;
+	uint64_t got, more, tce, phys, i, x;
+	struct tt_dom f;
+	bool armed = false;
+	int rc = 0;
+
+	for (uint64_t n = 1; n < 10000 && !tt_failed() && !(!rc && armed); n++) {
+		REQUIRE(tt_dom_setup(&f, p, NULL, true) == 0);
+		for (x = 0; x < MID_EXTRA; x++) {
+			i = MID_EXTRA_IOVA + 2 * x * 4 * KiB;
+			CHECK_RC(tce_domain_map(f.d, i, (uint64_t)f.arena + i, 4 * KiB,
+						TCE_DOMAIN_WRITE), 0);
+		}
+		CHECK_RC(tce_domain_map(f.d, MAP_IOVA, (uint64_t)f.arena + MAP_IOVA, MAP_SIZE,
+					TCE_DOMAIN_WRITE), 0);
+		tce_ctx_set_fail_nth(ctx_of(&f), n);
+		rc = tce_domain_unmap(f.d, lo, hi - lo, &got);
+		armed = tce_ctx_fail_nth_armed(ctx_of(&f));
+		tce_ctx_set_fail_nth(ctx_of(&f), 0);
+		if (rc == -ENOMEM) {
+			CHECK_EQ(got, 0);
+			check_range(&f, true);
+		} else if (rc) {
+			CHECK_RC(rc, -EIO);
+			check_agree(&f, got);
+		}
+		CHECK_RC(tce_domain_unmap(f.d, lo, hi - lo, &more), 0);
+		CHECK_EQ(got + more, hi - lo);
+		for (i = MAP_IOVA; i < MAP_IOVA + MAP_SIZE; i += 4 * KiB) {
+			bool kept = i < lo || i >= hi;
+
+			CHECK_RC(tt_dom_tce(f.g, 0, i, &tce), 0);
+			CHECK_EQ(tce ? tce & ~0xfffull : 0, kept ? (uint64_t)f.arena + i : 0);
+			CHECK_RC(tce_domain_iova_to_phys(f.d, i, &phys), kept ? 0 : -ENOENT);
+		}
+		CHECK_RC(tce_domain_unmap(f.d, MAP_IOVA, MAP_SIZE, &more), 0);
+		CHECK_EQ(more, MAP_SIZE - (hi - lo));
+		check_range(&f, false);
+		for (x = 0; x < MID_EXTRA; x++) {
+			i = MID_EXTRA_IOVA + 2 * x * 4 * KiB;
+			CHECK_RC(tce_domain_iova_to_phys(f.d, i, &phys), 0);
+			CHECK_EQ(phys, (uint64_t)f.arena + i);
+		}
+		tt_dom_teardown(&f);
+	}
+}
+
 static void dirty_sweep(enum tce_platform p)
 {
 	uint64_t bm[8], got;
@@ -406,6 +467,7 @@ static void log_read_sweep(enum tce_platform p)
 SWEEP(attach)
 SWEEP(map)
 SWEEP(unmap)
+SWEEP(unmap_mid)
 SWEEP(dirty)
 SWEEP(map_leaf)
 SWEEP(detach)
@@ -415,7 +477,8 @@ SWEEP(log_read)
 int main(int argc, char **argv)
 {
 	static const struct tt_case cases[] = {
-		TT_CASE(test_attach), TT_CASE(test_map), TT_CASE(test_map_leaf), TT_CASE(test_unmap), TT_CASE(test_dirty),
+		TT_CASE(test_attach), TT_CASE(test_map), TT_CASE(test_map_leaf), TT_CASE(test_unmap),
+		TT_CASE(test_unmap_mid), TT_CASE(test_dirty),
 		TT_CASE(test_detach), TT_CASE(test_log_unmap), TT_CASE(test_log_read),
 	};
 
