@@ -125,7 +125,7 @@ static void count_bytes(struct tce_pci_dev *d, bool write, size_t len)
 				  memory_order_relaxed);
 }
 
-/* ---- the function's last-page translation (struct tce__dev_tlb) ---- */
+/* ---- the function's remembered translations (struct tce__dev_tlb) ---- */
 
 static uint64_t tlb_key(uint64_t bus, bool write)
 {
@@ -138,81 +138,95 @@ static bool in_one_4k(uint64_t bus, size_t len)
 	return len <= 4096 - (bus & 0xfff);
 }
 
+static struct tce__dev_tlb *tlb_entry(struct tce_pci_dev *d, uint64_t bus)
+{
+	return &d->tlb[(bus >> 12) % TCE_DEV_TLB_ENTRIES];
+}
+
 /*
- * The host address of @bus from @d's last-page translation, or NULL: a
+ * The host address of @bus from @d's remembered translations, or NULL: a
  * one-page access in the same direction, the entry whole (its sequence
- * count even and unchanged) and made at the PHB's current generation.
- * Context: none; lock-free.
+ * count even and unchanged), its TCE-cache set unchanged since and the PE's
+ * generation the one it was made at. Context: none; lock-free.
  */
 static uint8_t *tlb_lookup(struct tce_pci_dev *d, uint64_t bus, bool write)
 {
-	struct tce__dev_tlb *t = &d->tlb;
+	struct tce__dev_tlb *t = tlb_entry(d, bus);
 	uint32_t seq = atomic_load_explicit(&t->seq, memory_order_acquire);
 	uint64_t key = atomic_load_explicit(&t->key, memory_order_acquire);
 	uintptr_t host = atomic_load_explicit(&t->host, memory_order_acquire);
+	uintptr_t set = atomic_load_explicit(&t->set, memory_order_acquire);
+	uint32_t set_seq = atomic_load_explicit(&t->set_seq, memory_order_acquire);
 	uint64_t gen = atomic_load_explicit(&t->gen, memory_order_acquire);
 
+	/* An empty entry's key (0) matches nothing, so @set is not read unfilled. */
 	if ((seq & 1) || atomic_load_explicit(&t->seq, memory_order_acquire) != seq ||
 	    key != tlb_key(bus, write) ||
-	    gen != atomic_load_explicit(&d->phb->gen, memory_order_acquire))
+	    gen != atomic_load_explicit(&d->pe->gen, memory_order_acquire) ||
+	    atomic_load_explicit((_Atomic uint32_t *)set, memory_order_acquire) != set_seq)
 		return NULL;
 	return (uint8_t *)host + (bus & 0xfff);
 }
 
 /*
  * Remember the translation of a one-page access that @c planned from @bus
- * with the PHB's generation @gen read before it: only into the machine's
- * own RAM (a caller's memory model or region is asked every time), and not
- * while an injection is armed (it matches the full translation only).
+ * with the PE's generation @gen read before it: only into the machine's own
+ * RAM (a caller's memory model or region is asked every time), not while an
+ * injection is armed (it matches the full translation only), and only when
+ * the TCE-cache set still shows the TCE it came from.
  * Context: PE lock (which serialises the fills of @d).
  */
 static void tlb_fill(struct tce_pci_dev *d, uint64_t bus, bool write, const struct chunk *c,
 		     uint64_t gen)
 {
-	struct tce__dev_tlb *t = &d->tlb;
-	uint32_t seq = atomic_load_explicit(&t->seq, memory_order_relaxed);
+	struct tce__dev_tlb *t = tlb_entry(d, bus);
+	uint32_t seq = atomic_load_explicit(&t->seq, memory_order_relaxed), set_seq;
+	const _Atomic uint32_t *set;
 	uint8_t *h = c->host;
 
-	if (!d->m->ram || h < d->m->ram || h >= d->m->ram + d->m->ram_size || d->pe->inj.armed)
+	if (!d->m->ram || h < d->m->ram || h >= d->m->ram + d->m->ram_size || d->pe->inj.armed ||
+	    !tce__pe_tlb_stamp(d->pe, bus, write, (uint64_t)(h - d->m->ram), &set, &set_seq))
 		return;
 	atomic_store_explicit(&t->seq, seq + 1, memory_order_relaxed);
 	atomic_store_explicit(&t->key, tlb_key(bus, write), memory_order_release);
 	atomic_store_explicit(&t->host, (uintptr_t)(h - (bus & 0xfff)), memory_order_release);
+	atomic_store_explicit(&t->set, (uintptr_t)set, memory_order_release);
+	atomic_store_explicit(&t->set_seq, set_seq, memory_order_release);
 	atomic_store_explicit(&t->gen, gen, memory_order_release);
 	atomic_store_explicit(&t->seq, seq + 2, memory_order_release);
 }
 
-/* Copy between @buf and @host; count the bytes. */
+/* Copy between @buf and @host (a word without a call); count the bytes. */
 static void dma_move(struct tce_pci_dev *d, uint8_t *host, void *buf, size_t len, bool write)
 {
-	if (write)
-		memcpy(host, buf, len);
-	else
-		memcpy(buf, host, len);
+	uint8_t *to = write ? host : buf;
+	const uint8_t *from = write ? buf : host;
+	uint64_t word;
+
+	if (len == 8) {
+		memcpy(&word, from, 8);
+		memcpy(to, &word, 8);
+	} else {
+		memcpy(to, from, len);
+	}
 	count_bytes(d, write, len);
 }
 
 /*
- * An access inside one 4 KiB page of the bus: the last-page translation
- * when it still holds, else one full translation (which refills it).
+ * An access inside one 4 KiB page of the bus: a remembered translation
+ * when it still holds, else one full translation (which remembers it).
  * Measured: an 8-byte read on a TCE-cache hit was 365 instructions through
  * the general path, the PE's mutex 57 of them (docs/performance.md G4).
  */
 static int dma_small(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, bool write)
 {
-	uint8_t *host = tlb_lookup(d, bus, write);
 	bool locked = false;
 	struct chunk c;
 	uint64_t gen;
 	size_t n;
 	int rc;
 
-	if (host) {
-		atomic_fetch_add_explicit(&d->tlb_hits, 1, memory_order_relaxed);
-		dma_move(d, host, buf, len, write);
-		return 0;
-	}
-	gen = atomic_load_explicit(&d->phb->gen, memory_order_acquire);
+	gen = atomic_load_explicit(&d->pe->gen, memory_order_acquire);
 	tce__lock(&d->pe->lock);
 	rc = dma_plan(d, bus, len, write, &c, &n, &locked);
 	if (!rc)
@@ -225,7 +239,9 @@ static int dma_small(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len,
 	return rc;
 }
 
-static int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len, bool write)
+/* Every access but a remembered one (dma_remembered()). */
+static __attribute__((noinline)) int dev_dma(struct tce_pci_dev *d, uint64_t bus, void *buf,
+					     size_t len, bool write)
 {
 	struct plan p;
 	uint8_t *b = buf;
@@ -393,13 +409,36 @@ int tce__dev_dma_copy(struct tce_pci_dev *d, uint64_t src, uint64_t dst, size_t 
 	return rc;
 }
 
+/*
+ * A one-page access that a remembered translation serves: copied, counted,
+ * true. Apart from dev_dma() so that the hit runs without its frame.
+ */
+static inline bool dma_remembered(struct tce_pci_dev *d, uint64_t bus, void *buf, size_t len,
+				  bool write)
+{
+	uint8_t *host;
+
+	if (!len || !in_one_4k(bus, len)) /* in one page: no wrap, no 1 GiB limit */
+		return false;
+	host = tlb_lookup(d, bus, write);
+	if (!host)
+		return false;
+	atomic_fetch_add_explicit(&d->tlb_hits, 1, memory_order_relaxed);
+	dma_move(d, host, buf, len, write);
+	return true;
+}
+
 int tce_dev_dma_read(struct tce_pci_dev *d, uint64_t bus_addr, void *buf, size_t len)
 {
+	if (dma_remembered(d, bus_addr, buf, len, false))
+		return 0;
 	return dev_dma(d, bus_addr, buf, len, false);
 }
 
 int tce_dev_dma_write(struct tce_pci_dev *d, uint64_t bus_addr, const void *buf, size_t len)
 {
+	if (dma_remembered(d, bus_addr, (void *)buf, len, true))
+		return 0;
 	return dev_dma(d, bus_addr, (void *)buf, len, true);
 }
 

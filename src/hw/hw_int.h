@@ -72,6 +72,14 @@ struct tce__pe {
 	struct tce_fault fault;    /* what froze the PE first */
 	uint64_t faults;           /* every fault, recovered ones too */
 	uint64_t recovered;        /* DMA faults the host recovered at once (libtce,dma-fault) */
+	/*
+	 * Bumped (release) by every kill of all the PE's entries (each change
+	 * of a slot ends with one), freeze, reset and injection arming: a
+	 * function's remembered translation made at an older value is stale
+	 * (struct tce__dev_tlb). Read on every remembered DMA, so not on the
+	 * line of the lock.
+	 */
+	_Alignas(64) _Atomic uint64_t gen;
 };
 
 /*
@@ -130,12 +138,6 @@ struct tce__phb {
 	uint32_t npes;        /* initialised */
 	uint32_t npes_alloc;  /* allocated */
 	struct tce__tce_cache cache;
-	/*
-	 * Bumped (release) by every kill, freeze and injection arming on the
-	 * PHB: a function's last-page translation made at an older value is
-	 * stale (struct tce__dev_tlb).
-	 */
-	_Atomic uint64_t gen;
 };
 
 enum tce__dev_type { TCE_DEV_NONE, TCE_DEV_DMA_TEST, TCE_DEV_IOAT };
@@ -180,19 +182,28 @@ struct tce__ioat {
 };
 
 /*
- * A function's translation of the last 4 KiB of bus space it reached by a
- * one-page DMA into the machine's own RAM (a device IOTLB of one entry).
- * Filled under the PE's lock, after a full translation, with the PHB's
- * generation read before that translation; read without any lock under the
- * sequence count, and used only while the PHB's generation still equals
- * the entry's (pe.c bumps it on every kill, freeze and injection arming).
+ * One entry of a function's remembered translations (a device IOTLB): a 4 KiB
+ * page of bus space that a one-page DMA into the machine's own RAM reached,
+ * and its host address. Filled under the PE's lock after a full
+ * translation, read without any lock under its own sequence count. It
+ * holds while the TCE-cache set its TCE was read from keeps the sequence
+ * count it had then (every fill and kill that changes the set moves it, so
+ * the entry lives exactly as long as the cached TCE) and while the PE's
+ * generation is the one read before the translation (slots, freezes,
+ * resets, injections). A bypass window's entry points at a count that
+ * never moves: only the generation ends it.
  */
 struct tce__dev_tlb {
 	_Atomic uint32_t seq;       /* odd while being filled */
+	_Atomic uint32_t set_seq;   /* *set when the TCE was read */
 	_Atomic uint64_t key;       /* tlb_key(): 4 KiB bus page and direction; 0: empty */
 	_Atomic uintptr_t host;     /* host address of that 4 KiB */
-	_Atomic uint64_t gen;       /* the PHB's generation before the translation */
+	_Atomic uintptr_t set;      /* the sequence count of the cache set (_Atomic uint32_t *) */
+	_Atomic uint64_t gen;       /* the PE's generation before the translation */
 };
+
+/* Entries a function remembers, indexed by the bus page's low bits. */
+#define TCE_DEV_TLB_ENTRIES 32
 
 struct tce_pci_dev {
 	struct tce_machine *m;
@@ -212,8 +223,8 @@ struct tce_pci_dev {
 	 * (tce_dev_dma_stats()), relaxed adds, no lock.
 	 */
 	_Alignas(64) _Atomic uint64_t dma_read_bytes, dma_write_bytes;
-	struct tce__dev_tlb tlb;
 	_Atomic uint64_t tlb_hits;  /* translations served by tlb: TCE-cache hits in the stats */
+	struct tce__dev_tlb tlb[TCE_DEV_TLB_ENTRIES];
 };
 
 /*
@@ -346,11 +357,22 @@ void tce__map_link(struct tce__pe *pe, struct tce_dev_map *map);
 void tce__map_unlink(struct tce__pe *pe, struct tce_dev_map *map);
 void tce__maps_invalidate(struct tce__pe *pe);
 
-/* Make every function's last-page translation on @phb stale (struct tce__dev_tlb). */
-static inline void tce__phb_stale(struct tce__phb *phb)
+/* Make every remembered translation of @pe's functions stale (struct tce__dev_tlb). */
+static inline void tce__pe_stale(struct tce__pe *pe)
 {
-	atomic_fetch_add_explicit(&phb->gen, 1, memory_order_release);
+	atomic_fetch_add_explicit(&pe->gen, 1, memory_order_release);
 }
+
+/*
+ * For a function remembering the one-page translation of @bus to @real
+ * (@write: for a DMA write) just made: *@at gets the sequence count that
+ * keeps it valid (the TCE-cache set holding its TCE, or a count that never
+ * moves for a bypass window) and *@seq the even value at which that set
+ * held a TCE giving this translation. False when no such instant was seen
+ * (the way was replaced meanwhile): nothing to remember. Context: PE lock.
+ */
+bool tce__pe_tlb_stamp(struct tce__pe *pe, uint64_t bus, bool write, uint64_t real,
+		       const _Atomic uint32_t **at, uint32_t *seq);
 
 /* Reset a PE's slots to their state after machine reset (the default window on pseries). */
 int tce__pe_reset(struct tce__pe *pe);

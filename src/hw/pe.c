@@ -248,6 +248,41 @@ static uint64_t cache_tce(struct tce__pe *pe, const struct tce__slot *s, uint64_
 	return cache_fill(pe, set, tag, s, page);
 }
 
+bool tce__pe_tlb_stamp(struct tce__pe *pe, uint64_t bus, bool write, uint64_t real,
+		       const _Atomic uint32_t **at, uint32_t *seq)
+{
+	static _Atomic uint32_t never_moves; /* bypass windows: stays 0 */
+	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, page, tag, tce;
+	struct tce__cache_set *set;
+	struct tce__slot *s = slot_of(pe, bus);
+	uint32_t sq;
+	int w;
+
+	tce__assert(tce__lock_held(&pe->lock));
+	if (!s)
+		return false;
+	if (s->real_mode) {
+		*at = &never_moves;
+		*seq = 0;
+		return true;
+	}
+	mask = tce__low_mask(s->page_shift);
+	page = bus >> s->page_shift;
+	set = &pe->phb->cache.set[cache_set(pe->num, page)];
+	tag = TCE_CACHE_TAG(pe->num, s->page_shift);
+	sq = atomic_load_explicit(&set->seq, memory_order_acquire);
+	w = sq & 1 ? -1 : set_find(set, tag, page);
+	if (w < 0)
+		return false;
+	tce = ld(&set->w[w].tce);
+	if (atomic_load_explicit(&set->seq, memory_order_acquire) != sq || (tce & need) != need ||
+	    ((tce & ~mask) | (bus & mask)) != real)
+		return false;
+	*at = &set->seq;
+	*seq = sq;
+	return true;
+}
+
 /*
  * Empty the ways of @set, cached for the PE of @tag, that @drop() selects.
  * Returns whether the set still holds a way of that PE. Context: cache lock.
@@ -369,14 +404,18 @@ void tce__maps_invalidate(struct tce__pe *pe)
 }
 
 /*
- * The end of a kill: the translate-once maps it covers, and every function's
- * last-page translation on the PHB. Context: cache lock.
+ * The end of a kill: the translate-once maps it covers. A function's
+ * remembered translation of a killed page goes with its set's sequence
+ * count, which the kill moved when it emptied the way; a kill of all the
+ * PE's entries also moves the PE's generation (it follows a slot change).
+ * Context: cache lock.
  */
 static void kill_end(struct tce__pe *pe, const struct kill_range *k)
 {
 	if (pe->phb->cache.nmaps)
 		maps_kill(pe, k);
-	tce__phb_stale(pe->phb);
+	if (!k->npages)
+		tce__pe_stale(pe);
 }
 
 /*
@@ -511,7 +550,7 @@ static void freeze(struct tce__pe *pe, const struct tce_pci_dev *d, uint64_t add
 	}
 	pe->frozen = pe->mmio_frozen = true;
 	tce__maps_invalidate(pe);
-	tce__phb_stale(pe->phb);
+	tce__pe_stale(pe);
 	if (first) {
 		pe->fault = f;
 		tce__warn(pe->phb->m->ctx, "EEH: PE %u frozen: %s at 0x%llx by %s (reason %d)",
@@ -560,7 +599,7 @@ void tce__pe_inject(struct tce__pe *pe, const struct tce__eeh_inject *inj)
 	tce__lock(&pe->lock);
 	pe->inj = *inj;
 	pe->inj.armed = true;
-	tce__phb_stale(pe->phb); /* injection is matched on the full translation only */
+	tce__pe_stale(pe); /* injection is matched on the full translation only */
 	tce__unlock(&pe->lock);
 }
 
@@ -613,7 +652,7 @@ void tce__pe_eeh_reset(struct tce__pe *pe, bool assert_reset)
 	if (assert_reset) {
 		pe->reset_active = pe->frozen = pe->mmio_frozen = true;
 		tce__maps_invalidate(pe);
-		tce__phb_stale(pe->phb);
+		tce__pe_stale(pe);
 	}
 	tce__unlock(&pe->lock);
 	if (assert_reset)

@@ -21,6 +21,8 @@
 #define LIOBN0 0x80000000ULL
 #define RAM_A 0x200000ULL
 #define RAM_B 0x300000ULL
+/* src/hw: a function remembers 32 pages, the bus page's low bits choosing where */
+#define TCE_DEV_TLB_WAYS_TEST 32
 
 /* pseries machine on @ctx (NULL: its own) and device 00:01.0 of PE 0. */
 static struct tce_machine *pseries(struct tce_ctx *ctx, struct tce_pci_dev **d)
@@ -384,6 +386,83 @@ static void repeated_page_sees_kills(void)
 	pnv_down(&o);
 }
 
+/*
+ * A function remembers many pages, each exactly as long as the TCE cache
+ * keeps its TCE: a page read again is a hit, and an unkilled TCE change is
+ * still not seen; once other pages' fills have evicted its TCE from the
+ * cache, the next read goes to the table and sees the change (the pages
+ * read meanwhile never share the remembered page's entry, so only the
+ * cache's eviction can end it).
+ */
+static void remembered_pages_follow_the_cache(void)
+{
+	const uint64_t page = 5, n = 1024, alt = RAM_A + n * 4096; /* past the n pages */
+	struct tce_cache_stats st, now;
+	struct pnv o;
+	uint64_t v, i;
+
+	REQUIRE(pnv_up(&o) == 0);
+	CHECK_RC(tce_table_set(o.t[0], 0, n, RAM_A, TCE_DIR_TO_DEVICE), 0);
+	for (i = 0; i < n; i++)
+		*(uint64_t *)ram(o.m, RAM_A + i * 4096 + 8, 8) = 0x1000 + i;
+	*(uint64_t *)ram(o.m, alt + 8, 8) = 0xbbbb;
+	for (i = 0; i < 32; i++) { /* 32 pages: each read twice, the second a hit */
+		CHECK_RC(rd8(o.d[0], i * 4096 + 8, &v), 0);
+		CHECK_EQ(v, 0x1000 + i);
+	}
+	tce_dev_cache_stats(o.d[0], &st);
+	for (i = 0; i < 32; i++) {
+		CHECK_RC(rd8(o.d[0], i * 4096 + 8, &v), 0);
+		CHECK_EQ(v, 0x1000 + i);
+	}
+	tce_dev_cache_stats(o.d[0], &now);
+	CHECK_EQ(now.hits - st.hits, 32);
+	CHECK_EQ(now.misses, st.misses);
+	/* Changed without a kill: the old page, however often it is read. */
+	CHECK_RC(tce_table_set(o.t[0], page, 1, alt, TCE_DIR_TO_DEVICE), 0);
+	for (i = 0; i < 3; i++) {
+		CHECK_RC(rd8(o.d[0], page * 4096 + 8, &v), 0);
+		CHECK_EQ(v, 0x1000 + page);
+	}
+	/* 992 other pages, none remembered where the page is: the cache evicts it. */
+	for (i = 32; i < n; i++) {
+		if (i % TCE_DEV_TLB_WAYS_TEST == page % TCE_DEV_TLB_WAYS_TEST)
+			continue;
+		CHECK_RC(rd8(o.d[0], i * 4096 + 8, &v), 0);
+		CHECK_EQ(v, 0x1000 + i);
+	}
+	tce_dev_cache_stats(o.d[0], &st);
+	CHECK_RC(rd8(o.d[0], page * 4096 + 8, &v), 0);
+	CHECK_EQ(v, 0xbbbb);
+	tce_dev_cache_stats(o.d[0], &now);
+	CHECK_EQ(now.misses - st.misses, 1);
+	pnv_down(&o);
+}
+
+/*
+ * A bypass window's page is remembered too, until the slot changes: a read
+ * after the window is gone faults as one outside any window.
+ */
+static void bypass_page_ends_with_the_slot(void)
+{
+	const uint64_t base = TCE_PNV_WINDOW1_BASE;
+	struct tce_fault f;
+	struct pnv o;
+	uint64_t v;
+
+	REQUIRE(pnv_up(&o) == 0);
+	*(uint64_t *)ram(o.m, RAM_A + 8, 8) = 0xaaaa;
+	CHECK_RC(tce_fw_map_window_real(o.m, 0, 0, 1, base, 1ULL << 32), 0);
+	CHECK_RC(rd8(o.d[0], base + RAM_A + 8, &v), 0);
+	CHECK_RC(rd8(o.d[0], base + RAM_A + 8, &v), 0);
+	CHECK_EQ(v, 0xaaaa);
+	CHECK_RC(tce_fw_map_window_real(o.m, 0, 0, 1, 0, 0), 0);
+	CHECK_RC(rd8(o.d[0], base + RAM_A + 8, &v), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(o.d[0], &f));
+	CHECK_EQ(f.reason, TCE_FAULT_NO_WINDOW);
+	pnv_down(&o);
+}
+
 static unsigned mem_calls;
 
 static void *counting_mem(void *arg, uint64_t real, size_t len)
@@ -426,6 +505,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(bad_arguments),
 	TT_CASE(fail_nth_map),
 	TT_CASE(repeated_page_sees_kills),
+	TT_CASE(remembered_pages_follow_the_cache),
+	TT_CASE(bypass_page_ends_with_the_slot),
 	TT_CASE(memory_model_asked_every_time),
 };
 
