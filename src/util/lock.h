@@ -83,6 +83,25 @@ static inline void tce__lock(struct tce__lock *l)
 #endif
 }
 
+/* Take @l if it is free, without waiting: true when taken. */
+static inline bool tce__trylock(struct tce__lock *l)
+{
+	int free_ = 0;
+	bool got;
+
+	if (l->kind == TCE__LOCK_MUTEX)
+		got = pthread_mutex_trylock(&l->mutex) == 0;
+	else
+		got = atomic_compare_exchange_strong_explicit(&l->spin, &free_, 1,
+							      memory_order_acquire,
+							      memory_order_relaxed);
+#ifndef NDEBUG
+	if (got)
+		atomic_store_explicit(&l->owner, (uintptr_t)pthread_self(), memory_order_relaxed);
+#endif
+	return got;
+}
+
 /* Debug builds: true if the calling thread holds @l. Release builds: true. */
 static inline bool tce__lock_held(struct tce__lock *l)
 {

@@ -8,9 +8,12 @@
  * parked entry not allocated, a hint out of its pool, a cached range the
  * bitmaps do not mark.
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "alloc/pool_int.h"
 #include "harness.h"
@@ -225,6 +228,91 @@ static void check_walks_every_slot(void)
 	tt_ctx_done(ctx);
 }
 
+struct held_alloc {
+	struct tce_pool *p;
+	int32_t cpu;
+	uint64_t idx;
+	int rc;
+};
+
+static void *alloc_cpu(void *arg)
+{
+	struct held_alloc *h = arg;
+	struct tce_alloc_req req = { .npages = 1, .cpu = h->cpu };
+
+	h->rc = tce_pool_alloc(h->p, &req, &h->idx);
+	return NULL;
+}
+
+/* Whether @tid ended within @secs seconds (the caller joins it either way). */
+static bool joined_within(pthread_t tid, int secs)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += secs;
+	return pthread_timedjoin_np(tid, NULL, &until) == 0;
+}
+
+/*
+ * A one-page request whose home pool another holder has locked starts in
+ * the next small pool when that one is free (the last pool's next is pool
+ * 0); when both are held it waits for its home pool. Alone, it goes home.
+ */
+static void held_home_pool_spills_to_next(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .entries = 4096, .page_shift = 12, .nr_pools = 4,
+				       .no_large_pool = true, .block_pages = 1 };
+	struct held_alloc h = { 0 };
+	struct tce_alloc_req req;
+	struct tce_pool *p;
+	unsigned home, next, seen = 0;
+	bool joined;
+	pthread_t tid;
+	uint64_t idx;
+	int32_t cpu;
+
+	REQUIRE(tce_pool_create(ctx, &cfg, &p) == 0);
+	REQUIRE(p->nr_pools == 4 && p->pools[1].start == 1024);
+	for (cpu = 0; cpu < 256 && seen != 0xf; cpu++) {
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = cpu };
+		REQUIRE(tce_pool_alloc(p, &req, &idx) == 0);
+		home = (unsigned)(idx / 1024);
+		next = (home + 1) % 4;
+		if (seen >> home & 1) {
+			CHECK_RC(tce_pool_free(p, idx, 1), 0);
+			continue;
+		}
+		seen |= 1u << home;
+		tce__lock(&p->pools[home].lock);
+		h = (struct held_alloc){ .p = p, .cpu = cpu };
+		REQUIRE(pthread_create(&tid, NULL, alloc_cpu, &h) == 0);
+		joined = joined_within(tid, 5); /* not waiting for the held home pool */
+		CHECK(joined);
+		tce__unlock(&p->pools[home].lock);
+		if (!joined)
+			pthread_join(tid, NULL);
+		CHECK_RC(h.rc, 0);
+		CHECK_EQ(h.idx / 1024, next);
+		tce__lock(&p->pools[home].lock);
+		/* Both held: it waits for home, and takes an entry there. */
+		tce__lock(&p->pools[next].lock);
+		h = (struct held_alloc){ .p = p, .cpu = cpu };
+		REQUIRE(pthread_create(&tid, NULL, alloc_cpu, &h) == 0);
+		usleep(2000); /* home first: however late the thread starts, next stays held */
+		tce__unlock(&p->pools[home].lock);
+		tce__unlock(&p->pools[next].lock);
+		pthread_join(tid, NULL);
+		CHECK_RC(h.rc, 0);
+		CHECK_EQ(h.idx / 1024, home);
+	}
+	CHECK_EQ(seen, 0xf);
+	CHECK_RC(tce_pool_check(p, NULL), 0);
+	tce_pool_destroy(p);
+	tt_ctx_done(ctx);
+}
+
 /* A cached range that the bitmaps do not mark as allocated and cached. */
 /* Sixteen pools, the most there can be: each range is counted once. */
 static void sixteen_pools_counted_once(void)
@@ -287,6 +375,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(cached_not_marked),
 	TT_CASE(sixteen_pools_counted_once),
 	TT_CASE(check_walks_every_slot),
+	TT_CASE(held_home_pool_spills_to_next),
 };
 
 int main(int argc, char **argv)

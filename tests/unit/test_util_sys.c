@@ -440,6 +440,31 @@ static void aligned_blocks_released_by_their_source(void)
 	tce_ctx_destroy(ctx);
 }
 
+/* tce__trylock() takes a free lock of each kind, never a held one, and never waits. */
+static void trylock_takes_only_a_free_lock(void)
+{
+	static const enum tce__lock_kind kinds[] = { TCE__LOCK_MUTEX, TCE__LOCK_SPIN,
+						     TCE__LOCK_WORD };
+	struct tce__lock l;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		reset();
+		REQUIRE(tce__lock_init_kind(&l, kinds[i]) == 0);
+		CHECK(tce__trylock(&l));
+		CHECK(!TT_DEBUG || tce__lock_held(&l));
+		CHECK(!tce__trylock(&l)); /* held, by this very thread too */
+		tce__unlock(&l);
+		CHECK(!TT_DEBUG || !tce__lock_held(&l));
+		tce__lock(&l);
+		CHECK(!tce__trylock(&l));
+		tce__unlock(&l);
+		CHECK(tce__trylock(&l));
+		tce__unlock(&l);
+		CHECK_EQ(w.bad_unlocks, 0);
+		tce__lock_fini(&l);
+	}
+}
+
 /* A lock set up over memory that held anything starts free and unowned. */
 static void lock_starts_free(void)
 {
@@ -903,6 +928,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(block_cache_bound_and_tags),
 	TT_CASE(block_cache_refusals),
 	TT_CASE(lock_starts_free),
+	TT_CASE(trylock_takes_only_a_free_lock),
 	TT_CASE(lock_setup_and_teardown),
 	TT_CASE(word_lock_excludes),
 	TT_CASE(pool_locks_balanced),
