@@ -360,7 +360,8 @@ static void indirect(void)
 }
 
 /*
- * The one-pass store puts old entries back: a list over a leaf boundary
+ * A refused list changes nothing: the hcall checks a private copy of the
+ * whole list before it stores any of it, so a list over a leaf boundary
  * (entry 8192 starts a leaf of 512 or 8192 entries) whose entry 450 is
  * invalid leaves every entry, mapped before or empty, as it was; debug
  * builds check every leaf's summary against its entries when the machine goes.
