@@ -156,14 +156,14 @@ static uint8_t *tlb_lookup(struct tce_pci_dev *d, uint64_t bus, bool write)
 	uint64_t key = atomic_load_explicit(&t->key, memory_order_acquire);
 	uintptr_t host = atomic_load_explicit(&t->host, memory_order_acquire);
 	uintptr_t set = atomic_load_explicit(&t->set, memory_order_acquire);
-	uint32_t set_seq = atomic_load_explicit(&t->set_seq, memory_order_acquire);
+	uint64_t set_seq = atomic_load_explicit(&t->set_seq, memory_order_acquire);
 	uint64_t gen = atomic_load_explicit(&t->gen, memory_order_acquire);
 
 	/* An empty entry's key (0) matches nothing, so @set is not read unfilled. */
 	if ((seq & 1) || atomic_load_explicit(&t->seq, memory_order_acquire) != seq ||
 	    key != tlb_key(bus, write) ||
 	    gen != atomic_load_explicit(&d->pe->gen, memory_order_acquire) ||
-	    atomic_load_explicit((_Atomic uint32_t *)set, memory_order_acquire) != set_seq)
+	    atomic_load_explicit((_Atomic uint64_t *)set, memory_order_acquire) != set_seq)
 		return NULL;
 	return (uint8_t *)host + (bus & 0xfff);
 }
@@ -180,12 +180,17 @@ static void tlb_fill(struct tce_pci_dev *d, uint64_t bus, bool write, const stru
 		     uint64_t gen)
 {
 	struct tce__dev_tlb *t = tlb_entry(d, bus);
-	uint32_t seq = atomic_load_explicit(&t->seq, memory_order_relaxed), set_seq;
-	const _Atomic uint32_t *set;
+	uint32_t seq = atomic_load_explicit(&t->seq, memory_order_relaxed);
+	uint64_t real, set_seq;
+	const _Atomic uint64_t *set;
 	uint8_t *h = c->host;
 
-	if (!d->m->ram || h < d->m->ram || h >= d->m->ram + d->m->ram_size || d->pe->inj.armed ||
-	    !tce__pe_tlb_stamp(d->pe, bus, write, (uint64_t)(h - d->m->ram), &set, &set_seq))
+	/* The whole 4 KiB page of the host must be RAM: the entry serves any access in it. */
+	if (!d->m->ram || h < d->m->ram || h >= d->m->ram + d->m->ram_size || d->pe->inj.armed)
+		return;
+	real = (uint64_t)(h - d->m->ram);
+	if (real < (bus & 0xfff) || real - (bus & 0xfff) + 4096 > d->m->ram_size ||
+	    !tce__pe_tlb_stamp(d->pe, bus, write, real, &set, &set_seq))
 		return;
 	atomic_store_explicit(&t->seq, seq + 1, memory_order_relaxed);
 	atomic_store_explicit(&t->key, tlb_key(bus, write), memory_order_release);

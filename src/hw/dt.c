@@ -481,10 +481,12 @@ static int build_pes(struct tce_machine *m, int phb_node, struct tce__phb *phb,
 
 	for (i = 0; i < s->nfn; i++)
 		n += !seen[s->fn[i].pe]++;
-	phb->pes = tce__calloc(m->ctx, (size_t)n * sizeof(*phb->pes));
-	if (n && !phb->pes)
+	/* Aligned: a PE's generation has a cache line of its own (struct tce__pe). */
+	phb->pes = tce__aligned_zalloc(m->ctx, (size_t)(n ? n : 1) * sizeof(*phb->pes),
+				       _Alignof(struct tce__pe));
+	if (!phb->pes)
 		return -ENOMEM;
-	phb->npes_alloc = n;
+	phb->npes_alloc = n ? n : 1;
 	for (pe = 0; pe <= MAX_PE && !rc; pe++) {
 		struct tce__pe *p = &phb->pes[phb->npes];
 

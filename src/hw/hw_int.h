@@ -98,7 +98,7 @@ struct tce__cache_way {
 #define TCE_CACHE_TAG(pe, shift) (1ULL << 63 | (uint64_t)(pe) << 8 | (shift))
 
 struct tce__cache_set {
-	_Atomic uint32_t seq;   /* odd while a writer changes the set's ways */
+	_Atomic uint64_t seq;   /* odd while a writer changes the set's ways; never wraps */
 	uint8_t hand;           /* CLOCK hand: the next way a fill considers; cache lock */
 	struct tce__cache_way w[TCE_CACHE_WAYS];
 };
@@ -195,10 +195,10 @@ struct tce__ioat {
  */
 struct tce__dev_tlb {
 	_Atomic uint32_t seq;       /* odd while being filled */
-	_Atomic uint32_t set_seq;   /* *set when the TCE was read */
+	_Atomic uint64_t set_seq;   /* *set when the TCE was read */
 	_Atomic uint64_t key;       /* tlb_key(): 4 KiB bus page and direction; 0: empty */
 	_Atomic uintptr_t host;     /* host address of that 4 KiB */
-	_Atomic uintptr_t set;      /* the sequence count of the cache set (_Atomic uint32_t *) */
+	_Atomic uintptr_t set;      /* the sequence count of the cache set (_Atomic uint64_t *) */
 	_Atomic uint64_t gen;       /* the PE's generation before the translation */
 };
 
@@ -369,10 +369,11 @@ static inline void tce__pe_stale(struct tce__pe *pe)
  * keeps it valid (the TCE-cache set holding its TCE, or a count that never
  * moves for a bypass window) and *@seq the even value at which that set
  * held a TCE giving this translation. False when no such instant was seen
- * (the way was replaced meanwhile): nothing to remember. Context: PE lock.
+ * (the way was replaced meanwhile), or for a bypass window that does not
+ * hold the whole 4 KiB page of @bus: nothing to remember. Context: PE lock.
  */
 bool tce__pe_tlb_stamp(struct tce__pe *pe, uint64_t bus, bool write, uint64_t real,
-		       const _Atomic uint32_t **at, uint32_t *seq);
+		       const _Atomic uint64_t **at, uint64_t *seq);
 
 /* Reset a PE's slots to their state after machine reset (the default window on pseries). */
 int tce__pe_reset(struct tce__pe *pe);

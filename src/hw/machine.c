@@ -35,7 +35,7 @@ static void destroy_phbs(struct tce_machine *m)
 			tce__slot_disable(&phb->pes[j], 1);
 			tce__lock_fini(&phb->pes[j].lock);
 		}
-		tce__free(m->ctx, phb->pes, phb->npes_alloc * sizeof(*phb->pes));
+		tce__aligned_free(m->ctx, phb->pes, phb->npes_alloc * sizeof(*phb->pes));
 		tce__lock_fini(&phb->cache.lock);
 	}
 }

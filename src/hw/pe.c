@@ -134,7 +134,7 @@ static int set_find(struct tce__cache_set *set, uint64_t tag, uint64_t page)
 /* Look @page up without the lock: true and *@tce on a hit. */
 static bool set_read(struct tce__cache_set *set, uint64_t tag, uint64_t page, uint64_t *tce)
 {
-	uint32_t seq;
+	uint64_t seq;
 	int w;
 
 	do {
@@ -165,14 +165,14 @@ static void count_hit(struct tce__pe *pe)
 /* Open and close a change of @set's ways. Context: cache lock. */
 static void set_write_begin(struct tce__cache_set *set)
 {
-	uint32_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
+	uint64_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&set->seq, seq + 1, memory_order_relaxed);
 }
 
 static void set_write_end(struct tce__cache_set *set)
 {
-	uint32_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
+	uint64_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&set->seq, seq + 1, memory_order_release);
 }
@@ -249,19 +249,22 @@ static uint64_t cache_tce(struct tce__pe *pe, const struct tce__slot *s, uint64_
 }
 
 bool tce__pe_tlb_stamp(struct tce__pe *pe, uint64_t bus, bool write, uint64_t real,
-		       const _Atomic uint32_t **at, uint32_t *seq)
+		       const _Atomic uint64_t **at, uint64_t *seq)
 {
-	static _Atomic uint32_t never_moves; /* bypass windows: stays 0 */
-	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, page, tag, tce;
+	static _Atomic uint64_t never_moves; /* bypass windows: stays 0 */
+	uint64_t need = write ? TCE_PCI_WRITE : TCE_PCI_READ, mask, page, tag, tce, sq;
 	struct tce__cache_set *set;
 	struct tce__slot *s = slot_of(pe, bus);
-	uint32_t sq;
 	int w;
 
 	tce__assert(tce__lock_held(&pe->lock));
 	if (!s)
 		return false;
 	if (s->real_mode) {
+		/* The window may be smaller than a page, or start inside one. */
+		page = bus & ~0xfffULL;
+		if (page < s->bus_start || s->size < 4096 || page - s->bus_start > s->size - 4096)
+			return false;
 		*at = &never_moves;
 		*seq = 0;
 		return true;

@@ -463,6 +463,40 @@ static void bypass_page_ends_with_the_slot(void)
 	pnv_down(&o);
 }
 
+/*
+ * A bypass window smaller than a page (16 bytes at the start of a page, or
+ * at 0x100 of it) is never remembered for the whole page: after reads
+ * inside it, reads of the same page outside it still fault (and touch
+ * nothing before RAM), as does a read running past its end.
+ */
+static void bypass_window_inside_a_page(void)
+{
+	const uint64_t base = TCE_PNV_WINDOW1_BASE;
+	static const struct {
+		uint64_t start, in, out;
+	} c[] = {
+		{ 0, 0x8, 0x900 }, { 0, 0x8, 0x10 }, { 0, 0x8, 0xc },
+		{ 0x100, 0x108, 0x900 }, { 0x100, 0x108, 0x0 }, { 0x100, 0x108, 0x10c },
+	};
+	struct tce_fault f;
+	struct pnv o;
+	uint64_t v, i;
+
+	REQUIRE(pnv_up(&o) == 0);
+	*(uint64_t *)ram(o.m, 8, 8) = 0x5555;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		CHECK_RC(tce_fw_map_window_real(o.m, 0, 0, 1, base + c[i].start, 16), 0);
+		CHECK_RC(rd8(o.d[0], base + c[i].in, &v), 0); /* real 8 */
+		CHECK_RC(rd8(o.d[0], base + c[i].in, &v), 0);
+		CHECK_EQ(v, 0x5555);
+		CHECK_RC(rd8(o.d[0], base + c[i].out, &v), -EFAULT);
+		REQUIRE(tce_dev_eeh_frozen(o.d[0], &f));
+		CHECK_EQ(f.reason, TCE_FAULT_NO_WINDOW);
+		tce_dev_eeh_thaw(o.d[0]);
+	}
+	pnv_down(&o);
+}
+
 static unsigned mem_calls;
 
 static void *counting_mem(void *arg, uint64_t real, size_t len)
@@ -507,6 +541,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(repeated_page_sees_kills),
 	TT_CASE(remembered_pages_follow_the_cache),
 	TT_CASE(bypass_page_ends_with_the_slot),
+	TT_CASE(bypass_window_inside_a_page),
 	TT_CASE(memory_model_asked_every_time),
 };
 
