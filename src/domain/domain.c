@@ -81,15 +81,19 @@ void tce__domain_gather(struct tce_domain *d, bool log_dirty)
 	d->run_start = d->run_end = 0;
 }
 
-/* The run joins the log, on room reserved for every extent the operation touches. */
+/*
+ * The run joins the log, on room reserved for one run per mapping the
+ * operation touches and one more (a clear that failed once splits one run
+ * in two). A clear that failed more often may leave more runs than that:
+ * then the log never grows here but widens its nearest extent, so no dirty
+ * page is lost (clean ones between them read dirty).
+ */
 void tce__domain_flush(struct tce_domain *d)
 {
-	/* Defensive: room is reserved for one run per mapping; never grow here. */
-	if (d->run_end > d->run_start && d->dirty.n == d->dirty.cap)
-		tce__warn(d->ctx, "domain: no room to log dirty [%#llx, %#llx)",
-			  (unsigned long long)d->run_start, (unsigned long long)d->run_end);
-	else if (d->run_end > d->run_start)
-		tce__dset_add(&d->dirty, d->run_start, d->run_end);
+	if (d->run_end > d->run_start && !tce__dset_add(&d->dirty, d->run_start, d->run_end))
+		tce__warn(d->ctx, "domain: no room to log dirty [%#llx, %#llx) alone: it joins "
+			  "its nearest logged range", (unsigned long long)d->run_start,
+			  (unsigned long long)d->run_end);
 	d->run_start = d->run_end = 0;
 }
 

@@ -47,8 +47,14 @@ size_t tce__dset_after(const struct tce__dset *s, uint64_t addr);
 size_t tce__dset_count(const struct tce__dset *s, uint64_t start, uint64_t end);
 /* Insert @e, disjoint from the others; room must be reserved. */
 void tce__dset_insert(struct tce__dset *s, const struct tce__dext *e);
-/* Insert [start, end) merging with touching or overlapping extents; room reserved. */
-void tce__dset_add(struct tce__dset *s, uint64_t start, uint64_t end);
+/*
+ * Insert [start, end) merging with touching or overlapping extents: true.
+ * When that needs an extent the set has no room for, the range joins its
+ * nearest extent, widened over the gap between them (a superset, as a dirty
+ * log may report a clean page but never drop a dirty one): false. The set
+ * must have had room reserved once (cap > 0).
+ */
+bool tce__dset_add(struct tce__dset *s, uint64_t start, uint64_t end);
 /* Remove [start, end) (mapping paddrs follow a trimmed start); one extent of room reserved. */
 void tce__dset_remove(struct tce__dset *s, uint64_t start, uint64_t end);
 

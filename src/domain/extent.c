@@ -126,14 +126,34 @@ void tce__dset_insert(struct tce__dset *s, const struct tce__dext *e)
 	s->v[i] = *e;
 }
 
-void tce__dset_add(struct tce__dset *s, uint64_t start, uint64_t end)
+/*
+ * A full set takes [start, end) into its nearest extent, widened over the
+ * gap between them (nothing overlaps: the extent before ends below @start,
+ * the one after starts above @end).
+ */
+static void widen_nearest(struct tce__dset *s, size_t i, uint64_t start, uint64_t end)
+{
+	bool left = i > 0 && (i == s->n || start - s->v[i - 1].end <= s->v[i].start - end);
+
+	if (left)
+		s->v[i - 1].end = end;
+	else
+		s->v[i].start = start;
+}
+
+bool tce__dset_add(struct tce__dset *s, uint64_t start, uint64_t end)
 {
 	size_t i = start ? tce__dset_after(s, start - 1) : 0, j = i;
 
+	tce__assert(s->cap > 0);
 	while (j < s->n && s->v[j].start <= end) {
 		start = tce__min_u64(start, s->v[j].start);
 		end = tce__max_u64(end, s->v[j].end);
 		j++;
+	}
+	if (j == i && s->n == s->cap) {
+		widen_nearest(s, i, start, end);
+		return false;
 	}
 	if (j == i) {
 		open_gap(s, i, 1);
@@ -141,6 +161,7 @@ void tce__dset_add(struct tce__dset *s, uint64_t start, uint64_t end)
 		close_gap(s, i + 1, j - i - 1);
 	}
 	s->v[i] = (struct tce__dext){ .start = start, .end = end };
+	return true;
 }
 
 /*

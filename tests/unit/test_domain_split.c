@@ -6,7 +6,8 @@
  * Over random bitmaps, iova, paddr and sizes aligned to the smallest page,
  * the (pgsize, count) runs the splitter returns, expanded into pages, must
  * be exactly the reference's pages, and every run must be whole pages of a
- * supported size. White-box: the layer's header.
+ * supported size. White-box: the layer's header. Also the dirty log's
+ * extent set when it is full.
  */
 #include <string.h>
 
@@ -120,10 +121,46 @@ static void test_split_cases(void)
 	CHECK_EQ(count, 1);
 }
 
+/*
+ * A full extent set (the dirty log when a clear failed more often than its
+ * room allows) takes a range it has no room for into its nearest extent,
+ * widened over the gap, and says so; a range that touches or overlaps one
+ * merges as ever. No page of any added range is ever left out.
+ */
+static void test_full_set_widens(void)
+{
+	struct tce_ctx *ctx = NULL;
+	struct tce__dset s = { 0 };
+
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	REQUIRE(tce__dset_reserve(ctx, &s, 2) == 0);
+	while (s.n < s.cap) /* extents at 0x10000 * (k + 1), 0x1000 long */
+		CHECK(tce__dset_add(&s, 0x10000 * (s.n + 1), 0x10000 * (s.n + 1) + 0x1000));
+	CHECK(tce__dset_add(&s, 0x11000, 0x12000)); /* touches extent 0: merges */
+	CHECK_EQ(s.v[0].end, 0x12000);
+	/* Nearer the extent after it: that one starts lower. */
+	CHECK(!tce__dset_add(&s, 0x1e000, 0x1f000));
+	CHECK_EQ(s.v[1].start, 0x1e000);
+	CHECK_EQ(s.v[0].end, 0x12000);
+	/* Nearer the extent before it: that one ends higher. */
+	CHECK(!tce__dset_add(&s, 0x22000, 0x23000));
+	CHECK_EQ(s.v[1].end, 0x23000);
+	/* Before the first and past the last: the only neighbour. */
+	CHECK(!tce__dset_add(&s, 0x1000, 0x2000));
+	CHECK_EQ(s.v[0].start, 0x1000);
+	CHECK(!tce__dset_add(&s, 0x10000 * (s.n + 5), 0x10000 * (s.n + 5) + 0x1000));
+	CHECK_EQ(s.v[s.n - 1].end, 0x10000 * (s.n + 5) + 0x1000);
+	CHECK_EQ(s.n, s.cap);
+	for (size_t k = 1; k < s.n; k++)
+		CHECK(s.v[k - 1].end < s.v[k].start);
+	tce__dset_fini(ctx, &s);
+	tce_ctx_destroy(ctx);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tt_case cases[] = {
-		TT_CASE(test_split_cases), TT_CASE(test_split_oracle),
+		TT_CASE(test_split_cases), TT_CASE(test_split_oracle), TT_CASE(test_full_set_widens),
 	};
 
 	return tt_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
