@@ -121,6 +121,7 @@ static void config_fields(void)
 	CHECK_EQ(cfg(d, at + TCE_PCI_EXP_FLAGS, 2), 0x0002); /* version 2, endpoint */
 	CHECK(cfg(d, at + TCE_PCI_EXP_DEVCAP, 4) & TCE_PCI_EXP_DEVCAP_FLR);
 	CHECK_EQ(cfg(d, at + TCE_PCI_EXP_DEVCTL, 2), 0x2810);
+	CHECK_EQ(cfg(d, at + TCE_PCI_EXP_LNKCAP, 4) & 0x3ff, 0x011); /* 2.5 GT/s, x1 */
 	CHECK_EQ(cfg(d, at + TCE_PCI_EXP_LNKSTA, 2) & 0x3ff, 0x011); /* x1 */
 	at = TCE_DT_CFG_MSIX_CAP;
 	CHECK_EQ(cfg(d, at + TCE_PCI_MSIX_FLAGS, 2), TCE_DT_MSIX_VECTORS - 1); /* disabled */

@@ -378,6 +378,18 @@ static void repeated_page_sees_kills(void)
 	REQUIRE(tce_dev_eeh_frozen(o.d[0], &f));
 	CHECK_EQ(f.reason, TCE_FAULT_INJECTED);
 	tce_dev_eeh_thaw(o.d[0]);
+	/*
+	 * Armed for one word of a page: reads of the page's other words while
+	 * armed are not remembered, so the next read of that word still fires.
+	 */
+	CHECK_RC(tce_fw_eeh_inject(o.m, 0, 0, TCE_EEH_ERR_TYPE_64, TCE_EEH_ERR_FUNC_DMA_RD_ADDR,
+				   0x5010, ~0ULL), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_RC(rd8(o.d[0], 0x5008, &v), 0);
+	CHECK_RC(rd8(o.d[0], 0x5010, &v), -EFAULT);
+	REQUIRE(tce_dev_eeh_frozen(o.d[0], &f));
+	CHECK_EQ(f.reason, TCE_FAULT_INJECTED);
+	tce_dev_eeh_thaw(o.d[0]);
 	/* Device 00:02.0 (PE 1) reads its own table at the same bus address. */
 	CHECK_RC(rd8(o.d[1], 0x5008, &v), 0);
 	CHECK_EQ(v, 0xaaaa);
