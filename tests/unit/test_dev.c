@@ -202,6 +202,8 @@ static void bar_registers(void)
 	tce_machine_destroy(m);
 }
 
+static uint64_t cmd_copy(struct tce_pci_dev *d, uint64_t src, uint64_t dst, uint64_t len);
+
 static void bus_master_gates_dma(void)
 {
 	struct tce_pci_dev *d;
@@ -228,6 +230,11 @@ static void bus_master_gates_dma(void)
 	wr(d, TCE_DT_REG_CMD, 4, TCE_DT_CMD_COPY);
 	CHECK_EQ(reg(d, TCE_DT_REG_STATUS, 4), TCE_DT_STATUS_ERROR);
 	CHECK(!tce_dev_eeh_frozen(d, NULL));
+	/* A source or a destination running past the last bus address: the same. */
+	CHECK_EQ(cmd_copy(d, ~0xfffULL, 0x2000, 0x2000), TCE_DT_STATUS_ERROR);
+	CHECK_EQ(cmd_copy(d, 0x1000, ~0xfffULL, 0x2000), TCE_DT_STATUS_ERROR);
+	CHECK(!tce_dev_eeh_frozen(d, NULL));
+	CHECK(!memcmp(tce_machine_ram_ptr(m, RAM_B, 8), "mastered", 8));
 	tce_machine_destroy(m);
 }
 
