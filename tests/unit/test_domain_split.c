@@ -131,6 +131,7 @@ static void test_full_set_widens(void)
 {
 	struct tce_ctx *ctx = NULL;
 	struct tce__dset s = { 0 };
+	size_t n;
 
 	REQUIRE(tce_ctx_create(&ctx) == 0);
 	REQUIRE(tce__dset_reserve(ctx, &s, 2) == 0);
@@ -153,6 +154,11 @@ static void test_full_set_widens(void)
 	CHECK_EQ(s.n, s.cap);
 	for (size_t k = 1; k < s.n; k++)
 		CHECK(s.v[k - 1].end < s.v[k].start);
+	/* A range over three extents and the gaps between them: one extent is left. */
+	n = s.n;
+	CHECK(tce__dset_add(&s, s.v[1].start + 1, s.v[3].end - 1));
+	CHECK_EQ(s.n, n - 2);
+	CHECK(s.v[1].end < s.v[2].start);
 	tce__dset_fini(ctx, &s);
 	tce_ctx_destroy(ctx);
 }
