@@ -1019,16 +1019,18 @@ static uint64_t remove_range(struct cont *c, uint64_t iova, uint64_t last, uint6
 	return sum;
 }
 
-/* The first mapping of @c starting in [iova, last]: where an unmap failed part-way. */
+/*
+ * Every mapping of @c starting in [iova, last], where an unmap failed
+ * part-way: it clears from the top down, so any of them may be cleared,
+ * whole or in part, while all stay recorded until a retry finishes.
+ */
 static void tear(struct cont *c, uint64_t iova, uint64_t last)
 {
 	int i;
 
 	for (i = 0; i < c->n; i++)
-		if (c->m[i].iova >= iova && c->m[i].iova <= last) {
+		if (c->m[i].iova >= iova && c->m[i].iova <= last)
 			c->m[i].torn = true;
-			return;
-		}
 }
 
 static uint32_t take_unmap_flags(struct input *in)
