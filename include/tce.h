@@ -2018,8 +2018,10 @@ TCE_API void tce_iommu_table_put(struct tce_iommu_table *t);
  * entry reads back BIDIRECTIONAL, the PHB needing READ with WRITE).
  * Return: 0; -EINVAL (index outside, bad direction, misaligned @real;
  * pseries: the hypervisor refused the TCE, e.g. a page in no region);
- * -ENOMEM (a level cannot be allocated); -EIO (the hypervisor failed). On
- * error the entry and the outputs are unchanged.
+ * -ENOMEM (a level cannot be allocated); -EIO (the hypervisor failed);
+ * -ENODEV (pseries: the table's window was removed; a held table never
+ * reaches a window opened later under the same LIOBN). On error the entry
+ * and the outputs are unchanged.
  * Context: pseries: H_GET_TCE then H_PUT_TCE under the table's lock (the
  * hypervisor kills its cache itself); powernv: lock-free, may allocate. The
  * release callback is not called.
@@ -2040,7 +2042,7 @@ TCE_API int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64
  * tce_iommu_table_get() - the raw TCE of entry @idx in *@tce (0 when empty;
  * pseries: as the hypervisor stored it, poison values included).
  * Return: 0; -EINVAL for an index outside the table; pseries: the
- * hypervisor's error (-EIO).
+ * hypervisor's error (-EIO), -ENODEV once the table's window was removed.
  * Context: pseries: one H_GET_TCE; powernv: a lock-free read.
  */
 TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce);
@@ -2052,6 +2054,7 @@ TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_
  * platform clears the range (pseries: H_STUFF_TCE, skipping chunks never
  * written).
  * Return: 0; -EINVAL if the range (or @npages 0) is outside the table;
+ * -ENODEV (pseries: the table's window was removed; nothing is cleared);
  * the first hypervisor failure (-EIO), after going on with the rest: the
  * entries it could not clear keep their pages (nothing released for them),
  * so a retry finishes the job.
@@ -2089,7 +2092,8 @@ TCE_API void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_
  * from @real with @dir (TCE_DIR_NONE clears them): every entry is exchanged,
  * the TCE cache is killed once, then each old page goes to the release
  * callback. Return: 0; -EINVAL (range outside the table, misaligned or
- * wrapping @real, bad direction); -ENOMEM; the platform's error. On error
+ * wrapping @real, bad direction); -ENOMEM; the platform's error (pseries:
+ * -EIO, -ENODEV once the table's window was removed). On error
  * every entry is as it was and nothing is released.
  * Context: may block (pseries: hcalls under the table's lock; powernv:
  * firmware kills under it); allocates above 64 entries; calls the release

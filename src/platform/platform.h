@@ -120,6 +120,12 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 		       uint64_t bus_offset, uint64_t entries, uint32_t page_shift, bool mirror,
 		       struct tce_iommu_table **out);
 
+/*
+ * pseries: @t's window is about to be removed. Waits for the calls on @t in
+ * flight; every later one fails -ENODEV (the LIOBN may name a new window).
+ */
+void tce__pseries_table_detach(struct tce_iommu_table *t);
+
 /* A powernv table of @levels levels at @bus_offset, with its mirror when @mirror. */
 int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t window_size,
 		       uint32_t page_shift, uint32_t levels, uint32_t host_page_shift, bool mirror,

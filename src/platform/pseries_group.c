@@ -185,6 +185,7 @@ static int ps_unset_window(struct tce__tg *tg, uint32_t num)
 	if (!t)
 		return 0;
 	tce__iotable_clear_all(t); /* always before the window goes */
+	tce__pseries_table_detach(t);
 	rc = tce__rtas_remove(tg, t->liobn);
 	if (t->is_default)
 		tg->default_removed = true;

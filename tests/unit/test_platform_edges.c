@@ -9,6 +9,10 @@
  */
 #include <errno.h>
 #include <libfdt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -741,6 +745,142 @@ static void pseries_kernel_map_many_chunks(void)
 	tt_os_shutdown(&o);
 }
 
+/*
+ * pseries: a table the owner still holds after its window was removed never
+ * reaches the hypervisor again, even when a new window in the same slot has
+ * the same LIOBN and bus offset (fuzz-group, 285,909 executions): every call
+ * through it fails -ENODEV and the new window stays empty. Removed by unset,
+ * and by release of ownership then a new take.
+ */
+static void pseries_stale_table(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_iommu_table_info ti, ti2;
+	struct tce_iommu_table *t, *t2;
+	uint64_t real, tce;
+	enum tce_dir dir;
+	struct tce_group *g;
+	struct tt_os o;
+	int round;
+
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	tce_iommu_table_info(t, &ti);
+	for (round = 0; round < 2; round++) {
+		if (round == 0) {
+			CHECK_RC(tce_group_unset_window(g, 1), 0);
+		} else {
+			CHECK_RC(tce_group_release_ownership(g), 0);
+			REQUIRE(tce_group_take_ownership(g) == 0);
+		}
+		REQUIRE(tce_group_create_table(g, &req, &t2) == 0);
+		tce_iommu_table_info(t2, &ti2);
+		CHECK_EQ(ti2.bus_offset, ti.bus_offset);
+		real = 0x1000000, dir = TCE_DIR_BIDIRECTIONAL;
+		CHECK_RC(tce_iommu_table_xchg(t, ti.first_idx + 4, &real, &dir), -ENODEV);
+		CHECK_EQ(real, 0x1000000);
+		CHECK_RC(tce_iommu_table_update(t, ti.first_idx + 5, 3, 0x1000000,
+						TCE_DIR_TO_DEVICE), -ENODEV);
+		CHECK_RC(tce_iommu_table_get(t, ti.first_idx + 4, &tce), -ENODEV);
+		CHECK_RC(tce_iommu_table_clear(t, ti.first_idx, 8), -ENODEV);
+		CHECK_RC(tce_iommu_table_get(t2, ti.first_idx + 4, &tce), 0);
+		CHECK_EQ(tce, 0);
+		CHECK_RC(tce_iommu_table_get(t2, ti.first_idx + 6, &tce), 0);
+		CHECK_EQ(tce, 0);
+		/* The new table works; the stale one did not clear it. */
+		real = 0x2000000, dir = TCE_DIR_TO_DEVICE;
+		CHECK_RC(tce_iommu_table_xchg(t2, ti.first_idx + 4, &real, &dir), 0);
+		CHECK_RC(tce_iommu_table_clear(t, ti.first_idx + 4, 1), -ENODEV);
+		CHECK_RC(tce_iommu_table_get(t2, ti.first_idx + 4, &tce), 0);
+		CHECK_EQ(tce, 0x2000000 | TCE_PCI_READ);
+		CHECK_RC(tce_group_unset_window(g, 1), 0);
+		tce_iommu_table_put(t);
+		t = t2;
+	}
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	tt_os_shutdown(&o);
+}
+
+struct writer {
+	struct tce_iommu_table *t;
+	uint64_t idx;
+	atomic_bool started, stop;
+	unsigned ok;
+};
+
+/*
+ * Exchange one entry until a call fails; the last call starts after the
+ * main thread said stop (its window was removed by then).
+ */
+static void *stale_writer(void *arg)
+{
+	struct writer *w = arg;
+	uint64_t real;
+	enum tce_dir dir;
+	bool last;
+	int rc;
+
+	do {
+		last = atomic_load(&w->stop);
+		real = 0x1000000, dir = TCE_DIR_BIDIRECTIONAL;
+		rc = tce_iommu_table_xchg(w->t, w->idx, &real, &dir);
+		w->ok += rc == 0;
+		atomic_store(&w->started, true);
+	} while (!rc && !last);
+	return (void *)(intptr_t)rc;
+}
+
+/*
+ * pseries: unset waits for a call in flight on the table; once it returns,
+ * no call through the table succeeds, so a window opened next in the slot
+ * never sees the writer's entry.
+ */
+static void pseries_stale_table_racing_writer(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_iommu_table_info ti;
+	struct tce_iommu_table *t2;
+	struct writer w = { 0 };
+	struct tce_group *g;
+	struct tt_os o;
+	pthread_t th;
+	void *res;
+	uint64_t tce;
+	int i;
+
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	for (i = 0; i < 20; i++) {
+		REQUIRE(tce_group_create_table(g, &req, &w.t) == 0);
+		tce_iommu_table_info(w.t, &ti);
+		w.idx = ti.first_idx + (uint64_t)i;
+		atomic_store(&w.started, false);
+		atomic_store(&w.stop, false);
+		REQUIRE(pthread_create(&th, NULL, stale_writer, &w) == 0);
+		while (!atomic_load(&w.started))
+			sched_yield();
+		CHECK_RC(tce_group_unset_window(g, 1), 0);
+		REQUIRE(tce_group_create_table(g, &req, &t2) == 0);
+		atomic_store(&w.stop, true);
+		pthread_join(th, &res);
+		CHECK_EQ((intptr_t)res, -ENODEV);
+		CHECK_RC(tce_iommu_table_get(t2, w.idx, &tce), 0);
+		CHECK_EQ(tce, 0);
+		CHECK_RC(tce_group_unset_window(g, 1), 0);
+		tce_iommu_table_put(t2);
+		tce_iommu_table_put(w.t);
+	}
+	CHECK(w.ok > 0);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	tt_os_shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -764,6 +904,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_take_drops_bypass),
 	TT_CASE(pseries_clear_stops_at_end),
 	TT_CASE(pseries_kernel_map_many_chunks),
+	TT_CASE(pseries_stale_table),
+	TT_CASE(pseries_stale_table_racing_writer),
 };
 
 int main(int argc, char **argv)
