@@ -4,9 +4,9 @@
  * a pseries LPAR whose kernel has no dynamic-window ops, as before the 2024
  * rework. The PE has one fixed 32-bit window of 4 KiB pages, the one
  * ibm,dma-window names; there is no DDW, for the kernel or for an owner.
- * An owner (VFIO v1) borrows that window's table: take keeps it and stops
- * the kernel's DMA API, release clears what the owner left and gives the
- * window back. Layer: platform.
+ * An owner (VFIO v1) borrows that window: take stops the kernel's DMA API and
+ * gives the owner a table of its own over it; release clears what the owner
+ * left, retires the owner's table and gives the window back. Layer: platform.
  */
 #include <errno.h>
 
@@ -65,12 +65,34 @@ static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 	return 0;
 }
 
+/* tables[0] leaves its user: no call through a reference still held reaches the window. */
+static void retire_table(struct tce__tg *tg)
+{
+	tce__pseries_table_detach(tg->tables[0]);
+	tce__iotable_put(tg->tables[0]);
+	tg->tables[0] = NULL;
+}
+
+/*
+ * The owner borrows the window through a table of its own over the same
+ * LIOBN, so that a reference to either one that outlives its user (the
+ * kernel's before the take, the owner's after the release) fails -ENODEV
+ * instead of writing the other's TCEs.
+ */
 static int lg_take(struct tce__tg *tg)
 {
+	struct tce_iommu_table *t;
+	int rc;
+
 	tce__tg_assert_write(tg);
 	if (!tg->tables[0])
 		return -ENODEV;
+	rc = tce__pseries_default_table(tg, tg->pe.def_size >> 12, false, &t);
+	if (rc)
+		return rc;
 	tce__iotable_clear_all(tg->tables[0]); /* the kernel's TCEs, none in use */
+	retire_table(tg);
+	tg->tables[0] = t;
 	tg->borrowed = true;
 	return 0;
 }
@@ -80,10 +102,10 @@ static int lg_restore_default(struct tce__tg *tg)
 	tce__tg_kernel_dma_destroy(tg);
 
 	tce__tg_assert_write(tg);
-	if (!tg->tables[0])
-		return lg_boot(tg);
-	tce__iotable_clear_all(tg->tables[0]);
-	tg->tables[0]->release = NULL, tg->tables[0]->release_arg = NULL;
+	if (tg->tables[0])
+		tce__iotable_clear_all(tg->tables[0]);
+	if (tg->tables[0] && tg->borrowed)
+		retire_table(tg);
 	tg->borrowed = false;
 	return lg_boot(tg);
 }

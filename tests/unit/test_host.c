@@ -509,15 +509,28 @@ static void legacy_profile(void)
 	CHECK_RC(tce_iommu_table_update(t, 33, 1, real, TCE_DIR_TO_DEVICE), 0);
 	CHECK_RC(tce_dev_dma_read(tce_device_pci(d), 33 << 12, buf, 8), 0);
 	CHECK(!memcmp(buf, "legacy!", 8));
-	/* Release clears what the owner left; the kernel maps again. */
+	/*
+	 * Release clears what the owner left; the kernel maps again, and the
+	 * table the owner still holds no longer reaches the kernel's window.
+	 */
 	CHECK_RC(tce_group_release_ownership(g), 0);
-	CHECK_RC(tce_iommu_table_get(t, 33, &bytes), 0);
-	CHECK_EQ(bytes, 0);
 	CHECK_RC(tce_dev_dma_read(tce_device_pci(d), 33 << 12, buf, 8), -EFAULT);
 	tce_dev_eeh_thaw(tce_device_pci(d));
+	CHECK_RC(tce_iommu_table_get(t, 33, &bytes), -ENODEV);
+	CHECK_RC(tce_iommu_table_update(t, 34, 1, real, TCE_DIR_TO_DEVICE), -ENODEV);
+	CHECK_RC(tce_device_map_page(d, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	CHECK_RC(tce_iommu_table_clear(t, 0, 1ULL << 19), -ENODEV);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(d), bus, buf, 8), 0);
+	CHECK(!memcmp(buf, "legacy!", 8));
+	CHECK_RC(tce_device_unmap_page(d, bus, 4096), 0);
+	/* The next owner gets a table of its own over the same, empty window. */
 	CHECK_RC(tce_group_take_ownership(g), 0);
 	REQUIRE(tce_group_get_table(g, 0, &t2) == 0);
-	CHECK(t2 == t);
+	CHECK(t2 != t);
+	CHECK_RC(tce_iommu_table_get(t2, 33, &bytes), 0);
+	CHECK_EQ(bytes, 0);
+	CHECK_RC(tce_iommu_table_get(t2, bus >> 12, &bytes), 0);
+	CHECK_EQ(bytes, 0);
 	tce_iommu_table_put(t2);
 	CHECK_RC(tce_group_release_ownership(g), 0);
 	tce_iommu_table_put(t);
