@@ -275,6 +275,12 @@ static size_t coherent_bytes(const struct tce_dma *d, uint32_t order)
 	return (size_t)1 << (order + d->host_shift);
 }
 
+/* A coherent buffer starts on an IOMMU page and a host page. */
+static size_t coherent_align(const struct tce_dma *d)
+{
+	return (size_t)1 << (d->page_shift > d->host_shift ? d->page_shift : d->host_shift);
+}
+
 /* Map a coherent buffer and record it as @kind (with @aux, the buffer of alloc_coherent). */
 static int map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint32_t kind,
 			uintptr_t aux, uint64_t *bus)
@@ -303,19 +309,19 @@ int tce_dma_map_coherent(struct tce_dma *d, uint64_t real, uint64_t size, uint64
 int tce_dma_alloc_coherent(struct tce_dma *d, uint64_t size, void **cpu, uint64_t *bus)
 {
 	uint32_t order;
-	uint64_t align;
+	size_t align;
 	void *buf;
 	int rc = coherent_order(d, size, &order);
 
 	if (rc)
 		return rc;
-	align = 1ULL << (d->page_shift > d->host_shift ? d->page_shift : d->host_shift);
+	align = coherent_align(d);
 	buf = tce__aligned_zalloc(d->ctx, coherent_bytes(d, order), align);
 	if (!buf)
 		return -ENOMEM;
 	rc = map_coherent(d, (uint64_t)(uintptr_t)buf, size, TCE__DMA_COHERENT, (uintptr_t)buf, bus);
 	if (rc) {
-		tce__aligned_free(d->ctx, buf, coherent_bytes(d, order));
+		tce__aligned_free(d->ctx, buf, coherent_bytes(d, order), align);
 		return rc;
 	}
 	*cpu = buf;
@@ -333,7 +339,7 @@ int tce_dma_free_coherent(struct tce_dma *d, uint64_t size, void *cpu, uint64_t 
 		return -EINVAL;
 	rc = unmap_exact(d, &want);
 	if (!rc)
-		tce__aligned_free(d->ctx, cpu, coherent_bytes(d, order));
+		tce__aligned_free(d->ctx, cpu, coherent_bytes(d, order), coherent_align(d));
 	return rc;
 }
 
@@ -352,7 +358,8 @@ void tce__dma_forget(struct tce_dma *d, const struct tce__dma_rec *r)
 	tce__dma_unmap_range(d, r->bus >> d->page_shift, tce__dma_pages(r->bus, r->size, d->page_shift),
 			     true);
 	if (r->kind == TCE__DMA_COHERENT && !coherent_order(d, r->size, &order))
-		tce__aligned_free(d->ctx, (void *)r->aux, coherent_bytes(d, order));
+		tce__aligned_free(d->ctx, (void *)r->aux, coherent_bytes(d, order),
+				  coherent_align(d));
 }
 
 int tce_dma_check(struct tce_dma *d, uint64_t *mappings)

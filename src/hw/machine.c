@@ -35,7 +35,8 @@ static void destroy_phbs(struct tce_machine *m)
 			tce__slot_disable(&phb->pes[j], 1);
 			tce__lock_fini(&phb->pes[j].lock);
 		}
-		tce__aligned_free(m->ctx, phb->pes, phb->npes_alloc * sizeof(*phb->pes));
+		tce__aligned_free(m->ctx, phb->pes, phb->npes_alloc * sizeof(*phb->pes),
+				  _Alignof(struct tce__pe));
 		tce__lock_fini(&phb->cache.lock);
 	}
 }
@@ -54,7 +55,8 @@ void tce_machine_destroy(struct tce_machine *m)
 		tce__dev_fini(&m->devs[i]);
 	destroy_phbs(m);
 	tce__free(ctx, m->phbs, (size_t)m->nphbs_alloc * sizeof(*m->phbs));
-	tce__aligned_free(ctx, m->devs, (size_t)m->ndevs_alloc * sizeof(*m->devs));
+	tce__aligned_free(ctx, m->devs, (size_t)m->ndevs_alloc * sizeof(*m->devs),
+			  _Alignof(struct tce_pci_dev));
 	tce__mem_fini(m);
 	tce__free(ctx, m->fdt, m->fdt_size);
 	tce__free(ctx, m, sizeof(*m));

@@ -217,9 +217,18 @@ static void *aligned_pages_get(size_t size, size_t align)
 /*
  * Zeroed memory aligned to @align. From 256 KiB up it is fresh pages, so a
  * large coherent DMA buffer costs a mapping and the pages its user touches,
- * not a memset of all of it; smaller ones come from the heap and are zeroed.
+ * not a memset of all of it. So is a block aligned beyond a page: the heap
+ * would carve it from a block of size + align (ASan's allocator maps 2 x
+ * align and writes the shadow of all of it, about 4 MiB a 64 KiB buffer
+ * aligned to 16 MiB, and keeps that in its quarantine after the free).
+ * Smaller ones come from the heap and are zeroed.
  */
 #define ALIGNED_MMAP_MIN ((size_t)256 << 10)
+
+static bool aligned_by_pages(size_t size, size_t align)
+{
+	return size >= ALIGNED_MMAP_MIN || align > (size_t)sysconf(_SC_PAGESIZE);
+}
 
 void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
 {
@@ -229,7 +238,7 @@ void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
 		return NULL;
 	if (align < sizeof(void *) || (align & (align - 1)))
 		p = NULL;
-	else if (size >= ALIGNED_MMAP_MIN)
+	else if (aligned_by_pages(size, align))
 		p = aligned_pages_get(size, align);
 	else if (posix_memalign(&p, align, size))
 		p = NULL;
@@ -238,11 +247,11 @@ void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align)
 	return alloc_done(ctx, p, size);
 }
 
-void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size)
+void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size, size_t align)
 {
 	if (!p)
 		return;
-	if (size >= ALIGNED_MMAP_MIN)
+	if (aligned_by_pages(size, align))
 		munmap(p, size);
 	else
 		free(p);

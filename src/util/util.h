@@ -128,9 +128,12 @@ void tce__batch_add(struct tce_ctx *ctx, struct tce__block_batch *b, void *p);
  */
 void tce__blocks_release(struct tce_ctx *ctx, struct tce__block_batch *b);
 
-/* Zeroed heap memory aligned to @align (a power of two); NULL on failure. */
+/*
+ * Zeroed memory aligned to @align (a power of two); NULL on failure. Free
+ * it with the same @size and @align.
+ */
 void *tce__aligned_zalloc(struct tce_ctx *ctx, size_t size, size_t align);
-void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size);
+void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size, size_t align);
 
 /* Log a printf-style message through the context's callback. */
 void tce__log(struct tce_ctx *ctx, enum tce_log_level level, const char *fmt, ...)
