@@ -125,7 +125,9 @@ static void test_split_cases(void)
  * A full extent set (the dirty log when a clear failed more often than its
  * room allows) takes a range it has no room for into its nearest extent,
  * widened over the gap, and says so; a range that touches or overlaps one
- * merges as ever. No page of any added range is ever left out.
+ * merges as ever, and so does one that exactly fills the gap between two
+ * (the flush that lost a page before session 6 dropped it as "no room").
+ * No page of any added range is ever left out.
  */
 static void test_full_set_widens(void)
 {
@@ -154,6 +156,20 @@ static void test_full_set_widens(void)
 	CHECK_EQ(s.n, s.cap);
 	for (size_t k = 1; k < s.n; k++)
 		CHECK(s.v[k - 1].end < s.v[k].start);
+	/*
+	 * Exactly the gap between two extents, in a full set: it joins them
+	 * (one extent fewer), so it needs no room and nothing is widened.
+	 */
+	{
+		uint64_t lo = s.v[0].start, gap = s.v[0].end, gap_end = s.v[1].start,
+			 hi = s.v[1].end;
+
+		n = s.n;
+		CHECK(tce__dset_add(&s, gap, gap_end));
+		CHECK_EQ(s.n, n - 1);
+		CHECK_EQ(s.v[0].start, lo);
+		CHECK_EQ(s.v[0].end, hi);
+	}
 	/* A range over three extents and the gaps between them: one extent is left. */
 	n = s.n;
 	CHECK(tce__dset_add(&s, s.v[1].start + 1, s.v[3].end - 1));
