@@ -720,6 +720,76 @@ static void pseries_clear_stops_at_end(void)
 	tce_machine_destroy(o.m);
 }
 
+/* Run @rc's call with at most @calls backend calls allowed: more fail the test. */
+#define AT_MOST_CALLS(ctx, calls, call)                                          \
+	do {                                                                     \
+		tce_ctx_set_fail_nth(ctx, (calls) + 1);                          \
+		CHECK_RC(call, 0);                                               \
+		CHECK(tce_ctx_fail_nth_armed(ctx));                              \
+		tce_ctx_set_fail_nth(ctx, 0);                                    \
+	} while (0)
+
+/*
+ * pseries: a clear calls the hypervisor only for the 512-entry chunks that
+ * were written since they were last cleared whole (issue 12 G5): one
+ * H_STUFF_TCE for an entry at the end of a chunk (not the next chunk too),
+ * none once that chunk was cleared; a chunk cleared only in part keeps the
+ * rest of its entries for the next clear. With a release callback, the walk
+ * over written chunks never strays past the range (a written chunk after it
+ * is left alone) and does not walk a range with no written chunk.
+ */
+static void pseries_clear_follows_written_chunks(void)
+{
+	struct tce_window_req req = { .num = 1, .page_shift = 16, .window_size = 1ULL << 32,
+				      .levels = 1 };
+	struct tce_iommu_table_info ti;
+	struct tce_iommu_table *t;
+	struct tce_group *g;
+	struct tce_ctx *ctx;
+	unsigned released = 0;
+	uint64_t tce, c, base;
+	struct tt_os o;
+
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	ctx = tce_machine_ctx(o.m);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	tce_iommu_table_info(t, &ti);
+	c = TCE_INDIRECT_MAX, base = ti.first_idx;
+	REQUIRE(ti.entries >= 16 * c);
+	/* The last entry of chunk 4: one H_STUFF_TCE, then none. */
+	CHECK_RC(tce_iommu_table_update(t, base + 5 * c - 1, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	AT_MOST_CALLS(ctx, 1, tce_iommu_table_clear(t, base, ti.entries));
+	CHECK_RC(tce_iommu_table_get(t, base + 5 * c - 1, &tce), 0);
+	CHECK_EQ(tce, 0);
+	AT_MOST_CALLS(ctx, 0, tce_iommu_table_clear(t, base, ti.entries));
+	/* Chunk 2 cleared in part: its other entry goes with the next clear. */
+	CHECK_RC(tce_iommu_table_update(t, base + 2 * c, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_update(t, base + 2 * c + 10, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_clear(t, base + 2 * c, 5), 0);
+	CHECK_RC(tce_iommu_table_get(t, base + 2 * c + 10, &tce), 0);
+	CHECK_EQ(tce, 0x1000000 | TCE_PCI_READ);
+	CHECK_RC(tce_iommu_table_clear(t, base, ti.entries), 0);
+	CHECK_RC(tce_iommu_table_get(t, base + 2 * c + 10, &tce), 0);
+	CHECK_EQ(tce, 0);
+	/* With a release callback: only chunk 7 written. */
+	tce_iommu_table_set_release(t, count_release, &released);
+	CHECK_RC(tce_iommu_table_update(t, base + 7 * c, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	AT_MOST_CALLS(ctx, 0, tce_iommu_table_clear(t, base + 6 * c, 10));
+	AT_MOST_CALLS(ctx, 0, tce_iommu_table_clear(t, base, 6 * c));
+	CHECK_EQ(released, 0);
+	CHECK_RC(tce_iommu_table_get(t, base + 7 * c, &tce), 0);
+	CHECK_EQ(tce, 0x1000000 | TCE_PCI_READ);
+	CHECK_RC(tce_iommu_table_clear(t, base + 7 * c, 1), 0);
+	CHECK_EQ(released, 1);
+	tce_iommu_table_set_release(t, NULL, NULL);
+	CHECK_RC(tce_group_unset_window(g, 1), 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	tt_os_shutdown(&o);
+}
+
 /*
  * pseries kernel DMA of 3 MiB of 4 KiB pages (H_PUT_TCE_INDIRECT, several
  * 512-entry lists) maps all of it: the device reads its first and last
@@ -881,6 +951,59 @@ static void pseries_stale_table_racing_writer(void)
 	tt_os_shutdown(&o);
 }
 
+/* Populated entries of the pseries window @liobn of @entries 4 KiB pages from bus 0. */
+static uint64_t populated(struct tce_machine *m, uint64_t liobn, uint64_t entries)
+{
+	uint64_t i, n = 0, args[9];
+
+	for (i = 0; i < entries; i++) {
+		args[0] = liobn, args[1] = i << 12;
+		if (tce_hv_hcall(m, TCE_H_GET_TCE, args) != TCE_H_SUCCESS)
+			return UINT64_MAX;
+		n += args[0] != 0;
+	}
+	return n;
+}
+
+/*
+ * pseries kernel DMA that fails part-way through its H_PUT_TCE_INDIRECT
+ * chunks leaves no TCE behind: the chunks already written are cleared
+ * before the error returns (the DMA layer frees the range as it stands).
+ */
+static void pseries_failed_map_leaves_nothing(void)
+{
+	struct tce_group_info gi;
+	uint64_t real, bus, n, entries;
+	struct tce_ctx *ctx;
+	struct tt_os o;
+	bool armed = false;
+	int rc;
+
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	ctx = tce_machine_ctx(o.m);
+	tce_group_info(tce_device_group(o.a), &gi);
+	REQUIRE(gi.tce32_start == 0);
+	entries = gi.tce32_size >> 12;
+	REQUIRE(tce_host_alloc(o.h, 3 << 20, &real, NULL) == 0);
+	REQUIRE(populated(o.m, 0x80000000ULL, entries) == 0);
+	for (n = 1; !armed && !tt_failed(); n++) {
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = tce_device_map_page(o.a, real, 3 << 20, TCE_DIR_TO_DEVICE, &bus);
+		armed = tce_ctx_fail_nth_armed(ctx);
+		tce_ctx_set_fail_nth(ctx, 0);
+		if (!rc) {
+			CHECK(armed);
+			CHECK_RC(tce_device_unmap_page(o.a, bus, 3 << 20), 0);
+		} else {
+			CHECK(rc == -EIO || rc == -ENOMEM);
+		}
+		CHECK_EQ(populated(o.m, 0x80000000ULL, entries), 0);
+	}
+	CHECK(n > 3); /* the DMA layer's fault point and two INDIRECT chunks at least */
+	CHECK_RC(tce_host_free(o.h, real, 3 << 20), 0);
+	tt_os_shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -904,6 +1027,8 @@ static const struct tt_case cases[] = {
 	TT_CASE(powernv_take_drops_bypass),
 	TT_CASE(pseries_clear_stops_at_end),
 	TT_CASE(pseries_kernel_map_many_chunks),
+	TT_CASE(pseries_clear_follows_written_chunks),
+	TT_CASE(pseries_failed_map_leaves_nothing),
 	TT_CASE(pseries_stale_table),
 	TT_CASE(pseries_stale_table_racing_writer),
 };
