@@ -56,12 +56,15 @@ static int lg_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_tabl
 	return -EPERM;
 }
 
-/* Only the owner's borrowed window is "unset": its TCEs are cleared, the window stays. */
+/*
+ * Nothing to unset: the owner cannot (-EPERM before this is called) and the
+ * fixed window stays; take and restore_default clear it, and host teardown
+ * takes the group first.
+ */
 static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 {
+	(void)num;
 	tce__tg_assert_write(tg);
-	if (num == 0 && tg->borrowed && tg->tables[0])
-		tce__iotable_clear_all(tg->tables[0]);
 	return 0;
 }
 
