@@ -65,6 +65,7 @@ static struct {
 	int npages;
 	void *memalign_block; /* the block posix_memalign handed out last */
 	bool memalign_freed;  /* ... and that it came back through free */
+	void *last_freed;     /* the last block free was given */
 	void *mmap_block;     /* the region mmap handed out last */
 	size_t mmap_len;
 	bool mmap_unmapped;   /* ... and that all of it came back through munmap */
@@ -116,6 +117,7 @@ void __wrap_free(void *p)
 
 	if (p && p == w.memalign_block)
 		w.memalign_freed = true;
+	w.last_freed = p;
 	for (i = 0; p && i < w.npages; i++) {
 		if (w.pages[i] == p) {
 			w.pages[i] = w.pages[--w.npages];
@@ -337,6 +339,38 @@ static void zero_size_succeeds(void)
 }
 
 /*
+ * Heap blocks: each allocation counts once in total_allocs and live, its
+ * bytes in live_bytes, and its free hands that very block back to the C
+ * library and uncounts it (total stays).
+ */
+static void heap_blocks_counted_and_freed(void)
+{
+	struct tce_ctx *ctx;
+	struct tce_mem_stats st;
+	void *a, *b;
+
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	a = tce__malloc(ctx, 100);
+	b = tce__calloc(ctx, 28);
+	REQUIRE(a && b);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.total_allocs, 2);
+	CHECK_EQ(st.live_allocs, 2);
+	CHECK_EQ(st.live_bytes, 128);
+	tce__free(ctx, a, 100);
+	CHECK(w.last_freed == a);
+	tce__free(ctx, b, 28);
+	CHECK(w.last_freed == b);
+	tce_ctx_mem_stats(ctx, &st);
+	CHECK_EQ(st.total_allocs, 2);
+	CHECK_EQ(st.live_allocs, 0);
+	CHECK_EQ(st.live_bytes, 0);
+	CHECK_EQ(st.failed_allocs, 0);
+	tce_ctx_destroy(ctx);
+}
+
+/*
  * Page blocks go back the way they came, at every size around the point
  * where they move from the heap to mmap: the freed block is the one handed
  * out and nothing is unmapped that was not mapped.
@@ -439,6 +473,10 @@ static void aligned_blocks_released_by_their_source(void)
 	CHECK(tce__aligned_zalloc(ctx, 4u << 20, (64u << 10) + 4096) == NULL);
 	CHECK(tce__aligned_zalloc(ctx, 4096, 96) == NULL);
 	check_failed(ctx, 2);
+	/* Sizes whose page rounding, or room to align, wraps: refused, nothing mapped. */
+	CHECK(tce__aligned_zalloc(ctx, SIZE_MAX - 100, 64u << 10) == NULL);
+	CHECK(tce__aligned_zalloc(ctx, SIZE_MAX - 2 * pg + 1, (size_t)1 << 40) == NULL);
+	check_failed(ctx, 4);
 	CHECK(w.mmap_block == NULL && w.memalign_block == NULL);
 	tce_ctx_destroy(ctx);
 }
@@ -925,6 +963,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(ctx_create_fails),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
+	TT_CASE(heap_blocks_counted_and_freed),
 	TT_CASE(pages_released_by_their_source),
 	TT_CASE(aligned_blocks_released_by_their_source),
 	TT_CASE(ctx_create_lock_fails),
