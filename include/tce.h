@@ -1822,13 +1822,16 @@ TCE_API int tce_group_set_window(struct tce_group *g, uint32_t num, struct tce_i
  * tce_group_unset_window() - clear every TCE of slot @num's table (pseries
  * always; powernv when this PE is the table's last), then disable the slot
  * and drop the group's reference (no-op when empty). Cleared pages go to
- * the table's release callback. pseries: the window is removed (RTAS); when
- * no window is left the hypervisor's default window is removed too.
+ * the table's release callback. pseries: the table is cut off first (calls
+ * in flight through it finish; later ones fail -ENODEV), then the window is
+ * removed (RTAS); when no window is left the hypervisor's default window is
+ * removed too.
  * Return: 0; -EINVAL (@num above 1); -EPERM (not owned; the legacy
  * profile); the platform's error (-EIO, -EINVAL: the firmware or hypervisor
  * failed), in which case the slot is still left empty.
  * Context: takes the group's lock for writing; calls the hypervisor or
- * firmware and the release callback.
+ * firmware and the release callback; pseries: waits for calls in flight
+ * through the table.
  */
 TCE_API int tce_group_unset_window(struct tce_group *g, uint32_t num);
 
@@ -1837,12 +1840,13 @@ TCE_API int tce_group_unset_window(struct tce_group *g, uint32_t num);
  * kernel's DMA objects and windows go (TCEs cleared first), its devices'
  * DMA API refuses to map (-EBUSY).
  * Return: 0; -EBUSY if already owned or the kernel still has live mappings
- * or coherent buffers; -ENODEV (legacy: no default window); the platform's
- * error (-EIO, -EINVAL: the hypervisor or firmware failed), after which the
+ * or coherent buffers; -ENODEV (legacy: no default window); -ENOMEM
+ * (legacy: the owner's table object); the platform's error (-EIO, -EINVAL:
+ * the hypervisor or firmware failed), after which the
  * kernel's default configuration is restored; if even that fails the group
  * is left owned and must be released with tce_group_release_ownership().
  * Context: takes the group's lock for writing; calls the hypervisor or
- * firmware.
+ * firmware; legacy: allocates.
  */
 TCE_API int tce_group_take_ownership(struct tce_group *g);
 
@@ -1862,11 +1866,14 @@ TCE_API int tce_group_get_table(struct tce_group *g, uint32_t num, struct tce_io
  * the default window (pseries: an RTAS reset; powernv: and the bypass) and
  * the kernel's DMA.
  * Return: 0; -EINVAL if not owned; the platform's error (-EIO, -ENOMEM)
- * when the default configuration cannot be restored: the group then stays
- * owned, without kernel DMA, and the call may be retried.
+ * when the default configuration cannot be restored, or (legacy) what the
+ * owner left cannot be cleared: the group then stays owned, without kernel
+ * DMA, and the call may be retried.
  * Context: takes the group's lock for writing; allocates; calls the
- * hypervisor or firmware and release callbacks. Table references the owner
- * still holds stay valid until put.
+ * hypervisor or firmware and release callbacks; waits for calls in flight
+ * through the owner's pseries and legacy tables. Table references the owner
+ * still holds stay valid until put; on pseries and legacy every call
+ * through them then fails -ENODEV (they never reach the kernel's window).
  */
 TCE_API int tce_group_release_ownership(struct tce_group *g);
 
@@ -2019,9 +2026,10 @@ TCE_API void tce_iommu_table_put(struct tce_iommu_table *t);
  * Return: 0; -EINVAL (index outside, bad direction, misaligned @real;
  * pseries: the hypervisor refused the TCE, e.g. a page in no region);
  * -ENOMEM (a level cannot be allocated); -EIO (the hypervisor failed);
- * -ENODEV (pseries: the table's window was removed; a held table never
- * reaches a window opened later under the same LIOBN). On error the entry
- * and the outputs are unchanged.
+ * -ENODEV (pseries and legacy: the table was cut off from its window by an
+ * unset, a release or host teardown; it never reaches a window opened later
+ * under the same LIOBN, nor the kernel's). On error the entry and the
+ * outputs are unchanged.
  * Context: pseries: H_GET_TCE then H_PUT_TCE under the table's lock (the
  * hypervisor kills its cache itself); powernv: lock-free, may allocate. The
  * release callback is not called.
@@ -2042,7 +2050,8 @@ TCE_API int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64
  * tce_iommu_table_get() - the raw TCE of entry @idx in *@tce (0 when empty;
  * pseries: as the hypervisor stored it, poison values included).
  * Return: 0; -EINVAL for an index outside the table; pseries: the
- * hypervisor's error (-EIO), -ENODEV once the table's window was removed.
+ * hypervisor's error (-EIO); -ENODEV once the table was cut off (pseries
+ * and legacy, as tce_iommu_table_xchg()).
  * Context: pseries: one H_GET_TCE; powernv: a lock-free read.
  */
 TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce);
@@ -2054,8 +2063,9 @@ TCE_API int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_
  * platform clears the range (pseries: H_STUFF_TCE, skipping chunks never
  * written).
  * Return: 0; -EINVAL if the range (or @npages 0) is outside the table;
- * -ENODEV (pseries: the table's window was removed; nothing is cleared);
- * the first hypervisor failure (-EIO), after going on with the rest: the
+ * -ENODEV (the table was cut off, as tce_iommu_table_xchg(); nothing is
+ * cleared: the unset or release that cut it off clears the window); the
+ * first hypervisor failure (-EIO), after going on with the rest: the
  * entries it could not clear keep their pages (nothing released for them),
  * so a retry finishes the job.
  * Context: calls the hypervisor (pseries; the xchg pairs under the table's
@@ -2093,7 +2103,7 @@ TCE_API void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_
  * the TCE cache is killed once, then each old page goes to the release
  * callback. Return: 0; -EINVAL (range outside the table, misaligned or
  * wrapping @real, bad direction); -ENOMEM; the platform's error (pseries:
- * -EIO, -ENODEV once the table's window was removed). On error
+ * -EIO; -ENODEV once the table was cut off, as tce_iommu_table_xchg()). On error
  * every entry is as it was and nothing is released.
  * Context: may block (pseries: hcalls under the table's lock; powernv:
  * firmware kills under it); allocates above 64 entries; calls the release

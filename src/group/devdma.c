@@ -294,10 +294,17 @@ void tce_iommu_table_put(struct tce_iommu_table *t)
 
 int tce_iommu_table_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
 {
+	int rc;
+
 	if (!in_table(t, idx, 1) || (unsigned)*dir > TCE_DIR_NONE ||
 	    (*dir != TCE_DIR_NONE && (*real & tce__low_mask(t->page_shift))))
 		return -EINVAL;
-	return t->ops->xchg(t, idx, real, dir);
+	rc = tce__iotable_enter(t);
+	if (rc)
+		return rc;
+	rc = t->ops->xchg(t, idx, real, dir);
+	tce__iotable_leave(t);
+	return rc;
 }
 
 int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
@@ -310,20 +317,37 @@ int tce_iommu_table_kill(struct tce_iommu_table *t, uint64_t idx, uint64_t npage
 
 int tce_iommu_table_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
 {
-	return in_table(t, idx, 1) ? t->ops->get(t, idx, tce) : -EINVAL;
+	int rc;
+
+	if (!in_table(t, idx, 1))
+		return -EINVAL;
+	rc = tce__iotable_enter(t);
+	if (rc)
+		return rc;
+	rc = t->ops->get(t, idx, tce);
+	tce__iotable_leave(t);
+	return rc;
 }
 
 int tce_iommu_table_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
+	int rc;
+
 	if (!in_table(t, idx, npages))
 		return -EINVAL;
-	return tce__iotable_clear(t, idx, npages);
+	rc = tce__iotable_enter(t);
+	if (rc)
+		return rc;
+	rc = tce__iotable_clear(t, idx, npages);
+	tce__iotable_leave(t);
+	return rc;
 }
 
 int tce_iommu_table_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npages,
 			   uint64_t real, enum tce_dir dir)
 {
 	uint64_t end;
+	int rc;
 
 	if (!in_table(t, idx, npages) || (unsigned)dir > TCE_DIR_NONE)
 		return -EINVAL;
@@ -331,7 +355,12 @@ int tce_iommu_table_update(struct tce_iommu_table *t, uint64_t idx, uint64_t npa
 				    tce__add_overflows(real, npages << t->page_shift, &end) ||
 				    npages > (UINT64_MAX >> t->page_shift)))
 		return -EINVAL;
-	return tce__iotable_update(t, idx, npages, real, dir);
+	rc = tce__iotable_enter(t);
+	if (rc)
+		return rc;
+	rc = tce__iotable_update(t, idx, npages, real, dir);
+	tce__iotable_leave(t);
+	return rc;
 }
 
 void tce_iommu_table_set_release(struct tce_iommu_table *t, tce_release_fn fn, void *arg)

@@ -5,8 +5,9 @@
  * rework. The PE has one fixed 32-bit window of 4 KiB pages, the one
  * ibm,dma-window names; there is no DDW, for the kernel or for an owner.
  * An owner (VFIO v1) borrows that window: take stops the kernel's DMA API and
- * gives the owner a table of its own over it; release clears what the owner
- * left, retires the owner's table and gives the window back. Layer: platform.
+ * gives the owner a table of its own over it; release cuts the owner's
+ * references off, clears what it left and gives the window back. Layer:
+ * platform.
  */
 #include <errno.h>
 
@@ -57,30 +58,25 @@ static int lg_set_window(struct tce__tg *tg, uint32_t num, struct tce_iommu_tabl
 }
 
 /*
- * Nothing to unset: the owner cannot (-EPERM before this is called) and the
- * fixed window stays; take and restore_default clear it, and host teardown
- * takes the group first.
+ * The owner cannot unset (-EPERM before this is called) and the fixed
+ * window stays: only host teardown comes here, after a take that may have
+ * failed. Whoever holds the table is cut off and the window is emptied.
  */
 static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 {
-	(void)num;
 	tce__tg_assert_write(tg);
+	if (num == 0 && tg->tables[0]) {
+		tce__iotable_detach(tg->tables[0]);
+		tce__iotable_clear_all(tg->tables[0]);
+	}
 	return 0;
 }
 
-/* tables[0] leaves its user: no call through a reference still held reaches the window. */
-static void retire_table(struct tce__tg *tg)
-{
-	tce__pseries_table_detach(tg->tables[0]);
-	tce__iotable_put(tg->tables[0]);
-	tg->tables[0] = NULL;
-}
-
 /*
- * The owner borrows the window through a table of its own over the same
- * LIOBN, so that a reference to either one that outlives its user (the
- * kernel's before the take, the owner's after the release) fails -ENODEV
- * instead of writing the other's TCEs.
+ * The owner borrows the window through a table object of its own over the
+ * same LIOBN. Release detaches it (the owner's calls through a reference it
+ * kept fail -ENODEV) and the kernel goes on with it, its record of written
+ * chunks included, so what a failed clear left is cleared by the next one.
  */
 static int lg_take(struct tce__tg *tg)
 {
@@ -93,23 +89,37 @@ static int lg_take(struct tce__tg *tg)
 	rc = tce__pseries_default_table(tg, tg->pe.def_size >> 12, false, &t);
 	if (rc)
 		return rc;
-	tce__iotable_clear_all(tg->tables[0]); /* the kernel's TCEs, none in use */
-	retire_table(tg);
+	tce__iotable_detach(tg->tables[0]); /* host teardown takes an owned group too */
+	rc = tce__iotable_clear_all(tg->tables[0]); /* the kernel's TCEs, none in use */
+	if (rc) { /* the owner would see what is left: the take fails */
+		tce__iotable_put(t);
+		return rc;
+	}
+	tce__pseries_table_inherit(t, tg->tables[0]);
+	tce__iotable_put(tg->tables[0]);
 	tg->tables[0] = t;
-	tg->borrowed = true;
 	return 0;
 }
 
+/*
+ * The window stays, so what the owner left must go: a clear that fails
+ * fails the release (the group stays owned, its table cut off; a retry
+ * clears the rest).
+ */
 static int lg_restore_default(struct tce__tg *tg)
 {
-	tce__tg_kernel_dma_destroy(tg);
+	struct tce_iommu_table *t = tg->tables[0];
+	int rc = 0;
 
 	tce__tg_assert_write(tg);
-	if (tg->tables[0])
-		tce__iotable_clear_all(tg->tables[0]);
-	if (tg->tables[0] && tg->borrowed)
-		retire_table(tg);
-	tg->borrowed = false;
+	tce__tg_kernel_dma_destroy(tg);
+	if (t) {
+		tce__iotable_detach(t); /* the owner's calls end before the clear */
+		rc = tce__iotable_clear_all(t);
+		if (rc)
+			return rc;
+		t->release = NULL, t->release_arg = NULL;
+	}
 	return lg_boot(tg);
 }
 

@@ -5,9 +5,11 @@
  * refund of a table's accounting when the last one goes, and the owner's
  * updates of a table: exchange a batch, kill once, then release the old
  * pages with their dirty bit (DECISIONS 10; the kernel's "Release replaced
- * TCE" order with SetPageDirty). Layer: platform.
+ * TCE" order with SetPageDirty); the gate that detaches a table from its
+ * owner when its window goes. Layer: platform.
  */
 #include <errno.h>
+#include <sched.h>
 
 #include "platform/platform.h"
 #include "util/arith.h"
@@ -64,6 +66,35 @@ void tce__iotable_put(struct tce_iommu_table *t)
 	tce__lock_fini(&t->lock);
 	tce__lock_fini(&t->link_lock);
 	tce__free(t->ctx, t, t->alloc_bytes);
+}
+
+#define IOTABLE_GONE (1u << 31) /* in calls: the table was detached */
+
+int tce__iotable_enter(struct tce_iommu_table *t)
+{
+	if (!t->detachable)
+		return 0;
+	/* A plain look first: callers of a dead table never hold up a detach. */
+	if (atomic_load_explicit(&t->calls, memory_order_relaxed) & IOTABLE_GONE)
+		return -ENODEV;
+	if (!(atomic_fetch_add(&t->calls, 1) & IOTABLE_GONE))
+		return 0;
+	atomic_fetch_sub(&t->calls, 1);
+	return -ENODEV;
+}
+
+void tce__iotable_leave(struct tce_iommu_table *t)
+{
+	if (t->detachable)
+		atomic_fetch_sub_explicit(&t->calls, 1, memory_order_release);
+}
+
+void tce__iotable_detach(struct tce_iommu_table *t)
+{
+	tce__assert(t->detachable);
+	atomic_fetch_or(&t->calls, IOTABLE_GONE);
+	while (atomic_load_explicit(&t->calls, memory_order_acquire) != IOTABLE_GONE)
+		sched_yield();
 }
 
 int tce__iotable_check(struct tce_iommu_table *t)

@@ -82,6 +82,8 @@ struct tce_iommu_table {
 	uint32_t page_shift, levels;
 	uint32_t liobn;               /* pseries */
 	bool is_default;              /* pseries: the window ibm,dma-window names */
+	bool detachable;              /* pseries: owner calls are gated (tce__iotable_enter) */
+	atomic_uint calls;            /* owner calls in flight, and IOTABLE_GONE once detached */
 	struct tce_table *table;      /* powernv: the OS-owned table (with its mirror) */
 	uint64_t *mirror;             /* pseries: a flat array of big-endian user addresses */
 	struct tce__lock lock;        /* pseries: the xchg pair; powernv: the links array */
@@ -121,10 +123,22 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 		       struct tce_iommu_table **out);
 
 /*
- * pseries: @t's window is about to be removed. Waits for the calls on @t in
- * flight; every later one fails -ENODEV (the LIOBN may name a new window).
+ * pseries: @dst, a new table over @src's window, takes over which chunks
+ * @src may have written (what a failed clear left stays covered).
+ * Context: no call on @src runs.
  */
-void tce__pseries_table_detach(struct tce_iommu_table *t);
+void tce__pseries_table_inherit(struct tce_iommu_table *dst, const struct tce_iommu_table *src);
+
+/*
+ * An owner's call through the public tce_iommu_table_* entries of a
+ * detachable table runs between enter and leave; enter is -ENODEV once the
+ * table was detached. Detach (before its window goes or passes to another
+ * user) waits for the calls in flight; the platform's own calls through the
+ * ops still work afterwards. Other tables are never gated.
+ */
+int tce__iotable_enter(struct tce_iommu_table *t);
+void tce__iotable_leave(struct tce_iommu_table *t);
+void tce__iotable_detach(struct tce_iommu_table *t);
 
 /* A powernv table of @levels levels at @bus_offset, with its mirror when @mirror. */
 int tce__powernv_table(struct tce_machine *m, uint64_t bus_offset, uint64_t window_size,
@@ -251,7 +265,6 @@ struct tce__tg {
 	bool ddw_failed;               /* the kernel's DDW failed: not retried */
 	bool owner_ddw_failed;         /* pseries: an owner's DDW create failed: not retried */
 	bool default_removed;          /* pseries: the default window is gone */
-	bool borrowed;                 /* legacy: an owner uses tables[0] */
 };
 
 /*

@@ -6,15 +6,12 @@
  * H_STUFF_TCE in chunks of 512, skipping chunks never written (a bit per
  * chunk); exchange is H_GET_TCE then H_PUT_TCE under the table's lock. The
  * mirror is a flat array. Permissions are exactly the direction's (the
- * kernel's set path adds READ, and WRITE unless TO_DEVICE). A table outlives
- * its window when its owner holds it; once the window is removed, every call
- * that would reach the hypervisor fails -ENODEV, so a stale table never
- * writes the window a later create opens under the same LIOBN. Layer: platform.
+ * kernel's set path adds READ, and WRITE unless TO_DEVICE). Tables are
+ * detachable (a removed window's table fails its owner's calls). Layer:
+ * platform.
  */
 #include <endian.h>
 #include <errno.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "platform/platform.h"
@@ -23,7 +20,6 @@
 
 #define LIST_SLOTS 16
 #define CHUNK TCE_INDIRECT_MAX
-#define GONE (1u << 31) /* in pseries_priv.calls: the window was removed */
 
 struct tce__pseries_lists {
 	struct tce__lock lock[LIST_SLOTS];
@@ -36,7 +32,6 @@ struct pseries_priv {
 	uint64_t *dirty; /* bit c: chunk c (CHUNK entries) may hold TCEs */
 	size_t dirty_bytes;
 	size_t mirror_bytes;
-	atomic_uint calls; /* hcall sequences in flight, and GONE */
 };
 
 int tce__pseries_lists_create(struct tce_machine *m, uint64_t real, void *host,
@@ -90,27 +85,6 @@ static long hcall(struct tce_iommu_table *t, uint64_t op, uint64_t a1, uint64_t 
 	return rc;
 }
 
-/* Start a sequence of hcalls on the window: -ENODEV once it was removed. */
-static int enter(struct tce_iommu_table *t)
-{
-	if (!(atomic_fetch_add(&priv(t)->calls, 1) & GONE))
-		return 0;
-	atomic_fetch_sub(&priv(t)->calls, 1);
-	return -ENODEV;
-}
-
-static void leave(struct tce_iommu_table *t)
-{
-	atomic_fetch_sub_explicit(&priv(t)->calls, 1, memory_order_release);
-}
-
-void tce__pseries_table_detach(struct tce_iommu_table *t)
-{
-	atomic_fetch_or(&priv(t)->calls, GONE);
-	while (atomic_load_explicit(&priv(t)->calls, memory_order_acquire) != GONE)
-		sched_yield();
-}
-
 static void mark_dirty(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	uint64_t first = (idx - t->first_idx) / CHUNK, last = (idx - t->first_idx + npages - 1) / CHUNK;
@@ -142,7 +116,7 @@ static int stuff_zero(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
  * Clear a range, skipping chunks never written; a chunk cleared whole is
  * marked clean again (not when its hcall failed). The first error.
  */
-static int clear_range(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
+static int ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
 {
 	uint64_t rel = idx - t->first_idx, end = rel + npages, c, lo, hi;
 	int rc = 0, err;
@@ -196,8 +170,8 @@ static int put_indirect(struct tce_iommu_table *t, uint64_t idx, uint64_t npages
 	return tce__hcall_errno(rc);
 }
 
-static int set_range(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint64_t real,
-		     enum tce_dir dir)
+static int ps_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint64_t real,
+		  enum tce_dir dir)
 {
 	uint64_t perm = tce_dir_to_perm(dir);
 
@@ -210,7 +184,7 @@ static int set_range(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, u
 	return put_indirect(t, idx, npages, real | perm);
 }
 
-static int xchg_one(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
+static int ps_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
 {
 	uint64_t old, perm = tce_dir_to_perm(*dir);
 	long rc;
@@ -229,49 +203,9 @@ static int xchg_one(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enu
 	return 0;
 }
 
-static int ps_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint64_t real,
-		  enum tce_dir dir)
-{
-	int rc = enter(t);
-
-	if (rc)
-		return rc;
-	rc = set_range(t, idx, npages, real, dir);
-	leave(t);
-	return rc;
-}
-
-static int ps_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
-{
-	int rc = enter(t);
-
-	if (rc)
-		return rc;
-	rc = xchg_one(t, idx, real, dir);
-	leave(t);
-	return rc;
-}
-
-static int ps_clear(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
-{
-	int rc = enter(t);
-
-	if (rc)
-		return rc;
-	rc = clear_range(t, idx, npages);
-	leave(t);
-	return rc;
-}
-
 static int ps_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
 {
-	int rc = enter(t);
-
-	if (rc)
-		return rc;
-	rc = tce__hcall_errno(hcall(t, TCE_H_GET_TCE, idx << t->page_shift, 0, 0, tce));
-	leave(t);
-	return rc;
+	return tce__hcall_errno(hcall(t, TCE_H_GET_TCE, idx << t->page_shift, 0, 0, tce));
 }
 
 static void ps_invalidate(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
@@ -305,6 +239,17 @@ static const struct tce__table_ops pseries_ops = {
 	.free = ps_free,
 };
 
+void tce__pseries_table_inherit(struct tce_iommu_table *dst, const struct tce_iommu_table *src)
+{
+	struct pseries_priv *d = priv(dst);
+	const struct pseries_priv *s = (const struct pseries_priv *)(src + 1);
+	size_t i;
+
+	tce__assert(dst->liobn == src->liobn && d->dirty_bytes == s->dirty_bytes);
+	for (i = 0; i < d->dirty_bytes / 8; i++)
+		d->dirty[i] |= __atomic_load_n(&s->dirty[i], __ATOMIC_RELAXED);
+}
+
 static int alloc_priv(struct tce_iommu_table *t, bool mirror)
 {
 	struct pseries_priv *p = priv(t);
@@ -334,6 +279,7 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 				    .bus_offset = bus_offset, .window_size = entries << page_shift,
 				    .first_idx = bus_offset >> page_shift, .entries = entries,
 				    .page_shift = page_shift, .levels = 1, .lists = lists,
+				    .detachable = true,
 				    .alloc_bytes = sizeof(*t) + sizeof(struct pseries_priv) };
 	atomic_init(&t->refs, 1);
 	tce__lock_init(&t->lock, false);

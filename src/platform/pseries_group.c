@@ -184,8 +184,8 @@ static int ps_unset_window(struct tce__tg *tg, uint32_t num)
 	tce__tg_assert_write(tg);
 	if (!t)
 		return 0;
+	tce__iotable_detach(t);    /* the owner's calls end here */
 	tce__iotable_clear_all(t); /* always before the window goes */
-	tce__pseries_table_detach(t);
 	rc = tce__rtas_remove(tg, t->liobn);
 	if (t->is_default)
 		tg->default_removed = true;

@@ -628,6 +628,40 @@ static void powernv_one_level_phb(void)
 	tt_os_shutdown(&o);
 }
 
+/*
+ * A Type1 domain's windows without configured levels get the fewest levels
+ * whose blocks stay within 64 KiB, as far as the PE takes: both 1 GiB
+ * windows (4 KiB and 64 KiB pages) need 2; a PHB that takes 1 gets 1, one
+ * that takes 2 or 3 gets 2.
+ */
+static void domain_levels_within_phb(void)
+{
+	static char blob[1 << 16];
+	struct tce_domain_config cfg = {
+		.win = { { .size = 1ull << 30, .page_shift = 12 },
+			 { .size = 1ull << 30, .page_shift = 16 } } };
+	struct tce_domain_info di;
+	struct tce_domain *d;
+	struct tce_machine *m;
+	struct tt_os o;
+	uint32_t max;
+
+	for (max = 1; max <= 3; max++) {
+		REQUIRE(tt_edit_tree(TCE_PLATFORM_POWERNV, blob, sizeof(blob)) == 0);
+		REQUIRE(fdt_setprop_u32(blob, fdt_path_offset(blob, phb_path(TCE_PLATFORM_POWERNV)),
+					"libtce,max-levels", max) == 0);
+		REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+		REQUIRE(tt_os_boot_from(&o, m) == 0);
+		REQUIRE(tce_domain_create(tce_machine_ctx(m), &cfg, &d) == 0);
+		CHECK_RC(tce_domain_attach(d, tce_device_group(o.a)), 0);
+		tce_domain_info(d, &di);
+		CHECK_EQ(di.range[0].levels, max < 2 ? max : 2);
+		CHECK_EQ(di.range[1].levels, max < 2 ? max : 2);
+		tce_domain_destroy(d);
+		tt_os_shutdown(&o);
+	}
+}
+
 /* powernv take hands the PE over without its bypass: slot 1 off, DMA there faults. */
 static void powernv_take_drops_bypass(void)
 {
@@ -1004,6 +1038,121 @@ static void pseries_failed_map_leaves_nothing(void)
 	tt_os_shutdown(&o);
 }
 
+/*
+ * legacy: a writer racing the release through the owner's table: once the
+ * release returns, no call through that table succeeds and the window the
+ * kernel uses again holds nothing of the owner's.
+ */
+static void legacy_release_racing_writer(void)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_group_info gi;
+	struct writer w = { 0 };
+	struct tce_group *g;
+	struct tt_os o;
+	pthread_t th;
+	void *res;
+	int i;
+
+	REQUIRE(tt_os_boot_config(&o, TCE_PLATFORM_PSERIES, &cfg) == 0);
+	g = tce_device_group(o.a);
+	tce_group_info(g, &gi);
+	for (i = 0; i < 10; i++) {
+		REQUIRE(tce_group_take_ownership(g) == 0);
+		REQUIRE(tce_group_get_table(g, 0, &w.t) == 0);
+		w.idx = 16 + (uint64_t)i;
+		atomic_store(&w.started, false);
+		atomic_store(&w.stop, false);
+		REQUIRE(pthread_create(&th, NULL, stale_writer, &w) == 0);
+		while (!atomic_load(&w.started))
+			sched_yield();
+		CHECK_RC(tce_group_release_ownership(g), 0);
+		atomic_store(&w.stop, true);
+		pthread_join(th, &res);
+		CHECK_EQ((intptr_t)res, -ENODEV);
+		CHECK_EQ(populated(o.m, 0x80000000ULL, gi.tce32_size >> 12), 0);
+		tce_iommu_table_put(w.t);
+	}
+	CHECK(w.ok > 0);
+	tt_os_shutdown(&o);
+}
+
+/*
+ * legacy: a release whose clear of the owner's TCEs fails fails (the group
+ * stays owned, the owner's table cut off), and a retry clears the rest; a
+ * release that succeeds leaves the window empty. Two 512-entry chunks hold
+ * TCEs, so the clear fails part-way at some fault point.
+ */
+static void legacy_release_clear_fails(void)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_iommu_table *t;
+	struct tce_group_info gi;
+	struct tce_group *g;
+	struct tce_ctx *ctx;
+	struct tt_os o;
+	bool armed = false, failed_once = false;
+	uint64_t n, tce;
+	int rc;
+
+	REQUIRE(tt_os_boot_config(&o, TCE_PLATFORM_PSERIES, &cfg) == 0);
+	ctx = tce_machine_ctx(o.m);
+	g = tce_device_group(o.a);
+	tce_group_info(g, &gi);
+	for (n = 1; !armed && !tt_failed(); n++) {
+		REQUIRE(tce_group_take_ownership(g) == 0);
+		REQUIRE(tce_group_get_table(g, 0, &t) == 0);
+		CHECK_RC(tce_iommu_table_update(t, 3, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+		CHECK_RC(tce_iommu_table_update(t, 3 + TCE_INDIRECT_MAX, 1, 0x1000000,
+						TCE_DIR_TO_DEVICE), 0);
+		tce_ctx_set_fail_nth(ctx, n);
+		rc = tce_group_release_ownership(g);
+		armed = tce_ctx_fail_nth_armed(ctx);
+		tce_ctx_set_fail_nth(ctx, 0);
+		if (rc) {
+			failed_once = true;
+			CHECK(tce_group_owned(g));
+			CHECK_RC(tce_iommu_table_get(t, 3, &tce), -ENODEV);
+			CHECK_RC(tce_group_release_ownership(g), 0);
+		}
+		CHECK(!tce_group_owned(g));
+		CHECK_EQ(populated(o.m, 0x80000000ULL, gi.tce32_size >> 12), 0);
+		tce_iommu_table_put(t);
+	}
+	CHECK(failed_once);
+	tt_os_shutdown(&o);
+}
+
+/*
+ * legacy: destroying the host cuts off a table the owner still holds and
+ * leaves the window empty, as the machine booted it.
+ */
+static void legacy_teardown_cuts_off_owner(void)
+{
+	struct tce_host_config cfg = { .profile = TCE_OS_LEGACY };
+	struct tce_iommu_table *t;
+	struct tce_group_info gi;
+	struct tce_machine *m;
+	struct tce_host *h;
+	struct tce_device *d;
+	uint64_t real = 0x1000000, tce;
+	enum tce_dir dir = TCE_DIR_TO_DEVICE;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+	REQUIRE(tce_host_create_config(m, &cfg, &h) == 0);
+	REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+	tce_group_info(tce_device_group(d), &gi);
+	REQUIRE(tce_group_take_ownership(tce_device_group(d)) == 0);
+	REQUIRE(tce_group_get_table(tce_device_group(d), 0, &t) == 0);
+	CHECK_RC(tce_iommu_table_update(t, 7, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+	tce_host_destroy(h);
+	CHECK_EQ(populated(m, 0x80000000ULL, gi.tce32_size >> 12), 0);
+	CHECK_RC(tce_iommu_table_xchg(t, 7, &real, &dir), -ENODEV);
+	CHECK_RC(tce_iommu_table_get(t, 7, &tce), -ENODEV);
+	tce_iommu_table_put(t);
+	tce_machine_destroy(m);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -1029,8 +1178,12 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_kernel_map_many_chunks),
 	TT_CASE(pseries_clear_follows_written_chunks),
 	TT_CASE(pseries_failed_map_leaves_nothing),
+	TT_CASE(domain_levels_within_phb),
 	TT_CASE(pseries_stale_table),
 	TT_CASE(pseries_stale_table_racing_writer),
+	TT_CASE(legacy_release_racing_writer),
+	TT_CASE(legacy_release_clear_fails),
+	TT_CASE(legacy_teardown_cuts_off_owner),
 };
 
 int main(int argc, char **argv)
