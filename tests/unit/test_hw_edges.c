@@ -478,7 +478,61 @@ static void freeze_logged(void)
 	pnv_owner_down(&o);
 }
 
+/*
+ * An ibm,ddw-extensions of one extension names the reset's token (count 1,
+ * the token, nothing after it): the machine answers that token and no
+ * longer the built-in one.
+ */
+static void reset_token_of_one_extension(void)
+{
+	static char blob[1 << 16];
+	fdt32_t ext[2] = { cpu_to_fdt32(1), cpu_to_fdt32(0x7777) };
+	uint32_t args[3] = { 0x800, 0x08000000, 0x20000000 }, ret[1];
+	struct tce_machine *m;
+	int node;
+
+	REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+	for (node = fdt_next_node(blob, -1, NULL); node >= 0; node = fdt_next_node(blob, node, NULL))
+		if (fdt_getprop(blob, node, "ibm,ddw-extensions", NULL))
+			REQUIRE(fdt_setprop(blob, node, "ibm,ddw-extensions", ext, sizeof(ext)) == 0);
+	REQUIRE(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m) == 0);
+	ret[0] = 99;
+	CHECK_RC(tce_hv_rtas(m, 0x7777, 3, args, 1, ret), 0);
+	CHECK_EQ(ret[0], 0);
+	ret[0] = 99;
+	CHECK_RC(tce_hv_rtas(m, 0x2029, 3, args, 1, ret), 0);
+	CHECK(ret[0] != 0);
+	tce_machine_destroy(m);
+}
+
+/* libtce,device names a device exactly: a string of another length or content is refused. */
+static void device_name_exact(void)
+{
+	static const char *const bad[] = { "abcd", "ioatx", "dma-tesT" };
+	static const char nul_tail[] = "ioat\0x"; /* "ioat", then more after its NUL */
+	static char blob[1 << 16];
+	struct tce_machine *m;
+	int node;
+	size_t i;
+
+	for (i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		REQUIRE(tt_edit_tree(TCE_PLATFORM_PSERIES, blob, sizeof(blob)) == 0);
+		node = fdt_path_offset(blob, "/pci@800000020000000/dma-test@1");
+		REQUIRE(node >= 0);
+		if (i < sizeof(bad) / sizeof(bad[0]))
+			REQUIRE(fdt_setprop_string(blob, node, "libtce,device", bad[i]) == 0);
+		else
+			REQUIRE(fdt_setprop(blob, node, "libtce,device", nul_tail,
+					    sizeof(nul_tail)) == 0);
+		m = NULL;
+		CHECK_RC(tce_machine_create_dtb(blob, fdt_totalsize(blob), &m), -EINVAL);
+		CHECK(m == NULL);
+	}
+}
+
 static const struct tt_case cases[] = {
+	TT_CASE(reset_token_of_one_extension),
+	TT_CASE(device_name_exact),
 	TT_CASE(create_size_limit),
 	TT_CASE(lookups),
 	TT_CASE(tree_bounds),
