@@ -199,7 +199,7 @@ static void *aligned_pages_get(size_t size, size_t align)
 	char *p;
 
 	spare = align > pg ? align - pg : 0;
-	len = (size + pg - 1) & ~(pg - 1);
+	len = size ? (size + pg - 1) & ~(pg - 1) : pg; /* an empty block still owns a page */
 	if (len < size || len + spare < len)
 		return NULL;
 	p = mmap(NULL, len + spare, PROT_READ | PROT_WRITE,
@@ -252,7 +252,7 @@ void tce__aligned_free(struct tce_ctx *ctx, void *p, size_t size, size_t align)
 	if (!p)
 		return;
 	if (aligned_by_pages(size, align))
-		munmap(p, size);
+		munmap(p, size ? size : 1);
 	else
 		free(p);
 	free_done(ctx, size);

@@ -467,6 +467,18 @@ static void aligned_blocks_released_by_their_source(void)
 	CHECK_EQ(st.live_allocs, 0);
 	CHECK_EQ(st.live_bytes, 0);
 	tce_ctx_destroy(ctx);
+	/* An empty block aligned beyond a page owns a mapped page, and gives it back. */
+	reset();
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	p = tce__aligned_zalloc(ctx, 0, 64u << 10);
+	REQUIRE(p != NULL);
+	CHECK(((uintptr_t)p & ((64u << 10) - 1)) == 0);
+	CHECK_EQ(gone_bytes(), w.mmap_len - pg);
+	CHECK(p[0] == 0); /* mapped */
+	tce__aligned_free(ctx, p, 0, 64u << 10);
+	CHECK_EQ(w.bad_munmaps, 0);
+	CHECK(w.mmap_unmapped);
+	tce_ctx_destroy(ctx);
 	/* An alignment that is not a power of two is refused, and counted. */
 	reset();
 	REQUIRE(tce_ctx_create(&ctx) == 0);
