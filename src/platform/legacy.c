@@ -74,9 +74,11 @@ static int lg_unset_window(struct tce__tg *tg, uint32_t num)
 
 /*
  * The owner borrows the window through a table object of its own over the
- * same LIOBN. Release detaches it (the owner's calls through a reference it
- * kept fail -ENODEV) and the kernel goes on with it, its record of written
- * chunks included, so what a failed clear left is cleared by the next one.
+ * same LIOBN, which starts empty: the take fails unless the kernel's TCEs
+ * were all cleared. Release detaches it (the owner's calls through a
+ * reference it kept fail -ENODEV) and the kernel goes on with it, its record
+ * of written chunks included, so what a failed clear left is cleared by the
+ * next one.
  */
 static int lg_take(struct tce__tg *tg)
 {
@@ -95,7 +97,6 @@ static int lg_take(struct tce__tg *tg)
 		tce__iotable_put(t);
 		return rc;
 	}
-	tce__pseries_table_inherit(t, tg->tables[0]);
 	tce__iotable_put(tg->tables[0]);
 	tg->tables[0] = t;
 	return 0;

@@ -123,13 +123,6 @@ int tce__pseries_table(struct tce_machine *m, struct tce__pseries_lists *lists, 
 		       struct tce_iommu_table **out);
 
 /*
- * pseries: @dst, a new table over @src's window, takes over which chunks
- * @src may have written (what a failed clear left stays covered).
- * Context: no call on @src runs.
- */
-void tce__pseries_table_inherit(struct tce_iommu_table *dst, const struct tce_iommu_table *src);
-
-/*
  * An owner's call through the public tce_iommu_table_* entries of a
  * detachable table runs between enter and leave; enter is -ENODEV once the
  * table was detached. Detach (before its window goes or passes to another

@@ -239,17 +239,6 @@ static const struct tce__table_ops pseries_ops = {
 	.free = ps_free,
 };
 
-void tce__pseries_table_inherit(struct tce_iommu_table *dst, const struct tce_iommu_table *src)
-{
-	struct pseries_priv *d = priv(dst);
-	const struct pseries_priv *s = (const struct pseries_priv *)(src + 1);
-	size_t i;
-
-	tce__assert(dst->liobn == src->liobn && d->dirty_bytes == s->dirty_bytes);
-	for (i = 0; i < d->dirty_bytes / 8; i++)
-		d->dirty[i] |= __atomic_load_n(&s->dirty[i], __ATOMIC_RELAXED);
-}
-
 static int alloc_priv(struct tce_iommu_table *t, bool mirror)
 {
 	struct pseries_priv *p = priv(t);

@@ -1125,7 +1125,8 @@ static void legacy_release_clear_fails(void)
 
 /*
  * legacy: destroying the host cuts off a table the owner still holds and
- * leaves the window empty, as the machine booted it.
+ * leaves the window empty, as the machine booted it; also when the take
+ * that teardown starts with fails (its first fault point, the new table).
  */
 static void legacy_teardown_cuts_off_owner(void)
 {
@@ -1135,22 +1136,29 @@ static void legacy_teardown_cuts_off_owner(void)
 	struct tce_machine *m;
 	struct tce_host *h;
 	struct tce_device *d;
-	uint64_t real = 0x1000000, tce;
-	enum tce_dir dir = TCE_DIR_TO_DEVICE;
+	uint64_t real, tce;
+	enum tce_dir dir;
+	int fail;
 
-	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
-	REQUIRE(tce_host_create_config(m, &cfg, &h) == 0);
-	REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
-	tce_group_info(tce_device_group(d), &gi);
-	REQUIRE(tce_group_take_ownership(tce_device_group(d)) == 0);
-	REQUIRE(tce_group_get_table(tce_device_group(d), 0, &t) == 0);
-	CHECK_RC(tce_iommu_table_update(t, 7, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
-	tce_host_destroy(h);
-	CHECK_EQ(populated(m, 0x80000000ULL, gi.tce32_size >> 12), 0);
-	CHECK_RC(tce_iommu_table_xchg(t, 7, &real, &dir), -ENODEV);
-	CHECK_RC(tce_iommu_table_get(t, 7, &tce), -ENODEV);
-	tce_iommu_table_put(t);
-	tce_machine_destroy(m);
+	for (fail = 0; fail <= 1; fail++) {
+		REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &m) == 0);
+		REQUIRE(tce_host_create_config(m, &cfg, &h) == 0);
+		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
+		tce_group_info(tce_device_group(d), &gi);
+		REQUIRE(tce_group_take_ownership(tce_device_group(d)) == 0);
+		REQUIRE(tce_group_get_table(tce_device_group(d), 0, &t) == 0);
+		CHECK_RC(tce_iommu_table_update(t, 7, 1, 0x1000000, TCE_DIR_TO_DEVICE), 0);
+		tce_ctx_set_fail_nth(tce_machine_ctx(m), (uint64_t)fail);
+		tce_host_destroy(h);
+		CHECK(!fail || !tce_ctx_fail_nth_armed(tce_machine_ctx(m)));
+		tce_ctx_set_fail_nth(tce_machine_ctx(m), 0);
+		CHECK_EQ(populated(m, 0x80000000ULL, gi.tce32_size >> 12), 0);
+		real = 0x1000000, dir = TCE_DIR_TO_DEVICE;
+		CHECK_RC(tce_iommu_table_xchg(t, 7, &real, &dir), -ENODEV);
+		CHECK_RC(tce_iommu_table_get(t, 7, &tce), -ENODEV);
+		tce_iommu_table_put(t);
+		tce_machine_destroy(m);
+	}
 }
 
 static const struct tt_case cases[] = {
