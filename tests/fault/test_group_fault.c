@@ -266,8 +266,12 @@ static void sweep_hand_off(enum tce_platform p, enum tce_os_profile profile, boo
 		REQUIRE(m && tce_host_create_config(m, &cfg, &h) == 0);
 		REQUIRE(tce_host_find_device(h, "0000:00:01.0", &d) == 0);
 		g = tce_device_group(d);
-		if (release)
+		if (release) {
 			REQUIRE(tce_group_take_ownership(g) == 0);
+		} else { /* the kernel's table has a written chunk: take clears it */
+			REQUIRE(tce_device_map_page(d, 0x2000000, 4096, TCE_DIR_TO_DEVICE, &bus) == 0);
+			REQUIRE(tce_device_unmap_page(d, bus, 4096) == 0);
+		}
 		tce_ctx_set_fail_nth(ctx, n);
 		rc = release ? tce_group_release_ownership(g) : tce_group_take_ownership(g);
 		armed = tce_ctx_fail_nth_armed(ctx);
