@@ -1161,6 +1161,52 @@ static void legacy_teardown_cuts_off_owner(void)
 	}
 }
 
+/*
+ * The owner's entry points check their arguments before the platform sees
+ * them (powernv, whose table stores what it is given): to TCE_DIR_NONE the
+ * real address is ignored, whatever it is, and the entry empties; a real
+ * direction with a misaligned address, or a direction past TCE_DIR_NONE,
+ * is -EINVAL and changes nothing.
+ */
+static void table_entry_arguments(void)
+{
+	struct tce_window_req req = { .num = 0, .page_shift = 12, .window_size = 1ULL << 30,
+				      .levels = 1 };
+	struct tce_iommu_table_info ti;
+	struct tce_iommu_table *t;
+	struct tce_group *g;
+	uint64_t real, tce, i;
+	enum tce_dir dir;
+	struct tt_os o;
+
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_POWERNV) == 0);
+	g = tce_device_group(o.a);
+	REQUIRE(tce_group_take_ownership(g) == 0);
+	REQUIRE(tce_group_create_table(g, &req, &t) == 0);
+	tce_iommu_table_info(t, &ti);
+	i = ti.first_idx + 2;
+	CHECK_RC(tce_iommu_table_update(t, i, 1, 0x1000000, TCE_DIR_BIDIRECTIONAL), 0);
+	real = 0x1000123, dir = TCE_DIR_BIDIRECTIONAL;
+	CHECK_RC(tce_iommu_table_xchg(t, i, &real, &dir), -EINVAL);
+	CHECK_RC(tce_iommu_table_update(t, i, 1, 0x1000123, TCE_DIR_TO_DEVICE), -EINVAL);
+	CHECK_RC(tce_iommu_table_update(t, i, 1, 0x1000000, TCE_DIR_NONE + 1), -EINVAL);
+	CHECK_RC(tce_iommu_table_get(t, i, &tce), 0);
+	CHECK_EQ(tce, 0x1000000 | TCE_PCI_READ | TCE_PCI_WRITE);
+	real = 0x123, dir = TCE_DIR_NONE;
+	CHECK_RC(tce_iommu_table_xchg(t, i, &real, &dir), 0);
+	CHECK_EQ(real, 0x1000000);
+	CHECK_EQ(dir, TCE_DIR_BIDIRECTIONAL);
+	CHECK_RC(tce_iommu_table_get(t, i, &tce), 0);
+	CHECK_EQ(tce, 0);
+	CHECK_RC(tce_iommu_table_update(t, i + 1, 2, 0x2000000, TCE_DIR_TO_DEVICE), 0);
+	CHECK_RC(tce_iommu_table_update(t, i + 1, 2, 0x555, TCE_DIR_NONE), 0);
+	CHECK_RC(tce_iommu_table_get(t, i + 2, &tce), 0);
+	CHECK_EQ(tce, 0);
+	tce_iommu_table_put(t);
+	CHECK_RC(tce_group_release_ownership(g), 0);
+	tt_os_shutdown(&o);
+}
+
 static const struct tt_case cases[] = {
 	TT_CASE(powernv_bypass_geometry),
 	TT_CASE(powernv_bypass_rounds_up),
@@ -1187,6 +1233,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(pseries_clear_follows_written_chunks),
 	TT_CASE(pseries_failed_map_leaves_nothing),
 	TT_CASE(domain_levels_within_phb),
+	TT_CASE(table_entry_arguments),
 	TT_CASE(pseries_stale_table),
 	TT_CASE(pseries_stale_table_racing_writer),
 	TT_CASE(legacy_release_racing_writer),
