@@ -184,6 +184,11 @@ static int ps_set(struct tce_iommu_table *t, uint64_t idx, uint64_t npages, uint
 	return put_indirect(t, idx, npages, real | perm);
 }
 
+static int ps_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
+{
+	return tce__hcall_errno(hcall(t, TCE_H_GET_TCE, idx << t->page_shift, 0, 0, tce));
+}
+
 static int ps_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum tce_dir *dir)
 {
 	uint64_t old, perm = tce_dir_to_perm(*dir);
@@ -201,11 +206,6 @@ static int ps_xchg(struct tce_iommu_table *t, uint64_t idx, uint64_t *real, enum
 	*real = old & ~tce__low_mask(t->page_shift);
 	*dir = tce_perm_to_dir(old);
 	return 0;
-}
-
-static int ps_get(struct tce_iommu_table *t, uint64_t idx, uint64_t *tce)
-{
-	return tce__hcall_errno(hcall(t, TCE_H_GET_TCE, idx << t->page_shift, 0, 0, tce));
 }
 
 static void ps_invalidate(struct tce_iommu_table *t, uint64_t idx, uint64_t npages)
