@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target: the OS layer on the built-in pseries or powernv machine
- * (the input chooses). A host boots, then the input drives both groups:
+ * libFuzzer target: the OS layer on the built-in pseries or powernv machine,
+ * or pseries with the legacy profile, on a 64 KiB or 4 KiB host page (the
+ * input chooses). A host boots, then the input drives both groups:
  * ownership taken and released; tables created with arbitrary parameters,
- * set and unset; an owner's exchange, get, kill, clear and mirror slots;
+ * set, unset and borrowed (get_table: legacy's one way to a window); an
+ * owner's exchange, get, kill, clear and mirror slots;
  * the kernel's DMA API (pages, scatter lists, coherent buffers, DMA masks);
  * the DMA-test devices' DMA in between; and the fail-Nth countdown. A model
  * predicts the documented errors, what an exchange returns and where a
@@ -67,6 +69,7 @@ struct otable {
 	struct tce_iommu_table_info ti;
 	bool in[NGROUPS][NSLOTS];       /* programmed in group g's slot s */
 	bool gone;                      /* pseries: its window was removed; contents unknown */
+	bool cut;                       /* pseries, legacy: cut off by an unset or release (-ENODEV) */
 	unsigned nent;
 	struct {
 		uint64_t idx, tce;
@@ -74,7 +77,11 @@ struct otable {
 	} ent[MAX_ENT];
 };
 
-enum { SLOT_EMPTY = -1, SLOT_OTHER = -2 }; /* else the index of an otable */
+/*
+ * else the index of an otable. SLOT_FRESH: legacy, the table object an owner
+ * gets at take, not borrowed yet (empty: take cleared the window).
+ */
+enum { SLOT_EMPTY = -1, SLOT_OTHER = -2, SLOT_FRESH = -3 };
 
 struct group_model {
 	struct tce_group *g;
@@ -83,6 +90,7 @@ struct group_model {
 	bool unsure;                    /* a fault hit an ownership change: slots are not known */
 	int slot[NSLOTS];
 	struct tce_group_info info;
+	uint32_t nslots;                /* its PE's window slots */
 };
 
 struct kmap {
@@ -105,7 +113,8 @@ struct state {
 	struct tce_ctx *ctx;
 	struct tce_machine *m;
 	struct tce_host *h;
-	bool pseries;
+	bool pseries;                   /* pseries, either profile */
+	bool legacy;                    /* the legacy profile: no dynamic-window ops */
 	int64_t balance;                /* the owner's accounting */
 	struct group_model gm[NGROUPS];
 	struct otable ot[MAX_TABLES];
@@ -239,8 +248,11 @@ static void check_table(struct otable *o)
 	}
 }
 
-/* A table left the slot (@g, @s): if it is in no slot now, its TCEs are gone. */
-static void table_unlinked(int g, int s)
+/*
+ * A table left the slot (@g, @s): if it is in no slot now, its TCEs are gone.
+ * @done: the unset or release succeeded (pseries and legacy cut the table off).
+ */
+static void table_unlinked(int g, int s, bool done)
 {
 	int k = st.gm[g].slot[s];
 	struct otable *o;
@@ -251,7 +263,7 @@ static void table_unlinked(int g, int s)
 	o = &st.ot[k];
 	o->in[g][s] = false;
 	if (st.pseries)
-		o->gone = true;
+		o->gone = true, o->cut |= done;
 	if (!table_linked(o) || st.pseries || FUZZ_GROUP_SKIP_KNOWN)
 		forget_entries(o);
 }
@@ -315,6 +327,8 @@ static void op_take(struct input *in)
 	g->owned = true, g->unsure = false;
 	for (s = 0; s < NSLOTS; s++)
 		g->slot[s] = SLOT_EMPTY;
+	if (st.legacy)
+		g->slot[0] = SLOT_FRESH;
 }
 
 static void op_release(struct input *in)
@@ -332,7 +346,7 @@ static void op_release(struct input *in)
 		return;
 	}
 	for (s = 0; s < NSLOTS; s++)
-		table_unlinked(gidx(g), s);
+		table_unlinked(gidx(g), s, !rc);
 	if (rc) {
 		ENSURE(fault_err(rc));
 		group_unsure(g);
@@ -382,7 +396,7 @@ static void op_create(struct input *in)
 	if (!o)
 		return;
 	size_rc = tce_group_table_size(g->g, req.page_shift, req.window_size, req.levels, &bytes);
-	ENSURE(size_rc == 0 || size_rc == -EINVAL);
+	ENSURE(st.legacy ? size_rc == -EPERM : size_rc == 0 || size_rc == -EINVAL);
 	before();
 	rc = tce_group_create_table(g->g, &req, &t);
 	TRACE("create %d num %u shift %u size %#llx levels %u: %d (size %d, %llu bytes)\n", gidx(g),
@@ -390,7 +404,9 @@ static void op_create(struct input *in)
 	      (unsigned long long)bytes);
 	if (rc) {
 		ENSURE(st.balance == bal); /* refunded */
-		if (req.num >= g->info.max_dynamic_windows || size_rc)
+		if (st.legacy) /* the PE's two slots, then no dynamic-window ops */
+			ENSURE(rc == (req.num >= g->nslots ? -EINVAL : -EPERM));
+		else if (req.num >= g->info.max_dynamic_windows || size_rc)
 			ENSURE(rc == -EINVAL || (!g->owned && rc == -EPERM));
 		else if (!g->owned)
 			ENSURE(rc == -EPERM || rc == -EINVAL);
@@ -405,7 +421,7 @@ static void op_create(struct input *in)
 			       rc == -ENODEV || rc == -ENOMEM);
 		return;
 	}
-	ENSURE(g->owned && size_rc == 0 && req.num < g->info.max_dynamic_windows &&
+	ENSURE(!st.legacy && g->owned && size_rc == 0 && req.num < g->info.max_dynamic_windows &&
 	       st.balance == bal + (int64_t)bytes);
 	ENSURE(g->unsure || g->slot[req.num] == SLOT_EMPTY);
 	memset(o, 0, sizeof(*o));
@@ -432,6 +448,10 @@ static void op_set(struct input *in)
 	before();
 	rc = tce_group_set_window(g->g, num, o->t);
 	TRACE("set %d slot %u table %d: %d\n", gidx(g), num, k, rc);
+	if (st.legacy) {
+		ENSURE(rc == (num >= g->nslots ? -EINVAL : -EPERM));
+		return;
+	}
 	if (num >= g->info.max_dynamic_windows) { /* the PE's window slots */
 		ENSURE(rc == -EINVAL);
 		return;
@@ -480,7 +500,7 @@ static void op_unset(struct input *in)
 		ENSURE(rc == -EINVAL);
 		return;
 	}
-	if (!g->owned) {
+	if (!g->owned || st.legacy) { /* legacy: the fixed window stays */
 		ENSURE(rc == -EPERM);
 		return;
 	}
@@ -490,7 +510,61 @@ static void op_unset(struct input *in)
 		return;
 	}
 	ENSURE(rc == 0 || fault_err(rc));
-	table_unlinked(gidx(g), num);
+	table_unlinked(gidx(g), num, !rc);
+}
+
+/*
+ * Borrow the table in a slot: the one the owner created (pseries) or set
+ * (powernv), or on legacy the fresh table object of the take, which the
+ * model then follows as an owner's table.
+ */
+static void op_get_table(struct input *in)
+{
+	struct group_model *g = take_group(in);
+	uint32_t num = take(in, 1) % 3;
+	struct tce_iommu_table *t = NULL;
+	struct otable *o;
+	int rc, k;
+
+	rc = tce_group_get_table(g->g, num, &t);
+	TRACE("get_table %d slot %u: %d\n", gidx(g), num, rc);
+	if (num >= NSLOTS) {
+		ENSURE(rc == -EINVAL);
+		return;
+	}
+	if (!g->owned) {
+		ENSURE(rc == -EPERM);
+		return;
+	}
+	k = g->slot[num];
+	if (g->unsure || k == SLOT_OTHER) { /* whatever is there, out of the model's reach */
+		ENSURE(rc == 0 || rc == -ENOENT);
+		if (!rc)
+			tce_iommu_table_put(t);
+		return;
+	}
+	if (k == SLOT_EMPTY) {
+		ENSURE(rc == -ENOENT);
+		return;
+	}
+	ENSURE(rc == 0 && t);
+	if (k >= 0) { /* the same object the model already follows */
+		ENSURE(t == st.ot[k].t);
+		tce_iommu_table_put(t);
+		return;
+	}
+	o = free_table();
+	if (!o) {
+		tce_iommu_table_put(t);
+		return;
+	}
+	memset(o, 0, sizeof(*o));
+	o->t = t;
+	tce_iommu_table_info(t, &o->ti);
+	ENSURE(o->ti.bus_offset == g->info.tce32_start && o->ti.window_size == g->info.tce32_size &&
+	       o->ti.page_shift == 12 && o->ti.first_idx == o->ti.bus_offset >> 12);
+	o->in[gidx(g)][num] = true;
+	g->slot[num] = (int)(o - st.ot);
 }
 
 static void op_put(struct input *in)
@@ -577,6 +651,10 @@ static void op_xchg(struct input *in)
 		ENSURE(rc == -EINVAL);
 		return;
 	}
+	if (o->cut) { /* documented: it never reaches a window again */
+		ENSURE(rc == -ENODEV && real == new_real && dir == new_dir);
+		return;
+	}
 	if (rc) {
 		/* a page that is not memory (the hypervisor checks), a removed window */
 		ENSURE(rc == -EINVAL || fault_err(rc) || (o->gone && (rc == -EIO || rc == -ENODEV)));
@@ -615,7 +693,7 @@ static void op_get(struct input *in)
 		ENSURE(rc == -EINVAL);
 		return;
 	}
-	ENSURE(rc == 0 || fault_err(rc) || (o->gone && rc < 0));
+	ENSURE(o->cut ? rc == -ENODEV : rc == 0 || fault_err(rc) || (o->gone && rc < 0));
 	i = ent_find(o, idx);
 	if (!rc && !o->gone)
 		ENSURE(v == (i < 0 ? 0 : o->ent[i].tce));
@@ -650,6 +728,8 @@ static void op_kill_or_clear(struct input *in, bool clear)
 		ENSURE(rc == -EINVAL);
 		return;
 	}
+	if (o->cut) /* kill is no call through the window: it is not refused */
+		ENSURE(clear ? rc == -ENODEV : rc == 0);
 	ENSURE(rc == 0 || fault_err(rc) || (o->gone && rc < 0));
 	if (rc) {
 		check_table(o);
@@ -1044,6 +1124,12 @@ static struct otable *window_of(int g, uint64_t bus)
 	return NULL;
 }
 
+/* Does group @g have a window whose table the model no longer follows (put, say)? */
+static bool slot_unknown(const struct group_model *g)
+{
+	return g->slot[0] == SLOT_OTHER || g->slot[1] == SLOT_OTHER;
+}
+
 static void owner_dma(struct group_model *g, struct input *in)
 {
 	struct tce_pci_dev *pci = tce_device_pci(g->dev);
@@ -1099,8 +1185,8 @@ static void op_dma(struct input *in)
 	bus = sel & 1 ? take(in, 8) : take(in, 4) << 12 | (sel & 2 ? 1ULL << 59 : 0);
 	len = 1 + sel % 16;
 	rc = dev_dma(tce_device_pci(g->dev), bus, data, len, sel & 4);
-	if (g->owned && !g->unsure && !window_of(gidx(g), bus) && !fault_err(rc) &&
-	    bus + len - 1 >= bus)
+	if (g->owned && !g->unsure && !window_of(gidx(g), bus) && !slot_unknown(g) &&
+	    !fault_err(rc) && bus + len - 1 >= bus)
 		ENSURE(rc == -EFAULT); /* owned: only the owner's windows decode */
 }
 
@@ -1117,7 +1203,7 @@ static void op_arm(struct input *in)
 static void run(struct input *in)
 {
 	while (in->n) {
-		switch (take(in, 1) % 20) {
+		switch (take(in, 1) % 21) {
 		case 0: op_take(in); break;
 		case 1: op_release(in); break;
 		case 2: case 3: op_create(in); break;
@@ -1135,14 +1221,31 @@ static void run(struct input *in)
 		case 16: op_unmap(in); break;
 		case 17: op_mask(in); break;
 		case 18: op_dma(in); break;
+		case 19: op_get_table(in); break;
 		default: (take(in, 1) & 1) ? op_arm(in) : op_copy(in); break;
 		}
 	}
 }
 
+static uint32_t pe_slots(const struct tce_group_info *gi)
+{
+	struct tce_pe_info pi;
+	uint32_t j;
+
+	for (j = 0; tce_machine_pe(st.m, gi->phb, j, &pi) == 0; j++)
+		if (pi.num == gi->pe)
+			return pi.nslots;
+	ENSURE(0);
+	return 0;
+}
+
 static bool boot(struct input *in)
 {
-	int p = take(in, 1) & 1 ? TCE_PLATFORM_POWERNV : TCE_PLATFORM_PSERIES;
+	uint64_t sel = take(in, 1);
+	int p = sel & 1 ? TCE_PLATFORM_POWERNV : TCE_PLATFORM_PSERIES;
+	struct tce_host_config hc = { .profile = p == TCE_PLATFORM_PSERIES && (sel & 6) == 6
+							 ? TCE_OS_LEGACY : TCE_OS_DEFAULT,
+				      .page_shift = sel & 8 ? 12 : 0 };
 	struct tce_machine_config cfg = { 0 };
 	struct tce_machine *ref;
 	unsigned i;
@@ -1158,13 +1261,18 @@ static bool boot(struct input *in)
 	ENSURE(tce_ctx_create(&st.ctx) == 0);
 	cfg = (struct tce_machine_config){ .ctx = st.ctx, .dtb = blobs[p], .dtb_size = blob_size[p] };
 	ENSURE(tce_machine_create(&cfg, &st.m) == 0);
-	ENSURE(tce_host_create(st.m, &st.h) == 0 && tce_host_ngroups(st.h) == BUILTIN_GROUPS);
+	ENSURE(tce_host_create_config(st.m, &hc, &st.h) == 0 &&
+	       tce_host_ngroups(st.h) == BUILTIN_GROUPS);
 	st.pseries = p == TCE_PLATFORM_PSERIES;
+	st.legacy = hc.profile == TCE_OS_LEGACY;
+	TRACE("boot %s, host page shift %u\n",
+	      st.legacy ? "legacy" : st.pseries ? "pseries" : "powernv", hc.page_shift ? 12 : 16);
 	ENSURE(tce_host_find_device(st.h, "0000:00:01.0", &st.gm[0].dev) == 0);
 	ENSURE(tce_host_find_device(st.h, "0000:00:02.0", &st.gm[1].dev) == 0);
 	for (i = 0; i < NGROUPS; i++) {
 		st.gm[i].g = tce_device_group(st.gm[i].dev);
 		tce_group_info(st.gm[i].g, &st.gm[i].info);
+		st.gm[i].nslots = pe_slots(&st.gm[i].info);
 		st.gm[i].slot[0] = st.gm[i].slot[1] = SLOT_OTHER;
 	}
 	for (i = 0; i < NBUF; i++)
