@@ -275,6 +275,18 @@ static void ctx_create_fails(void)
 	tce_ctx_destroy(ctx);
 }
 
+/* A machine read from a file without a caller's context: its own context may fail. */
+static void machine_file_own_ctx_fails(void)
+{
+	struct tce_machine *m = (struct tce_machine *)&w, *keep = m;
+
+	reset();
+	w.fail_alloc = true;
+	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", NULL, &m), -ENOMEM);
+	CHECK(m == keep);
+	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", NULL, &m), -ENOENT);
+}
+
 static void check_failed(struct tce_ctx *ctx, uint64_t failed)
 {
 	struct tce_mem_stats st;
@@ -973,6 +985,7 @@ static void block_cache_refusals(void)
 static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
+	TT_CASE(machine_file_own_ctx_fails),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(heap_blocks_counted_and_freed),
