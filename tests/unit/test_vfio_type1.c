@@ -13,6 +13,7 @@
  * groups, on powernv and pseries.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -284,6 +285,7 @@ static void info_argsz_on(enum tce_platform p)
 		CHECK_EQ(in->argsz, need);
 		CHECK_EQ(in->flags, VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
 		CHECK_EQ(in->cap_offset, 0);
+		CHECK(!memcmp(buf + 20, "\0\0\0\0", 4)); /* the tail padding, written as 0 */
 		for (i = 24; i < sizeof(buf); i++)
 			if (buf[i] != 0xa5)
 				break;
@@ -867,6 +869,16 @@ static void dirty_forgets_on(enum tce_platform p)
 	tt_vfio_teardown(&f);
 }
 
+/* The last reason the VFIO layer logged. */
+static char note[512];
+
+static void keep_note(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)arg;
+	if (level == TCE_LOG_NOTICE)
+		snprintf(note, sizeof(note), "%s", msg);
+}
+
 static void dirty_on(enum tce_platform p)
 {
 	const uint64_t A = 1 * MiB; /* A RW 4 pages, B RD 2 pages, C RW 1 page (map_abc) */
@@ -903,10 +915,23 @@ static void dirty_on(enum tce_platform p)
 	memset(bm, 0, sizeof(bm));
 	CHECK_RC(get_bitmap(&f, 0, A, P64K, 8, bm), 0); /* nothing mapped there */
 	CHECK_EQ(bm[0], 0);
+	/* a mapping whose last bit ends a word: the word after it is not the mapping's */
+	CHECK_RC(tt_vfio_map(&f, 0, 6 * MiB, 2 * MiB, RW), 0);
+	bm[0] = 0, bm[1] = 0x5a5a5a5a5a5a5a5aull;
+	CHECK_RC(get_bitmap(&f, 4 * MiB, 4 * MiB, P64K, 8, bm), 0);
+	CHECK_EQ(bm[0], ~0ull << 32);
+	CHECK_EQ(bm[1], 0x5a5a5a5a5a5a5a5aull);
+	CHECK_RC(tt_vfio_unmap_got(&f, 6 * MiB, 2 * MiB, 0, &got), 0);
 	/* the range and the bitmap */
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 4 * KiB, 16, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 2 * P64K, 8, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 0, 8, bm), -EINVAL);
+	/* a page size no power of 2 is refused as the bitmap's, before the range's rules */
+	tce_ctx_set_log(tce_machine_ctx(f.o.m), keep_note, &note, TCE_LOG_NOTICE);
+	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 3 * P64K, 8, bm), -EINVAL);
+	CHECK(!strncmp(note, "vfio: a bitmap of 8 bytes for 0x60000 bytes of 0x30000-byte pages",
+		       strlen("vfio: a bitmap of 8 bytes for 0x60000 bytes of 0x30000-byte pages")));
+	tce_ctx_set_log(tce_machine_ctx(f.o.m), NULL, NULL, TCE_LOG_WARN);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, P64K, 0, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A + 4 * KiB, 256 * KiB, P64K, 8, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A, 256 * KiB + 4 * KiB, P64K, 8, bm), -EINVAL);
