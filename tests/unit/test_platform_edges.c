@@ -297,6 +297,49 @@ static void pseries_no_create_token(void)
 	tt_os_shutdown(&o);
 }
 
+static char last_warning[256];
+
+static void keep_warning(void *arg, enum tce_log_level level, const char *msg)
+{
+	(void)arg;
+	if (level == TCE_LOG_WARN)
+		snprintf(last_warning, sizeof(last_warning), "%s", msg);
+}
+
+/*
+ * The VF's one slot holds its default window: a DDW would take it, which
+ * cannot happen while the kernel still maps through it. A 64-bit mask set
+ * then falls back (-EBUSY, reported) and the live mapping keeps working.
+ */
+static void single_slot_busy_keeps_default(void)
+{
+	struct tce_device_dma_info di;
+	uint64_t real, bus, bus2;
+	uint8_t *p, buf[8];
+	struct tt_os o;
+
+	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
+	REQUIRE(tce_host_alloc(o.h, 8192, &real, (void **)&p) == 0);
+	memcpy(p, "in use!", 8);
+	CHECK_RC(tce_device_map_page(o.b, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
+	last_warning[0] = 0;
+	tce_ctx_set_log(tce_machine_ctx(o.m), keep_warning, NULL, TCE_LOG_WARN);
+	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
+	tce_ctx_set_log(tce_machine_ctx(o.m), NULL, NULL, TCE_LOG_WARN);
+	CHECK_RC(tce_device_map_page(o.b, real + 4096, 4096, TCE_DIR_TO_DEVICE, &bus2), 0);
+	CHECK(strstr(last_warning, "stays on its default window") != NULL);
+	CHECK(strstr(last_warning, tce_strerror(-EBUSY)) != NULL);
+	tce_device_dma_info(o.b, &di);
+	CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
+	CHECK(di.ddw_failed);
+	CHECK_RC(tce_dev_dma_read(tce_device_pci(o.b), bus, buf, 8), 0);
+	CHECK(!memcmp(buf, "in use!", 8));
+	CHECK_RC(tce_device_unmap_page(o.b, bus2, 4096), 0);
+	CHECK_RC(tce_device_unmap_page(o.b, bus, 4096), 0);
+	tce_host_free(o.h, real, 8192);
+	tt_os_shutdown(&o);
+}
+
 /* The legacy profile reports its one fixed window: 4 KiB pages, one level, no DDW. */
 static void legacy_info(void)
 {
@@ -1216,6 +1259,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(phb_without_ranges),
 	TT_CASE(pseries_ddw_extensions_empty),
 	TT_CASE(pseries_no_create_token),
+	TT_CASE(single_slot_busy_keeps_default),
 	TT_CASE(legacy_info),
 	TT_CASE(pseries_block_covers_ram_exactly),
 	TT_CASE(pseries_owner_ddw_at_block),
