@@ -61,6 +61,7 @@ struct tce_pool {
 	struct tce__pool_range pools[TCE_POOLS_MAX];
 	struct tce__pool_range large;
 
+	uint64_t serial;                /* this pool's number, never reused (moved starts) */
 	uint64_t pool_recip;            /* UINT64_MAX / pool_entries: pool_of without a divide */
 	atomic_uint_fast64_t flush_gen; /* lazy flushes so far */
 	struct tce__cache *cache;       /* NULL when caching is off */

@@ -217,21 +217,37 @@ static int constraints_of(const struct tce_pool *p, const struct tce_alloc_req *
 }
 
 /*
- * The small pool a one-page request starts in when another thread holds
- * its home pool's lock: the next small pool if that one is free, else the
- * home pool once its holder lets go; its lock taken. Two threads whose home
- * pools collide then work side by side instead of taking turns on one lock
- * (issue 12 G2); a request alone in its pool goes where the pass order says.
+ * Where this thread's one-page requests to one pool start since they found
+ * their home pool busy: the small pool they moved to. Two threads with one
+ * home pool then keep apart for good, their frees too (each frees into the
+ * pool it allocated from), instead of meeting again on every request (issue
+ * 12 G2). The pool's serial names it, so a pool created later at the same
+ * address starts from its home pools; one pool per thread is remembered.
  */
-static __attribute__((noinline)) struct tce__pool_range *home_busy(struct tce_pool *p,
-								   unsigned home)
+static __thread struct {
+	uint64_t serial;
+	unsigned home, at;
+} moved __attribute__((tls_model("initial-exec")));
+
+/*
+ * The small pool a one-page request starts in when another thread holds
+ * the lock of the pool it would start in (@start): the next small pool if
+ * that one is free, remembered for the thread's next requests, else @start
+ * once its holder lets go; its lock taken. A request alone in its pool goes
+ * where the pass order says.
+ */
+static __attribute__((noinline)) struct tce__pool_range *start_busy(struct tce_pool *p,
+								    unsigned home, unsigned start)
 {
-	struct tce__pool_range *r = &p->pools[home], *next;
+	struct tce__pool_range *r = &p->pools[start], *next;
+	unsigned to = start + 1 < p->nr_pools ? start + 1 : 0;
 
 	if (p->nr_pools > 1) {
-		next = &p->pools[home + 1 < p->nr_pools ? home + 1 : 0];
-		if (tce__trylock(&next->lock))
+		next = &p->pools[to];
+		if (tce__trylock(&next->lock)) {
+			moved.serial = p->serial, moved.home = home, moved.at = to;
 			return next;
+		}
 	}
 	tce__lock(&r->lock);
 	return r;
@@ -246,12 +262,15 @@ static __attribute__((noinline)) struct tce__pool_range *home_busy(struct tce_po
  */
 static bool alloc_one_fast(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *rel)
 {
-	unsigned home = home_pool(p, req->cpu);
-	struct tce__pool_range *r = &p->pools[home];
+	unsigned home = home_pool(p, req->cpu), start = home;
+	struct tce__pool_range *r;
 	uint64_t got = TCE_BITMAP_NONE, block = p->cfg.block_pages, w, word = 0, old = 0;
 
+	if (__builtin_expect(moved.serial == p->serial && moved.home == home, 0))
+		start = moved.at; /* below this pool's nr_pools: the serial is never reused */
+	r = &p->pools[start];
 	if (!tce__trylock(&r->lock))
-		r = home_busy(p, home);
+		r = start_busy(p, home, start);
 	if (r->free && r->hint >= r->start && r->hint < r->end) {
 		w = r->hint / 64;
 		old = __atomic_load_n(&p->map[w], __ATOMIC_RELAXED);

@@ -313,6 +313,90 @@ static void held_home_pool_spills_to_next(void)
 	tt_ctx_done(ctx);
 }
 
+/*
+ * A thread whose one-page requests found their home pool held keeps
+ * starting in the pool it moved to, once the home pool is free again too;
+ * another home, and another pool (a new serial, even at the same address),
+ * start at home. Run on a thread of its own: what it remembers is the
+ * thread's.
+ */
+struct moved_run {
+	struct tce_pool *p;
+	int32_t cpu, other_cpu; /* two CPU ids of different home pools */
+	unsigned home;
+	uint64_t first, again, other, fresh;
+	int rc;
+};
+
+static void *moved_thread(void *arg)
+{
+	struct moved_run *m = arg;
+	struct tce_alloc_req req = { .npages = 1, .cpu = m->cpu };
+	uint64_t idx;
+	int rc;
+
+	tce__lock(&m->p->pools[m->home].lock); /* as another thread would hold it */
+	rc = tce_pool_alloc(m->p, &req, &m->first);
+	tce__unlock(&m->p->pools[m->home].lock);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = m->cpu };
+	rc = rc ? rc : tce_pool_alloc(m->p, &req, &m->again);
+	req = (struct tce_alloc_req){ .npages = 1, .cpu = m->other_cpu };
+	rc = rc ? rc : tce_pool_alloc(m->p, &req, &m->other);
+	rc = rc ? rc : tce_pool_free(m->p, m->first, 1);
+	rc = rc ? rc : tce_pool_free(m->p, m->again, 1);
+	rc = rc ? rc : tce_pool_free(m->p, m->other, 1);
+	if (!rc) { /* the same address may come back for the next pool: it starts at home */
+		struct tce_pool_config cfg = m->p->cfg;
+		struct tce_ctx *ctx = m->p->ctx;
+
+		tce_pool_destroy(m->p);
+		rc = tce_pool_create(ctx, &cfg, &m->p);
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = m->cpu };
+		rc = rc ? rc : tce_pool_alloc(m->p, &req, &idx);
+		m->fresh = rc ? 0 : idx;
+		if (!rc)
+			rc = tce_pool_free(m->p, idx, 1);
+	}
+	m->rc = rc;
+	return NULL;
+}
+
+static void moved_start_remembered(void)
+{
+	struct tce_ctx *ctx = tt_ctx();
+	struct tce_pool_config cfg = { .entries = 4096, .page_shift = 12, .nr_pools = 4,
+				       .no_large_pool = true, .block_pages = 1 };
+	struct tce_alloc_req req = { .npages = 1, .cpu = 5 };
+	struct moved_run m = { .cpu = 5 };
+	unsigned other_home = 0;
+	pthread_t tid;
+	uint64_t idx;
+
+	REQUIRE(tce_pool_create(ctx, &cfg, &m.p) == 0);
+	REQUIRE(tce_pool_alloc(m.p, &req, &idx) == 0);
+	m.home = (unsigned)(idx / 1024);
+	REQUIRE(tce_pool_free(m.p, idx, 1) == 0);
+	for (m.other_cpu = 6; m.other_cpu < 64; m.other_cpu++) {
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = m.other_cpu };
+		REQUIRE(tce_pool_alloc(m.p, &req, &idx) == 0);
+		REQUIRE(tce_pool_free(m.p, idx, 1) == 0);
+		other_home = (unsigned)(idx / 1024);
+		if (other_home != m.home)
+			break;
+	}
+	REQUIRE(other_home != m.home);
+	REQUIRE(pthread_create(&tid, NULL, moved_thread, &m) == 0);
+	pthread_join(tid, NULL);
+	CHECK_RC(m.rc, 0);
+	CHECK_EQ(m.first / 1024, (m.home + 1) % 4);
+	CHECK_EQ(m.again / 1024, (m.home + 1) % 4); /* remembered, the home pool free */
+	CHECK_EQ(m.other / 1024, other_home);
+	CHECK_EQ(m.fresh / 1024, m.home); /* the new pool: home */
+	CHECK_RC(tce_pool_check(m.p, NULL), 0);
+	tce_pool_destroy(m.p);
+	tt_ctx_done(ctx);
+}
+
 /* A cached range that the bitmaps do not mark as allocated and cached. */
 /* Sixteen pools, the most there can be: each range is counted once. */
 static void sixteen_pools_counted_once(void)
@@ -376,6 +460,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(sixteen_pools_counted_once),
 	TT_CASE(check_walks_every_slot),
 	TT_CASE(held_home_pool_spills_to_next),
+	TT_CASE(moved_start_remembered),
 };
 
 int main(int argc, char **argv)
