@@ -125,6 +125,49 @@ static void growth_keeps_records(void)
 	done(&r, ctx);
 }
 
+/*
+ * Random sets at the highest load of the smallest table (12 in 16 slots),
+ * taken in random order: runs of colliding records wrap past the table's
+ * end, and every deletion inside a wrapped run must keep the rest of the
+ * run findable.
+ */
+static void wrapped_runs_survive_deletion(void)
+{
+	struct tce_ctx *ctx = new_ctx();
+	struct tce__records r;
+	uint64_t key[12], x = 0x9e3779b97f4a7c15ULL, t;
+	bool gone[12];
+	unsigned round, i, j, wrapped = 0;
+
+	REQUIRE(tce__records_init(&r, ctx) == 0);
+	for (round = 0; round < 2000; round++) {
+		for (i = 0; i < 12; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			key[i] = x & ~0xfffULL;
+			gone[i] = false;
+			REQUIRE(tce__records_add(&r, key[i], 4096, 0, 1) == 0);
+		}
+		REQUIRE(r.shift == 4);
+		wrapped += r.slot[0].kind && r.slot[15].kind;
+		for (i = 11; i > 0; i--) { /* a random order of taking */
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			j = (unsigned)(x % (i + 1));
+			t = key[i], key[i] = key[j], key[j] = t;
+		}
+		for (i = 0; i < 12; i++) {
+			CHECK_RC(tce__records_take(&r, key[i], 4096, 0, 1), 0);
+			gone[i] = true;
+			for (j = 0; j < 12; j++)
+				if (tce__records_has(&r, key[j], 4096, 0, 1) == gone[j])
+					tt_fail(__FILE__, __LINE__, "round %u: record %u %s after taking %u",
+						round, j, gone[j] ? "still there" : "lost", i);
+		}
+		CHECK_EQ(tce__records_count(&r), 0);
+	}
+	CHECK(wrapped > 100); /* the case this is about happened */
+	done(&r, ctx);
+}
+
 /* A failed growth changes nothing. */
 static void growth_fails_cleanly(void)
 {
@@ -194,6 +237,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(exact_match_only),
 	TT_CASE(counted),
 	TT_CASE(growth_keeps_records),
+	TT_CASE(wrapped_runs_survive_deletion),
 	TT_CASE(growth_fails_cleanly),
 	TT_CASE(two_threads),
 };
