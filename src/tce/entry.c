@@ -136,20 +136,22 @@ static void zero_run(uint64_t *p, uint64_t n)
 static void leaf_clear(const struct tce_table *t, uint64_t *block, uint64_t off, uint64_t n)
 {
 	struct tce__leaf_sum *s = tce__leaf_sum(t, block);
-	uint64_t end = off + n, wi, last = (end - 1) / 64, bits, mask;
+	uint64_t end = off + n, wi, last = (end - 1) / 64, bits, b, mask, live, cleared;
 	bool dense;
 
 	if (!tce__sum_live(s))
 		return;
 	tce__sum_lock(s);
 	wi = off / 64;
+	live = tce__sum_live(s);
 	/* A whole leaf, at least half live: zero it all and reset the summary once. */
-	dense = n == t->level_entries && tce__sum_live(s) * 2 >= n;
+	dense = n == t->level_entries && live * 2 >= n;
 	if (dense) {
 		zero_run(block, n);
 		tce__sum_reset(t, s);
 		wi = last + 1;
 	}
+	/* Word by word through the summary, until the leaf's last live entry is gone. */
 	for (; wi <= last; wi++) {
 		if (!tce__sum_word(t, s, wi)) {
 			wi = tce__sum_next(t, s, 1, wi);
@@ -159,12 +161,19 @@ static void leaf_clear(const struct tce_table *t, uint64_t *block, uint64_t off,
 		mask = range_mask(wi == off / 64 ? off % 64 : 0, 64) &
 		       (wi == last ? range_mask(0, end - wi * 64) : ~0ULL);
 		bits = tce__sum_word(t, s, wi) & mask;
+		if (!bits)
+			continue;
+		cleared = 64;
 		if (bits == ~0ULL)
 			zero_run(&block[wi * 64], 64);
-		for (; bits && bits != ~0ULL; bits &= bits - 1)
-			__atomic_store_n(&block[wi * 64 + (uint64_t)__builtin_ctzll(bits)], 0,
-					 __ATOMIC_RELAXED);
-		tce__sum_word_set(t, s, wi, mask, 0);
+		else
+			for (b = bits, cleared = 0; b; b &= b - 1, cleared++)
+				__atomic_store_n(&block[wi * 64 + (uint64_t)__builtin_ctzll(b)], 0,
+						 __ATOMIC_RELAXED);
+		tce__sum_word_clear(t, s, wi, bits, cleared);
+		live -= cleared;
+		if (!live)
+			break;
 	}
 	tce__sum_unlock(s);
 }

@@ -94,6 +94,18 @@ void tce__sum_word_set(const struct tce_table *t, struct tce__leaf_sum *s, uint6
 		tier_put(t, s, 1, wi, neu != 0);
 }
 
+void tce__sum_word_clear(const struct tce_table *t, struct tce__leaf_sum *s, uint64_t wi,
+			 uint64_t bits, uint64_t n)
+{
+	uint64_t *w = tier_word(t, s, 0, wi), neu = __atomic_load_n(w, __ATOMIC_RELAXED) & ~bits;
+
+	__atomic_store_n(w, neu, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->live, __atomic_load_n(&s->live, __ATOMIC_RELAXED) - n,
+			 __ATOMIC_RELAXED);
+	if (!neu && t->sum_tiers > 1)
+		tier_put(t, s, 1, wi, false);
+}
+
 void tce__sum_reset(const struct tce_table *t, struct tce__leaf_sum *s)
 {
 	uint64_t wi, words = t->sum_off[0] + (t->sum_bits[0] + 63) / 64;

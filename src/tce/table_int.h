@@ -155,6 +155,13 @@ static inline void tce__sum_unlock(struct tce__leaf_sum *s)
 void tce__sum_word_set(const struct tce_table *t, struct tce__leaf_sum *s, uint64_t wi,
 		       uint64_t range, uint64_t bits);
 
+/*
+ * Word @wi of tier 0 loses @bits, @n of them, all set: tce__sum_word_set()
+ * for a clear, without counting the bits again. Context: the leaf's lock.
+ */
+void tce__sum_word_clear(const struct tce_table *t, struct tce__leaf_sum *s, uint64_t wi,
+			 uint64_t bits, uint64_t n);
+
 /* Every entry of the leaf was emptied: all words and live to 0. Context: the leaf's lock. */
 void tce__sum_reset(const struct tce_table *t, struct tce__leaf_sum *s);
 
