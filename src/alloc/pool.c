@@ -129,9 +129,6 @@ static int pool_alloc_mem(struct tce_pool *p)
 	return 0;
 }
 
-/* Pool numbers handed out so far (0 names no pool). */
-static atomic_uint_fast64_t pool_serials;
-
 int tce_pool_create(struct tce_ctx *ctx, struct tce_pool_config *cfg, struct tce_pool **out)
 {
 	struct tce_pool_config granted = *cfg;
@@ -146,7 +143,6 @@ int tce_pool_create(struct tce_ctx *ctx, struct tce_pool_config *cfg, struct tce
 	p->ctx = ctx;
 	p->cfg = granted;
 	p->entries = granted.entries;
-	p->serial = atomic_fetch_add_explicit(&pool_serials, 1, memory_order_relaxed) + 1;
 	layout(p);
 	rc = pool_alloc_mem(p);
 	if (!rc)

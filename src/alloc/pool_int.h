@@ -48,6 +48,8 @@ struct tce__pool_range {
 
 struct tce__cache; /* cache.c */
 
+#define TCE__MOVED_SLOTS 32
+
 struct tce_pool {
 	struct tce_ctx *ctx;
 	struct tce_pool_config cfg; /* granted; immutable */
@@ -61,9 +63,16 @@ struct tce_pool {
 	struct tce__pool_range pools[TCE_POOLS_MAX];
 	struct tce__pool_range large;
 
-	uint64_t serial;                /* this pool's number, never reused (moved starts) */
 	uint64_t pool_recip;            /* UINT64_MAX / pool_entries: pool_of without a divide */
 	atomic_uint_fast64_t flush_gen; /* lazy flushes so far */
+	/*
+	 * Where a thread's one-page requests start since their home pool was
+	 * busy, by thread: the top 48 bits of the thread key's hash, the home
+	 * pool (bits 8-15) and the pool moved to (bits 0-7); 0 = none. Relaxed
+	 * atomics: a stale or foreign value is only a different start.
+	 */
+	_Atomic uint64_t moved[TCE__MOVED_SLOTS];
+	atomic_bool any_moved; /* a slot of moved was ever written: read them */
 	struct tce__cache *cache;       /* NULL when caching is off */
 };
 

@@ -216,28 +216,40 @@ static int constraints_of(const struct tce_pool *p, const struct tce_alloc_req *
 	return 0;
 }
 
-/*
- * Where this thread's one-page requests to one pool start since they found
- * their home pool busy: the small pool they moved to. Two threads with one
- * home pool then keep apart for good, their frees too (each frees into the
- * pool it allocated from), instead of meeting again on every request (issue
- * 12 G2). The pool's serial names it, so a pool created later at the same
- * address starts from its home pools; one pool per thread is remembered.
- */
-static __thread struct {
-	uint64_t serial;
-	unsigned home, at;
-} moved __attribute__((tls_model("initial-exec")));
+/* The thread's entry of p->moved: its hash's top 48 bits; the slot from its top 5. */
+static uint64_t moved_key(void)
+{
+	return tce__thread_key() * 0x9e3779b97f4a7c15ULL;
+}
+
+static _Atomic uint64_t *moved_slot(struct tce_pool *p, uint64_t key)
+{
+	return &p->moved[key >> 59];
+}
+
+/* The pool the calling thread moved to from @home, else @home. */
+static unsigned moved_start(struct tce_pool *p, unsigned home)
+{
+	uint64_t key = moved_key(), m = atomic_load_explicit(moved_slot(p, key), memory_order_relaxed);
+
+	if (((m ^ ((key & ~0xffffULL) | (uint64_t)home << 8)) >> 8) == 0)
+		return (unsigned)(m & 0xff); /* written by this pool: below nr_pools */
+	return home;
+}
 
 /*
  * The small pool a one-page request starts in when another thread holds
  * the lock of the pool it would start in (@start): the next small pool if
- * that one is free, remembered for the thread's next requests, else @start
- * once its holder lets go; its lock taken. A request alone in its pool goes
- * where the pass order says.
+ * that one is free, else @start once its holder lets go; its lock taken.
+ * The move is remembered in the pool for the calling thread (p->moved), so
+ * its next requests start there: two threads with one home pool keep
+ * apart for good, their frees too (each frees into the pool it allocated
+ * from), instead of meeting again on every request (issue 12 G2). A
+ * request alone in its pool goes where the pass order says.
  */
 static __attribute__((noinline)) struct tce__pool_range *start_busy(struct tce_pool *p,
-								    unsigned home, unsigned start)
+								    uint64_t key, unsigned home,
+								    unsigned start)
 {
 	struct tce__pool_range *r = &p->pools[start], *next;
 	unsigned to = start + 1 < p->nr_pools ? start + 1 : 0;
@@ -245,7 +257,11 @@ static __attribute__((noinline)) struct tce__pool_range *start_busy(struct tce_p
 	if (p->nr_pools > 1) {
 		next = &p->pools[to];
 		if (tce__trylock(&next->lock)) {
-			moved.serial = p->serial, moved.home = home, moved.at = to;
+			atomic_store_explicit(moved_slot(p, key),
+					      (key & ~0xffffULL) | (uint64_t)home << 8 | to,
+					      memory_order_relaxed);
+			if (!atomic_load_explicit(&p->any_moved, memory_order_relaxed))
+				atomic_store_explicit(&p->any_moved, true, memory_order_relaxed);
 			return next;
 		}
 	}
@@ -263,14 +279,14 @@ static __attribute__((noinline)) struct tce__pool_range *start_busy(struct tce_p
 static bool alloc_one_fast(struct tce_pool *p, struct tce_alloc_req *req, uint64_t *rel)
 {
 	unsigned home = home_pool(p, req->cpu), start = home;
-	struct tce__pool_range *r;
 	uint64_t got = TCE_BITMAP_NONE, block = p->cfg.block_pages, w, word = 0, old = 0;
+	struct tce__pool_range *r;
 
-	if (__builtin_expect(moved.serial == p->serial && moved.home == home, 0))
-		start = moved.at; /* below this pool's nr_pools: the serial is never reused */
+	if (__builtin_expect(atomic_load_explicit(&p->any_moved, memory_order_relaxed), 0))
+		start = moved_start(p, home);
 	r = &p->pools[start];
 	if (!tce__trylock(&r->lock))
-		r = start_busy(p, home, start);
+		r = start_busy(p, moved_key(), home, start);
 	if (r->free && r->hint >= r->start && r->hint < r->end) {
 		w = r->hint / 64;
 		old = __atomic_load_n(&p->map[w], __ATOMIC_RELAXED);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,6 +286,12 @@ static void held_home_pool_spills_to_next(void)
 			continue;
 		}
 		seen |= 1u << home;
+		/*
+		 * Each request runs on a new thread, which may get a thread
+		 * pointer an earlier one had, and with it that thread's
+		 * remembered move (p->moved): forget those, as for new threads.
+		 */
+		memset((void *)p->moved, 0, sizeof(p->moved));
 		tce__lock(&p->pools[home].lock);
 		h = (struct held_alloc){ .p = p, .cpu = cpu };
 		REQUIRE(pthread_create(&tid, NULL, alloc_cpu, &h) == 0);
@@ -297,6 +304,7 @@ static void held_home_pool_spills_to_next(void)
 		CHECK_EQ(h.idx / 1024, next);
 		tce__lock(&p->pools[home].lock);
 		/* Both held: it waits for home, and takes an entry there. */
+		memset((void *)p->moved, 0, sizeof(p->moved));
 		tce__lock(&p->pools[next].lock);
 		h = (struct held_alloc){ .p = p, .cpu = cpu };
 		REQUIRE(pthread_create(&tid, NULL, alloc_cpu, &h) == 0);
@@ -316,9 +324,8 @@ static void held_home_pool_spills_to_next(void)
 /*
  * A thread whose one-page requests found their home pool held keeps
  * starting in the pool it moved to, once the home pool is free again too;
- * another home, and another pool (a new serial, even at the same address),
- * start at home. Run on a thread of its own: what it remembers is the
- * thread's.
+ * another home, and another pool (even at the same address: the record is
+ * the pool's), start at home.
  */
 struct moved_run {
 	struct tce_pool *p;
