@@ -1872,8 +1872,10 @@ TCE_API int tce_group_get_table(struct tce_group *g, uint32_t num, struct tce_io
  * Context: takes the group's lock for writing; allocates; calls the
  * hypervisor or firmware and release callbacks; waits for calls in flight
  * through the owner's pseries and legacy tables. Table references the owner
- * still holds stay valid until put; on pseries and legacy every call
- * through them then fails -ENODEV (they never reach the kernel's window).
+ * still holds stay valid until put; on pseries and legacy an xchg, get,
+ * clear or update through them then fails -ENODEV (they never reach the
+ * kernel's window; a kill or a mirror slot, which reach no window, still
+ * succeed).
  */
 TCE_API int tce_group_release_ownership(struct tce_group *g);
 

@@ -28,6 +28,8 @@
 #include "util/util.h"
 
 void *__real_malloc(size_t size);
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
 void __real_free(void *p);
@@ -79,6 +81,9 @@ static struct {
 	int bad_destroys;                /* of a mutex not set up (or destroyed twice) */
 	int bad_unlocks;                 /* unlocks of a mutex nobody held */
 	pthread_rwlock_t *rwlock_destroyed;
+	int read_eintr;       /* the next reads fail EINTR, this many */
+	int read_err;         /* else the next read fails with this errno */
+	bool read_eof;        /* else the next read finds the file's end */
 } w;
 
 static bool take_fail(void)
@@ -94,6 +99,25 @@ void *__wrap_malloc(size_t size)
 	if (take_fail() || (size == 0 && w.zero_null))
 		return NULL;
 	return __real_malloc(size);
+}
+
+ssize_t __wrap_read(int fd, void *buf, size_t n)
+{
+	if (w.read_eintr) {
+		w.read_eintr--;
+		errno = EINTR;
+		return -1;
+	}
+	if (w.read_err) {
+		errno = w.read_err;
+		w.read_err = 0;
+		return -1;
+	}
+	if (w.read_eof) {
+		w.read_eof = false;
+		return 0;
+	}
+	return __real_read(fd, buf, n);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
@@ -285,6 +309,37 @@ static void machine_file_own_ctx_fails(void)
 	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", NULL, &m), -ENOMEM);
 	CHECK(m == keep);
 	CHECK_RC(tce_machine_create_dtb_file("/nonexistent/x.dtb", NULL, &m), -ENOENT);
+}
+
+/*
+ * A .dtb read through a C library whose reads fail: a file that ends before
+ * the size it stated is -EIO, a read error its errno, and interrupted reads
+ * are retried.
+ */
+static void machine_file_reads(void)
+{
+	struct tce_machine *m = NULL, *src = NULL;
+	char path[] = "/tmp/libtce-test-XXXXXX";
+	int fd = mkstemp(path);
+	size_t size;
+
+	REQUIRE(fd >= 0 && tce_machine_create_default(TCE_PLATFORM_PSERIES, &src) == 0);
+	size = tce_machine_fdt_size(src);
+	REQUIRE(write(fd, tce_machine_fdt(src), size) == (ssize_t)size);
+	close(fd);
+	reset();
+	w.read_eof = true;
+	CHECK_RC(tce_machine_create_dtb_file(path, NULL, &m), -EIO);
+	CHECK(m == NULL);
+	w.read_err = EACCES;
+	CHECK_RC(tce_machine_create_dtb_file(path, NULL, &m), -EACCES);
+	CHECK(m == NULL);
+	w.read_eintr = 2;
+	CHECK_RC(tce_machine_create_dtb_file(path, NULL, &m), 0);
+	CHECK_EQ(w.read_eintr, 0);
+	tce_machine_destroy(m);
+	unlink(path);
+	tce_machine_destroy(src);
 }
 
 static void check_failed(struct tce_ctx *ctx, uint64_t failed)
@@ -986,6 +1041,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(error_names),
 	TT_CASE(ctx_create_fails),
 	TT_CASE(machine_file_own_ctx_fails),
+	TT_CASE(machine_file_reads),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(heap_blocks_counted_and_freed),

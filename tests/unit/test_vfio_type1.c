@@ -927,6 +927,7 @@ static void dirty_on(enum tce_platform p)
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 2 * P64K, 8, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 0, 8, bm), -EINVAL);
 	/* a page size no power of 2 is refused as the bitmap's, before the range's rules */
+	note[0] = 0;
 	tce_ctx_set_log(tce_machine_ctx(f.o.m), keep_note, &note, TCE_LOG_NOTICE);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 3 * P64K, 8, bm), -EINVAL);
 	CHECK(!strncmp(note, "vfio: a bitmap of 8 bytes for 0x60000 bytes of 0x30000-byte pages",
