@@ -35,6 +35,7 @@
 /* Every field 64 bits wide: no padding, so memcmp() compares exactly the fields. */
 struct snap {
 	uint64_t locked;
+	uint64_t pinned;       /* bit k: the arena's k-th 256 KiB has a pinned page */
 	int64_t owned;
 	int64_t status_rc;
 	uint64_t status;
@@ -79,6 +80,9 @@ static void take(struct fx *f, struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	s->locked = tce_vfio_mm_locked(f->v.mm);
+	for (uint32_t k = 0; k < 32; k++)
+		s->pinned |= (uint64_t)tce_vfio_mm_pinned(f->v.mm, (uint64_t)f->v.arena + k * 256 * KiB,
+							   256 * KiB) << k;
 	s->owned = tce_group_owned(f->v.g);
 	s->status_rc = tt_vfio_io(&f->v, f->v.gfd, VFIO_GROUP_GET_STATUS, &st);
 	s->status = st.flags;
