@@ -84,6 +84,7 @@ static struct {
 	int read_eintr;       /* the next reads fail EINTR, this many */
 	int read_err;         /* else the next read fails with this errno */
 	bool read_eof;        /* else the next read finds the file's end */
+	bool fail_shared_map; /* the next MAP_SHARED mmap fails */
 } w;
 
 static bool take_fail(void)
@@ -172,8 +173,10 @@ void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 {
 	void *p;
 
-	if (take_fail())
+	if (take_fail() || (w.fail_shared_map && (flags & MAP_SHARED))) {
+		w.fail_shared_map = false;
 		return MAP_FAILED;
+	}
 	p = __real_mmap64(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED) {
 		w.mmap_block = p;
@@ -339,6 +342,33 @@ static void machine_file_reads(void)
 	CHECK_EQ(w.read_eintr, 0);
 	tce_machine_destroy(m);
 	unlink(path);
+	tce_machine_destroy(src);
+}
+
+/*
+ * Shared pages (the DMA-test device's BAR, which its thread shares) that
+ * mmap cannot give: the machine is refused with -ENOMEM and nothing leaks.
+ */
+static void shared_pages_fail(void)
+{
+	struct tce_machine *m = (struct tce_machine *)&w, *keep = m, *src;
+	struct tce_machine_config cfg = { 0 };
+	struct tce_mem_stats ms;
+	struct tce_ctx *ctx;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_PSERIES, &src) == 0);
+	REQUIRE(tce_ctx_create(&ctx) == 0);
+	cfg = (struct tce_machine_config){ .ctx = ctx, .dtb = tce_machine_fdt(src),
+					   .dtb_size = tce_machine_fdt_size(src) };
+	reset();
+	w.fail_shared_map = true;
+	CHECK_RC(tce_machine_create(&cfg, &m), -ENOMEM);
+	CHECK(!w.fail_shared_map); /* the failure was met */
+	CHECK(m == keep);
+	tce_ctx_mem_stats(ctx, &ms);
+	CHECK_EQ(ms.live_allocs, 0);
+	CHECK_EQ(ms.failed_allocs, 1);
+	tce_ctx_destroy(ctx);
 	tce_machine_destroy(src);
 }
 
@@ -1042,6 +1072,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(ctx_create_fails),
 	TT_CASE(machine_file_own_ctx_fails),
 	TT_CASE(machine_file_reads),
+	TT_CASE(shared_pages_fail),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(heap_blocks_counted_and_freed),
