@@ -286,6 +286,39 @@ static void shared_region_fail(void)
 	tt_vfio_teardown(&f);
 }
 
+/*
+ * A v2 MAP_DMA that fails part-way (fail-Nth: the default window, the
+ * address mirror, the table) leaves its region with no page counted as
+ * mapped: UNREGISTER then succeeds.
+ */
+static void failed_map_leaves_region_free(void)
+{
+	struct tt_vfio f;
+	uint64_t n;
+	long rc;
+
+	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
+	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	for (n = 1; n < 200 && !tt_failed(); n++) {
+		bool armed;
+
+		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
+		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), n);
+		rc = tt_vfio_map(&f, 0, 0, 64 * 1024, VFIO_DMA_MAP_FLAG_READ);
+		armed = tce_ctx_fail_nth_armed(tce_machine_ctx(f.o.m));
+		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), 0);
+		if (!rc)
+			CHECK_RC(tt_vfio_unmap(&f, 0, 64 * 1024), 0);
+		else
+			CHECK(rc < 0);
+		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 1 * MiB), 0);
+		if (!rc && armed)
+			break;
+	}
+	CHECK(n > 1 && n < 200); /* some failed, then one went through */
+	tt_vfio_teardown(&f);
+}
+
 /* File numbers: dup, share to another process, one open per group, kinds. */
 static void files(void)
 {
@@ -655,6 +688,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(files),      TT_CASE(devices),    TT_CASE(eeh_ops), TT_CASE(dispatch),
 	TT_CASE(device_file), TT_CASE(second_group_windows), TT_CASE(shared_region_fail),
 	TT_CASE(msix_enable_fails),
+	TT_CASE(failed_map_leaves_region_free),
 };
 
 int main(int argc, char **argv)
