@@ -287,9 +287,9 @@ static void shared_region_fail(void)
 }
 
 /*
- * A v2 MAP_DMA that fails part-way (fail-Nth: the default window, the
- * address mirror, the table) leaves its region with no page counted as
- * mapped: UNREGISTER then succeeds.
+ * A v2 MAP_DMA that fails part-way (fail-Nth: the address mirror's or the
+ * table's levels) leaves its region with no page counted as mapped:
+ * UNREGISTER then succeeds.
  */
 static void failed_map_leaves_region_free(void)
 {
@@ -299,18 +299,23 @@ static void failed_map_leaves_region_free(void)
 
 	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
+	/* The default window first, so that the faults below meet the map itself. */
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
+	CHECK_RC(tt_vfio_map(&f, 0, 0, 64 * 1024, VFIO_DMA_MAP_FLAG_READ), 0);
+	CHECK_RC(tt_vfio_unmap(&f, 0, 64 * 1024), 0);
+	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 1 * MiB), 0);
 	for (n = 1; n < 200 && !tt_failed(); n++) {
 		bool armed;
 
 		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
 		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), n);
-		rc = tt_vfio_map(&f, 0, 0, 64 * 1024, VFIO_DMA_MAP_FLAG_READ);
+		rc = tt_vfio_map(&f, 0, 1ull << 30, 64 * 1024, VFIO_DMA_MAP_FLAG_READ); /* new leaves */
 		armed = tce_ctx_fail_nth_armed(tce_machine_ctx(f.o.m));
 		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), 0);
 		if (!rc)
-			CHECK_RC(tt_vfio_unmap(&f, 0, 64 * 1024), 0);
+			CHECK_RC(tt_vfio_unmap(&f, 1ull << 30, 64 * 1024), 0);
 		else
-			CHECK(rc < 0);
+			CHECK_RC(rc, -ENOMEM);
 		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 1 * MiB), 0);
 		if (!rc && armed)
 			break;
