@@ -294,26 +294,24 @@ static void shared_region_fail(void)
 static void failed_map_leaves_region_free(void)
 {
 	struct tt_vfio f;
-	uint64_t n;
+	uint64_t n, start = 0;
 	long rc;
 
 	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
 	attach(&f, VFIO_SPAPR_TCE_v2_IOMMU);
-	/* The default window first, so that the faults below meet the map itself. */
-	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
-	CHECK_RC(tt_vfio_map(&f, 0, 0, 64 * 1024, VFIO_DMA_MAP_FLAG_READ), 0);
-	CHECK_RC(tt_vfio_unmap(&f, 0, 64 * 1024), 0);
-	CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 1 * MiB), 0);
+	/* A window of two levels, made first: the faults below meet the map's own levels. */
+	CHECK_RC(tt_vfio_remove(&f, 0), 0);
+	CHECK_RC(tt_vfio_create(&f, 16, 1ull << 34, 2, &start), 0);
 	for (n = 1; n < 200 && !tt_failed(); n++) {
 		bool armed;
 
 		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
 		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), n);
-		rc = tt_vfio_map(&f, 0, 1ull << 30, 64 * 1024, VFIO_DMA_MAP_FLAG_READ); /* new leaves */
+		rc = tt_vfio_map(&f, 0, start, 64 * 1024, VFIO_DMA_MAP_FLAG_READ);
 		armed = tce_ctx_fail_nth_armed(tce_machine_ctx(f.o.m));
 		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), 0);
 		if (!rc)
-			CHECK_RC(tt_vfio_unmap(&f, 1ull << 30, 64 * 1024), 0);
+			CHECK_RC(tt_vfio_unmap(&f, start, 64 * 1024), 0);
 		else
 			CHECK_RC(rc, -ENOMEM);
 		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, 1 * MiB), 0);
