@@ -504,9 +504,10 @@ static void op_unset(struct input *in)
 		ENSURE(rc == -EPERM);
 		return;
 	}
-	if (g->unsure) {
-		if (!rc)
-			g->slot[num] = SLOT_EMPTY;
+	if (g->unsure) { /* a table the model follows there is unset (cut off on pseries) too */
+		table_unlinked(gidx(g), num, !rc);
+		if (rc)
+			g->slot[num] = SLOT_OTHER;
 		return;
 	}
 	ENSURE(rc == 0 || fault_err(rc));
