@@ -372,6 +372,31 @@ static void shared_pages_fail(void)
 	tce_machine_destroy(src);
 }
 
+/* A group file whose lock cannot be set up: -ENOMEM, no file number, the group still free to open. */
+static void vfio_group_lock_fails(void)
+{
+	struct tce_machine *m;
+	struct tce_vfio_mm *mm;
+	struct tce_host *h;
+	struct tce_group *g;
+	int fd;
+
+	REQUIRE(tce_machine_create_default(TCE_PLATFORM_POWERNV, &m) == 0);
+	REQUIRE(tce_host_create(m, &h) == 0);
+	REQUIRE(tce_vfio_mm_create(tce_machine_ctx(m), NULL, &mm) == 0);
+	g = tce_host_group(h, 0);
+	reset();
+	w.fail_lock_init = EAGAIN;
+	CHECK_RC(tce_vfio_open_group(mm, g), -ENOMEM);
+	CHECK_RC(tce_vfio_kind(mm, 0), -EBADF);
+	fd = tce_vfio_open_group(mm, g);
+	CHECK(fd >= 0);
+	CHECK_RC(tce_vfio_kind(mm, fd), TCE_VFIO_GROUP);
+	tce_vfio_mm_destroy(mm);
+	tce_host_destroy(h);
+	tce_machine_destroy(m);
+}
+
 static void check_failed(struct tce_ctx *ctx, uint64_t failed)
 {
 	struct tce_mem_stats st;
@@ -1073,6 +1098,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(machine_file_own_ctx_fails),
 	TT_CASE(machine_file_reads),
 	TT_CASE(shared_pages_fail),
+	TT_CASE(vfio_group_lock_fails),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(heap_blocks_counted_and_freed),

@@ -371,6 +371,19 @@ static void files(void)
 					(void *)VFIO_SPAPR_TCE_v2_IOMMU), 1);
 	}
 	tce_vfio_mm_destroy(other);
+	{ /* the file table grows past its first 16 numbers and keeps the files it had */
+		int fds[40], i;
+
+		for (i = 0; i < 40; i++)
+			fds[i] = tce_vfio_open_container(f.mm);
+		for (i = 0; i < 40; i++) {
+			CHECK(fds[i] >= 0);
+			CHECK_RC(tce_vfio_kind(f.mm, fds[i]), TCE_VFIO_CONTAINER);
+		}
+		CHECK_RC(tce_vfio_kind(f.mm, f.gfd), TCE_VFIO_GROUP);
+		for (i = 0; i < 40; i++)
+			CHECK_RC(tce_vfio_close(f.mm, fds[i]), 0);
+	}
 	tt_vfio_teardown(&f);
 }
 
