@@ -136,8 +136,9 @@ static long unset_container(struct tce__vgroup *vg)
 	if (!vg->c)
 		rc = vfio_refuse(vg->ctx, -EINVAL, "the group is not set on a container");
 	else if (vg->ndevs)
-		rc = vfio_refuse(vg->ctx, -EBUSY, "%u device fd%s of the group still open; close "
-				 "them first", vg->ndevs, vg->ndevs == 1 ? " is" : "s are");
+		rc = vfio_refuse(vg->ctx, -EBUSY, "%u device fd%s of the group %s still open; "
+				 "close %s first", vg->ndevs, vg->ndevs == 1 ? "" : "s",
+				 vg->ndevs == 1 ? "is" : "are", vg->ndevs == 1 ? "it" : "them");
 	else
 		tce__vcontainer_detach(vg);
 	tce__unlock(&vg->lock);

@@ -84,6 +84,32 @@ static const char *why(struct fx *f)
 				(want_why));                                                 \
 	} while (0)
 
+/* A group's own refusals: a group fd as the container, devices left open at UNSET. */
+static void group_reasons(void)
+{
+	int d1, d2;
+	struct fx f;
+
+	REQUIRE(setup(&f, TCE_PLATFORM_POWERNV) == 0);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.gfd), -EINVAL,
+		  "vfio: the fd is a group, not a container (open /dev/vfio/vfio)");
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_SET_CONTAINER, &f.v.cfd), 0, "");
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.cfd, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_v2_IOMMU),
+		  0, "");
+	d1 = (int)tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	REQUIRE(d1 >= 0);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY,
+		  "vfio: 1 device fd of the group is still open; close it first");
+	d2 = (int)tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_GET_DEVICE_FD, "0000:00:01.0");
+	REQUIRE(d2 >= 0);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), -EBUSY,
+		  "vfio: 2 device fds of the group are still open; close them first");
+	CHECK_RC(tce_vfio_close(f.v.mm, d1), 0);
+	CHECK_RC(tce_vfio_close(f.v.mm, d2), 0);
+	CHECK_WHY(&f, tt_vfio_io(&f.v, f.v.gfd, VFIO_GROUP_UNSET_CONTAINER, NULL), 0, "");
+	teardown(&f);
+}
+
 /* The order of the calls: no type, no group, a type this host lacks. */
 static void order(void)
 {
@@ -291,6 +317,7 @@ static void silent(void)
 
 static const struct tt_case cases[] = {
 	TT_CASE(order),
+	TT_CASE(group_reasons),
 	TT_CASE(mapping),
 	TT_CASE(silent),
 	TT_CASE(register_reasons),
