@@ -26,9 +26,13 @@
 #endif
 #include "util/lock.h"
 #include "util/util.h"
+#include "vfio/mm.h"
 
 void *__real_malloc(size_t size);
 ssize_t __real_read(int fd, void *buf, size_t n);
+int __real_open64(const char *path, int flags, ...);
+int __wrap_open64(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
@@ -85,6 +89,7 @@ static struct {
 	int read_err;         /* else the next read fails with this errno */
 	bool read_eof;        /* else the next read finds the file's end */
 	bool fail_shared_map; /* the next MAP_SHARED mmap fails */
+	int fail_open;        /* the next open fails with this errno */
 } w;
 
 static bool take_fail(void)
@@ -100,6 +105,22 @@ void *__wrap_malloc(size_t size)
 	if (take_fail() || (size == 0 && w.zero_null))
 		return NULL;
 	return __real_malloc(size);
+}
+
+/* open() as the library calls it (64-bit offsets name it open64); no O_CREAT there. */
+int __wrap_open64(const char *path, int flags, ...)
+{
+	if (w.fail_open) {
+		errno = w.fail_open;
+		w.fail_open = 0;
+		return -1;
+	}
+	return __real_open64(path, flags);
+}
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	return __wrap_open64(path, flags);
 }
 
 ssize_t __wrap_read(int fd, void *buf, size_t n)
@@ -395,6 +416,25 @@ static void vfio_group_lock_fails(void)
 	tce_vfio_mm_destroy(mm);
 	tce_host_destroy(h);
 	tce_machine_destroy(m);
+}
+
+/*
+ * The page probe of Type1 MAP_DMA reads /proc/self/smaps: where it cannot
+ * be opened (no /proc in a sandbox) no page can be shown mapped: -EFAULT.
+ */
+static void smaps_cannot_open(void)
+{
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	uint32_t shift = 0;
+
+	page[0] = 1;
+	CHECK_RC(tce__mm_probe_smaps((uintptr_t)page, sizeof(page), true, &shift), 0);
+	CHECK(shift >= 12);
+	reset();
+	w.fail_open = ENOENT;
+	shift = 0;
+	CHECK_RC(tce__mm_probe_smaps((uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
+	CHECK_EQ(shift, 0);
 }
 
 static void check_failed(struct tce_ctx *ctx, uint64_t failed)
@@ -1099,6 +1139,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(machine_file_reads),
 	TT_CASE(shared_pages_fail),
 	TT_CASE(vfio_group_lock_fails),
+	TT_CASE(smaps_cannot_open),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(heap_blocks_counted_and_freed),
