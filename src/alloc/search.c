@@ -162,6 +162,27 @@ static uint64_t pass_start(const struct tce_pool *p, const struct tce__pool_rang
 	return r->hint;
 }
 
+/* The thread's entry of p->moved: its hash's top 48 bits; the slot from its top 5. */
+static uint64_t moved_key(void)
+{
+	return tce__thread_key() * 0x9e3779b97f4a7c15ULL;
+}
+
+static _Atomic uint64_t *moved_slot(struct tce_pool *p, uint64_t key)
+{
+	return &p->moved[key >> 59];
+}
+
+/* The pool the calling thread moved to from @home, else @home. */
+static unsigned moved_start(struct tce_pool *p, unsigned home)
+{
+	uint64_t key = moved_key(), m = atomic_load_explicit(moved_slot(p, key), memory_order_relaxed);
+
+	if (((m ^ ((key & ~0xffffULL) | (uint64_t)home << 8)) >> 8) == 0)
+		return (unsigned)(m & 0xff); /* written by this pool: below nr_pools */
+	return home;
+}
+
 int tce__pools_alloc(struct tce_pool *p, const struct tce__constraints *c,
 		     struct tce_alloc_req *req, uint64_t *rel)
 {
@@ -169,6 +190,14 @@ int tce__pools_alloc(struct tce_pool *p, const struct tce__constraints *c,
 	unsigned i, n = pass_count(p, large), home = home_pool(p, req->cpu);
 	struct tce__pool_range *r;
 	uint64_t start, got;
+
+	/*
+	 * A thread that moved starts its passes where it moved, so that the
+	 * pool its one-page requests start in wraps there when its fast step
+	 * runs out (else that step would fail from the pool's end every time).
+	 */
+	if (!large && atomic_load_explicit(&p->any_moved, memory_order_relaxed))
+		home = moved_start(p, home);
 
 	for (i = 0; i < n; i++) {
 		r = pool_at(p, large, home, i);
@@ -214,27 +243,6 @@ static int constraints_of(const struct tce_pool *p, const struct tce_alloc_req *
 			return -EINVAL;
 	}
 	return 0;
-}
-
-/* The thread's entry of p->moved: its hash's top 48 bits; the slot from its top 5. */
-static uint64_t moved_key(void)
-{
-	return tce__thread_key() * 0x9e3779b97f4a7c15ULL;
-}
-
-static _Atomic uint64_t *moved_slot(struct tce_pool *p, uint64_t key)
-{
-	return &p->moved[key >> 59];
-}
-
-/* The pool the calling thread moved to from @home, else @home. */
-static unsigned moved_start(struct tce_pool *p, unsigned home)
-{
-	uint64_t key = moved_key(), m = atomic_load_explicit(moved_slot(p, key), memory_order_relaxed);
-
-	if (((m ^ ((key & ~0xffffULL) | (uint64_t)home << 8)) >> 8) == 0)
-		return (unsigned)(m & 0xff); /* written by this pool: below nr_pools */
-	return home;
 }
 
 /*

@@ -332,6 +332,7 @@ struct moved_run {
 	int32_t cpu, other_cpu; /* two CPU ids of different home pools */
 	unsigned home;
 	uint64_t first, again, other, fresh;
+	uint64_t past_full, refound; /* the moved pool full: the next request; after a free */
 	int rc;
 };
 
@@ -349,6 +350,23 @@ static void *moved_thread(void *arg)
 	rc = rc ? rc : tce_pool_alloc(m->p, &req, &m->again);
 	req = (struct tce_alloc_req){ .npages = 1, .cpu = m->other_cpu };
 	rc = rc ? rc : tce_pool_alloc(m->p, &req, &m->other);
+	if (!rc) { /* fill the pool moved to; then one of its entries comes free */
+		static uint64_t got[1100];
+		unsigned n = 0, i;
+		uint64_t moved_to = m->first / 1024;
+
+		do {
+			req = (struct tce_alloc_req){ .npages = 1, .cpu = m->cpu };
+			rc = tce_pool_alloc(m->p, &req, &got[n]);
+		} while (!rc && got[n++] / 1024 == moved_to && n < 1100);
+		m->past_full = rc ? 0 : got[n - 1];
+		rc = rc ? rc : tce_pool_free(m->p, got[0], 1);
+		req = (struct tce_alloc_req){ .npages = 1, .cpu = m->cpu };
+		rc = rc ? rc : tce_pool_alloc(m->p, &req, &m->refound);
+		got[0] = m->refound;
+		for (i = 0; i < n && !rc; i++)
+			rc = tce_pool_free(m->p, got[i], 1);
+	}
 	rc = rc ? rc : tce_pool_free(m->p, m->first, 1);
 	rc = rc ? rc : tce_pool_free(m->p, m->again, 1);
 	rc = rc ? rc : tce_pool_free(m->p, m->other, 1);
@@ -399,6 +417,9 @@ static void moved_start_remembered(void)
 	CHECK_EQ(m.again / 1024, (m.home + 1) % 4); /* remembered, the home pool free */
 	CHECK_EQ(m.other / 1024, other_home);
 	CHECK_EQ(m.fresh / 1024, m.home); /* the new pool: home */
+	/* Full, the pool moved to hands on to the next in the pass order from it, not home. */
+	CHECK_EQ(m.past_full / 1024, (m.home + 2) % 4);
+	CHECK_EQ(m.refound / 1024, (m.home + 1) % 4); /* and wraps there for a freed entry */
 	CHECK_RC(tce_pool_check(m.p, NULL), 0);
 	tce_pool_destroy(m.p);
 	tt_ctx_done(ctx);
