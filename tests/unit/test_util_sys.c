@@ -27,6 +27,7 @@
 #include "util/lock.h"
 #include "util/util.h"
 #include "vfio/mm.h"
+#include "vfio/vfio_int.h"
 
 void *__real_malloc(size_t size);
 ssize_t __real_read(int fd, void *buf, size_t n);
@@ -435,6 +436,30 @@ static void smaps_cannot_open(void)
 	shift = 0;
 	CHECK_RC(tce__mm_probe_smaps((uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
 	CHECK_EQ(shift, 0);
+}
+
+/*
+ * Sizes as the VFIO layer's reasons print them: whole KiB to EiB, else
+ * decimal below 1 KiB and hex from there.
+ */
+static void vfio_size_text(void)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" }, { 1000, "1000" }, { 1023, "1023" }, { 1024, "1 KiB" }, { 1536, "0x600" },
+		{ 0x1001, "0x1001" }, { 3 << 20, "3 MiB" }, { 1ull << 30, "1 GiB" },
+		{ 1ull << 63, "8 EiB" }, { ~0ull, "0xffffffffffffffff" },
+		{ ~0ull << 10, "18014398509481983 KiB" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (strcmp(tce__vsize(cases[i].bytes).s, cases[i].text))
+			tt_fail(__FILE__, __LINE__, "%#llx as \"%s\", want \"%s\"",
+				(unsigned long long)cases[i].bytes, tce__vsize(cases[i].bytes).s,
+				cases[i].text);
 }
 
 static void check_failed(struct tce_ctx *ctx, uint64_t failed)
@@ -1140,6 +1165,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(shared_pages_fail),
 	TT_CASE(vfio_group_lock_fails),
 	TT_CASE(smaps_cannot_open),
+	TT_CASE(vfio_size_text),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
 	TT_CASE(heap_blocks_counted_and_freed),
