@@ -581,9 +581,10 @@ static void recover_after_error(void)
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANERR, 4), 0);
 	wr(&t, TCE_IOAT_REG_CHANCMD, 1, TCE_IOAT_CHANCMD_RESET);
 	wr(&t, TCE_IOAT_REG_CHAINADDR, 8, RING(2));
-	TT_WAIT_FOR(rd(&t, TCE_IOAT_REG_CHANSTS, 8) == TCE_IOAT_CHANSTS_ARMED);
-	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), TCE_IOAT_CHANSTS_ARMED);
+	/* As DPDK: the reset is done when its bit clears; the channel is ARMED by then. */
+	TT_WAIT_FOR(rd(&t, TCE_IOAT_REG_CHANCMD, 1) == 0);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANCMD, 1), 0);
+	CHECK_EQ(rd(&t, TCE_IOAT_REG_CHANSTS, 8), TCE_IOAT_CHANSTS_ARMED);
 	CHECK_EQ(rd(&t, TCE_IOAT_REG_DMACOUNT, 2), 0);
 	CHECK(memcmp(tt_ioat_ptr(&t, TT_IOAT_DST + 128), tt_ioat_ptr(&t, TT_IOAT_SRC + 128), 64));
 	submit_wait(&t, 1, RING(2) | TCE_IOAT_CHANSTS_IDLE);
