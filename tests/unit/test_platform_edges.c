@@ -19,6 +19,7 @@
 #include <tce.h>
 
 #include "harness.h"
+#include "tt_log.h"
 #include "tt_os.h"
 
 static const char *phb_path(enum tce_platform p)
@@ -297,15 +298,6 @@ static void pseries_no_create_token(void)
 	tt_os_shutdown(&o);
 }
 
-static char last_warning[256];
-
-static void keep_warning(void *arg, enum tce_log_level level, const char *msg)
-{
-	(void)arg;
-	if (level == TCE_LOG_WARN)
-		snprintf(last_warning, sizeof(last_warning), "%s", msg);
-}
-
 /*
  * The VF's one slot holds its default window: a DDW would take it, which
  * cannot happen while the kernel still maps through it. A 64-bit mask set
@@ -316,19 +308,19 @@ static void single_slot_busy_keeps_default(void)
 	struct tce_device_dma_info di;
 	uint64_t real, bus, bus2;
 	uint8_t *p, buf[8];
+	struct tt_log log;
 	struct tt_os o;
 
 	REQUIRE(tt_os_boot(&o, TCE_PLATFORM_PSERIES) == 0);
 	REQUIRE(tce_host_alloc(o.h, 8192, &real, (void **)&p) == 0);
 	memcpy(p, "in use!", 8);
 	CHECK_RC(tce_device_map_page(o.b, real, 4096, TCE_DIR_TO_DEVICE, &bus), 0);
-	last_warning[0] = 0;
-	tce_ctx_set_log(tce_machine_ctx(o.m), keep_warning, NULL, TCE_LOG_WARN);
+	tt_log_keep(tce_machine_ctx(o.m), &log, TCE_LOG_WARN);
 	CHECK_RC(tce_device_set_dma_mask(o.b, ~0ULL), 0);
-	tce_ctx_set_log(tce_machine_ctx(o.m), NULL, NULL, TCE_LOG_WARN);
+	tt_log_stop(tce_machine_ctx(o.m));
 	CHECK_RC(tce_device_map_page(o.b, real + 4096, 4096, TCE_DIR_TO_DEVICE, &bus2), 0);
-	CHECK(strstr(last_warning, "stays on its default window") != NULL);
-	CHECK(strstr(last_warning, tce_strerror(-EBUSY)) != NULL);
+	CHECK(strstr(log.last, "stays on its default window") != NULL);
+	CHECK(strstr(log.last, tce_strerror(-EBUSY)) != NULL);
 	tce_device_dma_info(o.b, &di);
 	CHECK_EQ(di.mode, TCE_DMA_DEFAULT);
 	CHECK(di.ddw_failed);

@@ -18,6 +18,7 @@
 #include <linux/vfio.h>
 
 #include "harness.h"
+#include "tt_log.h"
 #include "tt_vfio.h"
 
 #define MiB (1ull << 20)
@@ -292,20 +293,12 @@ static void shared_region_fail(void)
  * table's levels) leaves its region with no page counted as mapped:
  * UNREGISTER then succeeds.
  */
-static char last_note[256];
-
-static void keep_note(void *arg, enum tce_log_level level, const char *msg)
-{
-	(void)arg;
-	if (level == TCE_LOG_NOTICE)
-		snprintf(last_note, sizeof(last_note), "%s", msg);
-}
-
 static void failed_map_leaves_region_free(void)
 {
 	struct tt_vfio f;
 	uint64_t n, start = 0;
 	unsigned said = 0;
+	struct tt_log log;
 	long rc;
 
 	REQUIRE(tt_vfio_setup(&f, TCE_PLATFORM_POWERNV, NULL) == 0);
@@ -317,14 +310,13 @@ static void failed_map_leaves_region_free(void)
 		bool armed;
 
 		CHECK_RC(tt_vfio_reg(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 1 * MiB), 0);
-		last_note[0] = 0;
-		tce_ctx_set_log(tce_machine_ctx(f.o.m), keep_note, NULL, TCE_LOG_NOTICE);
+		tt_log_keep(tce_machine_ctx(f.o.m), &log, TCE_LOG_NOTICE);
 		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), n);
 		rc = tt_vfio_map(&f, 0, start, 64 * 1024, VFIO_DMA_MAP_FLAG_READ);
 		armed = tce_ctx_fail_nth_armed(tce_machine_ctx(f.o.m));
 		tce_ctx_set_fail_nth(tce_machine_ctx(f.o.m), 0);
-		tce_ctx_set_log(tce_machine_ctx(f.o.m), NULL, NULL, TCE_LOG_WARN);
-		said += !strcmp(last_note, "vfio: no memory for the window's table or its address "
+		tt_log_stop(tce_machine_ctx(f.o.m));
+		said += !strcmp(log.last, "vfio: no memory for the window's table or its address "
 					   "mirror");
 		if (!rc)
 			CHECK_RC(tt_vfio_unmap(&f, start, 64 * 1024), 0);

@@ -22,6 +22,7 @@
 
 #include "harness.h"
 #include "tt_domain.h"
+#include "tt_log.h"
 #include "tt_vfio.h"
 
 #define KiB (1ull << 10)
@@ -869,22 +870,13 @@ static void dirty_forgets_on(enum tce_platform p)
 	tt_vfio_teardown(&f);
 }
 
-/* The last reason the VFIO layer logged. */
-static char note[512];
-
-static void keep_note(void *arg, enum tce_log_level level, const char *msg)
-{
-	(void)arg;
-	if (level == TCE_LOG_NOTICE)
-		snprintf(note, sizeof(note), "%s", msg);
-}
-
 static void dirty_on(enum tce_platform p)
 {
 	const uint64_t A = 1 * MiB; /* A RW 4 pages, B RD 2 pages, C RW 1 page (map_abc) */
 	struct dirty_get dg = { .h = { .argsz = sizeof(dg),
 				       .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP } };
 	uint64_t bm[4], got;
+	struct tt_log log;
 	struct tt_vfio f;
 
 	REQUIRE(tt_vfio_setup_type1(&f, p, NULL, NULL) == 0);
@@ -927,12 +919,11 @@ static void dirty_on(enum tce_platform p)
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 2 * P64K, 8, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 0, 8, bm), -EINVAL);
 	/* a page size no power of 2 is refused as the bitmap's, before the range's rules */
-	note[0] = 0;
-	tce_ctx_set_log(tce_machine_ctx(f.o.m), keep_note, &note, TCE_LOG_NOTICE);
+	tt_log_keep(tce_machine_ctx(f.o.m), &log, TCE_LOG_NOTICE);
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, 3 * P64K, 8, bm), -EINVAL);
-	CHECK(!strncmp(note, "vfio: a bitmap of 8 bytes for 0x60000 bytes of 0x30000-byte pages",
+	CHECK(!strncmp(log.last, "vfio: a bitmap of 8 bytes for 0x60000 bytes of 0x30000-byte pages",
 		       strlen("vfio: a bitmap of 8 bytes for 0x60000 bytes of 0x30000-byte pages")));
-	tce_ctx_set_log(tce_machine_ctx(f.o.m), NULL, NULL, TCE_LOG_WARN);
+	tt_log_stop(tce_machine_ctx(f.o.m));
 	CHECK_RC(get_bitmap(&f, A, 384 * KiB, P64K, 0, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A + 4 * KiB, 256 * KiB, P64K, 8, bm), -EINVAL);
 	CHECK_RC(get_bitmap(&f, A, 256 * KiB + 4 * KiB, P64K, 8, bm), -EINVAL);
