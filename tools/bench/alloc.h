@@ -242,6 +242,23 @@ int alloc_instr_open(void);
 uint64_t alloc_instr_read(int fd); /* 0 when @fd < 0 or the read fails */
 
 /*
+ * The ALU floor (FLOOR-alu-1T/2T), a bench_variant run on the team runner:
+ * each of @threads workers does @ops rounds of eight scalar multiply-adds
+ * and no memory access; ns per round overall. Interleaved with two-thread
+ * variants, its paired 2T/1T scaling says whether the CPUs under the guest
+ * could scale at all during those rounds: the spinners of alloc_cpus_free()
+ * see a vCPU run, not a host core it shares. Two-thread goals are judged
+ * only when it reaches ALLOC_FLOOR_SCALING.
+ */
+struct alloc_alu {
+	unsigned threads;
+	uint64_t ops;
+	uint64_t sum[ALLOC_THREADS_MAX];
+};
+int alloc_alu_run(void *arg, double *ns_per_op);
+#define ALLOC_FLOOR_SCALING 1.8
+
+/*
  * Two pinned spinners, one per CPU, 50 ms each: @share gets the part of its
  * wall time each spent on CPU. True if both got >= 90 %: the CPUs were free.
  */
@@ -256,6 +273,7 @@ void alloc_goals_instr(double ours, double mag);
 struct alloc_goals_b2_in {
 	const struct bench_variant *ours_1t, *ours_2t, *ours_same, *onelock_2t, *tree_2t;
 	double fairness; /* OURS disjoint */
+	double floor_scaling; /* FLOOR-alu 2T / 1T, paired */
 	double share[2][ALLOC_THREADS_MAX]; /* CPU-free check before and after */
 	bool cpus_free;
 };

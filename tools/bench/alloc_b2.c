@@ -51,6 +51,8 @@ struct b2_run {
 	struct bench_variant v[B2_MAXV];
 	int idx[K_COUNT][S_COUNT]; /* variant of a kind and slot, -1 if none */
 	unsigned nv;
+	struct alloc_alu alu[2];       /* FLOOR-alu on 1 and 2 threads */
+	int alu_idx[2];                /* their variants */
 	int32_t cpu_p4[2], cpu_p16[2]; /* disjoint CPU ids */
 	uint64_t entries;              /* M, or S when quick */
 };
@@ -271,6 +273,12 @@ static int b2_setup_run(struct b2_run *run, struct tce_ctx *ctx, uint64_t ops)
 			add_variant(run, (enum alloc_kind_id)id, S_SAME, ops);
 		add_variant(run, (enum alloc_kind_id)id, S_XFREE, ops);
 	}
+	for (s = 0; s < 2 && !rc; s++) { /* rounds of about OURS-P16's pairs */
+		run->alu[s] = (struct alloc_alu){ .threads = s + 1, .ops = 4 * ops };
+		run->v[run->nv] = (struct bench_variant){ .name = s ? "FLOOR-alu-2T" : "FLOOR-alu-1T",
+							  .run = alloc_alu_run, .arg = &run->alu[s] };
+		run->alu_idx[s] = (int)run->nv++;
+	}
 	return rc;
 }
 
@@ -370,8 +378,24 @@ static void b2_goals(const struct b2_run *run, double share[2][ALLOC_THREADS_MAX
 	in.onelock_2t = &run->v[g2];
 	in.tree_2t = &run->v[t2];
 	in.fairness = alloc_samples_median(&run->args[o2].fair);
+	in.floor_scaling = bench_paired_ratio(&run->v[run->alu_idx[0]], &run->v[run->alu_idx[1]]);
 	memcpy(in.share, share, sizeof(in.share));
 	alloc_goals_b2(&in);
+}
+
+/* A FLOOR-alu row: ns per round of eight multiply-adds, and at 2 threads the paired scaling. */
+static void alu_emit(const struct bench_opts *o, const struct b2_run *run, unsigned s)
+{
+	const struct bench_variant *v = &run->v[run->alu_idx[s]];
+	struct bench_row r;
+
+	bench_row_init(&r, "alloc.b2", v->name, v);
+	r.threads = run->alu[s].threads;
+	bench_param_num(&r, "threads", r.threads);
+	bench_param_str(&r, "mode", "8 muladds");
+	if (s)
+		bench_extra(&r, "scaling", bench_paired_ratio(&run->v[run->alu_idx[0]], v));
+	bench_emit(o, &r);
 }
 
 static void b2_emit_all(const struct bench_opts *o, const struct b2_run *run,
@@ -383,6 +407,8 @@ static void b2_emit_all(const struct bench_opts *o, const struct b2_run *run,
 		for (id = 0; id < K_COUNT; id++)
 			if (run->idx[id][s] >= 0)
 				b2_emit(o, run, (unsigned)run->idx[id][s], f);
+	for (s = 0; s < 2; s++)
+		alu_emit(o, run, s);
 	bench_note(o, "  disjoint CPU ids: P4 %d,%d; P16 %d,%d (probed); same: both use the first",
 		   run->cpu_p4[0], run->cpu_p4[1], run->cpu_p16[0], run->cpu_p16[1]);
 	bench_note(o, "  ns/op is wall time over all ops of both workers (xfree: over pairs); "

@@ -36,6 +36,7 @@ struct goal_data {
 	double instr_ours, instr_mag;             /* net instructions/pair, < 0: not counted */
 	/* B2. */
 	bool have_b2, cpus_free;
+	double floor_scaling; /* FLOOR-alu 2T / 1T beside B2, paired */
 	double share[2][ALLOC_THREADS_MAX]; /* CPU share of each spinner, before and after */
 	double scaling, fairness, same_vs_onelock, onelock_vs_disjoint, tree_vs_ours2;
 	struct bench_variant ours2, same2; /* copies: B2's state is freed */
@@ -173,6 +174,20 @@ void alloc_goals_b2(const struct alloc_goals_b2_in *in)
 	gd.tree_vs_ours2 = bench_paired_ratio(in->tree_2t, in->ours_2t);
 	memcpy(gd.share, in->share, sizeof(gd.share));
 	gd.cpus_free = in->cpus_free;
+	gd.floor_scaling = in->floor_scaling;
+}
+
+/*
+ * Why the two-thread goals are not judged, else NULL: a CPU was busy, or
+ * the ALU floor beside them did not scale enough on these CPUs.
+ */
+static const char *unjudged_2t(void)
+{
+	if (!gd.cpus_free)
+		return "not judged: CPU busy";
+	if (gd.floor_scaling < ALLOC_FLOOR_SCALING)
+		return "not judged: the CPUs do not scale (FLOOR-alu below 1.8x)";
+	return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -208,9 +223,11 @@ static void goal_row(const struct bench_opts *o, const char *id, const char *var
 	bench_row_init(&r, "alloc.goals", variant, v);
 	r.threads = threads;
 	bench_param_num(&r, "threads", threads);
-	if (threads > 1) /* the in-run CPU-free check this row was judged by */
+	if (threads > 1) { /* the in-run checks this row was judged by */
 		bench_extra(&r, "cpu_share_min",
 			    worst_of(&gd.share[0][0], 2 * ALLOC_THREADS_MAX, false));
+		bench_extra(&r, "floor_scaling", gd.floor_scaling);
+	}
 	bench_goal(&r, id, ratio, goal, met, why == NULL);
 	if (why) {
 		r.target = why;
@@ -243,7 +260,7 @@ static void g1_rows(const struct bench_opts *o)
 
 static void g2_rows(const struct bench_opts *o)
 {
-	const char *busy = gd.cpus_free ? NULL : "not judged: CPU busy";
+	const char *busy = unjudged_2t();
 
 	goal_row(o, "G2", "OURS-P16-mtx", &gd.ours2, 2, gd.scaling,
 		 ">=1.8x own 1T (disjoint, paired)", gd.scaling >= 1.8, busy);
@@ -257,6 +274,9 @@ static void g2_rows(const struct bench_opts *o)
 		      "before B2 %.2f/%.2f, after %.2f/%.2f; >= %.2f each: %s",
 		   gd.share[0][0], gd.share[0][1], gd.share[1][0], gd.share[1][1], CPUFREE_SHARE,
 		   gd.cpus_free ? "free" : "busy");
+	bench_note(o, "  FLOOR-alu beside B2: 2 threads / 1, paired, %.2fx: %s", gd.floor_scaling,
+		   gd.floor_scaling >= ALLOC_FLOOR_SCALING ? "the CPUs scale"
+							   : "below 1.8x, the CPUs do not scale");
 }
 
 static void g3_rows(const struct bench_opts *o)
@@ -268,7 +288,7 @@ static void g3_rows(const struct bench_opts *o)
 	if (gd.have_b2)
 		goal_row(o, "G3", "OURS-P16-mtx", &gd.ours2, 2, gd.tree_vs_ours2,
 			 ">=20x BL-TREE 2T (disjoint)", gd.tree_vs_ours2 >= 20.0,
-			 gd.cpus_free ? NULL : "not judged: CPU busy");
+			 unjudged_2t());
 }
 
 void alloc_goals_print(const struct bench_opts *o)

@@ -4,7 +4,8 @@
  * 4): the team runner (workers pinned to CPU 0 and 1, a spin barrier, a
  * fixed op count per worker, fairness read when the first worker finishes)
  * and the run's two-CPU floors: uncontended lock pairs, one-way cache-line
- * hand-off, and fetch_add on own and shared lines. Layer: tools.
+ * hand-off, fetch_add on own and shared lines, and the ALU floor that says
+ * whether two threads can scale on these CPUs at all. Layer: tools.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -293,4 +294,52 @@ int alloc_floors_run(const struct bench_opts *o, struct alloc_floors *f)
 	for (i = 0; i < F_COUNT; i++)
 		bl_lock_fini(&a[i].lock);
 	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ALU floor                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * @ops rounds of eight independent scalar multiply-adds from @seed, touching
+ * no memory: bound by the core's own width, as the allocator's and the
+ * device's hot paths are, so nothing but the CPUs under the two threads
+ * limits how it scales.
+ */
+static uint64_t alu_loop(uint64_t ops, uint64_t seed)
+{
+	uint64_t x[8], i, s = 0;
+	unsigned k;
+
+	for (k = 0; k < 8; k++)
+		x[k] = seed + k;
+	for (i = 0; i < ops; i++) {
+		for (k = 0; k < 8; k++) {
+			x[k] = x[k] * 0x9e3779b97f4a7c15ULL + k;
+			BENCH_OPAQUE(x[k]); /* scalar: no vector multiply */
+		}
+	}
+	for (k = 0; k < 8; k++)
+		s += x[k];
+	return s;
+}
+
+static int alu_body(void *arg, unsigned tid, struct alloc_progress *p)
+{
+	struct alloc_alu *a = arg;
+
+	a->sum[tid] = alu_loop(a->ops, tid);
+	atomic_store_explicit(&p->done, a->ops, memory_order_relaxed);
+	return 0;
+}
+
+int alloc_alu_run(void *arg, double *ns_per_op)
+{
+	struct alloc_alu *a = arg;
+	struct alloc_team t = { .n = a->threads, .body = alu_body, .arg = a };
+	int rc = alloc_team_run(&t);
+
+	bench_sink += a->sum[0];
+	*ns_per_op = (double)t.wall_ns / (double)(a->ops * a->threads);
+	return rc;
 }

@@ -207,7 +207,6 @@ struct read_arg {
 	uint64_t sum[2];           /* what each device read, summed */
 	double instr;              /* OURS-dma8-hit: instructions per read, < 0: not counted */
 	bool ws;                   /* device 00:01.0 reads the working set's pages in turn */
-	bool alu;                  /* FLOOR-alu team variants: no device, arithmetic only */
 };
 
 /* @ops 8-byte reads by device @tid of its word; their sum in *@sum. */
@@ -288,48 +287,16 @@ static int run_load(void *arg, double *ns_per_op)
 	return 0;
 }
 
-/*
- * The two-thread floor: @ops rounds of eight independent multiply-adds, as
- * bound by the core's own width as a read on a TCE-cache hit and touching
- * no memory, so that nothing but the CPUs themselves limits how it scales;
- * a result in *@sum.
- */
-static uint64_t alu_loop(uint64_t ops, uint64_t seed)
-{
-	uint64_t x[8], i, s = 0;
-	unsigned k;
-
-	for (k = 0; k < 8; k++)
-		x[k] = seed + k;
-	for (i = 0; i < ops; i++) {
-		for (k = 0; k < 8; k++) {
-			x[k] = x[k] * 0x9e3779b97f4a7c15ULL + k;
-			BENCH_OPAQUE(x[k]); /* scalar, as the read path is */
-		}
-	}
-	for (k = 0; k < 8; k++)
-		s += x[k];
-	return s;
-}
-
 static int team_body(void *arg, unsigned tid, struct alloc_progress *p)
 {
 	struct read_arg *a = arg;
-	int rc = 0;
-
-	if (a->alu)
-		a->sum[tid] = alu_loop(a->ops, tid);
-	else
-		rc = read_loop(a->e, tid, a->ops, &a->sum[tid]);
+	int rc = read_loop(a->e, tid, a->ops, &a->sum[tid]);
 
 	atomic_store_explicit(&p->done, a->ops, memory_order_relaxed);
 	return rc;
 }
 
-/*
- * Devices 00:01.0 and (with 2 threads) 00:02.0, each on its own CPU, or the
- * ALU floor on as many: ns per read (or round) overall.
- */
+/* Devices 00:01.0 and (with 2 threads) 00:02.0, each on its own CPU: ns per read overall. */
 static int run_team(void *arg, double *ns_per_op)
 {
 	struct read_arg *a = arg;
@@ -347,13 +314,8 @@ static void read_row(const struct bench_opts *o, const struct bench_variant *v,
 
 	bench_row_init(&r, "dev.read8", v->name, v);
 	r.threads = a->threads ? a->threads : 1;
-	if (a->alu) {
-		bench_param_num(&r, "threads", a->threads);
-		bench_param_num(&r, "muladds", 8);
-	} else {
-		bench_param_num(&r, "devices", a->threads ? a->threads : 1);
-		bench_param_num(&r, "len_bytes", 8);
-	}
+	bench_param_num(&r, "devices", a->threads ? a->threads : 1);
+	bench_param_num(&r, "len_bytes", 8);
 	bench_param_json(&r, "ops", (double)a->ops);
 	if (floor)
 		r.ratio = floor->sum.median > 0 ? v->sum.median / floor->sum.median : 0;
@@ -362,18 +324,30 @@ static void read_row(const struct bench_opts *o, const struct bench_variant *v,
 	bench_emit(o, &r);
 }
 
+static void alu_row(const struct bench_opts *o, const struct bench_variant *v,
+		    const struct alloc_alu *a)
+{
+	struct bench_row r;
+
+	bench_row_init(&r, "dev.read8", v->name, v);
+	r.threads = a->threads;
+	bench_param_num(&r, "threads", a->threads);
+	bench_param_str(&r, "op", "8 muladds");
+	bench_param_json(&r, "ops", (double)a->ops);
+	bench_emit(o, &r);
+}
+
 static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals *g)
 {
 	uint64_t ops = o->quick ? 1 << 12 : 1 << 20;
-	struct read_arg a[8] = {
+	struct read_arg a[6] = {
 		{ .e = e, .ops = ops, .instr = -1 }, { .e = e, .ops = ops, .instr = -1 },
 		{ .e = e, .ops = ops, .instr = -1, .ws = true },
 		{ .e = e, .ops = ops, .instr = -1, .ws = true },
 		{ .e = e, .ops = ops, .threads = 1, .instr = -1 },
 		{ .e = e, .ops = ops, .threads = 2, .instr = -1 },
-		{ .e = e, .ops = ops, .threads = 1, .instr = -1, .alu = true },
-		{ .e = e, .ops = ops, .threads = 2, .instr = -1, .alu = true },
 	};
+	struct alloc_alu alu[2] = { { .threads = 1, .ops = ops }, { .threads = 2, .ops = ops } };
 	struct bench_variant v[8] = {
 		{ .name = "OURS-dma8-hit", .run = run_read, .arg = &a[0] },
 		{ .name = "FLOOR-load", .run = run_load, .arg = &a[1] },
@@ -381,8 +355,8 @@ static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 		{ .name = "FLOOR-load-16pg", .run = run_load, .arg = &a[3] },
 		{ .name = "OURS-dma8-1dev-1T", .run = run_team, .arg = &a[4] },
 		{ .name = "OURS-dma8-2dev-2T", .run = run_team, .arg = &a[5] },
-		{ .name = "FLOOR-alu-1T", .run = run_team, .arg = &a[6] },
-		{ .name = "FLOOR-alu-2T", .run = run_team, .arg = &a[7] },
+		{ .name = "FLOOR-alu-1T", .run = alloc_alu_run, .arg = &alu[0] },
+		{ .name = "FLOOR-alu-2T", .run = alloc_alu_run, .arg = &alu[1] },
 	};
 	int rc;
 
@@ -408,8 +382,8 @@ static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 	read_row(o, &v[3], &a[3], &v[3]);
 	read_row(o, &v[4], &a[4], NULL);
 	read_row(o, &v[5], &a[5], NULL);
-	read_row(o, &v[6], &a[6], NULL);
-	read_row(o, &v[7], &a[7], NULL);
+	alu_row(o, &v[6], &alu[0]);
+	alu_row(o, &v[7], &alu[1]);
 	g->read1 = v[0];
 	g->read_ws = v[2];
 	g->read_ws_instr = a[2].instr;
@@ -576,7 +550,7 @@ static const char *scaling_unjudged(const struct dv_goals *g)
 {
 	if (!g->cpus_free)
 		return "not judged: CPU busy";
-	if (g->floor_scaling < DV_SCALING_GOAL)
+	if (g->floor_scaling < ALLOC_FLOOR_SCALING)
 		return "not judged: the CPUs do not scale (FLOOR-alu below 1.8x)";
 	return NULL;
 }
