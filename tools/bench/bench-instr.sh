@@ -97,3 +97,38 @@ END {
 	print "net = median over the cases of (variant - HARNESS): the allocator path alone"
 	print "targets (issue 12 G1, reported, never asserted): net locked path <= 250, magazine hit path <= 60"
 }' "$out/parts"
+
+# The two halves of the magazine pair: the library's tce_pool_alloc() (the
+# hit) and tce_pool_free() (the push), inclusive, per call, in each case's
+# measured dump of OURS-P16+MAG-mtx; the pair above also counts the harness
+# adapter's request set-up, which neither half holds.
+if command -v callgrind_annotate >/dev/null 2>&1; then
+	n=1
+	while [ -f "$out/cg.$n" ]; do
+		label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$out/cg.$n")
+		case "$label" in
+		*/OURS-P16+MAG-mtx/ops=*)
+			ops=${label##*ops=}
+			callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.$n" 2>/dev/null |
+				awk -v l="$label" -v ops="$ops" '
+				/:tce_pool_alloc / { gsub(",", "", $1); a = $1 }
+				/:tce_pool_free / { gsub(",", "", $1); f = $1 }
+				END { if (a && f) printf "%s %.1f %.1f\n", l, a / ops, f / ops }'
+			;;
+		esac
+		n=$((n + 1))
+	done >"$out/halves"
+	awk '
+	function median(v, n,   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	{ split($1, f, "/"); c = f[3] "/" f[4]; hit[c] = $2; push[c] = $3 }
+	END {
+		for (c in hit) { h[++n] = hit[c]; p[n] = push[c] }
+		if (!n) exit
+		printf "OURS-P16+MAG-mtx halves, median over %d cases: tce_pool_alloc (the hit) %.1f, ", n, median(h, n)
+		printf "tce_pool_free (the push) %.1f instructions a call, inclusive\n", median(p, n)
+	}' "$out/halves"
+fi
