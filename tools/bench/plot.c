@@ -130,6 +130,11 @@ static void copy_row(struct plot_row *to, const struct bench_row *r)
 	if (r->goal_id) {
 		snprintf(to->goal_id, sizeof(to->goal_id), "%s", r->goal_id);
 		snprintf(to->goal, sizeof(to->goal), "%s", r->target ? r->target : "");
+		/* a row not judged carries the reason as its target, the goal as a param */
+		for (i = 0; !r->judged && i < r->nparams; i++)
+			if (r->params[i].key && !strcmp(r->params[i].key, "goal") && r->params[i].str)
+				snprintf(to->goal, sizeof(to->goal), "%s (%s)", r->params[i].str,
+					 r->target ? r->target : "not judged");
 		to->goal_ratio = r->goal_ratio;
 		to->judged = r->judged;
 		to->met = r->met;

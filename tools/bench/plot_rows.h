@@ -35,7 +35,7 @@ struct plot_row {
 	double median, min, max; /* ns per op over the measured repetitions */
 	/* A goal row (bench_goal()). */
 	char goal_id[8];
-	char goal[128];
+	char goal[224];
 	double goal_ratio;
 	bool judged, met;
 };
