@@ -24,7 +24,8 @@ int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shif
 {
 	*mm = (struct tce__mm){ .ctx = ctx, .sys_page_shift = sys_page_shift,
 				.limit_pages = limit_bytes >> sys_page_shift,
-				.probe = tce__mm_probe_self };
+				.probe = tce__mm_probe_self, .probe_arg = mm };
+	atomic_init(&mm->no_query, false);
 	return tce__rwlock_init(&mm->lock);
 }
 
@@ -175,12 +176,23 @@ int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_s
 	return rc;
 }
 
+/*
+ * A failed query costs an open and an ioctl (about 4 us here, two thirds of
+ * a one-page Type1 MAP_DMA, tce-bench shim T1-LIB-1), so the mm remembers a
+ * kernel without it (relaxed: a racing probe only asks once more).
+ */
 int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
 {
-	int rc = tce__mm_probe_query(ua, size, write, page_shift);
+	struct tce__mm *mm = arg;
+	int rc = -ENOSYS;
 
-	(void)arg;
-	return rc == -ENOSYS ? tce__mm_probe_smaps(ua, size, write, page_shift) : rc;
+	if (!mm || !atomic_load_explicit(&mm->no_query, memory_order_relaxed))
+		rc = tce__mm_probe_query(ua, size, write, page_shift);
+	if (rc != -ENOSYS)
+		return rc;
+	if (mm)
+		atomic_store_explicit(&mm->no_query, true, memory_order_relaxed);
+	return tce__mm_probe_smaps(ua, size, write, page_shift);
 }
 
 /* ---- regions ---- */
