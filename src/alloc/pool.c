@@ -213,6 +213,7 @@ static void unlock_all(struct tce_pool *p)
 		tce__unlock(&p->pools[i].lock);
 }
 
+#ifndef NDEBUG
 /* Does this thread hold the lock of every pool [rel, rel + n) touches? (for debug asserts) */
 static bool range_locked(struct tce_pool *p, uint64_t rel, uint64_t n)
 {
@@ -225,6 +226,7 @@ static bool range_locked(struct tce_pool *p, uint64_t rel, uint64_t n)
 	}
 	return true;
 }
+#endif
 
 /* Count the entries of [rel, rel + n) per owning pool as allocated. Context: those pools' locks. */
 static void take_range(struct tce_pool *p, uint64_t rel, uint64_t n)

@@ -65,7 +65,7 @@ static inline void tce__spin_acquire(atomic_int *s)
 	}
 }
 
-static inline void tce__lock(struct tce__lock *l)
+static inline __attribute__((always_inline)) void tce__lock(struct tce__lock *l)
 {
 	int free_ = 0;
 
@@ -113,7 +113,7 @@ static inline bool tce__lock_held(struct tce__lock *l)
 #endif
 }
 
-static inline void tce__unlock(struct tce__lock *l)
+static inline __attribute__((always_inline)) void tce__unlock(struct tce__lock *l)
 {
 #ifndef NDEBUG
 	tce__assert(tce__lock_held(l)); /* debug builds: only its holder gives a lock back */
