@@ -25,7 +25,6 @@ int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shif
 	*mm = (struct tce__mm){ .ctx = ctx, .sys_page_shift = sys_page_shift,
 				.limit_pages = limit_bytes >> sys_page_shift,
 				.probe = tce__mm_probe_self, .probe_arg = mm };
-	atomic_init(&mm->no_query, false);
 	return tce__rwlock_init(&mm->lock);
 }
 

@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -32,6 +34,8 @@
 void *__real_malloc(size_t size);
 ssize_t __real_read(int fd, void *buf, size_t n);
 int __real_open64(const char *path, int flags, ...);
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
 int __wrap_open64(const char *path, int flags, ...);
 int __wrap_open(const char *path, int flags, ...);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
@@ -91,6 +95,8 @@ static struct {
 	bool read_eof;        /* else the next read finds the file's end */
 	bool fail_shared_map; /* the next MAP_SHARED mmap fails */
 	int fail_open;        /* the next open fails with this errno */
+	bool no_ioctl;        /* every ioctl fails ENOTTY, as one the kernel lacks */
+	int maps_opens;       /* opens of /proc/self/maps */
 } w;
 
 static bool take_fail(void)
@@ -116,7 +122,23 @@ int __wrap_open64(const char *path, int flags, ...)
 		w.fail_open = 0;
 		return -1;
 	}
+	w.maps_opens += !strcmp(path, "/proc/self/maps");
 	return __real_open64(path, flags);
+}
+
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (w.no_ioctl) {
+		errno = ENOTTY;
+		return -1;
+	}
+	return __real_ioctl(fd, req, arg);
 }
 
 int __wrap_open(const char *path, int flags, ...)
@@ -436,6 +458,40 @@ static void smaps_cannot_open(void)
 	shift = 0;
 	CHECK_RC(tce__mm_probe_smaps((uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
 	CHECK_EQ(shift, 0);
+}
+
+/*
+ * A kernel without PROCMAP_QUERY (before 6.11): the default probe answers
+ * from smaps, and an mm's probe asks the kernel once, remembers, and then
+ * goes to smaps without opening /proc/self/maps again; a probe with no mm
+ * asks every time.
+ */
+static void probe_remembers_no_query(void)
+{
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	struct tce__mm mm;
+	uint32_t shift = 0;
+	int i;
+
+	page[0] = 1;
+	reset();
+	REQUIRE(tce__mm_init(&mm, NULL, 12, 0) == 0);
+	w.no_ioctl = true;
+	CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -ENOSYS);
+	CHECK_EQ(w.maps_opens, 1);
+	for (i = 0; i < 3; i++) {
+		shift = 0;
+		CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), 0);
+		CHECK(shift >= 12);
+		CHECK(atomic_load(&mm.no_query));
+		CHECK_EQ(w.maps_opens, 2); /* the first probe's only */
+	}
+	CHECK_RC(mm.probe(mm.probe_arg, 0x1000, 0x1000, true, &shift), -EFAULT); /* unmapped */
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)page, sizeof(page), true, &shift), 0);
+	CHECK_EQ(w.maps_opens, 3);
+	w.no_ioctl = false;
+	tce__mm_fini(&mm);
+	reset();
 }
 
 /*
@@ -1165,6 +1221,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(shared_pages_fail),
 	TT_CASE(vfio_group_lock_fails),
 	TT_CASE(smaps_cannot_open),
+	TT_CASE(probe_remembers_no_query),
 	TT_CASE(vfio_size_text),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
