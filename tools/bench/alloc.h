@@ -259,6 +259,13 @@ int alloc_alu_run(void *arg, double *ns_per_op);
 #define ALLOC_FLOOR_SCALING 1.8
 
 /*
+ * Why a two-thread goal row is not judged, else NULL: the spinners found a
+ * CPU busy (!@cpus_free), or the ALU floor beside it scaled @floor, below
+ * ALLOC_FLOOR_SCALING.
+ */
+const char *alloc_unjudged_2t(bool cpus_free, double floor);
+
+/*
  * Two pinned spinners, one per CPU, 50 ms each: @share gets the part of its
  * wall time each spent on CPU. True if both got >= 90 %: the CPUs were free.
  */

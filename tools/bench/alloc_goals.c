@@ -177,17 +177,10 @@ void alloc_goals_b2(const struct alloc_goals_b2_in *in)
 	gd.floor_scaling = in->floor_scaling;
 }
 
-/*
- * Why the two-thread goals are not judged, else NULL: a CPU was busy, or
- * the ALU floor beside them did not scale enough on these CPUs.
- */
+/* Why the two-thread goals are not judged, else NULL. */
 static const char *unjudged_2t(void)
 {
-	if (!gd.cpus_free)
-		return "not judged: CPU busy";
-	if (gd.floor_scaling < ALLOC_FLOOR_SCALING)
-		return "not judged: the CPUs do not scale (FLOOR-alu below 1.8x)";
-	return NULL;
+	return alloc_unjudged_2t(gd.cpus_free, gd.floor_scaling);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -343,3 +343,12 @@ int alloc_alu_run(void *arg, double *ns_per_op)
 	*ns_per_op = (double)t.wall_ns / (double)(a->ops * a->threads);
 	return rc;
 }
+
+const char *alloc_unjudged_2t(bool cpus_free, double floor)
+{
+	if (!cpus_free)
+		return "not judged: CPU busy";
+	if (floor < ALLOC_FLOOR_SCALING)
+		return "not judged: the CPUs do not scale (FLOOR-alu below 1.8x)";
+	return NULL;
+}

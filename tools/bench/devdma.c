@@ -541,20 +541,6 @@ static void goal_row(const struct bench_opts *o, const char *variant,
 	bench_emit(o, &r);
 }
 
-/*
- * Why the two-device goal is not judged, else NULL: a CPU was busy, or the
- * ALU floor itself did not reach the goal's scaling on these CPUs in this
- * run (they share a core's width with something the guest cannot see).
- */
-static const char *scaling_unjudged(const struct dv_goals *g)
-{
-	if (!g->cpus_free)
-		return "not judged: CPU busy";
-	if (g->floor_scaling < ALLOC_FLOOR_SCALING)
-		return "not judged: the CPUs do not scale (FLOOR-alu below 1.8x)";
-	return NULL;
-}
-
 static void dv_goals(const struct bench_opts *o, const struct dv_goals *g)
 {
 	bench_section(o, "dev.goals: issue 12 G4, ratios from rows of this run", "ns/op");
@@ -573,7 +559,7 @@ static void dv_goals(const struct bench_opts *o, const struct dv_goals *g)
 					"G4)" : NULL, NULL, -1);
 	goal_row(o, "OURS-dma8-2dev-2T", &g->read2, 2, g->scaling,
 		 ">=1.8x 1 device (2 devices, 2 PEs, 2 threads)", g->scaling >= DV_SCALING_GOAL,
-		 scaling_unjudged(g), g->share, g->floor_scaling);
+		 alloc_unjudged_2t(g->cpus_free, g->floor_scaling), g->share, g->floor_scaling);
 	if (g->have_map)
 		goal_row(o, "OURS-mapped-load", &g->mapped, 1, g->map_ratio,
 			 "mapped load <=1.3x raw load (paired)", g->map_ratio <= 1.3, NULL, NULL, -1);
