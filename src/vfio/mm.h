@@ -50,7 +50,7 @@ struct tce__mm {
 	uint32_t sys_page_shift;        /* the system page: alignment and accounting unit */
 	uint64_t locked_pages, limit_pages; /* the locked_vm account and its limit (0: none) */
 	tce__mm_probe_fn probe;
-	void *probe_arg;                /* the default probe's: this mm */
+	void *probe_arg;                /* with tce__mm_probe_self: this mm (or NULL), nothing else */
 	atomic_bool no_query;           /* the kernel lacks PROCMAP_QUERY: go to smaps */
 };
 
@@ -68,7 +68,10 @@ void tce__mm_fini(struct tce__mm *mm);
  * query, so later probes go straight to smaps.
  */
 int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
-/* Each way alone; the query answers -ENOSYS where the kernel lacks it. */
+/*
+ * Each way alone; the query answers -ENOSYS where the kernel lacks it (the
+ * ioctl fails ENOTTY) and -EAGAIN when it failed for another reason.
+ */
 int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
 int tce__mm_probe_smaps(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
 

@@ -215,7 +215,7 @@ static void probe_self(void)
 	bool has_query;
 	uint32_t shift;
 
-	has_query = tce__mm_probe_query(4096, 4096, false, &shift) != -ENOSYS;
+	has_query = tce__mm_probe_query((uintptr_t)&shift & ~4095ULL, 4096, false, &shift) == 0;
 	if (!has_query)
 		printf("# PROCMAP_QUERY: not in this kernel (before 6.11); smaps is used\n");
 	else

@@ -95,7 +95,7 @@ static struct {
 	bool read_eof;        /* else the next read finds the file's end */
 	bool fail_shared_map; /* the next MAP_SHARED mmap fails */
 	int fail_open;        /* the next open fails with this errno */
-	bool no_ioctl;        /* every ioctl fails ENOTTY, as one the kernel lacks */
+	int ioctl_err;        /* every ioctl fails with this errno (ENOTTY: one the kernel lacks) */
 	int maps_opens;       /* opens of /proc/self/maps */
 } w;
 
@@ -134,8 +134,8 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (w.no_ioctl) {
-		errno = ENOTTY;
+	if (w.ioctl_err) {
+		errno = w.ioctl_err;
 		return -1;
 	}
 	return __real_ioctl(fd, req, arg);
@@ -461,10 +461,10 @@ static void smaps_cannot_open(void)
 }
 
 /*
- * A kernel without PROCMAP_QUERY (before 6.11): the default probe answers
- * from smaps, and an mm's probe asks the kernel once, remembers, and then
- * goes to smaps without opening /proc/self/maps again; a probe with no mm
- * asks every time.
+ * A kernel without PROCMAP_QUERY (before 6.11, the ioctl fails ENOTTY): the
+ * default probe answers from smaps, and an mm's probe asks the kernel once,
+ * remembers, and then goes to smaps without opening /proc/self/maps again;
+ * a probe with no mm asks every time.
  */
 static void probe_remembers_no_query(void)
 {
@@ -476,7 +476,7 @@ static void probe_remembers_no_query(void)
 	page[0] = 1;
 	reset();
 	REQUIRE(tce__mm_init(&mm, NULL, 12, 0) == 0);
-	w.no_ioctl = true;
+	w.ioctl_err = ENOTTY;
 	CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -ENOSYS);
 	CHECK_EQ(w.maps_opens, 1);
 	for (i = 0; i < 3; i++) {
@@ -489,7 +489,41 @@ static void probe_remembers_no_query(void)
 	CHECK_RC(mm.probe(mm.probe_arg, 0x1000, 0x1000, true, &shift), -EFAULT); /* unmapped */
 	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)page, sizeof(page), true, &shift), 0);
 	CHECK_EQ(w.maps_opens, 3);
-	w.no_ioctl = false;
+	tce__mm_fini(&mm);
+	reset();
+}
+
+/*
+ * A query that fails for another reason is not a kernel without it: a hole
+ * (ENOENT) is the answer, -EFAULT; an interrupted or refused one (EINTR,
+ * EPERM) sends that probe to smaps and the next one asks again.
+ */
+static void probe_other_query_errors(void)
+{
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	static const int errs[] = { EINTR, EPERM, ENOMEM };
+	struct tce__mm mm;
+	uint32_t shift = 0;
+	unsigned i;
+
+	page[0] = 1;
+	reset();
+	REQUIRE(tce__mm_init(&mm, NULL, 12, 0) == 0);
+	w.ioctl_err = ENOENT;
+	CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
+	CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
+	CHECK(!atomic_load(&mm.no_query));
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		w.ioctl_err = errs[i];
+		w.maps_opens = 0;
+		CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -EAGAIN);
+		shift = 0;
+		CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), 0);
+		CHECK(shift >= 12);
+		CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), 0);
+		CHECK_EQ(w.maps_opens, 3); /* each probe asked again */
+		CHECK(!atomic_load(&mm.no_query));
+	}
 	tce__mm_fini(&mm);
 	reset();
 }
@@ -1222,6 +1256,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(vfio_group_lock_fails),
 	TT_CASE(smaps_cannot_open),
 	TT_CASE(probe_remembers_no_query),
+	TT_CASE(probe_other_query_errors),
 	TT_CASE(vfio_size_text),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
