@@ -131,4 +131,6 @@ if command -v callgrind_annotate >/dev/null 2>&1; then
 		printf "OURS-P16+MAG-mtx halves, median over %d cases: tce_pool_alloc (the hit) %.1f, ", n, median(h, n)
 		printf "tce_pool_free (the push) %.1f instructions a call, inclusive\n", median(p, n)
 	}' "$out/halves"
+else
+	echo "bench-instr: callgrind_annotate is not installed: the magazine pair's halves are not counted" >&2
 fi

@@ -324,16 +324,19 @@ static void read_row(const struct bench_opts *o, const struct bench_variant *v,
 	bench_emit(o, &r);
 }
 
+/* A FLOOR-alu row, as alloc.b2 prints its own: at 2 threads with the paired scaling. */
 static void alu_row(const struct bench_opts *o, const struct bench_variant *v,
-		    const struct alloc_alu *a)
+		    const struct alloc_alu *a, const struct bench_variant *one)
 {
 	struct bench_row r;
 
 	bench_row_init(&r, "dev.read8", v->name, v);
 	r.threads = a->threads;
 	bench_param_num(&r, "threads", a->threads);
-	bench_param_str(&r, "op", "8 muladds");
+	bench_param_str(&r, "mode", "8 muladds");
 	bench_param_json(&r, "ops", (double)a->ops);
+	if (one)
+		bench_extra(&r, "scaling", bench_paired_ratio(one, v));
 	bench_emit(o, &r);
 }
 
@@ -382,8 +385,8 @@ static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 	read_row(o, &v[3], &a[3], &v[3]);
 	read_row(o, &v[4], &a[4], NULL);
 	read_row(o, &v[5], &a[5], NULL);
-	alu_row(o, &v[6], &alu[0]);
-	alu_row(o, &v[7], &alu[1]);
+	alu_row(o, &v[6], &alu[0], NULL);
+	alu_row(o, &v[7], &alu[1], &v[6]);
 	g->read1 = v[0];
 	g->read_ws = v[2];
 	g->read_ws_instr = a[2].instr;
