@@ -460,6 +460,17 @@ static void smaps_cannot_open(void)
 	CHECK_EQ(shift, 0);
 }
 
+/* A page the probes below find mapped writable, and a fresh mm whose probe is the default. */
+static uint8_t probe_page[4096] __attribute__((aligned(4096)));
+
+static bool probe_setup(struct tce__mm *mm, int ioctl_err)
+{
+	probe_page[0] = 1;
+	reset();
+	w.ioctl_err = ioctl_err;
+	return tce__mm_init(mm, NULL, 12, 0) == 0;
+}
+
 /*
  * A kernel without PROCMAP_QUERY (before 6.11, the ioctl fails ENOTTY): the
  * default probe answers from smaps, and an mm's probe asks the kernel once,
@@ -468,26 +479,23 @@ static void smaps_cannot_open(void)
  */
 static void probe_remembers_no_query(void)
 {
-	static uint8_t page[4096] __attribute__((aligned(4096)));
+	uintptr_t page = (uintptr_t)probe_page;
 	struct tce__mm mm;
 	uint32_t shift = 0;
 	int i;
 
-	page[0] = 1;
-	reset();
-	REQUIRE(tce__mm_init(&mm, NULL, 12, 0) == 0);
-	w.ioctl_err = ENOTTY;
-	CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -ENOSYS);
+	REQUIRE(probe_setup(&mm, ENOTTY));
+	CHECK_RC(tce__mm_probe_query(page, sizeof(probe_page), true, &shift), -ENOSYS);
 	CHECK_EQ(w.maps_opens, 1);
 	for (i = 0; i < 3; i++) {
 		shift = 0;
-		CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), 0);
+		CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), 0);
 		CHECK(shift >= 12);
 		CHECK(atomic_load(&mm.no_query));
 		CHECK_EQ(w.maps_opens, 2); /* the first probe's only */
 	}
 	CHECK_RC(mm.probe(mm.probe_arg, 0x1000, 0x1000, true, &shift), -EFAULT); /* unmapped */
-	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)page, sizeof(page), true, &shift), 0);
+	CHECK_RC(tce__mm_probe_self(NULL, page, sizeof(probe_page), true, &shift), 0);
 	CHECK_EQ(w.maps_opens, 3);
 	tce__mm_fini(&mm);
 	reset();
@@ -500,27 +508,24 @@ static void probe_remembers_no_query(void)
  */
 static void probe_other_query_errors(void)
 {
-	static uint8_t page[4096] __attribute__((aligned(4096)));
 	static const int errs[] = { EINTR, EPERM, ENOMEM };
+	uintptr_t page = (uintptr_t)probe_page;
 	struct tce__mm mm;
 	uint32_t shift = 0;
 	unsigned i;
 
-	page[0] = 1;
-	reset();
-	REQUIRE(tce__mm_init(&mm, NULL, 12, 0) == 0);
-	w.ioctl_err = ENOENT;
-	CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
-	CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
+	REQUIRE(probe_setup(&mm, ENOENT));
+	CHECK_RC(tce__mm_probe_query(page, sizeof(probe_page), true, &shift), -EFAULT);
+	CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), -EFAULT);
 	CHECK(!atomic_load(&mm.no_query));
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		w.ioctl_err = errs[i];
 		w.maps_opens = 0;
-		CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -EAGAIN);
+		CHECK_RC(tce__mm_probe_query(page, sizeof(probe_page), true, &shift), -EAGAIN);
 		shift = 0;
-		CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), 0);
+		CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), 0);
 		CHECK(shift >= 12);
-		CHECK_RC(mm.probe(mm.probe_arg, (uintptr_t)page, sizeof(page), true, &shift), 0);
+		CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), 0);
 		CHECK_EQ(w.maps_opens, 3); /* each probe asked again */
 		CHECK(!atomic_load(&mm.no_query));
 	}
