@@ -24,7 +24,7 @@ int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shif
 {
 	*mm = (struct tce__mm){ .ctx = ctx, .sys_page_shift = sys_page_shift,
 				.limit_pages = limit_bytes >> sys_page_shift,
-				.probe = tce__mm_probe_self, .probe_arg = mm };
+				.probe = tce__mm_probe_self };
 	return tce__rwlock_init(&mm->lock);
 }
 
@@ -148,18 +148,6 @@ struct tce__procmap_query {
 #define TCE_PROCMAP_READABLE 0x1ull
 #define TCE_PROCMAP_WRITABLE 0x2ull
 
-/*
- * A failed PROCMAP_QUERY: ENOENT is a hole (-EFAULT); ENOTTY a kernel
- * without the ioctl (before 6.11: -ENOSYS); anything else (EINTR, ENOMEM, a
- * sandbox's EPERM) says nothing about the range this time (-EAGAIN).
- */
-static int query_error(int err)
-{
-	if (err == ENOENT)
-		return -EFAULT;
-	return err == ENOTTY ? -ENOSYS : -EAGAIN;
-}
-
 int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
 {
 	uint64_t need = write ? TCE_PROCMAP_WRITABLE : TCE_PROCMAP_READABLE, at = ua;
@@ -175,7 +163,7 @@ int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_s
 	while (!rc && at < ua + size) {
 		q = (struct tce__procmap_query){ .size = sizeof(q), .query_addr = at };
 		if (ioctl(fd, TCE_PROCMAP_QUERY, &q))
-			rc = query_error(errno);
+			rc = errno == ENOENT ? -EFAULT : -ENOSYS; /* a hole; or no such ioctl */
 		else if (q.vma_start > at || !(q.vma_flags & need) || !q.vma_page_size)
 			rc = -EFAULT;
 		else
@@ -187,25 +175,12 @@ int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_s
 	return rc;
 }
 
-/*
- * On a kernel without the query every probe would open /proc/self/maps and
- * fail an ioctl before reading smaps: about 3.4 us (open and close here) on
- * top of a smaps read of tens of us, so the mm remembers that kernel (ENOTTY
- * only; relaxed: a racing probe only asks once more). A query that failed
- * for another reason goes to smaps this once.
- */
 int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift)
 {
-	struct tce__mm *mm = arg;
-	int rc = -ENOSYS;
+	int rc = tce__mm_probe_query(ua, size, write, page_shift);
 
-	if (!mm || !atomic_load_explicit(&mm->no_query, memory_order_relaxed))
-		rc = tce__mm_probe_query(ua, size, write, page_shift);
-	if (rc != -ENOSYS && rc != -EAGAIN)
-		return rc;
-	if (mm && rc == -ENOSYS)
-		atomic_store_explicit(&mm->no_query, true, memory_order_relaxed);
-	return tce__mm_probe_smaps(ua, size, write, page_shift);
+	(void)arg;
+	return rc == -ENOSYS ? tce__mm_probe_smaps(ua, size, write, page_shift) : rc;
 }
 
 /* ---- regions ---- */

@@ -50,8 +50,7 @@ struct tce__mm {
 	uint32_t sys_page_shift;        /* the system page: alignment and accounting unit */
 	uint64_t locked_pages, limit_pages; /* the locked_vm account and its limit (0: none) */
 	tce__mm_probe_fn probe;
-	void *probe_arg;                /* with tce__mm_probe_self: this mm (or NULL), nothing else */
-	atomic_bool no_query;           /* the kernel lacks PROCMAP_QUERY: go to smaps */
+	void *probe_arg;
 };
 
 int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shift,
@@ -60,18 +59,13 @@ int tce__mm_init(struct tce__mm *mm, struct tce_ctx *ctx, uint32_t sys_page_shif
 void tce__mm_fini(struct tce__mm *mm);
 
 /*
- * The default probe (@arg: the struct tce__mm, or NULL): the kernel's
- * PROCMAP_QUERY of /proc/self/maps (one ioctl per VMA: permissions and page
- * size), else, on kernels without it, /proc/self/smaps (permissions and
- * KernelPageSize, read up to the range: the kernel walks every mapping's
- * page tables before it, ~100 us). The mm remembers a kernel without the
- * query, so later probes go straight to smaps.
+ * The default probe: the kernel's PROCMAP_QUERY of /proc/self/maps (one
+ * ioctl per VMA: permissions and page size), else, on kernels without it,
+ * /proc/self/smaps (permissions and KernelPageSize, read up to the range:
+ * the kernel walks every mapping's page tables before it, ~100 us).
  */
 int tce__mm_probe_self(void *arg, uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
-/*
- * Each way alone; the query answers -ENOSYS where the kernel lacks it (the
- * ioctl fails ENOTTY) and -EAGAIN when it failed for another reason.
- */
+/* Each way alone; the query answers -ENOSYS where the kernel lacks it. */
 int tce__mm_probe_query(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
 int tce__mm_probe_smaps(uint64_t ua, uint64_t size, bool write, uint32_t *page_shift);
 

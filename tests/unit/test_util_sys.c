@@ -96,7 +96,6 @@ static struct {
 	bool fail_shared_map; /* the next MAP_SHARED mmap fails */
 	int fail_open;        /* the next open fails with this errno */
 	int ioctl_err;        /* every ioctl fails with this errno (ENOTTY: one the kernel lacks) */
-	int maps_opens;       /* opens of /proc/self/maps */
 } w;
 
 static bool take_fail(void)
@@ -122,7 +121,6 @@ int __wrap_open64(const char *path, int flags, ...)
 		w.fail_open = 0;
 		return -1;
 	}
-	w.maps_opens += !strcmp(path, "/proc/self/maps");
 	return __real_open64(path, flags);
 }
 
@@ -460,76 +458,31 @@ static void smaps_cannot_open(void)
 	CHECK_EQ(shift, 0);
 }
 
-/* A page the probes below find mapped writable, and a fresh mm whose probe is the default. */
-static uint8_t probe_page[4096] __attribute__((aligned(4096)));
-
-static bool probe_setup(struct tce__mm *mm, int ioctl_err)
-{
-	probe_page[0] = 1;
-	reset();
-	w.ioctl_err = ioctl_err;
-	return tce__mm_init(mm, NULL, 12, 0) == 0;
-}
-
 /*
- * A kernel without PROCMAP_QUERY (before 6.11, the ioctl fails ENOTTY): the
- * default probe answers from smaps, and an mm's probe asks the kernel once,
- * remembers, and then goes to smaps without opening /proc/self/maps again;
- * a probe with no mm asks every time.
+ * The default probe where PROCMAP_QUERY fails: a hole (ENOENT) is the
+ * answer, -EFAULT; a kernel without it (ENOTTY, before 6.11) or a query
+ * that failed otherwise (EINTR, EPERM) leaves the answer to smaps.
  */
-static void probe_remembers_no_query(void)
+static void probe_without_query(void)
 {
-	uintptr_t page = (uintptr_t)probe_page;
-	struct tce__mm mm;
-	uint32_t shift = 0;
-	int i;
-
-	REQUIRE(probe_setup(&mm, ENOTTY));
-	CHECK_RC(tce__mm_probe_query(page, sizeof(probe_page), true, &shift), -ENOSYS);
-	CHECK_EQ(w.maps_opens, 1);
-	for (i = 0; i < 3; i++) {
-		shift = 0;
-		CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), 0);
-		CHECK(shift >= 12);
-		CHECK(atomic_load(&mm.no_query));
-		CHECK_EQ(w.maps_opens, 2); /* the first probe's only */
-	}
-	CHECK_RC(mm.probe(mm.probe_arg, 0x1000, 0x1000, true, &shift), -EFAULT); /* unmapped */
-	CHECK_RC(tce__mm_probe_self(NULL, page, sizeof(probe_page), true, &shift), 0);
-	CHECK_EQ(w.maps_opens, 3);
-	tce__mm_fini(&mm);
-	reset();
-}
-
-/*
- * A query that fails for another reason is not a kernel without it: a hole
- * (ENOENT) is the answer, -EFAULT; an interrupted or refused one (EINTR,
- * EPERM) sends that probe to smaps and the next one asks again.
- */
-static void probe_other_query_errors(void)
-{
-	static const int errs[] = { EINTR, EPERM, ENOMEM };
-	uintptr_t page = (uintptr_t)probe_page;
-	struct tce__mm mm;
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	static const int errs[] = { ENOTTY, EINTR, EPERM };
 	uint32_t shift = 0;
 	unsigned i;
 
-	REQUIRE(probe_setup(&mm, ENOENT));
-	CHECK_RC(tce__mm_probe_query(page, sizeof(probe_page), true, &shift), -EFAULT);
-	CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), -EFAULT);
-	CHECK(!atomic_load(&mm.no_query));
+	page[0] = 1;
+	reset();
+	w.ioctl_err = ENOENT;
+	CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
+	CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)page, sizeof(page), true, &shift), -EFAULT);
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		w.ioctl_err = errs[i];
-		w.maps_opens = 0;
-		CHECK_RC(tce__mm_probe_query(page, sizeof(probe_page), true, &shift), -EAGAIN);
+		CHECK_RC(tce__mm_probe_query((uintptr_t)page, sizeof(page), true, &shift), -ENOSYS);
 		shift = 0;
-		CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), 0);
+		CHECK_RC(tce__mm_probe_self(NULL, (uintptr_t)page, sizeof(page), true, &shift), 0);
 		CHECK(shift >= 12);
-		CHECK_RC(mm.probe(mm.probe_arg, page, sizeof(probe_page), true, &shift), 0);
-		CHECK_EQ(w.maps_opens, 3); /* each probe asked again */
-		CHECK(!atomic_load(&mm.no_query));
+		CHECK_RC(tce__mm_probe_self(NULL, 0x1000, 0x1000, true, &shift), -EFAULT);
 	}
-	tce__mm_fini(&mm);
 	reset();
 }
 
@@ -1260,8 +1213,7 @@ static const struct tt_case cases[] = {
 	TT_CASE(shared_pages_fail),
 	TT_CASE(vfio_group_lock_fails),
 	TT_CASE(smaps_cannot_open),
-	TT_CASE(probe_remembers_no_query),
-	TT_CASE(probe_other_query_errors),
+	TT_CASE(probe_without_query),
 	TT_CASE(vfio_size_text),
 	TT_CASE(libc_failures_counted),
 	TT_CASE(zero_size_succeeds),
