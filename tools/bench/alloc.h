@@ -259,6 +259,13 @@ int alloc_alu_run(void *arg, double *ns_per_op);
 #define ALLOC_FLOOR_SCALING 1.8
 
 /*
+ * The rows of FLOOR-alu-1T (@v[0], @a[0]) and FLOOR-alu-2T (@v[1], @a[1])
+ * under @bench, the 2-thread one with its paired scaling; returns that.
+ */
+double alloc_alu_emit(const struct bench_opts *o, const char *bench,
+		      const struct bench_variant v[2], const struct alloc_alu a[2]);
+
+/*
  * Why a two-thread goal row is not judged, else NULL: the spinners found a
  * CPU busy (!@cpus_free), or the ALU floor beside it scaled @floor, below
  * ALLOC_FLOOR_SCALING.

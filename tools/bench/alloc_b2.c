@@ -52,7 +52,7 @@ struct b2_run {
 	int idx[K_COUNT][S_COUNT]; /* variant of a kind and slot, -1 if none */
 	unsigned nv;
 	struct alloc_alu alu[2];       /* FLOOR-alu on 1 and 2 threads */
-	int alu_idx[2];                /* their variants */
+	int alu_idx[2];                /* their variants, side by side */
 	int32_t cpu_p4[2], cpu_p16[2]; /* disjoint CPU ids */
 	uint64_t entries;              /* M, or S when quick */
 };
@@ -363,7 +363,8 @@ static void b2_emit(const struct bench_opts *o, const struct b2_run *run, unsign
 }
 
 /* Hand the goals of issue 12 (G2, G3 at 2 threads) what this run measured. */
-static void b2_goals(const struct b2_run *run, double share[2][ALLOC_THREADS_MAX], bool free)
+static void b2_goals(const struct b2_run *run, double share[2][ALLOC_THREADS_MAX], bool free,
+		     double floor)
 {
 	struct alloc_goals_b2_in in = { .cpus_free = free };
 	int o1 = run->idx[K_P16_MTX][S_1T], o2 = run->idx[K_P16_MTX][S_2T];
@@ -378,48 +379,35 @@ static void b2_goals(const struct b2_run *run, double share[2][ALLOC_THREADS_MAX
 	in.onelock_2t = &run->v[g2];
 	in.tree_2t = &run->v[t2];
 	in.fairness = alloc_samples_median(&run->args[o2].fair);
-	in.floor_scaling = bench_paired_ratio(&run->v[run->alu_idx[0]], &run->v[run->alu_idx[1]]);
+	in.floor_scaling = floor;
 	memcpy(in.share, share, sizeof(in.share));
 	alloc_goals_b2(&in);
 }
 
-/* A FLOOR-alu row: ns per round of eight multiply-adds, and at 2 threads the paired scaling. */
-static void alu_emit(const struct bench_opts *o, const struct b2_run *run, unsigned s)
-{
-	const struct bench_variant *v = &run->v[run->alu_idx[s]];
-	struct bench_row r;
-
-	bench_row_init(&r, "alloc.b2", v->name, v);
-	r.threads = run->alu[s].threads;
-	bench_param_num(&r, "threads", r.threads);
-	bench_param_str(&r, "mode", "8 muladds");
-	if (s)
-		bench_extra(&r, "scaling", bench_paired_ratio(&run->v[run->alu_idx[0]], v));
-	bench_emit(o, &r);
-}
-
-static void b2_emit_all(const struct bench_opts *o, const struct b2_run *run,
-			const struct alloc_floors *f)
+/* Every row of B2; returns FLOOR-alu's paired scaling. */
+static double b2_emit_all(const struct bench_opts *o, const struct b2_run *run,
+			  const struct alloc_floors *f)
 {
 	unsigned s, id;
+	double floor;
 
 	for (s = 0; s < S_COUNT; s++)
 		for (id = 0; id < K_COUNT; id++)
 			if (run->idx[id][s] >= 0)
 				b2_emit(o, run, (unsigned)run->idx[id][s], f);
-	for (s = 0; s < 2; s++)
-		alu_emit(o, run, s);
+	floor = alloc_alu_emit(o, "alloc.b2", &run->v[run->alu_idx[0]], run->alu);
 	bench_note(o, "  disjoint CPU ids: P4 %d,%d; P16 %d,%d (probed); same: both use the first",
 		   run->cpu_p4[0], run->cpu_p4[1], run->cpu_p16[0], run->cpu_p16[1]);
 	bench_note(o, "  ns/op is wall time over all ops of both workers (xfree: over pairs); "
 		      "fairness = smaller/larger op count when the first worker finished");
+	return floor;
 }
 
 int alloc_b2(const struct bench_opts *o, struct tce_ctx *ctx, const struct alloc_floors *f)
 {
 	struct b2_run *run = calloc(1, sizeof(*run));
 	uint64_t ops = o->quick ? 1 << 12 : 1 << 18;
-	double share[2][ALLOC_THREADS_MAX] = { { 0 } };
+	double share[2][ALLOC_THREADS_MAX] = { { 0 } }, floor;
 	bool free_before = false, free_after = false;
 	char title[200];
 	unsigned i;
@@ -439,8 +427,8 @@ int alloc_b2(const struct bench_opts *o, struct tce_ctx *ctx, const struct alloc
 		free_after = alloc_cpus_free(share[1]);
 	}
 	if (!rc) {
-		b2_emit_all(o, run, f);
-		b2_goals(run, share, free_before && free_after);
+		floor = b2_emit_all(o, run, f);
+		b2_goals(run, share, free_before && free_after, floor);
 	}
 	for (i = 0; i < K_COUNT; i++)
 		alloc_inst_destroy(&run->in[i]);

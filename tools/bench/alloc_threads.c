@@ -344,6 +344,26 @@ int alloc_alu_run(void *arg, double *ns_per_op)
 	return rc;
 }
 
+double alloc_alu_emit(const struct bench_opts *o, const char *bench,
+		      const struct bench_variant v[2], const struct alloc_alu a[2])
+{
+	double scaling = bench_paired_ratio(&v[0], &v[1]);
+	struct bench_row r;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		bench_row_init(&r, bench, v[i].name, &v[i]);
+		r.threads = a[i].threads;
+		bench_param_num(&r, "threads", a[i].threads);
+		bench_param_str(&r, "mode", "8 muladds");
+		bench_param_json(&r, "ops", (double)a[i].ops);
+		if (i)
+			bench_extra(&r, "scaling", scaling);
+		bench_emit(o, &r);
+	}
+	return scaling;
+}
+
 const char *alloc_unjudged_2t(bool cpus_free, double floor)
 {
 	if (!cpus_free)

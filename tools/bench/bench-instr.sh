@@ -41,13 +41,33 @@ if ! valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/cg"
 	exit 1
 fi
 
+# The magazine pair's two halves, in a part of OURS-P16+MAG-mtx: the library's
+# tce_pool_alloc() (the hit) and tce_pool_free() (the push), inclusive, per
+# call ("<label> <hit> <push>"); the pair also counts the harness adapter's
+# request set-up, which neither half holds.
+halves() {
+	ops=${2##*ops=}
+	callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+		awk -v l="$2" -v ops="$ops" '
+		/:tce_pool_alloc / { gsub(",", "", $1); a = $1 }
+		/:tce_pool_free / { gsub(",", "", $1); f = $1 }
+		END { if (a && f) printf "%s %.1f %.1f\n", l, a / ops, f / ops }'
+}
+annotate=$(command -v callgrind_annotate || true)
+[ -n "$annotate" ] ||
+	echo "bench-instr: callgrind_annotate is not installed: the magazine pair's halves are not counted" >&2
+
 # One line per dump part: "<label> <instructions>", in dump order.
 n=1
+: >"$out/halves"
 while [ -f "$out/cg.$n" ]; do
 	label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$out/cg.$n")
 	total=$(sed -n 's/^totals: //p' "$out/cg.$n")
 	[ -n "$total" ] || total=$(sed -n 's/^summary: //p' "$out/cg.$n")
 	[ -n "$label" ] && echo "$label $total"
+	case "$label" in
+	*/OURS-P16+MAG-mtx/ops=*) [ -z "$annotate" ] || halves "$out/cg.$n" "$label" >>"$out/halves" ;;
+	esac
 	n=$((n + 1))
 done >"$out/parts"
 
@@ -56,14 +76,18 @@ if [ ! -s "$out/parts" ]; then
 	exit 1
 fi
 
-# Labels are b1/<size>/fill<pct>/<order>/<variant>/ops=<n>; the later dump of a
-# label (the measured pass) replaces the warm-up's.
-awk -v tsv="${BENCH_INSTR_TSV:-}" '
+# The median of v[1..n], for both awk programs below.
+median='
 function median(v, n,   i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
 	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 }
+'
+
+# Labels are b1/<size>/fill<pct>/<order>/<variant>/ops=<n>; the later dump of a
+# label (the measured pass) replaces the warm-up's.
+awk -v tsv="${BENCH_INSTR_TSV:-}" "$median"'
 function target(var) {
 	if (var ~ /^OURS-.*\+MAG/) return 60
 	if (var ~ /^OURS-/) return 250
@@ -98,39 +122,12 @@ END {
 	print "targets (issue 12 G1, reported, never asserted): net locked path <= 250, magazine hit path <= 60"
 }' "$out/parts"
 
-# The two halves of the magazine pair: the library's tce_pool_alloc() (the
-# hit) and tce_pool_free() (the push), inclusive, per call, in each case's
-# measured dump of OURS-P16+MAG-mtx; the pair above also counts the harness
-# adapter's request set-up, which neither half holds.
-if command -v callgrind_annotate >/dev/null 2>&1; then
-	n=1
-	while [ -f "$out/cg.$n" ]; do
-		label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$out/cg.$n")
-		case "$label" in
-		*/OURS-P16+MAG-mtx/ops=*)
-			ops=${label##*ops=}
-			callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.$n" 2>/dev/null |
-				awk -v l="$label" -v ops="$ops" '
-				/:tce_pool_alloc / { gsub(",", "", $1); a = $1 }
-				/:tce_pool_free / { gsub(",", "", $1); f = $1 }
-				END { if (a && f) printf "%s %.1f %.1f\n", l, a / ops, f / ops }'
-			;;
-		esac
-		n=$((n + 1))
-	done >"$out/halves"
-	awk '
-	function median(v, n,   i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-	}
-	{ split($1, f, "/"); c = f[3] "/" f[4]; hit[c] = $2; push[c] = $3 }
-	END {
-		for (c in hit) { h[++n] = hit[c]; p[n] = push[c] }
-		if (!n) exit
-		printf "OURS-P16+MAG-mtx halves, median over %d cases: tce_pool_alloc (the hit) %.1f, ", n, median(h, n)
-		printf "tce_pool_free (the push) %.1f instructions a call, inclusive\n", median(p, n)
-	}' "$out/halves"
-else
-	echo "bench-instr: callgrind_annotate is not installed: the magazine pair's halves are not counted" >&2
-fi
+# The halves' medians over the cases (the later dump of a label replaces the warm-up's).
+awk "$median"'
+{ split($1, f, "/"); c = f[3] "/" f[4]; hit[c] = $2; push[c] = $3 }
+END {
+	for (c in hit) { h[++n] = hit[c]; p[n] = push[c] }
+	if (!n) exit
+	printf "OURS-P16+MAG-mtx halves, median over %d cases: tce_pool_alloc (the hit) %.1f, ", n, median(h, n)
+	printf "tce_pool_free (the push) %.1f instructions a call, inclusive\n", median(p, n)
+}' "$out/halves"

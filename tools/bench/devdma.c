@@ -324,22 +324,6 @@ static void read_row(const struct bench_opts *o, const struct bench_variant *v,
 	bench_emit(o, &r);
 }
 
-/* A FLOOR-alu row, as alloc.b2 prints its own: at 2 threads with the paired scaling. */
-static void alu_row(const struct bench_opts *o, const struct bench_variant *v,
-		    const struct alloc_alu *a, const struct bench_variant *one)
-{
-	struct bench_row r;
-
-	bench_row_init(&r, "dev.read8", v->name, v);
-	r.threads = a->threads;
-	bench_param_num(&r, "threads", a->threads);
-	bench_param_str(&r, "mode", "8 muladds");
-	bench_param_json(&r, "ops", (double)a->ops);
-	if (one)
-		bench_extra(&r, "scaling", bench_paired_ratio(one, v));
-	bench_emit(o, &r);
-}
-
 static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals *g)
 {
 	uint64_t ops = o->quick ? 1 << 12 : 1 << 20;
@@ -385,15 +369,13 @@ static int dv_read(const struct bench_opts *o, struct dv_env *e, struct dv_goals
 	read_row(o, &v[3], &a[3], &v[3]);
 	read_row(o, &v[4], &a[4], NULL);
 	read_row(o, &v[5], &a[5], NULL);
-	alu_row(o, &v[6], &alu[0], NULL);
-	alu_row(o, &v[7], &alu[1], &v[6]);
+	g->floor_scaling = alloc_alu_emit(o, "dev.read8", &v[6], alu);
 	g->read1 = v[0];
 	g->read_ws = v[2];
 	g->read_ws_instr = a[2].instr;
 	g->read2 = v[5];
 	g->read_instr = a[0].instr;
 	g->scaling = bench_paired_ratio(&v[4], &v[5]);
-	g->floor_scaling = bench_paired_ratio(&v[6], &v[7]);
 	g->have_scaling = true;
 	bench_note(o, "  2 devices on 2 threads / 1 on 1, paired: %.2fx (FLOOR-alu %.2fx); CPU-free "
 		      "check (CPU 0/1): before %.2f/%.2f, after %.2f/%.2f: %s", g->scaling,
